@@ -1,0 +1,1 @@
+"""Import and export: MusicXML (through music21) and MIDI (through mido)."""

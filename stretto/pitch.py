@@ -1,0 +1,147 @@
+"""Spelled pitches and intervals.
+
+A pitch is a letter step, an alteration and an octave (scientific notation: ``C4`` is middle C,
+MIDI 60). Keeping the spelling, not only the MIDI number, is what lets stretto tell an augmented
+fourth from a diminished fifth and write ``C#`` where the music needs C-sharp, never ``Db``.
+
+Pure Python, no dependencies: the score model, the solver and the checker all build on it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from stretto.errors import BadInput
+
+STEP_NAMES = "CDEFGAB"
+STEP_PC = (0, 2, 4, 5, 7, 9, 11)
+# Semitones of the perfect/major interval for each simple generic interval (unison .. seventh).
+_MAJOR_OR_PERFECT = (0, 2, 4, 5, 7, 9, 11)
+_PERFECT_CLASSES = {0, 3, 4}  # unison, fourth, fifth (and their octaves)
+
+_PITCH_RE = re.compile(r"^\s*([A-Ga-g])(##|#|x|bb|b|--|-)?(\d)\s*$")
+_ALTER_OF = {None: 0, "#": 1, "##": 2, "x": 2, "b": -1, "bb": -2, "-": -1, "--": -2}
+_ALTER_TEXT = {0: "", 1: "#", 2: "##", -1: "b", -2: "bb"}
+
+
+@dataclass(frozen=True, order=True)
+class Pitch:
+    """A spelled pitch: ``step`` 0-6 for C-B, ``alter`` in semitones (-2..2), ``octave``."""
+
+    octave: int
+    step: int
+    alter: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> "Pitch":
+        """Parse ``C4``, ``F#3``, ``Bb3`` or music21's ``B-3``; raise :class:`BadInput` otherwise."""
+        match = _PITCH_RE.match(text) if isinstance(text, str) else None
+        if not match:
+            raise BadInput(
+                f"unknown pitch name {text!r}: use scientific notation such as C4, F#3 or Bb3"
+            )
+        letter, accidental, octave = match.groups()
+        return cls(octave=int(octave), step=STEP_NAMES.index(letter.upper()),
+                   alter=_ALTER_OF[accidental])
+
+    @classmethod
+    def from_diatonic(cls, diatonic: int, alter: int = 0) -> "Pitch":
+        """The pitch ``diatonic`` letter steps above C0 (``C4`` is 28), with ``alter``."""
+        return cls(octave=diatonic // 7, step=diatonic % 7, alter=alter)
+
+    @property
+    def diatonic(self) -> int:
+        """Letter steps above C0: the generic position used for interval sizes."""
+        return self.octave * 7 + self.step
+
+    @property
+    def midi(self) -> int:
+        return 12 * (self.octave + 1) + STEP_PC[self.step] + self.alter
+
+    @property
+    def name(self) -> str:
+        """Scientific pitch name, for example ``F#3`` or ``Bb4``."""
+        return f"{STEP_NAMES[self.step]}{_ALTER_TEXT[self.alter]}{self.octave}"
+
+    @property
+    def m21_name(self) -> str:
+        """The same pitch as music21 spells it (``B-4`` for B-flat)."""
+        return self.name.replace("b", "-", 1) if self.alter < 0 else self.name
+
+    def __str__(self) -> str:  # pragma: no cover - convenience
+        return self.name
+
+
+def parse_pitches(text: str) -> list[Pitch]:
+    """Parse a space or comma separated list of pitch names."""
+    items = [t for t in re.split(r"[\s,]+", text.strip()) if t]
+    if not items:
+        raise BadInput("empty pitch list: give notes such as 'D4 F4 E4 D4'")
+    return [Pitch.parse(t) for t in items]
+
+
+def spell_midi(midi: int, prefer_sharps: bool = True) -> Pitch:
+    """A plain spelling for a MIDI number (used only where no context gives a better one)."""
+    pc, octave = midi % 12, midi // 12 - 1
+    for step, base in enumerate(STEP_PC):
+        if base == pc:
+            return Pitch(octave=octave, step=step)
+    if prefer_sharps:
+        return Pitch(octave=octave, step=STEP_PC.index(pc - 1), alter=1)
+    return Pitch(octave=octave, step=STEP_PC.index(pc + 1), alter=-1)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A spelled interval: ``generic`` letter steps (0 = unison, 4 = fifth, 7 = octave) and
+    ``semitones``, both non-negative (measured from the lower to the upper pitch)."""
+
+    generic: int
+    semitones: int
+
+    @classmethod
+    def between(cls, a: Pitch, b: Pitch) -> "Interval":
+        low, high = (a, b) if (a.diatonic, a.midi) <= (b.diatonic, b.midi) else (b, a)
+        return cls(generic=high.diatonic - low.diatonic, semitones=high.midi - low.midi)
+
+    @property
+    def simple(self) -> "Interval":
+        """Reduced by octaves to unison..seventh (an octave stays an octave)."""
+        if self.generic >= 7 and self.generic % 7 == 0:
+            octaves = self.generic // 7 - 1
+        else:
+            octaves = self.generic // 7
+        return Interval(self.generic - 7 * octaves, self.semitones - 12 * octaves)
+
+    @property
+    def quality(self) -> str:
+        """``P``, ``M``, ``m``, ``A``, ``d`` (``AA``/``dd`` for doubly altered)."""
+        g = self.generic % 7
+        deviation = self.semitones - 12 * (self.generic // 7) - _MAJOR_OR_PERFECT[g]
+        if g in _PERFECT_CLASSES:
+            return {0: "P", 1: "A", 2: "AA", -1: "d", -2: "dd"}.get(deviation, "?")
+        return {0: "M", -1: "m", 1: "A", 2: "AA", -2: "d", -3: "dd"}.get(deviation, "?")
+
+    @property
+    def name(self) -> str:
+        """For example ``P5``, ``m6``, ``A4``, ``M10``."""
+        return f"{self.quality}{self.generic + 1}"
+
+    @property
+    def is_perfect(self) -> bool:
+        """Unison, fifth or octave (and compounds), perfect in quality."""
+        return self.generic % 7 in (0, 4) and self.quality == "P"
+
+    def is_consonant(self, *, fourth_ok: bool = False) -> bool:
+        """Consonant in two-voice counterpoint: P1, m3, M3, P5, m6, M6, P8 and compounds.
+
+        ``fourth_ok`` admits the perfect fourth, consonant between upper voices (not above the
+        bass) in three or more parts.
+        """
+        g, q = self.generic % 7, self.quality
+        if g in (0, 4):
+            return q == "P"
+        if g in (2, 5):
+            return q in ("M", "m")
+        return fourth_ok and g == 3 and q == "P"

@@ -1,0 +1,95 @@
+"""The rulebook: every counterpoint rule stretto knows, by name, as a textbook lists them.
+
+This is the one list of rule names. The CP-SAT solver (``stretto.solver``) adds constraints or
+objective terms under these names, the independent checker (``stretto.check``) reports violations
+under the same names, and conflict explanations quote the ``text``. Hard rules are guaranteed by
+the solver; soft rules are weighted preferences (``weight`` is the default objective weight).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    kind: str  # "hard" | "soft"
+    text: str  # one plain sentence, as a teacher would say it
+    weight: int = 0  # default weight of a soft rule in the objective
+
+
+RULES: tuple[Rule, ...] = (
+    # --- hard: vertical -------------------------------------------------------------------
+    Rule("consonance", "hard",
+         "notes that begin together, and every downbeat, must be consonant (no seconds, sevenths, "
+         "tritones, or fourths above the bass)"),
+    Rule("dissonance-treatment", "hard",
+         "a dissonance is allowed only as a passing tone, neighbour note or cambiata on a weak "
+         "beat, as the species permits"),
+    Rule("suspension", "hard",
+         "a suspended dissonance must be prepared by a consonance and resolve down by step "
+         "(7-6, 4-3, 9-8 above; 2-3 below)"),
+    Rule("parallel-perfect", "hard",
+         "no parallel fifths, octaves or unisons between any two voices"),
+    Rule("downbeat-parallels", "hard",
+         "no fifths or octaves on successive downbeats unless the voice leaps a fourth or more "
+         "between them"),
+    Rule("direct-perfect", "hard",
+         "the outer voices may not move in similar motion into a fifth or octave"),
+    Rule("first-interval", "hard",
+         "the first interval is perfect (unison, fifth or octave; below the cantus only unison or "
+         "octave)"),
+    Rule("cadence", "hard",
+         "the piece closes with a clausula vera: the voices move by step in contrary motion from "
+         "a sixth to an octave (or third to unison), with the leading tone raised where the mode "
+         "needs it, ending on a perfect consonance"),
+    Rule("crossing", "hard", "voices may not cross"),
+    Rule("overlap", "hard", "a voice may not move past the previous note of a neighbouring voice"),
+    Rule("unison", "hard", "no unison except on the first and last note (first species)"),
+    # --- hard: melodic --------------------------------------------------------------------
+    Rule("melodic-interval", "hard",
+         "melodic intervals: no augmented or diminished intervals, no sevenths, no major sixth, "
+         "minor sixth only ascending, nothing larger than an octave"),
+    Rule("leap-span", "hard",
+         "two successive leaps in the same direction may not span more than an octave"),
+    Rule("range", "hard", "each voice stays within its range (a tenth by default)"),
+    Rule("diatonic", "hard",
+         "only the notes of the mode, plus musica ficta (raised leading tone at cadences, the "
+         "flattened fourth-degree tritone partner)"),
+    Rule("ficta", "hard",
+         "a raised leading tone must rise by step to the final; the leading tone before the "
+         "final cadence is raised"),
+    Rule("rhythm", "hard", "the rhythm follows the species (and ties only where it allows)"),
+    Rule("repetition", "hard", "no repeated notes where the species forbids them"),
+    # --- soft -----------------------------------------------------------------------------
+    Rule("imperfect-preferred", "soft", "prefer imperfect consonances to perfect ones", 3),
+    Rule("contrary-motion", "soft", "prefer contrary and oblique motion to similar motion", 2),
+    Rule("steps-over-leaps", "soft", "prefer steps to leaps", 2),
+    Rule("leap-recovery", "soft",
+         "after a leap larger than a third, move by step in the opposite direction", 4),
+    Rule("single-climax", "soft", "each voice has one highest note", 4),
+    Rule("climax-apart", "soft", "the counterpoint's climax does not coincide with the cantus'",
+         3),
+    Rule("repeated-notes", "soft", "avoid repeated notes", 6),
+    Rule("parallel-imperfect-run", "soft",
+         "no more than three parallel thirds or sixths in a row", 5),
+    Rule("outlined-tritone", "soft", "avoid outlining a tritone between melodic turning points",
+         4),
+    Rule("broken-syncopation", "soft", "fourth species: keep the ties (break the syncopation "
+         "rarely)", 8),
+    Rule("complete-harmony", "soft",
+         "three or more voices: prefer complete triads to bare fifths and octaves", 1),
+)
+
+BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}
+HARD = tuple(r.name for r in RULES if r.kind == "hard")
+SOFT = tuple(r.name for r in RULES if r.kind == "soft")
+
+
+def rule(name: str) -> Rule:
+    """The rule called ``name`` (KeyError names the known rules)."""
+    try:
+        return BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"unknown rule {name!r}; known rules: {', '.join(BY_NAME)}") from None

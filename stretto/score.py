@@ -1,0 +1,257 @@
+"""The score model: a piece holds voices (top to bottom), a voice holds notes.
+
+Time is exact: onsets and durations are :class:`fractions.Fraction` quarter notes from the start
+of the piece, never floats. Notes are stored as notated (split at barlines, with ``tie`` flags),
+so MusicXML round-trips; :meth:`Voice.sounding` merges ties into the notes one hears. Every note
+has a stable ``id`` and an ``origin`` (``human``, ``solver``, ``import``).
+
+Saved as versioned JSON (``score.json``); :func:`load_json` reads back an identical piece.
+Pure Python: no music21, no numpy.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Iterable
+
+from stretto.errors import BadInput
+from stretto.modes import Mode
+from stretto.pitch import Pitch
+
+FORMAT_VERSION = 1
+ORIGINS = ("human", "solver", "import")
+TIES = (None, "start", "continue", "stop")
+
+
+@dataclass(frozen=True)
+class Note:
+    """One notated note. ``onset`` and ``duration`` in quarter notes (exact fractions)."""
+
+    id: str
+    pitch: Pitch
+    onset: Fraction
+    duration: Fraction
+    tie: str | None = None
+    lyric: str | None = None
+    origin: str = "solver"
+
+    def __post_init__(self) -> None:
+        if self.origin not in ORIGINS:
+            raise ValueError(f"origin must be one of {ORIGINS}, not {self.origin!r}")
+        if self.tie not in TIES:
+            raise ValueError(f"tie must be one of {TIES}, not {self.tie!r}")
+        if self.duration <= 0:
+            raise ValueError(f"note {self.id} has non-positive duration {self.duration}")
+
+    @property
+    def midi(self) -> int:
+        return self.pitch.midi
+
+    @property
+    def name(self) -> str:
+        return self.pitch.name
+
+    @property
+    def end(self) -> Fraction:
+        return self.onset + self.duration
+
+
+@dataclass(frozen=True)
+class Voice:
+    """A named voice. ``role`` is ``cantus`` for a given cantus firmus, ``counterpoint`` for a
+    solved line, ``melody``/``free`` otherwise; ``species`` is 1-5 for species counterpoint."""
+
+    name: str
+    notes: tuple[Note, ...]
+    role: str = "counterpoint"
+    species: int | None = None
+
+    def sounding(self) -> list[Note]:
+        """Notes as heard: tied notes merged into one (keeping the first note's id)."""
+        out: list[Note] = []
+        for n in sorted(self.notes, key=lambda n: n.onset):
+            if out and n.tie in ("stop", "continue") and out[-1].end == n.onset \
+                    and out[-1].midi == n.midi:
+                out[-1] = replace(out[-1], duration=out[-1].duration + n.duration, tie=None)
+            else:
+                out.append(replace(n, tie=None))
+        return out
+
+    def at(self, time: Fraction) -> Note | None:
+        """The notated note sounding at ``time`` (None during a rest)."""
+        for n in self.notes:
+            if n.onset <= time < n.end:
+                return n
+        return None
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A whole score. ``voices`` run top to bottom; ``meter`` like ``"2/2"``; ``tempo`` in quarter
+    notes per minute; ``info`` carries solver settings and results (seed, time limit, status)."""
+
+    voices: tuple[Voice, ...]
+    mode: Mode = Mode("dorian", "D")
+    meter: str = "2/2"
+    tempo: Fraction = Fraction(160)
+    title: str = "Untitled"
+    info: dict[str, Any] = field(default_factory=dict, compare=True, hash=False)
+
+    @property
+    def bar_length(self) -> Fraction:
+        """Length of one bar in quarter notes."""
+        num, den = parse_meter(self.meter)
+        return Fraction(4 * num, den)
+
+    @property
+    def length(self) -> Fraction:
+        return max((n.end for v in self.voices for n in v.notes), default=Fraction(0))
+
+    @property
+    def bars(self) -> int:
+        length = self.length
+        return int(-(-length // self.bar_length)) if length else 0
+
+    def voice(self, name_or_index: str | int) -> Voice:
+        if isinstance(name_or_index, int):
+            return self.voices[name_or_index]
+        for v in self.voices:
+            if v.name == name_or_index:
+                return v
+        raise BadInput(f"no voice named {name_or_index!r}; voices are "
+                       f"{', '.join(v.name for v in self.voices)}")
+
+    def bar_beat(self, time: Fraction) -> tuple[int, Fraction]:
+        """1-based bar and 1-based beat (in quarter notes from the bar start + 1) of ``time``."""
+        bar, offset = divmod(Fraction(time), self.bar_length)
+        return int(bar) + 1, offset + 1
+
+
+def parse_meter(meter: str) -> tuple[int, int]:
+    try:
+        num, den = (int(x) for x in meter.split("/"))
+    except ValueError:
+        raise BadInput(f"cannot read meter {meter!r}: write it as 4/4 or 2/2") from None
+    if num <= 0 or den not in (1, 2, 4, 8, 16, 32):
+        raise BadInput(f"impossible meter {meter!r}")
+    return num, den
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def _frac(x: Fraction) -> str:
+    return str(Fraction(x))
+
+
+def note_to_dict(n: Note) -> dict[str, Any]:
+    d: dict[str, Any] = {"id": n.id, "pitch": n.pitch.name, "midi": n.midi,
+                         "onset": _frac(n.onset), "duration": _frac(n.duration),
+                         "origin": n.origin}
+    if n.tie:
+        d["tie"] = n.tie
+    if n.lyric is not None:
+        d["lyric"] = n.lyric
+    return d
+
+
+def note_from_dict(d: dict[str, Any]) -> Note:
+    pitch = Pitch.parse(d["pitch"])
+    if "midi" in d and d["midi"] != pitch.midi:
+        raise BadInput(f"note {d.get('id')}: pitch {d['pitch']} does not match midi {d['midi']}")
+    return Note(id=str(d["id"]), pitch=pitch, onset=Fraction(d["onset"]),
+                duration=Fraction(d["duration"]), tie=d.get("tie"), lyric=d.get("lyric"),
+                origin=d.get("origin", "import"))
+
+
+def piece_to_dict(piece: Piece) -> dict[str, Any]:
+    return {
+        "format_version": FORMAT_VERSION,
+        "title": piece.title,
+        "mode": {"name": piece.mode.name, "final": piece.mode.final},
+        "meter": piece.meter,
+        "tempo": _frac(piece.tempo),
+        "voices": [{"name": v.name, "role": v.role, "species": v.species,
+                    "notes": [note_to_dict(n) for n in v.notes]} for v in piece.voices],
+        "info": piece.info,
+    }
+
+
+def piece_from_dict(d: dict[str, Any]) -> Piece:
+    version = d.get("format_version")
+    if version != FORMAT_VERSION:
+        raise BadInput(f"score.json format_version {version!r} is not supported "
+                       f"(this stretto reads version {FORMAT_VERSION})")
+    return Piece(
+        voices=tuple(Voice(name=v["name"], role=v.get("role", "counterpoint"),
+                           species=v.get("species"),
+                           notes=tuple(note_from_dict(n) for n in v["notes"]))
+                     for v in d["voices"]),
+        mode=Mode(d["mode"]["name"], d["mode"]["final"]),
+        meter=d.get("meter", "4/4"),
+        tempo=Fraction(d.get("tempo", "120")),
+        title=d.get("title", "Untitled"),
+        info=d.get("info", {}),
+    )
+
+
+def dumps(piece: Piece) -> str:
+    """Canonical JSON text (sorted keys, fixed indentation): byte-identical for equal pieces."""
+    return json.dumps(piece_to_dict(piece), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def loads(text: str) -> Piece:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"score.json is not valid JSON (line {exc.lineno}): {exc.msg}") from None
+    try:
+        return piece_from_dict(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadInput(f"score.json is malformed: {exc}") from None
+
+
+def save_json(piece: Piece, path: str | Path) -> None:
+    Path(path).write_text(dumps(piece), encoding="utf-8")
+
+
+def load_json(path: str | Path) -> Piece:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+    return loads(text)
+
+
+def make_voice(name: str, pitches: Iterable[Pitch], durations: Iterable[Fraction], *,
+               start: Fraction = Fraction(0), bar_length: Fraction | None = None,
+               role: str = "counterpoint", species: int | None = None, origin: str = "solver",
+               id_prefix: str = "n") -> Voice:
+    """Build a voice from sounding pitches and durations, splitting notes at barlines into tied
+    notes when ``bar_length`` is given. Ids are ``{id_prefix}{k}`` in order."""
+    notes: list[Note] = []
+    t = Fraction(start)
+    k = 0
+    for p, dur in zip(pitches, durations):
+        pieces: list[Fraction] = []
+        remaining, pos = Fraction(dur), t
+        while bar_length and remaining > 0:
+            to_bar = bar_length - (pos % bar_length)
+            part = min(remaining, to_bar)
+            pieces.append(part)
+            remaining -= part
+            pos += part
+        if not bar_length:
+            pieces = [Fraction(dur)]
+        for i, part in enumerate(pieces):
+            tie = None
+            if len(pieces) > 1:
+                tie = "start" if i == 0 else ("stop" if i == len(pieces) - 1 else "continue")
+            notes.append(Note(id=f"{id_prefix}{k}", pitch=p, onset=t, duration=part, tie=tie,
+                              origin=origin))
+            k += 1
+            t += part
+    return Voice(name=name, notes=tuple(notes), role=role, species=species)
