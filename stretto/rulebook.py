@@ -60,6 +60,8 @@ RULES: tuple[Rule, ...] = (
     Rule("ficta", "hard",
          "a raised leading tone must rise by step to the final; the leading tone before the "
          "final cadence is raised"),
+    Rule("false-relation", "hard",
+         "a line may not use a note and its chromatic alteration (B and B-flat) within a bar"),
     Rule("rhythm", "hard", "the rhythm follows the species (and ties only where it allows)"),
     Rule("repetition", "hard", "no repeated notes where the species forbids them"),
     # --- soft -----------------------------------------------------------------------------
@@ -78,6 +80,7 @@ RULES: tuple[Rule, ...] = (
          4),
     Rule("broken-syncopation", "soft", "fourth species: keep the ties (break the syncopation "
          "rarely)", 8),
+    Rule("ficta-sparingly", "soft", "use the flattened ficta note only where it is needed", 2),
     Rule("complete-harmony", "soft",
          "three or more voices: prefer complete triads to bare fifths and octaves", 1),
 )

@@ -1,0 +1,25 @@
+# The two set-up commands of the README. Each creates .venv when missing and installs stretto.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+
+.PHONY: demo test bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/stretto species --cantus-name fux-dorian --species 1 --cantus-voice bottom --out out/demo
+	@echo "the score is in out/demo: score.mid, score.musicxml, score.json"
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -q
+
+bench: $(VENV)/.installed
+	$(PY) bench/species_bench.py
+
+clean:
+	rm -rf out .pytest_cache

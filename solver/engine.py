@@ -1,0 +1,230 @@
+"""Build the species model from the rulebook, solve it with CP-SAT, and read back a score.
+
+The rule list below reads like a textbook chapter: melodic rules for each added voice, rules
+between voices, the cadence, then the preferences. Reproducibility: CP-SAT runs with a fixed
+``random_seed``, the time limit is a *deterministic* time limit (work units, not seconds; a
+wall-clock limit of three times as long is only a safety net, recorded if it fires), and
+several workers use interleaved search, which is deterministic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import replace
+from fractions import Fraction
+
+from ortools.sat.python import cp_model
+
+from stretto import __version__
+from stretto.rulebook import RULES
+from stretto.score import Piece, make_voice
+
+from stretto.solver import cadence, melodic, style, vertical
+from stretto.solver.lines import build_lines, build_universe, default_registers
+from stretto.solver.model import GRID, ScoreModel
+from stretto.solver.spec import SolveResult, SolveSettings, SpeciesSpec
+
+SCALE = 10  # objective units per unit of a soft rule's weight
+TIMING_KEYS = ("solve_time", "deterministic_time", "wall_clock_limit_hit", "branches")
+
+
+def voice_names(spec: SpeciesSpec, registers) -> list[str]:
+    """Cantus for the cantus firmus; singers' names by register for the added voices."""
+    names, used = [], set()
+    reg = iter(registers)
+    for v in range(spec.voices):
+        if v == spec.cantus_voice:
+            names.append("Cantus")
+            continue
+        low, high = next(reg)
+        centre = (low.midi + high.midi) / 2
+        name = ("Soprano" if centre >= 67 else "Alto" if centre >= 60
+                else "Tenor" if centre >= 53 else "Bass")
+        base, k = name, 2
+        while name in used:
+            name, k = f"{base} {k}", k + 1
+        used.add(name)
+        names.append(name)
+    return names
+
+
+def rules_hash(spec: SpeciesSpec) -> str:
+    """A short hash of the rule set and weights used, recorded with every solve."""
+    text = ";".join(f"{r.name}:{r.kind}:{spec.weight(r.name) if r.kind == 'soft' else ''}"
+                    for r in RULES)
+    text += f";range={spec.max_range};crossing={spec.allow_crossing}"
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def build_model(spec: SpeciesSpec, settings: SolveSettings) -> ScoreModel:
+    """The complete CP-SAT model for ``spec`` (hard rules, and the objective if asked)."""
+    registers = list(spec.ranges) if spec.ranges else default_registers(spec)
+    sm = ScoreModel(build_universe(spec, registers), spec.mode, bars=len(spec.cantus))
+    build_lines(sm, spec, registers, voice_names(spec, registers))
+    cantus = sm.lines[spec.cantus_voice]
+    added = [line for line in sm.lines if not line.is_cantus]
+    crossing = spec.allow_crossing
+
+    # Each added voice as a melody.
+    spans = {}
+    for line in added:
+        melodic.rule_melodic_interval(sm, line)
+        melodic.rule_leap_span(sm, line)
+        spans[line.index] = melodic.rule_range(sm, line, spec.max_range)
+        if line.species != 1:
+            melodic.rule_repetition(sm, line)
+    # The voices together.
+    vertical.rule_consonance(sm, crossing)
+    vertical.rule_parallel_perfect(sm)
+    vertical.rule_downbeat_parallels(sm)
+    vertical.rule_direct_perfect(sm)
+    if not crossing:
+        vertical.rule_no_crossing(sm)
+        vertical.rule_no_overlap(sm)
+    vertical.rule_unison(sm)
+    vertical.rule_first_interval(sm, cantus)
+    # The close.
+    cadence.rule_cadence(sm, cantus)
+    cadence.rule_ficta(sm)
+    for line in added:
+        cadence.rule_no_false_relation(sm, line)
+
+    if settings.objective:
+        w = spec.weight
+        for line in added:
+            melodic.soft_steps_over_leaps(sm, line, w("steps-over-leaps"))
+            melodic.soft_leap_recovery(sm, line, w("leap-recovery"))
+            melodic.soft_climax(sm, line, spans[line.index][1], cantus, w("single-climax"),
+                                w("climax-apart"))
+            melodic.soft_outlined_tritone(sm, line, w("outlined-tritone"))
+            cadence.soft_ficta_sparingly(sm, line, w("ficta-sparingly"))
+            if line.species == 1:
+                melodic.soft_repeated_notes(sm, line, w("repeated-notes"))
+        style.soft_imperfect_preferred(sm, w("imperfect-preferred"))
+        style.soft_contrary_motion(sm, w("contrary-motion"))
+        style.soft_parallel_imperfect_run(sm, w("parallel-imperfect-run"))
+        style.soft_complete_harmony(sm, w("complete-harmony"))
+        style.soft_broken_syncopation(sm, w("broken-syncopation"))
+    return sm
+
+
+def solver_for(settings: SolveSettings) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.random_seed = settings.seed
+    p.num_workers = settings.workers
+    if settings.workers > 1:
+        p.interleave_search = True
+    p.max_deterministic_time = settings.time_limit
+    p.max_time_in_seconds = 3 * settings.time_limit + 1
+    return solver
+
+
+def _solve(spec: SpeciesSpec, settings: SolveSettings):
+    """Two phases, both deterministic: first any score that obeys the hard rules (a model
+    without the preferences, fast), then the full model, hinted with that score, so the answer
+    is never worse than it. Returns (status code, solver, model solved, optimised?)."""
+    plain = build_model(spec, replace(settings, objective=False))
+    first = solver_for(settings)
+    code = first.Solve(plain.m)
+    if not settings.objective or code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return code, first, plain, False
+    full = build_model(spec, settings)
+    # The hard part of both models is built in the same order, so variable i is the same
+    # decision in both.
+    for i in range(len(plain.m.Proto().variables)):
+        full.m.AddHint(full.m.GetIntVarFromProtoIndex(i),
+                       first.Value(plain.m.GetIntVarFromProtoIndex(i)))
+    full.m.Minimize(sum(SCALE * weight * expr for _, weight, expr in full.penalties))
+    used = first.response_proto.deterministic_time
+    second = solver_for(replace(settings,
+                                time_limit=max(settings.time_limit - used, settings.time_limit / 4)))
+    code2 = second.Solve(full.m)
+    if code2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return code2, second, full, True
+    return cp_model.FEASIBLE, first, plain, False  # no better score found in time
+
+
+def solve_species(spec: SpeciesSpec, settings: SolveSettings = SolveSettings()) -> SolveResult:
+    """Solve a species exercise. Returns a :class:`SolveResult`; ``piece`` is None when no
+    score obeys every hard rule (status ``infeasible``) or none was found in time
+    (``unknown``)."""
+    start = time.perf_counter()
+    code, solver, sm, optimized = _solve(spec, settings)
+    wall = time.perf_counter() - start
+    status = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible",
+              cp_model.INFEASIBLE: "infeasible"}.get(code, "unknown")
+    if status == "optimal" and not settings.objective:
+        status = "feasible"  # no objective: a valid score, nothing was optimised
+    has = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    by_rule: dict[str, int] = {}
+    if has and optimized:
+        for name, weight, expr in sm.penalties:
+            value = solver.Value(expr) if not isinstance(expr, int) else expr
+            if value:
+                by_rule[name] = by_rule.get(name, 0) + weight * value
+    objective = float(sum(by_rule.values())) if has and optimized else None
+    bound = solver.BestObjectiveBound() / SCALE if has and optimized else None
+    stats = {
+        "status": status,
+        "objective": objective,
+        "bound": bound,
+        "solve_time": round(wall, 4),
+        "wall_time": round(wall, 4),
+        "deterministic_time": round(solver.response_proto.deterministic_time, 4),
+        "wall_clock_limit_hit": solver.WallTime() >= solver.parameters.max_time_in_seconds,
+        "branches": solver.NumBranches(),
+        "seed": settings.seed,
+        "time_limit": settings.time_limit,
+        "workers": settings.workers,
+        "objective_enabled": settings.objective,
+        "ortools": _ortools_version(),
+        "stretto": __version__,
+        "rules_hash": rules_hash(spec),
+        "species": list(spec.species),
+        "cantus_voice": spec.cantus_voice,
+        "max_range": spec.max_range,
+        "allow_crossing": spec.allow_crossing,
+    }
+    if has and settings.objective:
+        stats["soft_costs"] = dict(sorted(by_rule.items()))
+    piece = extract_piece(sm, solver, spec, stats) if has else None
+    return SolveResult(status=status, piece=piece, objective=objective, bound=bound,
+                       wall_time=wall, stats=stats)
+
+
+def extract_piece(sm: ScoreModel, solver: cp_model.CpSolver, spec: SpeciesSpec,
+                  stats: dict) -> Piece:
+    """Read the solution off the grid into the score model (ties split at barlines)."""
+    voices = []
+    for line in sm.lines:
+        starts = []
+        for p in range(sm.size):
+            if line.x[p] is None:
+                continue
+            on = line.onset[p]
+            if on is True or (on is not False and solver.Value(on)):
+                x = line.x[p]
+                starts.append((p, x if isinstance(x, int) else solver.Value(x)))
+        pitches = [sm.u.pitches[i] for _, i in starts]
+        ends = [p for p, _ in starts[1:]] + [sm.size]
+        durations = [Fraction(e - s, 2) for (s, _), e in zip(starts, ends)]
+        origin = "human" if line.is_cantus else "solver"
+        voices.append(make_voice(line.name, pitches, durations, start=Fraction(starts[0][0], 2),
+                                 bar_length=Fraction(4), role="cantus" if line.is_cantus
+                                 else "counterpoint", species=line.species, origin=origin,
+                                 id_prefix=f"v{line.index}n"))
+    title = f"Species {','.join(map(str, spec.species))} on a cantus in {spec.mode}"
+    # Timings vary from run to run; the score records only what makes it reproducible.
+    recorded = {k: v for k, v in stats.items() if k not in TIMING_KEYS}
+    return Piece(voices=tuple(voices), mode=spec.mode, meter="2/2", tempo=Fraction(160),
+                 title=title, info={"solver": recorded})
+
+
+def _ortools_version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("ortools")
+    except Exception:  # pragma: no cover
+        return "unknown"

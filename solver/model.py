@@ -1,0 +1,316 @@
+"""The CP-SAT model of a multi-voice score on an eighth-note grid.
+
+Every voice is a :class:`Line`: for each grid position ``p`` (8 per bar of the cantus, a bar
+being one whole note) it has the index of the sounding pitch ``x[p]`` in a shared pitch list
+(:class:`Universe`), the letter-step position ``dia[p]`` of that pitch, and whether a note
+begins there, ``onset[p]``. Positions where the species never starts a note share the variable
+of the position before (a held note costs nothing); where the rhythm is a choice (fourth
+species' broken ties, fifth species' patterns) ``onset[p]`` is a Boolean and a held position is
+constrained equal to the one before. Rests are ``None``.
+
+This sounding-pitch view makes every melodic interval local: the note before an onset at ``p``
+is whatever sounds at ``p - 1``. Rules (the other modules) are functions that read these
+arrays and add constraints; :meth:`ScoreModel.enforce` takes conditions that may be Python
+constants or literals, so one rule serves fixed and variable rhythms alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Union
+
+from ortools.sat.python import cp_model
+
+from stretto.modes import Mode
+from stretto.pitch import Interval, Pitch
+
+GRID = 8  # positions per bar (eighth notes in a whole-note bar)
+Lit = Union[bool, cp_model.IntVar]  # a constant or a Boolean literal
+Val = Union[int, cp_model.IntVar]  # a constant pitch index or an integer variable
+
+# Vertical interval classes (ic), from the spelled interval between two sounding pitches.
+UNI, OCT, P5, THIRD, SIXTH, P4, DISS = range(7)
+IC_NAMES = ("unison", "octave", "fifth", "third", "sixth", "fourth", "dissonance")
+
+
+def interval_class(a: Pitch, b: Pitch) -> int:
+    """The class of the interval between ``a`` and ``b`` (order does not matter)."""
+    iv = Interval.between(a, b)
+    g, q = iv.generic, iv.quality
+    if g % 7 == 0:
+        if q != "P":
+            return DISS
+        return UNI if g == 0 else OCT
+    simple = g % 7
+    if simple == 4:
+        return P5 if q == "P" else DISS
+    if simple == 3:
+        return P4 if q == "P" else DISS
+    if simple in (2, 5):
+        if q not in ("M", "m"):
+            return DISS
+        return THIRD if simple == 2 else SIXTH
+    return DISS
+
+
+@dataclass(frozen=True)
+class Universe:
+    """All pitches any voice may use, sorted low to high; variables hold indices into it."""
+
+    pitches: tuple[Pitch, ...]
+
+    @property
+    def dia(self) -> list[int]:
+        return [p.diatonic for p in self.pitches]
+
+    def index(self, p: Pitch) -> int:
+        return self.pitches.index(p)
+
+
+@dataclass
+class Line:
+    """One voice on the grid. ``x``, ``dia`` and ``onset`` have one entry per position."""
+
+    index: int  # from the top
+    name: str
+    species: int | None  # None = cantus firmus (fixed)
+    domain: list[int]  # allowed universe indices
+    x: list[Val | None] = field(default_factory=list)
+    dia: list[Val | None] = field(default_factory=list)
+    onset: list[Lit] = field(default_factory=list)
+    can_onset: list[bool] = field(default_factory=list)
+    broken: dict = field(default_factory=dict)  # fourth species: bar -> "tie broken" literal
+    patterns: dict = field(default_factory=dict)  # fifth species: bar -> {pattern: literal}
+
+    @property
+    def is_cantus(self) -> bool:
+        return self.species is None
+
+    def sounding(self, p: int) -> bool:
+        return self.x[p] is not None
+
+    def onset_positions(self) -> list[int]:
+        return [p for p, c in enumerate(self.can_onset) if c]
+
+
+class ScoreModel:
+    """A CP-SAT model plus the lines and the helpers every rule uses."""
+
+    def __init__(self, universe: Universe, mode: Mode, bars: int) -> None:
+        self.m = cp_model.CpModel()
+        self.u = universe
+        self.mode = mode
+        self.bars = bars
+        self.size = bars * GRID
+        self.lines: list[Line] = []
+        self.penalties: list[tuple[str, int, cp_model.LinearExprT]] = []
+        self._ic_cache: dict[tuple, Val] = {}
+        self._view_cache: dict[tuple, Lit] = {}
+        self._feat_cache: dict[tuple, Lit] = {}
+        # Domains of the integer variables we create. (Reading them back through IntVar.Proto()
+        # is unsafe: the proto view dangles once the model grows.)
+        self._domains: dict[int, list[int]] = {}
+
+    def new_int(self, values: Iterable[int], name: str) -> cp_model.IntVar:
+        """An integer variable over exactly ``values``, with its domain remembered."""
+        vals = sorted(set(values))
+        v = self.m.NewIntVarFromDomain(cp_model.Domain.FromValues(vals), name)
+        self._domains[v.Index()] = vals
+        return v
+
+    # ------------------------------------------------------------------ literals
+    def enforce(self, ct: cp_model.Constraint, *conds: Lit) -> None:
+        """Make ``ct`` conditional on every literal in ``conds`` (constants are folded)."""
+        lits = []
+        for c in conds:
+            if c is True:
+                continue
+            if c is False:
+                raise ValueError("enforce() called with a constant False condition")
+            lits.append(c)
+        if lits:
+            ct.OnlyEnforceIf(lits)
+
+    def all_true(self, *conds: Lit) -> Lit:
+        """A literal equal to the conjunction of ``conds`` (folding constants)."""
+        lits = []
+        for c in conds:
+            if c is False:
+                return False
+            if c is not True:
+                lits.append(c)
+        if not lits:
+            return True
+        if len(lits) == 1:
+            return lits[0]
+        b = self.m.NewBoolVar("and")
+        self.m.AddBoolAnd(lits).OnlyEnforceIf(b)
+        self.m.AddBoolOr([lit.Not() for lit in lits]).OnlyEnforceIf(b.Not())
+        return b
+
+    def any_true(self, conds: Iterable[Lit]) -> Lit:
+        lits = []
+        for c in conds:
+            if c is True:
+                return True
+            if c is not False:
+                lits.append(c)
+        if not lits:
+            return False
+        if len(lits) == 1:
+            return lits[0]
+        b = self.m.NewBoolVar("or")
+        self.m.AddBoolOr(lits).OnlyEnforceIf(b)
+        self.m.AddBoolAnd([lit.Not() for lit in lits]).OnlyEnforceIf(b.Not())
+        return b
+
+    @staticmethod
+    def neg(c: Lit) -> Lit:
+        if c is True or c is False:
+            return not c
+        return c.Not()
+
+    def require(self, c: Lit, why: str) -> None:
+        """Add ``c`` as a hard fact (a constant False is a modelling error, reported with why)."""
+        if c is False:
+            raise ValueError(f"rule {why} can never hold")
+        if c is not True:
+            self.m.AddBoolOr([c])
+
+    def implies_any(self, cond: Lit, options: Iterable[Lit]) -> None:
+        """cond => OR(options)."""
+        if cond is False:
+            return
+        opts = [o for o in options if o is not False]
+        if any(o is True for o in opts):
+            return
+        lits = list(opts)
+        if cond is not True:
+            lits.append(cond.Not())
+        if not lits:
+            raise ValueError("an unconditional requirement has no way to hold")
+        self.m.AddBoolOr(lits)
+
+    # ------------------------------------------------------------------ pitch features
+    def feature(self, name: str, a: Val, b: Val | None, f: Callable[..., bool]) -> Lit:
+        """A literal equal to ``f(pitch_a, pitch_b)`` (or ``f(pitch_a)`` when ``b`` is None),
+        built as a table constraint and cached per (name, variables)."""
+        key = (name, _key(a), _key(b))
+        if key in self._feat_cache:
+            return self._feat_cache[key]
+        P = self.u.pitches
+        dom_a = [a] if isinstance(a, int) else self._domain_of(a)
+        if b is None:
+            rows = [(i, int(f(P[i]))) for i in dom_a]
+            vars_ = [a]
+        else:
+            dom_b = [b] if isinstance(b, int) else self._domain_of(b)
+            rows = [(i, j, int(f(P[i], P[j]))) for i in dom_a for j in dom_b]
+            vars_ = [a, b]
+        values = {r[-1] for r in rows}
+        if len(values) == 1:
+            result: Lit = bool(values.pop())
+        else:
+            lit = self.m.NewBoolVar(name)
+            self.m.AddAllowedAssignments([v for v in vars_ if not isinstance(v, int)] + [lit],
+                                         [tuple(x for x, v in zip(r[:-1], vars_)
+                                                if not isinstance(v, int)) + (r[-1],)
+                                          for r in rows])
+            result = lit
+        self._feat_cache[key] = result
+        return result
+
+    def ic(self, a: Val, b: Val) -> Val:
+        """Interval-class variable (or constant) between two sounding pitches."""
+        key = (_key(a), _key(b))
+        if key in self._ic_cache:
+            return self._ic_cache[key]
+        P = self.u.pitches
+        if isinstance(a, int) and isinstance(b, int):
+            out: Val = interval_class(P[a], P[b])
+        else:
+            dom_a = [a] if isinstance(a, int) else self._domain_of(a)
+            dom_b = [b] if isinstance(b, int) else self._domain_of(b)
+            rows = {(i, j, interval_class(P[i], P[j])) for i in dom_a for j in dom_b}
+            codes = sorted({r[2] for r in rows})
+            if len(codes) == 1:
+                out = codes[0]
+            else:
+                v = self.new_int(codes, "ic")
+                vars_ = [x for x in (a, b) if not isinstance(x, int)] + [v]
+                tuples = sorted({tuple(x for x, var in zip(r[:2], (a, b))
+                                       if not isinstance(var, int)) + (r[2],) for r in rows})
+                self.m.AddAllowedAssignments(vars_, tuples)
+                out = v
+        self._ic_cache[key] = out
+        return out
+
+    def is_ic(self, ic: Val, classes: tuple[int, ...]) -> Lit:
+        """Literal: the interval class ``ic`` is one of ``classes``."""
+        if isinstance(ic, int):
+            return ic in classes
+        key = (_key(ic), classes)
+        if key in self._view_cache:
+            return self._view_cache[key]
+        dom = self._int_domain(ic)
+        inside = [c for c in dom if c in classes]
+        if not inside:
+            out: Lit = False
+        elif len(inside) == len(dom):
+            out = True
+        else:
+            out = self.m.NewBoolVar("ic_in")
+            self.m.AddLinearExpressionInDomain(ic, cp_model.Domain.FromValues(inside)) \
+                .OnlyEnforceIf(out)
+            outside = [c for c in dom if c not in classes]
+            self.m.AddLinearExpressionInDomain(ic, cp_model.Domain.FromValues(outside)) \
+                .OnlyEnforceIf(out.Not())
+        self._view_cache[key] = out
+        return out
+
+    def differ(self, a: Val, b: Val) -> Lit:
+        """Literal: two pitch values differ (a melodic move rather than a repetition)."""
+        if isinstance(a, int) and isinstance(b, int):
+            return a != b
+        if a is b:
+            return False
+        key = ("ne", _key(a), _key(b))
+        if key in self._view_cache:
+            return self._view_cache[key]
+        lit = self.m.NewBoolVar("moves")
+        self.m.Add(a != b).OnlyEnforceIf(lit)
+        self.m.Add(a == b).OnlyEnforceIf(lit.Not())
+        self._view_cache[key] = lit
+        return lit
+
+    def compare(self, expr: cp_model.LinearExprT, op: str, value: int) -> Lit:
+        """Literal for ``expr op value`` with op in <, <=, ==, >=, >, !=."""
+        lit = self.m.NewBoolVar(f"cmp{op}{value}")
+        pos = {"<": expr < value, "<=": expr <= value, "==": expr == value,
+               ">=": expr >= value, ">": expr > value, "!=": expr != value}
+        neg = {"<": expr >= value, "<=": expr > value, "==": expr != value,
+               ">=": expr < value, ">": expr <= value, "!=": expr == value}
+        self.m.Add(pos[op]).OnlyEnforceIf(lit)
+        self.m.Add(neg[op]).OnlyEnforceIf(lit.Not())
+        return lit
+
+    def penalize(self, rule: str, weight: int, expr: cp_model.LinearExprT | Lit) -> None:
+        """Add ``weight * expr`` to the objective under a soft rule's name."""
+        if weight <= 0 or expr is False or (isinstance(expr, int) and expr == 0):
+            return
+        if expr is True:
+            expr = 1
+        self.penalties.append((rule, weight, expr))
+
+    # ------------------------------------------------------------------ internals
+    def _domain_of(self, v: cp_model.IntVar) -> list[int]:
+        return self._int_domain(v)
+
+    def _int_domain(self, v: cp_model.IntVar) -> list[int]:
+        return self._domains[v.Index()]
+
+
+def _key(v: object) -> object:
+    if v is None or isinstance(v, int):
+        return v
+    return ("var", v.Index())

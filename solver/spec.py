@@ -1,0 +1,119 @@
+"""What to solve and how: the species problem, the solver settings, and the result.
+
+Frozen dataclasses only; no OR-Tools import here, so the CLI can validate input cheaply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from stretto.errors import BadInput
+from stretto.modes import Mode
+from stretto.pitch import Pitch
+from stretto.rulebook import BY_NAME, SOFT
+
+MIN_CANTUS = 4
+MAX_CANTUS = 32
+
+
+@dataclass(frozen=True)
+class SpeciesSpec:
+    """A species exercise: a cantus firmus and the species of each added voice.
+
+    ``species`` lists the added voices from the top down (the cantus is not in it), so
+    ``voices = len(species) + 1``. ``cantus_voice`` is the cantus's index counted from the top
+    (0 = top, ``len(species)`` = bottom). ``ranges`` optionally fixes each *added* voice's
+    register (low, high), top down; otherwise a register is chosen around the cantus.
+    ``max_range`` is the largest span of an added voice in letter steps (9 = a tenth).
+    """
+
+    cantus: tuple[Pitch, ...]
+    mode: Mode
+    species: tuple[int, ...] = (1,)
+    cantus_voice: int = 1
+    ranges: tuple[tuple[Pitch, Pitch], ...] | None = None
+    max_range: int = 9
+    allow_crossing: bool = False
+    weights: tuple[tuple[str, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        n = len(self.cantus)
+        if n < MIN_CANTUS:
+            raise BadInput(f"cantus firmus too short ({n} notes): give at least {MIN_CANTUS}")
+        if n > MAX_CANTUS:
+            raise BadInput(f"cantus firmus too long ({n} notes): at most {MAX_CANTUS}")
+        final = self.cantus[-1]
+        if (final.step, final.alter) != (self.mode.final_step, self.mode.final_alter):
+            raise BadInput(f"cantus firmus ends on {final.name}, not on the final "
+                           f"{self.mode.final} of {self.mode}: end it on its final or pass "
+                           f"--mode")
+        if not 1 <= len(self.species) <= 3:
+            raise BadInput("give 1 to 3 added voices (2 to 4 voices in all)")
+        for s in self.species:
+            if s not in (1, 2, 3, 4, 5):
+                raise BadInput(f"unknown species {s}: use 1 to 5")
+        if not 0 <= self.cantus_voice <= len(self.species):
+            raise BadInput(f"cantus voice {self.cantus_voice + 1} is outside the "
+                           f"{len(self.species) + 1} voices")
+        if self.ranges is not None:
+            if len(self.ranges) != len(self.species):
+                raise BadInput(f"give one range per added voice ({len(self.species)})")
+            for low, high in self.ranges:
+                if high.midi - low.midi < 7:
+                    raise BadInput(f"range {low.name}-{high.name} is too narrow for a line "
+                                   "(give at least a fifth)")
+        if not 4 <= self.max_range <= 16:
+            raise BadInput(f"max range {self.max_range} steps is impossible: use 4 to 16")
+        for name, w in self.weights:
+            if name not in BY_NAME or name not in SOFT:
+                raise BadInput(f"unknown soft rule {name!r}; soft rules are: {', '.join(SOFT)}")
+            if w < 0:
+                raise BadInput(f"weight of {name} must be >= 0")
+
+    @property
+    def voices(self) -> int:
+        return len(self.species) + 1
+
+    def voice_species(self) -> list[int | None]:
+        """Species per voice top to bottom, ``None`` for the cantus."""
+        out: list[int | None] = list(self.species)
+        out.insert(self.cantus_voice, None)
+        return out
+
+    def weight(self, rule_name: str) -> int:
+        for name, w in self.weights:
+            if name == rule_name:
+                return w
+        return BY_NAME[rule_name].weight
+
+
+@dataclass(frozen=True)
+class SolveSettings:
+    """``time_limit`` in seconds (also used as CP-SAT's deterministic time limit, which is what
+    makes a run reproducible), ``seed`` and ``workers`` as recorded in the score. With
+    ``objective=False`` the solver stops at the first score that obeys every hard rule."""
+
+    time_limit: float = 10.0
+    seed: int = 0
+    workers: int = 1
+    objective: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.time_limit > 0:
+            raise BadInput("time limit must be positive (seconds)")
+        if not 1 <= self.workers <= 64:
+            raise BadInput("workers must be between 1 and 64")
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """``status`` is ``optimal``, ``feasible`` or ``infeasible``; ``piece`` is None unless a score
+    was found. ``stats`` holds solve time, objective and bound, branches, and the settings."""
+
+    status: str
+    piece: Any  # stretto.score.Piece | None (kept Any to avoid importing the model here)
+    objective: float | None
+    bound: float | None
+    wall_time: float
+    stats: dict[str, Any] = field(default_factory=dict, hash=False)

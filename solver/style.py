@@ -1,0 +1,68 @@
+"""Soft rules between voices: preferences weighed in the one objective.
+
+``imperfect-preferred``, ``contrary-motion``, ``parallel-imperfect-run``, ``complete-harmony``
+and ``broken-syncopation``.
+"""
+
+from __future__ import annotations
+
+from stretto.solver.model import GRID, OCT, P5, SIXTH, THIRD, UNI, ScoreModel
+from stretto.solver.vertical import _direction, event_positions, voice_pairs
+
+
+def soft_imperfect_preferred(sm: ScoreModel, weight: int) -> None:
+    """imperfect-preferred: each perfect consonance inside the piece costs ``weight``."""
+    first_bar, last_bar = 0, sm.bars - 1
+    for a, b in voice_pairs(sm):
+        for p in event_positions(sm, a, b):
+            if p // GRID in (first_bar, last_bar):
+                continue
+            sm.penalize("imperfect-preferred", weight,
+                        sm.is_ic(sm.ic(a.x[p], b.x[p]), (UNI, OCT, P5)))
+
+
+def soft_contrary_motion(sm: ScoreModel, weight: int) -> None:
+    """contrary-motion: each similar or parallel move of two voices costs ``weight``."""
+    for a, b in voice_pairs(sm):
+        for p in event_positions(sm, a, b):
+            if p == 0 or a.x[p - 1] is None or b.x[p - 1] is None:
+                continue
+            up_a, down_a = _direction(sm, a, p)
+            up_b, down_b = _direction(sm, b, p)
+            sm.penalize("contrary-motion", weight,
+                        sm.any_true([sm.all_true(up_a, up_b), sm.all_true(down_a, down_b)]))
+
+
+def soft_parallel_imperfect_run(sm: ScoreModel, weight: int) -> None:
+    """parallel-imperfect-run: four downbeats in a row with the same imperfect interval (thirds
+    or sixths) between two voices cost ``weight``."""
+    for a, b in voice_pairs(sm):
+        downbeats = [bar * GRID for bar in range(sm.bars)
+                     if a.x[bar * GRID] is not None and b.x[bar * GRID] is not None]
+        ics = [sm.ic(a.x[p], b.x[p]) for p in downbeats]
+        for k in range(len(ics) - 3):
+            for cls in (THIRD, SIXTH):
+                sm.penalize("parallel-imperfect-run", weight,
+                            sm.all_true(*[sm.is_ic(ic, (cls,)) for ic in ics[k:k + 4]]))
+
+
+def soft_complete_harmony(sm: ScoreModel, weight: int) -> None:
+    """complete-harmony (three or more voices): each downbeat without a third or sixth above the
+    lowest voice costs ``weight``."""
+    if len(sm.lines) < 3:
+        return
+    bass = sm.lines[-1]
+    for bar in range(1, sm.bars - 1):
+        p = bar * GRID
+        if bass.x[p] is None:
+            continue
+        imperfect = [sm.is_ic(sm.ic(v.x[p], bass.x[p]), (THIRD, SIXTH))
+                     for v in sm.lines[:-1] if v.x[p] is not None]
+        sm.penalize("complete-harmony", weight, sm.neg(sm.any_true(imperfect)))
+
+
+def soft_broken_syncopation(sm: ScoreModel, weight: int) -> None:
+    """broken-syncopation: each broken tie in fourth species costs ``weight``."""
+    for line in sm.lines:
+        for lit in line.broken.values():
+            sm.penalize("broken-syncopation", weight, lit)

@@ -1,0 +1,255 @@
+"""The ``stretto`` command line. Heavy imports (OR-Tools, music21, mido) happen inside the
+commands, so ``stretto --help`` is instant.
+
+Exit codes: 0 success, 1 a check found hard violations or no score was found in time,
+2 bad input, 3 constraints that cannot all hold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from stretto.errors import BadInput, StrettoError, Unsatisfiable
+
+
+def _species_list(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(s) for s in text.split(","))
+    except ValueError:
+        raise BadInput(f"cannot read --species {text!r}: write 1, or 3,1 for two added voices") \
+            from None
+    return values
+
+
+def _parse_range(text: str):
+    from stretto.pitch import Pitch
+
+    try:
+        voice, span = text.split("=", 1)
+        low, high = span.split("-", 1)
+        v = int(voice)
+    except ValueError:
+        raise BadInput(f"malformed --range {text!r}: write VOICE=LOW-HIGH, e.g. 1=C4-G5") \
+            from None
+    lo, hi = Pitch.parse(low), Pitch.parse(high)
+    if hi.midi <= lo.midi:
+        raise BadInput(f"impossible range {text!r}: the low note must be below the high note")
+    return v, (lo, hi)
+
+
+def _cantus_index(text: str, voices: int) -> int:
+    if text == "top":
+        return 0
+    if text == "bottom":
+        return voices - 1
+    try:
+        n = int(text)
+    except ValueError:
+        raise BadInput(f"cannot read --cantus-voice {text!r}: use top, bottom or a number "
+                       "counted from the top") from None
+    if not 1 <= n <= voices:
+        raise BadInput(f"--cantus-voice {n} is outside the {voices} voices")
+    return n - 1
+
+
+def build_spec(args: argparse.Namespace):
+    """Turn ``stretto species`` arguments into a :class:`SpeciesSpec` (validating input)."""
+    from stretto.modes import Mode, mode_of_final
+    from stretto.pitch import parse_pitches
+    from stretto.solver.spec import SpeciesSpec
+
+    if bool(args.cantus) == bool(args.cantus_name):
+        raise BadInput("give the cantus firmus with --cantus \"D4 F4 ...\" or --cantus-name "
+                       "(one of them)")
+    if args.cantus_name:
+        from stretto.corpora import load_cantus
+        cantus, mode = load_cantus(args.cantus_name)
+    else:
+        cantus = parse_pitches(args.cantus)
+        final = cantus[-1].name[:-1]
+        mode = None
+    if args.mode:
+        mode = Mode.parse(args.mode) if " " in args.mode.strip() else Mode(args.mode, final if
+                                                                           mode is None else
+                                                                           mode.final)
+    if mode is None:
+        mode = mode_of_final(final)
+    species = _species_list(args.species)
+    voices = args.voices if args.voices else len(species) + 1
+    if not 2 <= voices <= 4:
+        raise BadInput(f"--voices {voices}: stretto writes 2, 3 or 4 voices")
+    if len(species) == 1 and voices > 2:
+        species = species * (voices - 1)
+    if len(species) != voices - 1:
+        raise BadInput(f"--species {args.species} names {len(species)} added voices, but "
+                       f"--voices {voices} needs {voices - 1}")
+    cantus_voice = _cantus_index(args.cantus_voice, voices)
+    ranges = None
+    if args.range:
+        given = dict(_parse_range(r) for r in args.range)
+        added = [v for v in range(1, voices + 1) if v != cantus_voice + 1]
+        unknown = set(given) - set(added)
+        if unknown:
+            raise BadInput(f"--range for voice {min(unknown)}: give ranges for added voices "
+                           f"only ({', '.join(map(str, added))})")
+        from stretto.solver.lines import default_registers
+        base = SpeciesSpec(cantus=tuple(cantus), mode=mode, species=species,
+                           cantus_voice=cantus_voice)
+        defaults = default_registers(base)
+        ranges = tuple(given.get(v, d) for v, d in zip(added, defaults))
+    return SpeciesSpec(cantus=tuple(cantus), mode=mode, species=species,
+                       cantus_voice=cantus_voice, ranges=ranges, max_range=args.max_range,
+                       allow_crossing=args.allow_crossing)
+
+
+def cmd_species(args: argparse.Namespace) -> int:
+    from stretto.solver import SolveSettings, solve_species
+
+    spec = build_spec(args)
+    settings = SolveSettings(time_limit=args.time_limit, seed=args.seed, workers=args.workers,
+                             objective=not args.no_objective)
+    result = solve_species(spec, settings)
+    if result.status == "infeasible":
+        raise Unsatisfiable(
+            "no score satisfies every hard rule with this cantus, species and range: try a "
+            "wider --range, --max-range, --allow-crossing, or another --cantus-voice")
+    if result.piece is None:
+        print(f"stretto: no score found within the time limit ({args.time_limit:g} s): raise "
+              "--time-limit", file=sys.stderr)
+        return 1
+    from stretto.check import check, hard
+    from stretto.io.project import write_project
+
+    violations = check(result.piece)
+    n_hard = len(hard(violations))
+    paths = write_project(result.piece, args.out, provenance=_provenance(result))
+    summary = {
+        "status": result.status, "objective": result.objective, "bound": result.bound,
+        "solve_time": result.stats["solve_time"], "seed": args.seed,
+        "hard_violations": n_hard, "soft_violations": len(violations) - n_hard,
+        "files": {k: str(v) for k, v in paths.items()},
+    }
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        obj = "-" if result.objective is None else f"{result.objective:g}"
+        print(f"status {result.status}, objective {obj}, solve time "
+              f"{result.stats['solve_time']:.3f} s (seed {args.seed})")
+        print(f"checker: {n_hard} hard, {len(violations) - n_hard} soft violations")
+        for v in violations:
+            print(f"  [{v.severity}] {v.rule} bar {v.bar} beat {v.beat}: {v.message}")
+        print(f"wrote {paths['midi']}, {paths['musicxml']}, {paths['json']}")
+    return 0 if n_hard == 0 else 1
+
+
+def _provenance(result) -> str:
+    s = result.stats
+    return (f"stretto {s['stretto']} species solver (OR-Tools {s['ortools']}), seed "
+            f"{s['seed']}, rules {s['rules_hash']}; cantus human-given, counterpoint by solver")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from stretto.check import CheckSettings, check, hard
+    from stretto.io import read_score
+
+    piece = read_score(Path(args.file))
+    n = len(piece.voices)
+    if n < 2:
+        raise BadInput(f"{args.file} has {n} voice; counterpoint needs at least two")
+    voices = list(piece.voices)
+    cantus = None
+    if args.cantus_voice:
+        cantus = _cantus_index(args.cantus_voice, n)
+    if args.species:
+        species = list(_species_list(args.species))
+        if len(species) == 1:
+            species = species * (n - 1)
+        if len(species) != n - 1:
+            raise BadInput(f"--species names {len(species)} voices; {args.file} has {n - 1} "
+                           "besides the cantus")
+        if cantus is None:
+            cantus = next((i for i, v in enumerate(voices) if v.role == "cantus"), n - 1)
+        it = iter(species)
+        voices = [replace(v, role="cantus", species=None) if i == cantus
+                  else replace(v, role="counterpoint", species=next(it))
+                  for i, v in enumerate(voices)]
+        piece = replace(piece, voices=tuple(voices))
+    violations = check(piece, cantus_voice=cantus,
+                       settings=CheckSettings(allow_crossing=args.allow_crossing))
+    bad = hard(violations)
+    if args.json:
+        print(json.dumps({"file": args.file, "hard": len(bad), "soft": len(violations) - len(bad),
+                          "violations": [{"rule": v.rule, "severity": v.severity, "bar": v.bar,
+                                          "beat": str(v.beat), "voices": list(v.voices),
+                                          "message": v.message} for v in violations]},
+                         indent=2))
+    else:
+        for v in violations:
+            print(f"[{v.severity}] {v.rule} bar {v.bar} beat {v.beat} "
+                  f"({', '.join(v.voices)}): {v.message}")
+        print(f"{args.file}: {len(bad)} hard, {len(violations) - len(bad)} soft violations")
+    return 0 if not bad else 1
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stretto", description="Counterpoint a composer can trust and steer.")
+    from stretto import __version__
+    parser.add_argument("--version", action="version", version=f"stretto {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sp = sub.add_parser("species", help="write species counterpoint on a cantus firmus")
+    sp.add_argument("--cantus", help='the cantus firmus, e.g. "D4 F4 E4 D4 G4 F4 A4 G4 F4 E4 D4"')
+    sp.add_argument("--cantus-name", help="a shipped cantus: fux-dorian, fux-phrygian, "
+                    "fux-lydian, fux-mixolydian, fux-aeolian, fux-ionian")
+    sp.add_argument("--mode", help="mode name (dorian ...) or 'G dorian'; default: from the "
+                    "cantus's final")
+    sp.add_argument("--species", default="1", help="species per added voice, top down: 1 or 3,1")
+    sp.add_argument("--voices", type=int, help="voices in all, 2-4 (default: species + cantus)")
+    sp.add_argument("--cantus-voice", default="bottom",
+                    help="top, bottom, or N counted from the top (default bottom)")
+    sp.add_argument("--range", action="append", metavar="VOICE=LOW-HIGH",
+                    help="register of an added voice, e.g. 1=C4-G5 (repeatable)")
+    sp.add_argument("--max-range", type=int, default=9,
+                    help="largest span of a voice in letter steps (9 = a tenth)")
+    sp.add_argument("--allow-crossing", action="store_true", help="let voices cross")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--time-limit", type=float, default=10.0, help="seconds (deterministic)")
+    sp.add_argument("--workers", type=int, default=1)
+    sp.add_argument("--no-objective", action="store_true",
+                    help="stop at the first valid score (no style preferences)")
+    sp.add_argument("--out", default="out/species", help="project folder to write")
+    sp.add_argument("--json", action="store_true", help="print the summary as JSON")
+    sp.set_defaults(func=cmd_species)
+
+    ck = sub.add_parser("check", help="check a score against the rules of counterpoint")
+    ck.add_argument("file", help=".musicxml, .mxl, .mid or score.json")
+    ck.add_argument("--species", help="species of the voices other than the cantus, top down")
+    ck.add_argument("--cantus-voice", help="top, bottom or N from the top")
+    ck.add_argument("--allow-crossing", action="store_true")
+    ck.add_argument("--json", action="store_true")
+    ck.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except StrettoError as exc:
+        print(f"stretto: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:  # pragma: no cover
+        print("stretto: interrupted; no files were changed", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
