@@ -131,7 +131,7 @@ def _species_of(piece: Piece, cantus: int, listed: str, figure: str) -> tuple[in
     return found
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=None)
 def _read_file(path: Path) -> Piece:
     from stretto.io.musicxml import read_musicxml  # lazy: music21 is heavy
 

@@ -17,12 +17,9 @@ from stretto.solver.model import DISS, GRID, P4, Line, Lit, ScoreModel
 
 def _step_between(sm: ScoreModel, line: Line, a: int, b: int, sign: int | None = None) -> Lit:
     """Literal: the pitch at ``b`` is a step from the pitch at ``a`` (up if sign=1, down -1)."""
-    d = line.dia[b] - line.dia[a]
     if sign is None:
-        up = sm.compare(d, "==", 1)
-        down = sm.compare(d, "==", -1)
-        return sm.any_true([up, down])
-    return sm.compare(d, "==", sign)
+        return sm.any_true([_step_between(sm, line, a, b, 1), _step_between(sm, line, a, b, -1)])
+    return sm.dia_diff_is(line, a, b, sign)
 
 
 def _passing(sm: ScoreModel, line: Line, prev: int, p: int, nxt: int) -> Lit:
@@ -42,7 +39,7 @@ def _neighbour(sm: ScoreModel, line: Line, prev: int, p: int, nxt: int) -> Lit:
 def _cambiata(sm: ScoreModel, line: Line, prev: int, p: int, nxt: int, after: int) -> Lit:
     """Fux's nota cambiata: step down into the dissonance, a third down, then a step up."""
     return sm.all_true(_step_between(sm, line, prev, p, -1),
-                       sm.compare(line.dia[nxt] - line.dia[p], "==", -2),
+                       sm.dia_diff_is(line, p, nxt, -2),
                        _step_between(sm, line, nxt, after, 1))
 
 

@@ -110,6 +110,17 @@ class ScoreModel:
         # Domains of the integer variables we create. (Reading them back through IntVar.Proto()
         # is unsafe: the proto view dangles once the model grows.)
         self._domains: dict[int, list[int]] = {}
+        self.spans: dict[int, tuple] = {}  # voice index -> (lowest, highest) letter-step vars
+
+    def decisions(self) -> list[cp_model.IntVar]:
+        """The pitch variables and rhythm choices of every line (what a hint needs)."""
+        out: dict[int, cp_model.IntVar] = {}
+        for line in self.lines:
+            for v in (*line.x, *line.onset, *line.broken.values(),
+                      *(lit for pats in line.patterns.values() for lit in pats.values())):
+                if v is not None and not isinstance(v, (bool, int)):
+                    out[v.Index()] = v
+        return [out[k] for k in sorted(out)]
 
     def new_int(self, values: Iterable[int], name: str) -> cp_model.IntVar:
         """An integer variable over exactly ``values``, with its domain remembered."""
@@ -293,6 +304,17 @@ class ScoreModel:
         self.m.Add(pos[op]).OnlyEnforceIf(lit)
         self.m.Add(neg[op]).OnlyEnforceIf(lit.Not())
         return lit
+
+    def dia_diff_is(self, line: Line, a: int, b: int, value: int) -> Lit:
+        """Literal: ``dia[b] - dia[a] == value`` for one line (cached: rules ask often)."""
+        da, db = line.dia[a], line.dia[b]
+        if isinstance(da, int) and isinstance(db, int):
+            return db - da == value
+        key = ("dd", _key(da), _key(db), value)
+        if key not in self._view_cache:
+            self._view_cache[key] = False if da is db and value else (
+                True if da is db else self.compare(db - da, "==", value))
+        return self._view_cache[key]
 
     def penalize(self, rule: str, weight: int, expr: cp_model.LinearExprT | Lit) -> None:
         """Add ``weight * expr`` to the objective under a soft rule's name."""

@@ -66,3 +66,20 @@ def soft_broken_syncopation(sm: ScoreModel, weight: int) -> None:
     for line in sm.lines:
         for lit in line.broken.values():
             sm.penalize("broken-syncopation", weight, lit)
+
+
+def soft_florid_rhythm(sm: ScoreModel, weight: int) -> None:
+    """florid-rhythm (fifth species): an eighth pair costs ``weight``, a bar of four plain
+    quarters a third of it, and a bar repeating the previous bar's rhythm half of it."""
+    for line in sm.lines:
+        bars = sorted(line.patterns)
+        for b in bars:
+            for pat, lit in line.patterns[b].items():
+                if {3, 7} & set(pat):
+                    sm.penalize("florid-rhythm", weight, lit)
+                elif pat == (0, 2, 4, 6):
+                    sm.penalize("florid-rhythm", max(1, weight // 3), lit)
+            prev = line.patterns.get(b - 1)
+            if prev is not None:
+                for pat, lit in line.patterns[b].items():
+                    sm.penalize("florid-rhythm", max(1, weight // 2), sm.all_true(lit, prev[pat]))

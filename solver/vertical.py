@@ -125,13 +125,20 @@ def rule_downbeat_parallels(sm: ScoreModel) -> None:
 
 
 def _direction(sm: ScoreModel, line: Line, p: int) -> tuple[Lit, Lit]:
+    """Literals (moves up, moves down) for a note beginning at ``p``."""
     if line.x[p - 1] is None or line.onset[p] is False:
         return False, False
-    d = line.dia[p] - line.dia[p - 1]
-    if isinstance(d, int):
-        return d > 0, d < 0
-    return (sm.all_true(line.onset[p], sm.compare(d, ">", 0)),
-            sm.all_true(line.onset[p], sm.compare(d, "<", 0)))
+    key = ("dir", line.index, p)
+    if key not in sm._feat_cache:
+        d = line.dia[p] - line.dia[p - 1]
+        if isinstance(d, int):
+            sm._feat_cache[key] = (d > 0, d < 0)
+        elif line.dia[p] is line.dia[p - 1]:
+            sm._feat_cache[key] = (False, False)
+        else:
+            sm._feat_cache[key] = (sm.all_true(line.onset[p], sm.compare(d, ">", 0)),
+                                   sm.all_true(line.onset[p], sm.compare(d, "<", 0)))
+    return sm._feat_cache[key]
 
 
 def rule_direct_perfect(sm: ScoreModel) -> None:
@@ -181,13 +188,13 @@ def _at_least(sm: ScoreModel, high, low, cond: Lit) -> None:
 
 
 def rule_unison(sm: ScoreModel) -> None:
-    """unison (two voices): no unison on a downbeat except in the first and last bar."""
-    if len(sm.lines) != 2:
-        return
-    a, b = sm.lines
-    for bar in range(1, sm.bars - 1):
-        p = bar * GRID
-        sm.require(sm.neg(sm.is_ic(sm.ic(a.x[p], b.x[p]), (UNI,))), "unison")
+    """unison: no two voices in unison on a downbeat except in the first and last bar."""
+    for a, b in voice_pairs(sm):
+        for bar in range(1, sm.bars - 1):
+            p = bar * GRID
+            if a.x[p] is None or b.x[p] is None:
+                continue
+            sm.require(sm.neg(sm.is_ic(sm.ic(a.x[p], b.x[p]), (UNI,))), "unison")
 
 
 def rule_first_interval(sm: ScoreModel, cantus: Line) -> None:

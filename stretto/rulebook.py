@@ -81,6 +81,9 @@ RULES: tuple[Rule, ...] = (
     Rule("broken-syncopation", "soft", "fourth species: keep the ties (break the syncopation "
          "rarely)", 8),
     Rule("ficta-sparingly", "soft", "use the flattened ficta note only where it is needed", 2),
+    Rule("florid-rhythm", "soft",
+         "fifth species: mostly halves and quarters with syncopations; eighth pairs rarely, "
+         "and not the same rhythm bar after bar", 3),
     Rule("complete-harmony", "soft",
          "three or more voices: prefer complete triads to bare fifths and octaves", 1),
 )

@@ -10,7 +10,9 @@ It shares nothing with the solver but the rulebook's names: it reads a finished
 they come from ``Voice.species``/``Voice.role`` and, failing that, from each voice's rhythm.
 Modules: :mod:`~stretto.check.model` (the time-slice view), :mod:`~stretto.check.dissonance`,
 :mod:`~stretto.check.motion`, :mod:`~stretto.check.melodic`, :mod:`~stretto.check.species`.
-The liberties Fux's own figures take are listed in ``EXCEPTIONS.md`` beside this file.
+``CheckSettings()`` is the rulebook as the solver guarantees it; ``CheckSettings.fux()``
+(``FUX_SETTINGS``) adds the liberties Fux takes in his own figures, under which all of them
+pass but the few listed, with reasons, in ``EXCEPTIONS.md`` and ``FUX_EXCEPTIONS``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from stretto.check.dissonance import check_dissonance
+from stretto.check.exceptions import FUX_EXCEPTIONS, FUX_SETTINGS
 from stretto.check.melodic import check_diatonic, check_ficta, check_leap_span, \
     check_melodic_intervals, check_range, check_repetition, check_soft_melody
 from stretto.check.model import CheckSettings, Texture, Violation, infer_species, resolve_roles
@@ -27,7 +30,8 @@ from stretto.check.species import check_cadence, check_first_interval, check_rhy
     check_syncopation
 from stretto.score import Piece
 
-__all__ = ["CheckSettings", "Violation", "check", "hard", "soft", "infer_species"]
+__all__ = ["CheckSettings", "FUX_EXCEPTIONS", "FUX_SETTINGS", "Violation", "check", "hard",
+           "soft", "infer_species"]
 
 
 def check(piece: Piece, *, species: Sequence[int | None] | None = None,

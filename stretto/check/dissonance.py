@@ -10,7 +10,8 @@ note is the dissonant one*, and is it allowed to be?
 * A note *held* over a barline against a note that begins on the downbeat is a suspension: the
   held note is the dissonant one; it must be prepared by a consonance, resolve down by step on
   the next strong half, and (when it lies below) only the 2-3 (9-10) kind is good (4-5 and 7-8
-  resolve into a perfect interval and are forbidden).
+  resolve into a perfect interval and are forbidden; ``lower_fourth_suspension`` admits Fux's
+  4-5). Fifth species may resolve early, on the next quarter, or decorate the resolution.
 * A note that begins on a weak part of the bar while the other voice holds is the dissonant one;
   its species says whether it may be dissonant: a passing tone (second species), a passing tone,
   neighbour or cambiata (third), nothing (fourth, whose weak-half notes prepare the next

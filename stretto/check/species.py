@@ -28,8 +28,8 @@ def _body_fault(tx: Texture, line: Line, i: int, n_voices: int) -> str | None:
             return None
         return "first species moves in whole notes, one to a bar"
     penultimate = tx.end - 2 * bl
-    if sp in (2, 3) and n_voices >= 3 and n.onset == penultimate and d == bl:
-        return None  # three/four parts: a whole note before the final (Fux 134, 173, 181)
+    if sp in (2, 3) and n.onset == penultimate and d == bl:
+        return None  # a whole note before the final (Fux 134, 173, 181 in three/four parts)
     if sp in (2, 3) and pos == h and d == bl and n.onset == penultimate - h:
         return None  # the cadential syncopation into the penultimate bar (Fux 121-128)
     if sp == 2:
@@ -48,7 +48,11 @@ def _body_fault(tx: Texture, line: Line, i: int, n_voices: int) -> str | None:
         if first and pos % h != 0:
             nxt = line.next(i)
             if nxt is not None and nxt.duration == d:
-                return None
+                after = line.next(i + 1)
+                if is_step(n.pitch, nxt.pitch) and (after is None
+                                                    or is_step(nxt.pitch, after.pitch)):
+                    return None
+                return "eighth notes move by step"
         elif not first:
             return None  # second eighth of a pair checked with the first
         return "eighth notes come in pairs on the weak quarters"
@@ -65,8 +69,8 @@ def check_rhythm(tx: Texture) -> list[Violation]:
     """``rhythm``: each counterpoint voice moves in its species' note values, starts where the
     species may, has no rests inside (fourth species may rest for a half on a downbeat to start
     its syncopations again), and ends with the others on the last downbeat. Second and third
-    species may tie into the penultimate bar for a cadential suspension, and in three or more
-    parts may hold a whole note there."""
+    species may tie into the penultimate bar for a cadential suspension, or hold a whole note
+    there (Fux does in three and four parts; a common two-part licence too)."""
     out: list[Violation] = []
     bl = tx.bar_length
     starts = {1: {0}, 2: {0, tx.half}, 3: {0, tx.quarter, tx.half}, 4: {tx.half},

@@ -1,0 +1,118 @@
+"""The ``stretto`` command line: the species job, the checker, and bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from stretto.cli import main
+from stretto.io import read_score
+from stretto.score import load_json
+
+DORIAN = "D4 F4 E4 D4 G4 F4 A4 G4 F4 E4 D4"
+
+
+def test_species_writes_project_and_reports(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "proj"
+    code = main(["species", "--cantus", DORIAN, "--species", "1", "--voices", "2",
+                 "--cantus-voice", "bottom", "--out", str(out), "--time-limit", "5"])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "status optimal" in text and "0 hard" in text
+    assert {p.name for p in out.iterdir()} == {"score.mid", "score.musicxml", "score.json"}
+    piece = load_json(out / "score.json")
+    assert [n.name for n in piece.voices[1].sounding()] == DORIAN.split()
+    # score.json -> MusicXML -> parsed back: the same notes.
+    back = read_score(out / "score.musicxml")
+    for a, b in zip(piece.voices, back.voices):
+        assert [(n.pitch, n.onset, n.duration, n.tie) for n in a.notes] == \
+               [(n.pitch, n.onset, n.duration, n.tie) for n in b.notes]
+
+
+def test_species_three_voices_mixed_json(tmp_path: Path, capsys) -> None:
+    code = main(["species", "--cantus-name", "fux-dorian", "--species", "3,1",
+                 "--cantus-voice", "bottom", "--out", str(tmp_path / "p"), "--json",
+                 "--time-limit", "4"])
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 0 and summary["hard_violations"] == 0
+    piece = load_json(tmp_path / "p" / "score.json")
+    assert [v.species for v in piece.voices] == [3, 1, None]
+
+
+def test_check_accepts_solved_score_and_rejects_planted_fault(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "p"
+    assert main(["species", "--cantus-name", "fux-dorian", "--out", str(out),
+                 "--time-limit", "3"]) == 0
+    capsys.readouterr()
+    assert main(["check", str(out / "score.json")]) == 0
+    assert "0 hard" in capsys.readouterr().out
+    # Plant parallel fifths: move the counterpoint a fifth above the cantus in bars 2 and 3.
+    data = json.loads((out / "score.json").read_text())
+    upper, cantus = data["voices"]
+    for k in (1, 2):
+        c = cantus["notes"][k]["pitch"]
+        from stretto.pitch import Pitch
+        p = Pitch.parse(c)
+        fifth = Pitch.from_diatonic(p.diatonic + 4 + 7)
+        upper["notes"][k]["pitch"], upper["notes"][k]["midi"] = fifth.name, fifth.midi
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    assert main(["check", str(bad), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert "parallel-perfect" in {v["rule"] for v in report["violations"]}
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["--cantus", "D4 F4 H4 D4"], "unknown pitch name 'H4'"),
+    (["--cantus", "D4 F4 D4"], "too short"),
+    (["--cantus", "D4 F4 E4 D4 G4 F4 A4 G4 F4 E4", "--mode", "D dorian"], "not on the final"),
+    (["--cantus", DORIAN, "--species", "6"], "unknown species 6"),
+    (["--cantus", DORIAN, "--species", "1,1", "--voices", "2"], "needs 1"),
+    (["--cantus", DORIAN, "--cantus-voice", "7"], "outside"),
+    (["--cantus", DORIAN, "--range", "1=G5-C4"], "impossible range"),
+    (["--cantus", DORIAN, "--range", "1=C4"], "malformed --range"),
+    (["--cantus-name", "fux-locrian"], "unknown cantus name"),
+], ids=["pitch", "short", "final", "species", "voices", "cantus-voice", "range", "range-syntax",
+        "cantus-name"])
+def test_bad_input_exit_2_one_line_no_output(tmp_path: Path, capsys, argv, needle) -> None:
+    out = tmp_path / "out"
+    code = main(["species", *argv, "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert needle in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_unsatisfiable_range_exit_3(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    code = main(["species", "--cantus", DORIAN, "--cantus-voice", "bottom",
+                 "--range", "1=C2-C3", "--out", str(out), "--time-limit", "3"])
+    assert code == 3
+    assert "no score satisfies" in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("content,name", [(b"\x00\x01garbage", "x.mid"),
+                                          (b"<score-partwise", "x.musicxml"),
+                                          (b"{", "score.json")], ids=["midi", "xml", "json"])
+def test_check_corrupt_file_exit_2(tmp_path: Path, capsys, content: bytes, name: str) -> None:
+    f = tmp_path / name
+    f.write_bytes(content)
+    assert main(["check", str(f)]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_check_missing_file_exit_2(tmp_path: Path, capsys) -> None:
+    assert main(["check", str(tmp_path / "nope.musicxml")]) == 2
+
+
+def test_help_is_instant_and_imports_nothing_heavy() -> None:
+    code = ("import sys; from stretto.cli import make_parser; make_parser(); "
+            "heavy = [m for m in ('ortools', 'music21', 'mido', 'numpy') if m in sys.modules]; "
+            "print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
