@@ -14,7 +14,7 @@ from __future__ import annotations
 from stretto.errors import BadInput
 
 from stretto.solver.melodic import note_pairs
-from stretto.solver.model import GRID, OCT, P5, UNI, Line, ScoreModel
+from stretto.solver.model import GRID, OCT, P5, THIRD, UNI, Line, ScoreModel
 
 
 def rule_cadence(sm: ScoreModel, cantus: Line) -> None:
@@ -25,9 +25,16 @@ def rule_cadence(sm: ScoreModel, cantus: Line) -> None:
     if not bass.is_cantus:
         sm.require(sm.feature("is_final", bass.x[last], None, lambda a: a.step == final_step),
                    "cadence")
-    allowed = (UNI, OCT) if len(sm.lines) == 2 else (UNI, OCT, P5)
+    allowed = (UNI, OCT) if len(sm.lines) == 2 else (UNI, OCT, P5, THIRD)
+    mode = sm.mode
     for line in sm.lines[:-1]:
         sm.require(sm.is_ic(sm.ic(line.x[last], bass.x[last]), allowed), "cadence")
+        if len(sm.lines) > 2 and not line.is_cantus:
+            # Only a major third: the minor third of dorian, phrygian, aeolian is raised.
+            minor = sm.feature("minor_third_of_final", line.x[last], None,
+                               lambda a: mode.has_minor_third and mode.degree(a) == 3
+                               and mode.is_diatonic(a))
+            sm.require(sm.neg(minor), "cadence")
     # The clausula vera: answer the cantus's step into the final.
     c_pen, c_fin = sm.u.pitches[cantus.x[last - 1]], sm.u.pitches[cantus.x[last]]
     step = c_fin.diatonic - c_pen.diatonic
@@ -49,6 +56,14 @@ def rule_ficta(sm: ScoreModel) -> None:
     """ficta: the raised leading tone only in the penultimate bar, rising by step; the
     unraised seventh never right before the final where the mode raises it."""
     mode = sm.mode
+    last_bar = sm.bars - 1
+    for line in sm.lines:  # the raised third: only in the final chord
+        if line.is_cantus:
+            continue
+        for p in line.onset_positions():
+            if line.x[p] is not None and p // GRID != last_bar:
+                third = sm.feature("raised_third", line.x[p], None, mode.is_raised_third)
+                sm.require(sm.neg(third), "ficta")
     raised = {i for i, p in enumerate(sm.u.pitches) if mode.is_raised_leading_tone(p)}
     if not raised:
         return

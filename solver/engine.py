@@ -27,7 +27,7 @@ from stretto.solver.spec import SolveResult, SolveSettings, SpeciesSpec
 
 SCALE = 10  # objective units per unit of a soft rule's weight
 WALL_FACTOR = 2  # wall-clock safety net, in multiples of the deterministic limit
-TIMING_KEYS = ("solve_time", "deterministic_time", "wall_clock_limit_hit", "branches")
+TIMING_KEYS = ("solve_time", "wall_time", "deterministic_time", "wall_clock_limit_hit", "branches")
 
 
 SINGERS = ("Soprano", "Alto", "Tenor", "Bass")

@@ -49,10 +49,23 @@ def default_registers(spec: SpeciesSpec) -> list[tuple[Pitch, Pitch]]:
     return out
 
 
+def register_pitches(spec: SpeciesSpec, low: Pitch, high: Pitch) -> list[Pitch]:
+    """What an added voice may sing: the mode and its ficta; with three or more voices also the
+    major third over the final for the last chord (the cadence rule confines it there)."""
+    out = spec.mode.pitches_between(low, high)
+    if spec.voices >= 3 and spec.mode.has_minor_third:
+        for d in range(low.diatonic, high.diatonic + 1):
+            base = spec.mode.diatonic_pitch(d)
+            raised = Pitch(base.octave, base.step, base.alter + 1)
+            if spec.mode.is_raised_third(raised) and low.midi <= raised.midi <= high.midi:
+                out.append(raised)
+    return out
+
+
 def build_universe(spec: SpeciesSpec, registers: list[tuple[Pitch, Pitch]]) -> Universe:
     pitches = set(spec.cantus)
     for low, high in registers:
-        pitches.update(spec.mode.pitches_between(low, high))
+        pitches.update(register_pitches(spec, low, high))
     return Universe(tuple(sorted(pitches, key=lambda p: (p.midi, p.diatonic))))
 
 
@@ -74,8 +87,8 @@ def build_lines(sm: ScoreModel, spec: SpeciesSpec, registers: list[tuple[Pitch, 
                     line.can_onset.append(q == 0)
         else:
             low, high = next(reg)
-            domain = [i for i, p in enumerate(sm.u.pitches)
-                      if low.midi <= p.midi <= high.midi and sm.mode.is_allowed(p)]
+            allowed = set(register_pitches(spec, low, high))
+            domain = [i for i, p in enumerate(sm.u.pitches) if p in allowed]
             if len(domain) < 5:
                 raise BadInput(f"range {low.name}-{high.name} of voice {v + 1} holds too few "
                                "notes of the mode")

@@ -119,7 +119,8 @@ class ScoreModel:
             for v in (*line.x, *line.onset, *line.broken.values(),
                       *(lit for pats in line.patterns.values() for lit in pats.values())):
                 if v is not None and not isinstance(v, (bool, int)):
-                    out[v.Index()] = v
+                    base = v.Not() if v.Index() < 0 else v  # a negated literal: its variable
+                    out[base.Index()] = base
         return [out[k] for k in sorted(out)]
 
     def new_int(self, values: Iterable[int], name: str) -> cp_model.IntVar:

@@ -59,10 +59,22 @@ class SpeciesSpec:
         if self.ranges is not None:
             if len(self.ranges) != len(self.species):
                 raise BadInput(f"give one range per added voice ({len(self.species)})")
-            for low, high in self.ranges:
+            top, bottom = max(p.midi for p in self.cantus), min(p.midi for p in self.cantus)
+            voice_numbers = [v for v in range(self.voices) if v != self.cantus_voice]
+            for v, (low, high) in zip(voice_numbers, self.ranges):
                 if high.midi - low.midi < 7:
                     raise BadInput(f"range {low.name}-{high.name} is too narrow for a line "
                                    "(give at least a fifth)")
+                if self.allow_crossing:
+                    continue
+                if v < self.cantus_voice and high.midi < top:
+                    raise BadInput(f"range {low.name}-{high.name} of voice {v + 1} cannot hold "
+                                   f"a voice above the cantus, which rises to "
+                                   f"{max(self.cantus, key=lambda p: p.midi).name}")
+                if v > self.cantus_voice and low.midi > bottom:
+                    raise BadInput(f"range {low.name}-{high.name} of voice {v + 1} cannot hold "
+                                   f"a voice below the cantus, which falls to "
+                                   f"{min(self.cantus, key=lambda p: p.midi).name}")
         if not 4 <= self.max_range <= 16:
             raise BadInput(f"max range {self.max_range} steps is impossible: use 4 to 16")
         for name, w in self.weights:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from itertools import combinations
 
 from stretto.solver.dissonance import suspension_ok, weak_dissonance_ok
-from stretto.solver.model import DISS, GRID, OCT, P4, P5, UNI, Line, Lit, ScoreModel
+from stretto.solver.model import DISS, GRID, OCT, P4, P5, THIRD, UNI, Line, Lit, ScoreModel
 
 PERFECT = (UNI, OCT, P5)
 
@@ -198,9 +198,9 @@ def rule_unison(sm: ScoreModel) -> None:
 
 
 def rule_first_interval(sm: ScoreModel, cantus: Line) -> None:
-    """first-interval: each added voice's first note is perfect against the cantus (in two
-    voices) and, below the cantus, a unison or octave; with three or more voices the lowest
-    voice begins on the final and the others are consonant with it."""
+    """first-interval: in two voices the counterpoint begins perfect against the cantus (below
+    it only a unison or octave); in three or more the opening chord stands on the final in the
+    lowest sounding voice with octaves, fifths and thirds above."""
     final_step = sm.mode.final_step
     for line in sm.lines:
         if line.is_cantus:
@@ -210,8 +210,16 @@ def rule_first_interval(sm: ScoreModel, cantus: Line) -> None:
         if len(sm.lines) == 2:
             allowed = (UNI, OCT) if line.index > cantus.index else PERFECT
             sm.require(sm.is_ic(ic, allowed), "first-interval")
-    bass = sm.lines[-1]
-    p = next(q for q in range(sm.size) if bass.x[q] is not None)
-    if len(sm.lines) > 2 and not bass.is_cantus:
-        on_final = sm.feature("is_final", bass.x[p], None, lambda a: a.step == final_step)
+    if len(sm.lines) == 2:
+        return
+    # The opening sonority: the lowest voice sounding at the start (a voice that begins after a
+    # rest enters later) stands on the final, the others an octave, fifth or third above it.
+    sounding = [line for line in sm.lines if line.x[0] is not None]
+    bass = sounding[-1]
+    if not bass.is_cantus:
+        on_final = sm.feature("is_final", bass.x[0], None, lambda a: a.step == final_step)
         sm.require(on_final, "first-interval")
+    for line in sounding[:-1]:
+        if not line.is_cantus:
+            ic = sm.ic(line.x[0], bass.x[0])
+            sm.require(sm.is_ic(ic, (UNI, OCT, P5, THIRD)), "first-interval")

@@ -180,8 +180,9 @@ def cmd_check(args: argparse.Namespace) -> int:
                   else replace(v, role="counterpoint", species=next(it))
                   for i, v in enumerate(voices)]
         piece = replace(piece, voices=tuple(voices))
-    violations = check(piece, cantus_voice=cantus,
-                       settings=CheckSettings(allow_crossing=args.allow_crossing))
+    settings = CheckSettings.fux() if args.fux else CheckSettings(
+        allow_crossing=args.allow_crossing, max_range=args.max_range)
+    violations = check(piece, cantus_voice=cantus, settings=settings)
     bad = hard(violations)
     if args.json:
         print(json.dumps({"file": args.file, "hard": len(bad), "soft": len(violations) - len(bad),
@@ -232,7 +233,12 @@ def make_parser() -> argparse.ArgumentParser:
     ck.add_argument("file", help=".musicxml, .mxl, .mid or score.json")
     ck.add_argument("--species", help="species of the voices other than the cantus, top down")
     ck.add_argument("--cantus-voice", help="top, bottom or N from the top")
-    ck.add_argument("--allow-crossing", action="store_true")
+    ck.add_argument("--allow-crossing", action="store_true", help="let voices cross")
+    ck.add_argument("--max-range", type=int, default=9,
+                    help="largest span of a voice in letter steps (9 = a tenth)")
+    ck.add_argument("--fux", action="store_true",
+                    help="allow the liberties Fux takes in his own figures (crossing, a "
+                    "twelfth's range, the 4-5 suspension below, three- and four-part freedoms)")
     ck.add_argument("--json", action="store_true")
     ck.set_defaults(func=cmd_check)
     return parser

@@ -126,6 +126,17 @@ class Mode:
         return (step is not None and pitch.step == step
                 and pitch.alter == self.signature_alter(step) - 1)
 
+    @property
+    def has_minor_third(self) -> bool:
+        """Dorian, phrygian and aeolian: the third above the final is minor."""
+        return self.name in ("dorian", "phrygian", "aeolian")
+
+    def is_raised_third(self, pitch: Pitch) -> bool:
+        """The major third over the final in a mode whose third is minor (F# in D dorian): Fux
+        uses it in the last chord of three and four voices."""
+        return (self.has_minor_third and self.degree(pitch) == 3
+                and pitch.alter == self.signature_alter(pitch.step) + 1)
+
     def is_allowed(self, pitch: Pitch) -> bool:
         """Diatonic, or one of the ficta alterations this mode admits."""
         return self.is_diatonic(pitch) or self.is_raised_leading_tone(pitch) or self.is_flat_ficta(pitch)

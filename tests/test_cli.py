@@ -87,10 +87,20 @@ def test_bad_input_exit_2_one_line_no_output(tmp_path: Path, capsys, argv, needl
     assert not out.exists()
 
 
-def test_unsatisfiable_range_exit_3(tmp_path: Path, capsys) -> None:
+def test_range_that_cannot_hold_the_voice_exit_2(tmp_path: Path, capsys) -> None:
     out = tmp_path / "out"
     code = main(["species", "--cantus", DORIAN, "--cantus-voice", "bottom",
-                 "--range", "1=C2-C3", "--out", str(out), "--time-limit", "3"])
+                 "--range", "1=C2-C3", "--out", str(out)])
+    assert code == 2
+    assert "cannot hold a voice above the cantus" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_unsatisfiable_constraints_exit_3(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    # A counterpoint squeezed into a fifth right on top of the cantus has no valid line.
+    code = main(["species", "--cantus", DORIAN, "--cantus-voice", "bottom", "--max-range", "4",
+                 "--range", "1=D4-A4", "--out", str(out), "--time-limit", "3"])
     assert code == 3
     assert "no score satisfies" in capsys.readouterr().err
     assert not out.exists()
@@ -116,3 +126,15 @@ def test_help_is_instant_and_imports_nothing_heavy() -> None:
             "print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+FUX = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "fux-gradus" / "1x1"
+
+
+@pytest.mark.skipif(not FUX.is_dir(), reason="../shared/datasets/fux-gradus is absent")
+def test_check_fux_figure_with_fux_liberties(capsys) -> None:
+    # Fig. 76: fourth species with the 4-5 suspension in the lower voice, a liberty of Fux's.
+    path = str(FUX / "076.mxl")
+    assert main(["check", path, "--species", "4", "--cantus-voice", "top"]) == 1
+    assert "suspension" in capsys.readouterr().out
+    assert main(["check", path, "--species", "4", "--cantus-voice", "top", "--fux"]) == 0

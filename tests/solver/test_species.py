@@ -91,10 +91,18 @@ def test_solve_records_its_settings() -> None:
     assert info["status"] == result.status and len(info["rules_hash"]) == 12
 
 
-def test_impossible_range_is_reported_infeasible() -> None:
+def test_range_below_the_cantus_for_an_upper_voice_is_bad_input() -> None:
+    from stretto.errors import BadInput
     from stretto.pitch import Pitch
     cantus, mode = load_cantus("fux-dorian")
-    # A register entirely below the cantus while the voice must stay above it.
+    with pytest.raises(BadInput, match="cannot hold a voice above the cantus"):
+        SpeciesSpec(cantus=tuple(cantus), mode=mode, species=(1,), cantus_voice=1,
+                    ranges=((Pitch.parse("C2"), Pitch.parse("C3")),))
+
+
+def test_too_narrow_a_line_is_reported_infeasible() -> None:
+    from stretto.pitch import Pitch
+    cantus, mode = load_cantus("fux-dorian")
     spec = SpeciesSpec(cantus=tuple(cantus), mode=mode, species=(1,), cantus_voice=1,
-                       ranges=((Pitch.parse("C2"), Pitch.parse("C3")),))
+                       ranges=((Pitch.parse("D4"), Pitch.parse("A4")),), max_range=4)
     assert solve_species(spec, FAST).status == "infeasible"
