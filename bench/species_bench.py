@@ -178,8 +178,9 @@ def targets(records: list[dict[str, Any]], cli_time: float) -> list[str]:
                    f"max {t:.2f} s, {len(slow)} neither | {not slow} |")
     if four:
         t = max(r["obj"]["time"] for r in four)
+        found = all(r["obj"]["status"] in ("optimal", "feasible") for r in four)
         out.append(f"| 4 voices, species 1, 14 notes: <= 2 s | {t:.2f} s "
-                   f"({four[0]['obj']['status']}) | {t <= 2.0} |")
+                   f"({four[0]['obj']['status']}) | {found and t <= 2.0} |")
     out.append(f"| whole `stretto species` command <= 2 s | {cli_time:.2f} s | {cli_time <= 2.0} |")
     return out
 

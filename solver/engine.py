@@ -3,8 +3,8 @@
 The rule list below reads like a textbook chapter: melodic rules for each added voice, rules
 between voices, the cadence, then the preferences. Reproducibility: CP-SAT runs with a fixed
 ``random_seed``, the time limit is a *deterministic* time limit (work units, not seconds; a
-wall-clock limit of three times as long is only a safety net, recorded if it fires), and
-several workers use interleaved search, which is deterministic.
+wall-clock limit of twice as long is only a safety net, recorded if it fires), and several
+workers use interleaved search, which is deterministic.
 """
 
 from __future__ import annotations
@@ -27,9 +27,7 @@ from stretto.solver.spec import SolveResult, SolveSettings, SpeciesSpec
 
 SCALE = 10  # objective units per unit of a soft rule's weight
 WALL_FACTOR = 2  # wall-clock safety net, in multiples of the deterministic limit
-TIMING_KEYS = ("solve_time", "wall_time", "deterministic_time", "wall_clock_limit_hit", "branches")
-
-
+TIMING_KEYS = ("solve_time", "deterministic_time", "wall_clock_limit_hit", "branches")
 SINGERS = ("Soprano", "Alto", "Tenor", "Bass")
 
 
@@ -38,10 +36,10 @@ def voice_names(spec: SpeciesSpec, registers) -> list[str]:
     the top voice's register; the cantus is marked by its role, not its name."""
     centres = []
     reg = iter(registers)
-    dias = [p.midi for p in spec.cantus]
+    cantus_midi = [p.midi for p in spec.cantus]
     for v in range(spec.voices):
         if v == spec.cantus_voice:
-            centres.append((min(dias) + max(dias)) / 2)
+            centres.append((min(cantus_midi) + max(cantus_midi)) / 2)
         else:
             low, high = next(reg)
             centres.append((low.midi + high.midi) / 2)
@@ -220,7 +218,6 @@ def solve_species(spec: SpeciesSpec, settings: SolveSettings = SolveSettings()) 
         "objective": objective,
         "bound": bound,
         "solve_time": round(wall, 4),
-        "wall_time": round(wall, 4),
         "deterministic_time": round(solver.response_proto.deterministic_time, 4),
         "wall_clock_limit_hit": solver.WallTime() >= solver.parameters.max_time_in_seconds,
         "branches": solver.NumBranches(),
@@ -236,7 +233,7 @@ def solve_species(spec: SpeciesSpec, settings: SolveSettings = SolveSettings()) 
         "max_range": spec.max_range,
         "allow_crossing": spec.allow_crossing,
     }
-    if has and settings.objective:
+    if optimized:
         stats["soft_costs"] = dict(sorted(by_rule.items()))
     piece = extract_piece(sm, solver, spec, stats) if has else None
     return SolveResult(status=status, piece=piece, objective=objective, bound=bound,
