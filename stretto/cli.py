@@ -241,6 +241,9 @@ def make_parser() -> argparse.ArgumentParser:
                     "twelfth's range, the 4-5 suspension below, three- and four-part freedoms)")
     ck.add_argument("--json", action="store_true")
     ck.set_defaults(func=cmd_check)
+
+    from stretto.cli_render import add_parsers
+    add_parsers(sub)  # render, engrave
     return parser
 
 
