@@ -13,7 +13,10 @@ $(VENV)/.installed: pyproject.toml
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/stretto species --cantus-name fux-dorian --species 1 --cantus-voice bottom --out out/demo
-	@echo "the score is in out/demo: score.mid, score.musicxml, score.json"
+	$(VENV)/bin/stretto render out/demo --verify
+	$(VENV)/bin/stretto engrave out/demo
+	@echo "out/demo: stems in out/demo/stems/, mix out/demo/mix.wav, MIDI out/demo/score.mid,"
+	@echo "          MusicXML out/demo/score.musicxml, PDF out/demo/score.pdf, SVG out/demo/score.svg"
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q
