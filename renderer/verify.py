@@ -44,7 +44,7 @@ class VoiceFidelity:
     voicing_recall: float
     onset_error_ms: float  # median
     onset_error_max_ms: float
-    wrong: tuple[tuple[int, float], ...] = ()  # (note index, median cents error) of misses
+    wrong: tuple[tuple[int, float | None], ...] = ()  # (note index, cents off) of misses
 
     def passed(self, min_accuracy: float = DEFAULT_MIN_ACCURACY) -> bool:
         return self.note_accuracy >= min_accuracy
@@ -87,7 +87,7 @@ def score_voice(name: str, midi_track: "np.ndarray",
     times = np.arange(len(midi_track)) * HOP / TRACK_SR
     correct = octave = frames = frames_ok = frames_voiced = 0
     onset_errors: list[float] = []
-    wrong: list[tuple[int, float]] = []
+    wrong: list[tuple[int, float | None]] = []
     prev: tuple[float, float, int] | None = None
     for i, (on, end, midi) in enumerate(notes):
         dur = end - on
@@ -101,7 +101,7 @@ def score_voice(name: str, midi_track: "np.ndarray",
         if np.isfinite(err) and abs(err) <= CENTS:
             correct += 1
         else:
-            wrong.append((i, round(err, 1)))
+            wrong.append((i, round(err, 1) if np.isfinite(err) else None))  # None: silent
             if np.isfinite(err) and round(err / 1200) != 0 \
                     and abs(err - 1200 * round(err / 1200)) <= CENTS:
                 octave += 1

@@ -47,7 +47,7 @@ def cmd_render(args: argparse.Namespace) -> int:
                "files": [str(p) for p in paths.values()]}
     code = 0
     if args.verify:
-        from stretto.renderer.verify import as_dicts, format_report, verify_render
+        from stretto.renderer.verify import as_dicts, verify_render
         results = verify_render(render, progress=not args.json)
         summary["fidelity"] = as_dicts(results)
         summary["fidelity_ok"] = all(r.passed(args.min_accuracy) for r in results)
