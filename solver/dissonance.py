@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from stretto.pitch import Interval, Pitch
 
-from stretto.solver.model import DISS, GRID, P4, Line, Lit, ScoreModel
+from stretto.solver.model import DISS, GRID, UPPER_CONSONANT, Line, Lit, ScoreModel
 
 
 def _step_between(sm: ScoreModel, line: Line, a: int, b: int, sign: int | None = None) -> Lit:
@@ -122,7 +122,7 @@ def suspension_ok(sm: ScoreModel, line: Line, other: Line, p: int) -> Lit:
         kind = sm.feature("susp_kind", line.x[p], other.x[p], _suspension_interval(True))
         down = _step_between(sm, line, p, res, -1)
         ic_res = sm.ic(line.x[res], other.x[res])
-        consonant = sm.neg(sm.is_ic(ic_res, (DISS, P4)))
+        consonant = sm.neg(sm.is_ic(ic_res, (DISS, *UPPER_CONSONANT)))
         out = sm.all_true(sm.neg(line.onset[p]), kind, down, consonant)
     cache[key] = out
     return out

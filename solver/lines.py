@@ -35,7 +35,9 @@ HIGHEST = Pitch.parse("C6").diatonic
 
 def default_registers(spec: SpeciesSpec) -> list[tuple[Pitch, Pitch]]:
     """A register for each added voice (top down): centred a fifth per voice away from the
-    cantus, six letter steps either side (the span rule then keeps the line within a tenth)."""
+    cantus, six letter steps either side (the span rule then keeps the line within a tenth).
+    A register that would pass C2 or C6 is moved inside rather than cut short, so the outer
+    voice of four over a high cantus still has its thirteen steps to move in."""
     dias = [p.diatonic for p in spec.cantus]
     centre = (min(dias) + max(dias)) // 2
     out = []
@@ -43,8 +45,8 @@ def default_registers(spec: SpeciesSpec) -> list[tuple[Pitch, Pitch]]:
         if v == spec.cantus_voice:
             continue
         k = spec.cantus_voice - v  # > 0: above the cantus
-        c = centre + 4 * k
-        lo, hi = max(LOWEST, c - 6), min(HIGHEST, c + 6)
+        c = min(max(centre + 4 * k, LOWEST + 6), HIGHEST - 6)
+        lo, hi = c - 6, c + 6
         out.append((spec.mode.diatonic_pitch(lo), spec.mode.diatonic_pitch(hi)))
     return out
 

@@ -29,8 +29,13 @@ Lit = Union[bool, cp_model.IntVar]  # a constant or a Boolean literal
 Val = Union[int, cp_model.IntVar]  # a constant pitch index or an integer variable
 
 # Vertical interval classes (ic), from the spelled interval between two sounding pitches.
-UNI, OCT, P5, THIRD, SIXTH, P4, DISS = range(7)
-IC_NAMES = ("unison", "octave", "fifth", "third", "sixth", "fourth", "dissonance")
+# The perfect fourth and the tritone (augmented fourth, diminished fifth) have classes of their
+# own: both are consonant between two upper voices when a third voice sounds below them (the
+# tritone as in the diminished sixth chord E G C#, Fux Part II), dissonant against the bass.
+UNI, OCT, P5, THIRD, SIXTH, P4, DISS, TRITONE = range(8)
+IC_NAMES = ("unison", "octave", "fifth", "third", "sixth", "fourth", "dissonance",
+            "tritone")
+UPPER_CONSONANT = (P4, TRITONE)  # consonant only above a lower voice
 
 
 def interval_class(a: Pitch, b: Pitch) -> int:
@@ -43,9 +48,9 @@ def interval_class(a: Pitch, b: Pitch) -> int:
         return UNI if g == 0 else OCT
     simple = g % 7
     if simple == 4:
-        return P5 if q == "P" else DISS
+        return P5 if q == "P" else TRITONE if q == "d" else DISS
     if simple == 3:
-        return P4 if q == "P" else DISS
+        return P4 if q == "P" else TRITONE if q == "A" else DISS
     if simple in (2, 5):
         if q not in ("M", "m"):
             return DISS

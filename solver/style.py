@@ -6,14 +6,26 @@ and ``broken-syncopation``.
 
 from __future__ import annotations
 
-from stretto.solver.model import GRID, OCT, P5, SIXTH, THIRD, UNI, ScoreModel
+from stretto.solver.model import GRID, OCT, P5, SIXTH, THIRD, UNI, Line, ScoreModel
 from stretto.solver.vertical import _direction, event_positions, voice_pairs
 
 
+def preference_pairs(sm: ScoreModel) -> list[tuple[Line, Line]]:
+    """The pairs whose intervals and motion the two-voice preferences judge: each added voice
+    against the cantus (as Fux teaches them), and the outer voices. In three or more voices a
+    full chord always holds a fifth or octave between *some* pair and all pairs cannot move
+    contrary at once, so judging every pair would only add costs no score can avoid (and
+    leave the optimiser a bound it cannot close); fullness is ``complete-harmony``'s job."""
+    top, bottom = sm.lines[0], sm.lines[-1]
+    return [(a, b) for a, b in voice_pairs(sm)
+            if a.is_cantus or b.is_cantus or (a is top and b is bottom)]
+
+
 def soft_imperfect_preferred(sm: ScoreModel, weight: int) -> None:
-    """imperfect-preferred: each perfect consonance inside the piece costs ``weight``."""
+    """imperfect-preferred: each perfect consonance inside the piece between a pair of
+    :func:`preference_pairs` costs ``weight``."""
     first_bar, last_bar = 0, sm.bars - 1
-    for a, b in voice_pairs(sm):
+    for a, b in preference_pairs(sm):
         for p in event_positions(sm, a, b):
             if p // GRID in (first_bar, last_bar):
                 continue
@@ -22,8 +34,9 @@ def soft_imperfect_preferred(sm: ScoreModel, weight: int) -> None:
 
 
 def soft_contrary_motion(sm: ScoreModel, weight: int) -> None:
-    """contrary-motion: each similar or parallel move of two voices costs ``weight``."""
-    for a, b in voice_pairs(sm):
+    """contrary-motion: each similar or parallel move of a pair of :func:`preference_pairs`
+    costs ``weight``."""
+    for a, b in preference_pairs(sm):
         for p in event_positions(sm, a, b):
             if p == 0 or a.x[p - 1] is None or b.x[p - 1] is None:
                 continue

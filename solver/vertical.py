@@ -9,7 +9,8 @@ from __future__ import annotations
 from itertools import combinations
 
 from stretto.solver.dissonance import suspension_ok, weak_dissonance_ok
-from stretto.solver.model import DISS, GRID, OCT, P4, P5, THIRD, UNI, Line, Lit, ScoreModel
+from stretto.solver.model import (DISS, GRID, OCT, P5, THIRD, UNI, UPPER_CONSONANT, Line, Lit,
+                                  ScoreModel)
 
 PERFECT = (UNI, OCT, P5)
 
@@ -26,8 +27,8 @@ def voice_pairs(sm: ScoreModel) -> list[tuple[Line, Line]]:
 
 
 def fourth_is_dissonant(sm: ScoreModel, a: Line, b: Line, p: int, crossing: bool) -> Lit:
-    """A perfect fourth between ``a`` and ``b`` is dissonant unless some other sounding voice is
-    strictly below both (then it is between upper voices)."""
+    """A perfect fourth or a tritone between ``a`` and ``b`` is dissonant unless some other
+    sounding voice is strictly below both (then it is between upper voices)."""
     options = []
     for c in sm.lines:
         if c is a or c is b or c.x[p] is None:
@@ -53,7 +54,7 @@ def dissonant(sm: ScoreModel, a: Line, b: Line, p: int, crossing: bool) -> Lit:
     key = ("diss", a.index, b.index, p)
     if key not in sm._feat_cache:
         ic = sm.ic(a.x[p], b.x[p])
-        fourth = sm.is_ic(ic, (P4,))
+        fourth = sm.is_ic(ic, UPPER_CONSONANT)
         sm._feat_cache[key] = sm.any_true([
             sm.is_ic(ic, (DISS,)),
             sm.all_true(fourth, fourth_is_dissonant(sm, a, b, p, crossing)) if fourth is not False

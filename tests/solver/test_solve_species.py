@@ -52,6 +52,16 @@ def test_first_species_in_more_voices(name: str, voices: int) -> None:
     assert len(result.piece.voices) == voices
 
 
+@pytest.mark.parametrize("cantus_voice", [0, 1, 2, 3], ids=lambda v: f"cantus{v + 1}")
+@pytest.mark.parametrize("name", ["fux-dorian", "fux-aeolian"])
+def test_four_voices_with_the_cantus_in_any_voice(name: str, cantus_voice: int) -> None:
+    """With the cantus in the bass the cadence needs the diminished sixth chord (E G C# over
+    the dorian E): its tritone between upper voices is consonant, as in Fux."""
+    spec = _spec(name, (1, 1, 1), cantus_voice)
+    result = _solve_and_check(spec, SolveSettings(time_limit=1.0))
+    assert [n.pitch for n in result.piece.voices[cantus_voice].sounding()] == list(spec.cantus)
+
+
 @pytest.mark.parametrize("species,cantus_voice", [((3, 1), 2), ((1, 2), 0), ((4, 1), 1),
                                                   ((2, 3, 1), 3)], ids=str)
 def test_mixed_species(species, cantus_voice) -> None:
