@@ -244,6 +244,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     from stretto.cli_render import add_parsers
     add_parsers(sub)  # render, engrave
+    from stretto.cli_bench import add_parsers as add_bench
+    add_bench(sub)  # bench
     return parser
 
 
