@@ -25,7 +25,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
             raise BadInput(f"--suite {name} takes no path")
         suites.append(name if not rest else f"{name} {rest[0]}")
         jobs += suite_jobs(name, seed=args.seed, fux_root=rest[0] if rest else None,
-                           limit=args.limit, count=args.count, time_limit=args.time_limit)
+                           limit=args.limit, count=args.count, time_limit=args.time_limit,
+                           chorales=args.chorales, chorale_time_limit=args.chorale_time_limit)
     if not jobs:
         raise BadInput("no score files found in the inputs")
     start = time.perf_counter()
@@ -37,7 +38,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         results = run_local(jobs, workers=args.workers, progress=progress)
         runner = {"runner": "local", "workers": args.workers}
     config = {"inputs": list(args.inputs), "suites": suites, "seed": args.seed,
-              "limit": args.limit, "count": args.count, "time_limit": args.time_limit}
+              "limit": args.limit, "count": args.count, "time_limit": args.time_limit,
+              "chorales": args.chorales, "chorale_time_limit": args.chorale_time_limit}
     report = build_report(results, config, {**runner,
                                             "wall_seconds": time.perf_counter() - start})
     paths = write_report(report, args.out)
@@ -65,5 +67,9 @@ def add_parsers(sub) -> None:
     bp.add_argument("--count", type=int, default=20, help="pieces per baseline generator")
     bp.add_argument("--time-limit", type=float, default=1.0,
                     help="deterministic solver limit per stretto-species piece (s)")
+    bp.add_argument("--chorales", type=int, default=8,
+                    help="Bach melodies stretto-chorales harmonizes (default 8)")
+    bp.add_argument("--chorale-time-limit", type=float, default=8.0,
+                    help="deterministic solver limit per stretto-chorales piece (s)")
     bp.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     bp.set_defaults(func=cmd_bench)

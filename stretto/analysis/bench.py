@@ -46,9 +46,12 @@ def file_jobs(inputs: list[str]) -> list[dict]:
 
 
 def suite_jobs(suite: str, *, seed: int = 0, fux_root: str | None = None, limit: int | None = None,
-               count: int = 20, time_limit: float = 1.0) -> list[dict]:
-    """Jobs of a built-in suite: ``bach``, ``fux`` (needs ``fux_root``), ``stretto-species``,
-    ``stretto-chorales``, ``baselines``. ``limit`` keeps the first pieces (for quick runs)."""
+               count: int = 20, time_limit: float = 1.0, chorales: int = 8,
+               chorale_time_limit: float = 8.0) -> list[dict]:
+    """Jobs of a built-in suite: ``bach``, ``fux`` (needs ``fux_root``), ``stretto-species``
+    (``time_limit`` per piece), ``stretto-chorales`` (the melodies of the first ``chorales``
+    Bach chorales of fold 0, ``chorale_time_limit`` each), ``baselines`` (``count`` per
+    generator). ``limit`` keeps the first pieces of each system (for quick runs)."""
     if suite == "bach":
         from stretto.analysis.suites import bach_paths, corpus_root
 
@@ -78,9 +81,17 @@ def suite_jobs(suite: str, *, seed: int = 0, fux_root: str | None = None, limit:
 
         if not chorale_available():
             raise BadInput("--suite stretto-chorales is not available yet: stretto's chorale "
-                           "harmonizer (stretto.solver.chorale) is not installed")
-        raise BadInput("--suite stretto-chorales: the harmonizer exists but the bench does not "
-                       "drive it yet")
+                           "harmonizer (stretto.solver.harmonize) is not installed")
+        from stretto.analysis.reference import fold_of
+        from stretto.analysis.suites import bach_paths, corpus_root
+
+        root = corpus_root()
+        # Bach's melodies of one fold, in name order: the same chorales Bach's own system has
+        melodies = [p for p in bach_paths() if p.stem.startswith("bwv") and fold_of(p.stem) == 0]
+        jobs = [{"kind": "chorale", "system": "stretto-chorales",
+                 "path": str(p.relative_to(root)), "seed": seed,
+                 "time_limit": chorale_time_limit, "piece": p.stem}
+                for p in melodies[:chorales]]
     elif suite == "baselines":
         jobs = [{"kind": "baseline", "system": f"baseline-{g}", "generator": g,
                  "seed": seed * 1000 + i, "piece": f"{g}-{seed * 1000 + i}"}
@@ -133,6 +144,9 @@ def load_job(job: dict):
     elif kind == "species":
         piece = suites.solve_species_piece(job["cantus"], job["species"], job["cantus_voice"],
                                            job["seed"], job["time_limit"])
+        digest = hashlib.sha256(dumps(piece).encode()).hexdigest()
+    elif kind == "chorale":
+        piece = suites.harmonize_chorale(job["path"], job["seed"], job["time_limit"])
         digest = hashlib.sha256(dumps(piece).encode()).hexdigest()
     elif kind == "baseline":
         gen = suites.random_walk if job["generator"] == "random-walk" else suites.block_chords

@@ -245,11 +245,41 @@ def solve_species_piece(cantus: str, species: list[int], cantus_voice: int, seed
     return replace(result.piece, title=f"{cantus} species {','.join(map(str, species))}")
 
 
+def harmonize_chorale(path: str | Path, seed: int, time_limit: float) -> Piece:
+    """stretto's four-part harmonization (:func:`stretto.solver.harmonize.harmonize`) of the
+    soprano of a Bach chorale (a path relative to music21's corpus or absolute), one worker,
+    ``seed`` and the deterministic ``time_limit``; phrase ends at the melody's fermatas."""
+    import music21
+
+    from stretto.io.melody import melody_from_stream
+    from stretto.solver import SolveSettings
+    from stretto.solver.harmonize import harmonize
+
+    path = Path(path)
+    if not path.is_absolute():
+        path = corpus_root() / path
+    melody = melody_from_stream(music21.converter.parse(str(path)), path.stem)
+    result = harmonize(melody, SolveSettings(time_limit=time_limit, seed=seed, workers=1))
+    if result.piece is None:
+        raise BadInput(f"stretto found no harmonization of {path.stem} within the time limit "
+                       f"({time_limit:g}; status {result.status})")
+    piece = result.piece
+    ends = set()
+    if piece.voices:
+        for n in piece.voices[0].sounding():
+            if n.onset in melody.fermatas:
+                ends.add(n.end)
+    info = {**piece.info, "phrase_ends": [str(e) for e in sorted(ends)]} if ends else piece.info
+    return replace(piece, title=f"{path.stem} harmonized by stretto", info=info)
+
+
 def chorale_available() -> bool:
-    """True once stretto's chorale harmonizer (``stretto.solver.chorale``) is installed."""
+    """True once stretto's chorale harmonizer (``stretto.solver.harmonize`` with
+    ``stretto.io.melody``) is installed."""
     import importlib.util
 
     try:
-        return importlib.util.find_spec("stretto.solver.chorale") is not None
+        return all(importlib.util.find_spec(m) is not None
+                   for m in ("stretto.solver.harmonize", "stretto.io.melody"))
     except (ImportError, ValueError):
         return False

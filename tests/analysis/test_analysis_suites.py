@@ -98,11 +98,25 @@ def test_stretto_species_piece_obeys_the_hard_rules():
     assert a["input_sha256"] == b["input_sha256"]
 
 
-def test_stretto_chorales_says_when_it_is_missing():
-    from stretto.analysis.suites import chorale_available
+def test_stretto_chorales_says_when_it_is_missing(monkeypatch):
+    import stretto.analysis.suites as suites
     from stretto.errors import BadInput
 
-    if chorale_available():
-        pytest.skip("the chorale harmonizer exists")
+    monkeypatch.setattr(suites, "chorale_available", lambda: False)
     with pytest.raises(BadInput, match="not available yet"):
         suite_jobs("stretto-chorales")
+
+
+def test_stretto_chorales_harmonize_bach_melodies():
+    from stretto.analysis.suites import chorale_available
+
+    if not chorale_available():
+        pytest.skip("stretto's chorale harmonizer is not installed yet")
+    jobs = suite_jobs("stretto-chorales", chorales=1, chorale_time_limit=3.0)
+    assert [j["system"] for j in jobs] == ["stretto-chorales"]
+    job = dict(jobs[0], path="bach/bwv66.6.mxl", piece="bwv66.6")
+    r = run_job(job)
+    assert r["error"] is None, r["error"]
+    assert r["metrics"]["voices"] == 4.0
+    assert r["metrics"]["parallel_perfect_per_1000"] == 0.0
+    assert r["metrics"]["phrases"] >= 4
