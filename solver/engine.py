@@ -3,7 +3,7 @@
 The rule list below reads like a textbook chapter: melodic rules for each added voice, rules
 between voices, the cadence, then the preferences. Reproducibility: CP-SAT runs with a fixed
 ``random_seed``, the time limit is a *deterministic* time limit (work units, not seconds; a
-wall-clock limit of twice as long is only a safety net, recorded if it fires), and several
+wall-clock limit of ten times as long is only a safety net, recorded if it fires), and several
 workers use interleaved search, which is deterministic.
 """
 
@@ -26,8 +26,8 @@ from stretto.solver.model import GRID, ScoreModel
 from stretto.solver.spec import SolveResult, SolveSettings, SpeciesSpec
 
 SCALE = 10  # objective units per unit of a soft rule's weight
-WALL_FACTOR = 4  # wall-clock safety net, in multiples of the deterministic limit (CP-SAT's
-# work units run up to ~2.5x slower than seconds on the four-voice models here; the net must not
+WALL_FACTOR = 10  # wall-clock safety net, in multiples of the deterministic limit (CP-SAT's
+# work units run up to ~6x slower than seconds on the four-voice models here; the net must not
 # fire in normal runs, or the result would depend on machine load)
 TIMING_KEYS = ("solve_time", "deterministic_time", "wall_clock_limit_hit", "branches")
 SINGERS = ("Soprano", "Alto", "Tenor", "Bass")
@@ -68,37 +68,78 @@ def build_model(spec: SpeciesSpec, settings: SolveSettings) -> ScoreModel:
     return sm
 
 
-def build_hard(spec: SpeciesSpec) -> ScoreModel:
-    """Lines and hard rules only: every solution obeys the rules of counterpoint."""
+def build_hard(spec: SpeciesSpec, *, guarded: bool = False,
+               extra: dict[int, set] | None = None) -> ScoreModel:
+    """Lines and hard rules only: every solution obeys the rules of counterpoint.
+
+    ``guarded``: each rule's requirements hold only under its literal in ``sm.groups`` (for
+    conflict explanations). ``extra``: pitches that voice ``v`` must be able to take beyond its
+    register (a composer's pins and locks); the ``range`` and ``diatonic`` rules still decide
+    whether they are allowed."""
     registers = list(spec.ranges) if spec.ranges else default_registers(spec)
-    sm = ScoreModel(build_universe(spec, registers), spec.mode, bars=len(spec.cantus))
-    build_lines(sm, spec, registers, voice_names(spec, registers))
+    sm = ScoreModel(build_universe(spec, registers, extra), spec.mode, bars=len(spec.cantus))
+    sm.guarded = guarded
+    build_lines(sm, spec, registers, voice_names(spec, registers), extra)
     cantus = sm.lines[spec.cantus_voice]
     added = [line for line in sm.lines if not line.is_cantus]
     crossing = spec.allow_crossing
 
     # Each added voice as a melody.
     for line in added:
-        melodic.rule_melodic_interval(sm, line)
-        melodic.rule_leap_span(sm, line)
-        sm.spans[line.index] = melodic.rule_range(sm, line, spec.max_range)
+        with sm.group("diatonic"):
+            rule_register(sm, line, spec, "diatonic")
+        with sm.group("range"):
+            rule_register(sm, line, spec, "range")
+        with sm.group("melodic-interval"):
+            melodic.rule_melodic_interval(sm, line)
+        with sm.group("leap-span"):
+            melodic.rule_leap_span(sm, line)
+        with sm.group("range"):
+            sm.spans[line.index] = melodic.rule_range(sm, line, spec.max_range)
         if line.species != 1:
-            melodic.rule_repetition(sm, line)
-        cadence.rule_no_false_relation(sm, line)
+            with sm.group("repetition"):
+                melodic.rule_repetition(sm, line)
+        with sm.group("false-relation"):
+            cadence.rule_no_false_relation(sm, line)
     # The voices together.
-    vertical.rule_consonance(sm, crossing)
-    vertical.rule_parallel_perfect(sm)
-    vertical.rule_downbeat_parallels(sm)
-    vertical.rule_direct_perfect(sm)
+    with sm.group("consonance"):
+        vertical.rule_consonance(sm, crossing)
+    with sm.group("parallel-perfect"):
+        vertical.rule_parallel_perfect(sm)
+    with sm.group("downbeat-parallels"):
+        vertical.rule_downbeat_parallels(sm)
+    with sm.group("direct-perfect"):
+        vertical.rule_direct_perfect(sm)
     if not crossing:
-        vertical.rule_no_crossing(sm)
-        vertical.rule_no_overlap(sm)
-    vertical.rule_unison(sm)
-    vertical.rule_first_interval(sm, cantus)
+        with sm.group("crossing"):
+            vertical.rule_no_crossing(sm)
+        with sm.group("overlap"):
+            vertical.rule_no_overlap(sm)
+    with sm.group("unison"):
+        vertical.rule_unison(sm)
+    with sm.group("first-interval"):
+        vertical.rule_first_interval(sm, cantus)
     # The close.
-    cadence.rule_cadence(sm, cantus)
-    cadence.rule_ficta(sm)
+    with sm.group("cadence"):
+        cadence.rule_cadence(sm, cantus)
+    with sm.group("ficta"):
+        cadence.rule_ficta(sm)
     return sm
+
+
+def rule_register(sm: ScoreModel, line, spec: SpeciesSpec, which: str) -> None:
+    """diatonic / range for pitches a composer's pin or lock brought into a line's domain: a
+    pitch outside the mode and its ficta breaks ``diatonic``, one outside the voice's register
+    breaks ``range``. (Without pins the domain is the register: nothing to add.)"""
+    allowed = set(line.register)
+    for i in line.domain:
+        pitch = sm.u.pitches[i]
+        if i in allowed:
+            continue
+        in_mode = spec.mode.is_allowed(pitch) or spec.mode.is_raised_third(pitch)
+        if (which == "diatonic") != in_mode:  # a non-modal pitch is diatonic's business only
+            for x in {line.x[p] for p in line.onset_positions() if line.x[p] is not None}:
+                sm.enforce(sm.m.Add(x != i))
 
 
 def add_preferences(sm: ScoreModel, spec: SpeciesSpec) -> None:
@@ -211,7 +252,14 @@ def solve_species(spec: SpeciesSpec, settings: SolveSettings = SolveSettings()) 
     (``unknown``)."""
     start = time.perf_counter()
     code, solver, sm, optimized = _solve(spec, settings)
-    wall = time.perf_counter() - start
+    return result_of(sm, solver, spec, settings, code, optimized, time.perf_counter() - start)
+
+
+def result_of(sm: ScoreModel, solver: cp_model.CpSolver, spec: SpeciesSpec,
+              settings: SolveSettings, code: int, optimized: bool, wall: float,
+              run_id: str | None = None) -> SolveResult:
+    """The :class:`SolveResult` of a finished solve: status, the objective split by soft rule,
+    the settings and versions that make it reproducible, and the score read off the grid."""
     status = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible",
               cp_model.INFEASIBLE: "infeasible"}.get(code, "unknown")
     if status == "optimal" and not settings.objective:
@@ -245,6 +293,8 @@ def solve_species(spec: SpeciesSpec, settings: SolveSettings = SolveSettings()) 
         "max_range": spec.max_range,
         "allow_crossing": spec.allow_crossing,
     }
+    if run_id is not None:
+        stats["run"] = run_id
     if optimized:
         stats["soft_costs"] = dict(sorted(by_rule.items()))
     piece = extract_piece(sm, solver, spec, stats) if has else None

@@ -64,16 +64,21 @@ def register_pitches(spec: SpeciesSpec, low: Pitch, high: Pitch) -> list[Pitch]:
     return out
 
 
-def build_universe(spec: SpeciesSpec, registers: list[tuple[Pitch, Pitch]]) -> Universe:
+def build_universe(spec: SpeciesSpec, registers: list[tuple[Pitch, Pitch]],
+                   extra: dict[int, set[Pitch]] | None = None) -> Universe:
     pitches = set(spec.cantus)
     for low, high in registers:
         pitches.update(register_pitches(spec, low, high))
+    for more in (extra or {}).values():
+        pitches.update(more)
     return Universe(tuple(sorted(pitches, key=lambda p: (p.midi, p.diatonic))))
 
 
 def build_lines(sm: ScoreModel, spec: SpeciesSpec, registers: list[tuple[Pitch, Pitch]],
-                names: list[str]) -> None:
-    """Create every line's variables on the grid (the cantus as constants)."""
+                names: list[str], extra: dict[int, set[Pitch]] | None = None) -> None:
+    """Create every line's variables on the grid (the cantus as constants). ``extra[v]``:
+    pitches voice ``v`` may also take (a composer's pins; the rules ``range`` and ``diatonic``
+    judge them, see :func:`stretto.solver.engine.rule_register`)."""
     species = spec.voice_species()
     reg = iter(registers)
     for v, sp in enumerate(species):
@@ -90,11 +95,13 @@ def build_lines(sm: ScoreModel, spec: SpeciesSpec, registers: list[tuple[Pitch, 
         else:
             low, high = next(reg)
             allowed = set(register_pitches(spec, low, high))
-            domain = [i for i, p in enumerate(sm.u.pitches) if p in allowed]
-            if len(domain) < 5:
+            register = [i for i, p in enumerate(sm.u.pitches) if p in allowed]
+            if len(register) < 5:
                 raise BadInput(f"range {low.name}-{high.name} of voice {v + 1} holds too few "
                                "notes of the mode")
-            line = Line(index=v, name=names[v], species=sp, domain=domain)
+            more = (extra or {}).get(v, set())
+            domain = [i for i, p in enumerate(sm.u.pitches) if p in allowed or p in more]
+            line = Line(index=v, name=names[v], species=sp, domain=domain, register=register)
             _RHYTHM[sp](sm, line)
         sm.lines.append(line)
 

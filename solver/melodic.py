@@ -72,7 +72,7 @@ def rule_melodic_interval(sm: ScoreModel, line: Line) -> None:
         if a is b:
             continue
         rows = [(i, j) for i in line.domain for j in line.domain if melodic_ok(P[i], P[j])]
-        sm.m.AddAllowedAssignments([a, b], rows)
+        sm.enforce(sm.m.AddAllowedAssignments([a, b], rows))
 
 
 def rule_leap_span(sm: ScoreModel, line: Line) -> None:
@@ -94,7 +94,7 @@ def rule_range(sm: ScoreModel, line: Line, max_steps: int) -> tuple:
     hi = sm.m.NewIntVar(min(sm.u.dia), max(sm.u.dia), f"{line.name}_high")
     sm.m.AddMinEquality(lo, dias)
     sm.m.AddMaxEquality(hi, dias)
-    sm.m.Add(hi - lo <= max_steps)
+    sm.enforce(sm.m.Add(hi - lo <= max_steps))
     return lo, hi
 
 

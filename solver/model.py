@@ -16,8 +16,9 @@ constants or literals, so one rule serves fixed and variable rhythms alike.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Union
+from typing import Callable, Iterable, Iterator, Union
 
 from ortools.sat.python import cp_model
 
@@ -80,6 +81,7 @@ class Line:
     name: str
     species: int | None  # None = cantus firmus (fixed)
     domain: list[int]  # allowed universe indices
+    register: list[int] = field(default_factory=list)  # the part of ``domain`` in its register
     x: list[Val | None] = field(default_factory=list)
     dia: list[Val | None] = field(default_factory=list)
     onset: list[Lit] = field(default_factory=list)
@@ -116,6 +118,25 @@ class ScoreModel:
         # is unsafe: the proto view dangles once the model grows.)
         self._domains: dict[int, list[int]] = {}
         self.spans: dict[int, tuple] = {}  # voice index -> (lowest, highest) letter-step vars
+        # Conflict explanations: with ``guarded``, every requirement a rule adds is enforced
+        # only under that rule's literal (``groups``), so CP-SAT assumptions can switch rules
+        # off one by one. Definitions of helper literals are never guarded.
+        self.guarded = False
+        self.groups: dict[str, cp_model.IntVar] = {}
+        self._guard: cp_model.IntVar | None = None
+
+    @contextmanager
+    def group(self, name: str) -> Iterator[None]:
+        """Everything required inside belongs to rule ``name`` (guarded when ``guarded``)."""
+        outer = self._guard
+        if self.guarded:
+            if name not in self.groups:
+                self.groups[name] = self.m.NewBoolVar(f"rule_{name}")
+            self._guard = self.groups[name]
+        try:
+            yield
+        finally:
+            self._guard = outer
 
     def decisions(self) -> list[cp_model.IntVar]:
         """The pitch variables and rhythm choices of every line (what a hint needs)."""
@@ -137,8 +158,9 @@ class ScoreModel:
 
     # ------------------------------------------------------------------ literals
     def enforce(self, ct: cp_model.Constraint, *conds: Lit) -> None:
-        """Make ``ct`` conditional on every literal in ``conds`` (constants are folded)."""
-        lits = []
+        """Make ``ct`` a requirement of the current rule, conditional on every literal in
+        ``conds`` (constants are folded)."""
+        lits = [] if self._guard is None else [self._guard]
         for c in conds:
             if c is True:
                 continue
@@ -190,9 +212,16 @@ class ScoreModel:
     def require(self, c: Lit, why: str) -> None:
         """Add ``c`` as a hard fact (a constant False is a modelling error, reported with why)."""
         if c is False:
-            raise ValueError(f"rule {why} can never hold")
-        if c is not True:
-            self.m.AddBoolOr([c])
+            if self._guard is None:
+                raise ValueError(f"rule {why} can never hold")
+            self.m.AddBoolOr([self._guard.Not()])
+        elif c is not True:
+            self.m.AddBoolOr([c] if self._guard is None else [c, self._guard.Not()])
+
+    def fail(self) -> None:
+        """A requirement that cannot hold (a composer's pin on a pitch the voice cannot take):
+        the model is infeasible unless the current group is switched off."""
+        self.m.AddBoolOr([] if self._guard is None else [self._guard.Not()])
 
     def implies_any(self, cond: Lit, options: Iterable[Lit]) -> None:
         """cond => OR(options)."""
@@ -204,6 +233,8 @@ class ScoreModel:
         lits = list(opts)
         if cond is not True:
             lits.append(cond.Not())
+        if self._guard is not None:
+            lits.append(self._guard.Not())
         if not lits:
             raise ValueError("an unconditional requirement has no way to hold")
         self.m.AddBoolOr(lits)

@@ -99,6 +99,39 @@ class SpeciesSpec:
                 return w
         return BY_NAME[rule_name].weight
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data (pitch names, mode by name and final), as kept in score.json."""
+        return {
+            "cantus": [p.name for p in self.cantus],
+            "mode": {"name": self.mode.name, "final": self.mode.final},
+            "species": list(self.species),
+            "cantus_voice": self.cantus_voice,
+            "ranges": None if self.ranges is None else
+            [[low.name, high.name] for low, high in self.ranges],
+            "max_range": self.max_range,
+            "allow_crossing": self.allow_crossing,
+            "weights": {name: w for name, w in self.weights},
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "SpeciesSpec":
+        """Inverse of :meth:`to_dict` (validating, so a hand-edited file gets a clear error)."""
+        try:
+            ranges = d.get("ranges")
+            return cls(
+                cantus=tuple(Pitch.parse(n) for n in d["cantus"]),
+                mode=Mode(d["mode"]["name"], d["mode"]["final"]),
+                species=tuple(int(x) for x in d["species"]),
+                cantus_voice=int(d["cantus_voice"]),
+                ranges=None if ranges is None else
+                tuple((Pitch.parse(lo), Pitch.parse(hi)) for lo, hi in ranges),
+                max_range=int(d.get("max_range", 9)),
+                allow_crossing=bool(d.get("allow_crossing", False)),
+                weights=tuple(sorted((str(k), int(v)) for k, v in d.get("weights", {}).items())),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BadInput(f"score.json has a malformed species spec: {exc}") from None
+
 
 @dataclass(frozen=True)
 class SolveSettings:

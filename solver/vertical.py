@@ -164,7 +164,7 @@ def rule_no_crossing(sm: ScoreModel) -> None:
         for p in event_positions(sm, a, b):
             if isinstance(a.x[p], int) and isinstance(b.x[p], int):
                 continue
-            sm.m.Add(a.x[p] >= b.x[p])
+            sm.enforce(sm.m.Add(a.x[p] >= b.x[p]))
 
 
 def rule_no_overlap(sm: ScoreModel) -> None:

@@ -122,11 +122,24 @@ def cmd_species(args: argparse.Namespace) -> int:
               "--time-limit", file=sys.stderr)
         return 1
     from stretto.check import check, hard
-    from stretto.io.project import write_project
+    from stretto.io.project import save_project
+    from stretto.project import Project
+    from stretto.solver.edit import mark_origins
 
-    violations = check(result.piece)
+    run = "r1"
+    piece = mark_origins(result.piece, (), run)
+    project = Project(piece=piece, spec=spec.to_dict(),
+                      settings={"time_limit": settings.time_limit, "seed": settings.seed,
+                                "workers": settings.workers, "objective": settings.objective})
+    project = project.with_run(result.stats, run).logged(
+        "species", f"species {','.join(map(str, spec.species))} on a cantus of "
+        f"{len(spec.cantus)} notes in {spec.mode} (voice {spec.cantus_voice + 1} of "
+        f"{spec.voices})", run=run)
+    violations = check(piece)
     n_hard = len(hard(violations))
-    paths = write_project(result.piece, args.out, provenance=_provenance(result))
+    previous = Path(args.out) / "score.json"
+    paths = save_project(project, args.out, previous_text=previous.read_text(encoding="utf-8")
+                         if previous.is_file() else None)
     summary = {
         "status": result.status, "objective": result.objective, "bound": result.bound,
         "solve_time": result.stats["solve_time"], "seed": args.seed,
@@ -144,12 +157,6 @@ def cmd_species(args: argparse.Namespace) -> int:
             print(f"  [{v.severity}] {v.rule} bar {v.bar} beat {v.beat}: {v.message}")
         print(f"wrote {paths['midi']}, {paths['musicxml']}, {paths['json']}")
     return 0 if n_hard == 0 else 1
-
-
-def _provenance(result) -> str:
-    s = result.stats
-    return (f"stretto {s['stretto']} species solver (OR-Tools {s['ortools']}), seed "
-            f"{s['seed']}, rules {s['rules_hash']}; cantus human-given, counterpoint by solver")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -246,6 +253,8 @@ def make_parser() -> argparse.ArgumentParser:
     add_parsers(sub)  # render, engrave
     from stretto.cli_bench import add_parsers as add_bench
     add_bench(sub)  # bench
+    from stretto.cli_edit import add_parsers as add_edit_parsers
+    add_edit_parsers(sub)  # pin, lock, regenerate, constrain, undo, history, provenance ...
     return parser
 
 
@@ -255,6 +264,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except StrettoError as exc:
+        if isinstance(exc, Unsatisfiable) and getattr(args, "json", False):
+            from stretto.cli_edit import report_conflict
+            report_conflict(exc)
         print(f"stretto: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:  # pragma: no cover

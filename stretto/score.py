@@ -3,7 +3,8 @@
 Time is exact: onsets and durations are :class:`fractions.Fraction` quarter notes from the start
 of the piece, never floats. Notes are stored as notated (split at barlines, with ``tie`` flags),
 so MusicXML round-trips; :meth:`Voice.sounding` merges ties into the notes one hears. Every note
-has a stable ``id`` and an ``origin`` (``human``, ``solver``, ``import``).
+has a stable ``id``, an ``origin`` (``human``, ``solver``, ``import``) and optionally a
+``source`` saying exactly who (a pin or lock, the cantus, a solver run).
 
 Saved as versioned JSON (``score.json``); :func:`load_json` reads back an identical piece.
 Pure Python: no music21, no numpy.
@@ -37,6 +38,7 @@ class Note:
     tie: str | None = None
     lyric: str | None = None
     origin: str = "solver"
+    source: str | None = None  # who exactly: a pin or lock id, "cantus", or a solver run id
 
     def __post_init__(self) -> None:
         if self.origin not in ORIGINS:
@@ -155,6 +157,8 @@ def note_to_dict(n: Note) -> dict[str, Any]:
         d["tie"] = n.tie
     if n.lyric is not None:
         d["lyric"] = n.lyric
+    if n.source is not None:
+        d["source"] = n.source
     return d
 
 
@@ -164,7 +168,7 @@ def note_from_dict(d: dict[str, Any]) -> Note:
         raise BadInput(f"note {d.get('id')}: pitch {d['pitch']} does not match midi {d['midi']}")
     return Note(id=str(d["id"]), pitch=pitch, onset=Fraction(d["onset"]),
                 duration=Fraction(d["duration"]), tie=d.get("tie"), lyric=d.get("lyric"),
-                origin=d.get("origin", "import"))
+                origin=d.get("origin", "import"), source=d.get("source"))
 
 
 def piece_to_dict(piece: Piece) -> dict[str, Any]:

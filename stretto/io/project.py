@@ -14,20 +14,28 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
+from stretto.errors import BadInput
 from stretto.score import Piece, save_json
+
+if TYPE_CHECKING:  # pragma: no cover
+    from stretto.project import Project
 
 FILES = {"midi": "score.mid", "musicxml": "score.musicxml", "json": "score.json"}
 
 
-def _stage(piece: Piece, folder: Path, provenance: str | None) -> None:
+def _stage(piece: Piece, folder: Path, provenance: str | None,
+           json_text: str | None = None) -> None:
     from stretto.io.midi import write_midi
     from stretto.io.musicxml import write_musicxml
 
     write_midi(piece, folder / FILES["midi"], text=provenance)
     write_musicxml(piece, folder / FILES["musicxml"], encoding_text=provenance)
-    save_json(piece, folder / FILES["json"])
+    if json_text is None:
+        save_json(piece, folder / FILES["json"])
+    else:
+        (folder / FILES["json"]).write_text(json_text, encoding="utf-8")
 
 
 def _backup(target: Path, backup: Path) -> None:
@@ -97,4 +105,92 @@ def write_project(piece: Piece, out_dir: str | Path, *,
     return {kind: paths[name] for kind, name in FILES.items()}
 
 
-__all__ = ["FILES", "write_files", "write_project"]
+# ---------------------------------------------------------------------------- editing
+
+STATE = ".stretto"  # undo and redo snapshots: whole earlier score.json texts
+UNDO, REDO = f"{STATE}/undo", f"{STATE}/redo"
+
+
+def load_project(folder: str | Path) -> tuple["Project", str]:
+    """The project in ``folder`` and its score.json text. BadInput when there is none."""
+    from stretto.project import project_loads
+
+    path = Path(folder) / FILES["json"]
+    if not Path(folder).is_dir():
+        raise BadInput(f"no project folder {folder}: make one with `stretto species ... --out "
+                       f"{folder}`")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+    return project_loads(text, str(path)), text
+
+
+def _snapshots(folder: Path, which: str) -> list[Path]:
+    return sorted((folder / which).glob("*.json"))
+
+
+def save_project(project: "Project", folder: str | Path, *,
+                 previous_text: str | None = None) -> dict[str, Path]:
+    """Write the project's score.mid, score.musicxml and score.json all or nothing. With
+    ``previous_text`` (the score.json it replaces) that text becomes the newest undo step, in
+    the same all-or-nothing write, and the redo steps are dropped (a new edit ends them)."""
+    from stretto.project import project_dumps
+
+    folder = Path(folder)
+    names = list(FILES.values())
+    extra: dict[str, str] = {}
+    if previous_text is not None:
+        undo = _snapshots(folder, UNDO)
+        n = int(undo[-1].stem) + 1 if undo else 1
+        extra[f"{UNDO}/{n:06d}.json"] = previous_text
+    text = project_dumps(project)
+    paths = _write(project, folder, names + list(extra), text, extra)
+    if previous_text is not None:
+        for old in _snapshots(folder, REDO):
+            old.unlink()
+    return paths
+
+
+def _write(project: "Project", folder: Path, names: list[str], text: str,
+           extra: dict[str, str]) -> dict[str, Path]:
+    def stage(tmp: Path) -> None:
+        _stage(project.piece, tmp, project.summary(), text)
+        for name, content in extra.items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / name).write_text(content, encoding="utf-8")
+
+    paths = write_files(folder, names, stage)
+    return {kind: paths[name] for kind, name in FILES.items()}
+
+
+def step_back(folder: str | Path, *, redo: bool = False) -> "Project":
+    """Undo (or redo) one edit: score.json becomes the newest undo (redo) snapshot byte for
+    byte, MIDI and MusicXML are written from it, and the text it replaces becomes a redo (undo)
+    step. BadInput when there is nothing to undo (redo)."""
+    from stretto.project import project_loads
+
+    folder = Path(folder)
+    _, current = load_project(folder)
+    source, target = (REDO, UNDO) if redo else (UNDO, REDO)
+    steps = _snapshots(folder, source)
+    if not steps:
+        raise BadInput(f"nothing to {'redo' if redo else 'undo'} in {folder}")
+    text = steps[-1].read_text(encoding="utf-8")
+    project = project_loads(text, str(steps[-1]))
+    others = _snapshots(folder, target)
+    n = int(others[-1].stem) + 1 if others else 1
+    name = f"{target}/{n:06d}.json"
+    _write(project, folder, list(FILES.values()) + [name], text, {name: current})
+    steps[-1].unlink()
+    return project
+
+
+def undo_depth(folder: str | Path) -> tuple[int, int]:
+    """(undo steps, redo steps) available in ``folder``."""
+    folder = Path(folder)
+    return len(_snapshots(folder, UNDO)), len(_snapshots(folder, REDO))
+
+
+__all__ = ["FILES", "load_project", "save_project", "step_back", "undo_depth", "write_files",
+           "write_project"]

@@ -1,0 +1,114 @@
+"""Who wrote which notes: the composer's share, and a W3C PROV document of a project.
+
+AI-only output is not protected by copyright in most places, so a composer must be able to
+show which decisions were theirs. Every note records its ``origin`` (``human``: the cantus, a
+pin, a lock; ``solver``) and ``source`` (the constraint id or the solver run id); every edit and
+every solve is in the project's history (:mod:`stretto.project`).
+
+Counting: a *note* is a sounding note (ties merged). A *decision* is one note's pitch and
+place, or one rule or setting the composer gave (a range, a climax, a weight ...): the
+composer's decisions are the human notes plus those rules and settings, the solver's are the
+notes it wrote.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from stretto.edits import Lock, Pin
+from stretto.project import Project
+
+NAMESPACE = "urn:stretto:"
+SETTING_ACTIONS = ("constrain",)
+
+
+def shares(project: Project) -> dict[str, Any]:
+    """Per voice and in total: notes, notes by the composer and their share; decisions."""
+    voices = []
+    human_total = notes_total = 0
+    for voice in project.piece.voices:
+        notes = voice.sounding()
+        human = sum(n.origin == "human" for n in notes)
+        voices.append({"voice": voice.name, "notes": len(notes), "human_notes": human,
+                       "human_share": human / len(notes) if notes else 0.0})
+        human_total += human
+        notes_total += len(notes)
+    rules = sum(not isinstance(c, (Pin, Lock)) for c in project.constraints)
+    settings = sum(e["action"] == "constrain" and "constraint" not in e
+                   for e in project.history)
+    human_decisions = human_total + rules + settings
+    solver_decisions = notes_total - human_total
+    total = {"notes": notes_total, "human_notes": human_total,
+             "human_share": human_total / notes_total if notes_total else 0.0,
+             "human_decisions": human_decisions, "solver_decisions": solver_decisions,
+             "human_decision_share": human_decisions / (human_decisions + solver_decisions)
+             if human_decisions + solver_decisions else 0.0}
+    return {"voices": voices, "total": total}
+
+
+def _time(stamp: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def prov_json(project: Project) -> str:
+    """The project's provenance as a W3C PROV-JSON document: score versions and notes as
+    entities, edits and solves as activities, the composer and stretto as agents."""
+    from prov.model import ProvDocument
+
+    doc = ProvDocument()
+    doc.add_namespace("stretto", NAMESPACE)
+    composer = doc.agent("stretto:composer", {"prov:type": "prov:Person"})
+    runs = {r["id"]: r for r in project.runs}
+    version = runs[next(iter(runs))].get("stretto", "unknown") if runs else "unknown"
+    software = doc.agent("stretto:stretto", {"prov:type": "prov:SoftwareAgent",
+                                             "stretto:version": version})
+    activities: dict[str, Any] = {}
+    by_constraint: dict[str, Any] = {}
+    by_run: dict[str, Any] = {}
+    previous = None
+    for e in project.history:
+        t = _time(e["at"])
+        act = doc.activity(f"stretto:edit-{e['n']}", t, t,
+                           {"stretto:action": e["action"], "stretto:what": e["what"]})
+        doc.wasAssociatedWith(act, composer)
+        run = runs.get(e.get("run"))
+        if run is not None:
+            solve = doc.activity(f"stretto:solve-{run['id']}", t, t, {
+                "stretto:status": run.get("status", "?"), "stretto:seed": run.get("seed", 0),
+                "stretto:rules_hash": run.get("rules_hash", ""),
+                "stretto:time_limit": run.get("time_limit", 0),
+                "stretto:ortools": run.get("ortools", "")})
+            doc.wasAssociatedWith(solve, software)
+            doc.wasInformedBy(solve, act)
+            by_run[run["id"]] = solve
+        activities[str(e["n"])] = act
+        if "constraint" in e:
+            by_constraint[e["constraint"]] = act
+        score = doc.entity(f"stretto:score-v{e['n']}", {"prov:type": "stretto:ScoreVersion"})
+        doc.wasGeneratedBy(score, by_run.get(e.get("run"), act))
+        if previous is not None:
+            doc.used(act, previous)
+            doc.wasDerivedFrom(score, previous)
+        previous = score
+    first = activities.get("1")
+    for v, voice in enumerate(project.piece.voices):
+        for n in voice.sounding():
+            note = doc.entity(f"stretto:note-{n.id}", {
+                "prov:type": "stretto:Note", "stretto:voice": voice.name,
+                "stretto:pitch": n.pitch.name, "stretto:onset": str(n.onset),
+                "stretto:duration": str(n.duration), "stretto:origin": n.origin})
+            if previous is not None:
+                doc.hadMember(previous, note)
+            if n.origin == "human":
+                doc.wasAttributedTo(note, composer)
+                maker = by_constraint.get(n.source or "") or first
+            else:
+                doc.wasAttributedTo(note, software)
+                maker = by_run.get(n.source or "")
+            if maker is not None:
+                doc.wasGeneratedBy(note, maker)
+    return doc.serialize(format="json", indent=2) + "\n"
+
+
+__all__ = ["prov_json", "shares"]
