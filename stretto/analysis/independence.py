@@ -6,7 +6,7 @@ from itertools import combinations
 
 import numpy as np
 
-from stretto.analysis.view import Line, lines, pair_grid, successions
+from stretto.analysis.view import Line, diatonic_successions, lines, pair_grid, successions
 from stretto.score import Piece
 
 
@@ -33,19 +33,6 @@ def motion(a0: int, b0: int, a1: int, b1: int) -> str | None:
     return "similar"
 
 
-def _diatonic_steps(upper: Line, lower: Line, grid) -> list[tuple[int, int]]:
-    """Letter-step changes of both voices over the pair's successions (as in
-    :func:`stretto.analysis.view.successions`)."""
-    from stretto.analysis.view import _continuous
-
-    out = []
-    for (t0, _, _), (t1, _, _) in zip(grid, grid[1:]):
-        if _continuous(upper, t0, t1) and _continuous(lower, t0, t1):
-            out.append((upper.diatonic_at(t1) - upper.diatonic_at(t0),
-                        lower.diatonic_at(t1) - lower.diatonic_at(t0)))
-    return out
-
-
 def pair_independence(upper: Line, lower: Line) -> dict:
     """Independence of two voices.
 
@@ -69,7 +56,7 @@ def pair_independence(upper: Line, lower: Line) -> dict:
     grid = pair_grid(upper, lower)
     out: dict = {}
     if len(succ) >= 2:
-        steps = _diatonic_steps(upper, lower, grid)
+        steps = diatonic_successions(upper, lower)
         da = np.array([s[0] for s in steps], dtype=float)
         db = np.array([s[1] for s in steps], dtype=float)
         if da.std() == 0 or db.std() == 0:

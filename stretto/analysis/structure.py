@@ -32,13 +32,18 @@ def find_key(chroma: np.ndarray) -> tuple[int, str] | None:
 
 
 def _chroma(piece: Piece, start, stop) -> np.ndarray:
-    c = np.zeros(12)
-    for line in lines(piece):
-        for o, e, m in zip(line.onsets, line.ends, line.midi):
-            overlap = min(e, stop) - max(o, start)
-            if overlap > 0:
-                c[m % 12] += float(overlap)
-    return c
+    """Duration-weighted pitch-class vector of the span [start, stop)."""
+    on, off, pc = _note_arrays(piece)
+    overlap = np.clip(np.minimum(off, float(stop)) - np.maximum(on, float(start)), 0, None)
+    return np.bincount(pc, weights=overlap, minlength=12)
+
+
+def _note_arrays(piece: Piece):
+    ls = lines(piece)
+    on = np.array([float(o) for line in ls for o in line.onsets])
+    off = np.array([float(e) for line in ls for e in line.ends])
+    pc = np.array([m % 12 for line in ls for m in line.midi], dtype=int)
+    return on, off, pc
 
 
 def _related(a: tuple[int, str], b: tuple[int, str]) -> bool:
@@ -61,10 +66,16 @@ def key_stability(piece: Piece) -> dict:
     """
     bar = piece.bar_length
     n = piece.bars
-    glob = find_key(_chroma(piece, 0, piece.length))
+    on, off, pc = _note_arrays(piece)
+
+    def chroma(start, stop):
+        overlap = np.clip(np.minimum(off, float(stop)) - np.maximum(on, float(start)), 0, None)
+        return np.bincount(pc, weights=overlap, minlength=12)
+
+    glob = find_key(chroma(0, piece.length))
     keys = []
     for b in range(max(n - 1, 0)):
-        k = find_key(_chroma(piece, bar * b, bar * (b + 2)))
+        k = find_key(chroma(bar * b, bar * (b + 2)))
         if k is not None:
             keys.append(k)
     if glob is None or not keys:

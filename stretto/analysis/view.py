@@ -51,8 +51,22 @@ class Line:
         return [b - a for a, b in zip(self.midi, self.midi[1:])]
 
 
+_CACHE: list[tuple[Piece, list[Line]]] = []
+
+
 def lines(piece: Piece) -> list[Line]:
-    """Every voice of ``piece`` as a :class:`Line`, top to bottom."""
+    """Every voice of ``piece`` as a :class:`Line`, top to bottom (the last few pieces' lines
+    are kept, since every metric asks for them)."""
+    for cached, ls in _CACHE:
+        if cached is piece:
+            return ls
+    ls = _lines(piece)
+    _CACHE.insert(0, (piece, ls))
+    del _CACHE[4:]
+    return ls
+
+
+def _lines(piece: Piece) -> list[Line]:
     out = []
     for v in piece.voices:
         notes = v.sounding()
@@ -61,37 +75,63 @@ def lines(piece: Piece) -> list[Line]:
     return out
 
 
+def _indices(line: Line, times: list[Fraction]) -> list[int]:
+    """For each of the sorted ``times``, the index of the note sounding then (-1 in a rest)."""
+    out, i, n = [], 0, len(line.onsets)
+    for t in times:
+        while i + 1 < n and line.onsets[i + 1] <= t:
+            i += 1
+        out.append(i if n and line.onsets[i] <= t < line.ends[i] else -1)
+    return out
+
+
+def _gaps(line: Line) -> list[int]:
+    """Prefix counts of rests between successive notes: no rest between notes i and j (i < j)
+    when ``gaps[j] == gaps[i]``."""
+    out = [0]
+    for k in range(1, len(line.onsets)):
+        out.append(out[-1] + (line.ends[k - 1] != line.onsets[k]))
+    return out
+
+
+_PAIRS: list[tuple[Line, Line, tuple]] = []
+
+
+def _pair(upper: Line, lower: Line) -> tuple[list, list]:
+    for u, lo, data in _PAIRS:
+        if u is upper and lo is lower:
+            return data
+    times = sorted(set(upper.onsets) | set(lower.onsets))
+    iu, il = _indices(upper, times), _indices(lower, times)
+    grid = [(t, a, b) for t, a, b in zip(times, iu, il) if a >= 0 and b >= 0]
+    gu, gl = _gaps(upper), _gaps(lower)
+    succ = []
+    for (_, a0, b0), (_, a1, b1) in zip(grid, grid[1:]):
+        if gu[a1] == gu[a0] and gl[b1] == gl[b0]:
+            succ.append((upper.midi[a0], lower.midi[b0], upper.midi[a1], lower.midi[b1],
+                         upper.diatonic[a1] - upper.diatonic[a0],
+                         lower.diatonic[b1] - lower.diatonic[b0]))
+    data = ([(t, upper.midi[a], lower.midi[b]) for t, a, b in grid], succ)
+    _PAIRS.insert(0, (upper, lower, data))
+    del _PAIRS[12:]
+    return data
+
+
 def pair_grid(upper: Line, lower: Line) -> list[tuple[Fraction, int, int]]:
     """The pair's simultaneities: every onset of either voice at which both sound, as
     ``(time, upper_midi, lower_midi)``, in time order."""
-    times = sorted(set(upper.onsets) | set(lower.onsets))
-    out = []
-    for t in times:
-        a, b = upper.at(t), lower.at(t)
-        if a is not None and b is not None:
-            out.append((t, a, b))
-    return out
+    return _pair(upper, lower)[0]
 
 
 def successions(upper: Line, lower: Line) -> list[tuple[int, int, int, int]]:
     """Voice-pair successions: consecutive simultaneities of the pair with no rest in either
     voice between them, as ``(a0, b0, a1, b1)`` (upper and lower MIDI before and after)."""
-    out = []
-    grid = pair_grid(upper, lower)
-    for (t0, a0, b0), (t1, a1, b1) in zip(grid, grid[1:]):
-        # a rest in either voice between t0 and t1 breaks the succession
-        if _continuous(upper, t0, t1) and _continuous(lower, t0, t1):
-            out.append((a0, b0, a1, b1))
-    return out
+    return [s[:4] for s in _pair(upper, lower)[1]]
 
 
-def _continuous(line: Line, t0: Fraction, t1: Fraction) -> bool:
-    i = bisect_right(line.onsets, t0) - 1
-    while i < len(line.onsets) and line.ends[i] < t1:
-        if i + 1 >= len(line.onsets) or line.onsets[i + 1] != line.ends[i]:
-            return False
-        i += 1
-    return True
+def diatonic_successions(upper: Line, lower: Line) -> list[tuple[int, int]]:
+    """The letter-step motion ``(upper, lower)`` of each of :func:`successions`."""
+    return [s[4:] for s in _pair(upper, lower)[1]]
 
 
 def beat_length(piece: Piece) -> Fraction:
