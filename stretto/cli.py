@@ -251,6 +251,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     from stretto.cli_render import add_parsers
     add_parsers(sub)  # render, engrave
+    from stretto.cli_compose import add_parsers as add_compose
+    add_compose(sub)  # harmonize, compose
     from stretto.cli_bench import add_parsers as add_bench
     add_bench(sub)  # bench
     from stretto.cli_edit import add_parsers as add_edit_parsers

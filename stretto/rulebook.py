@@ -64,6 +64,44 @@ RULES: tuple[Rule, ...] = (
          "a line may not use a note and its chromatic alteration (B and B-flat) within a bar"),
     Rule("rhythm", "hard", "the rhythm follows the species (and ties only where it allows)"),
     Rule("repetition", "hard", "no repeated notes where the species forbids them"),
+    # --- hard: tonal four-part harmony (chorales, compositions) -----------------------------
+    Rule("chord-tones", "hard",
+         "on every beat each voice sings a tone of the beat's chord, and the bass the tone its "
+         "inversion names"),
+    Rule("chord-complete", "hard",
+         "every chord has its root and third (the fifth unless it is a seventh chord or the "
+         "last chord), and a seventh chord its seventh"),
+    Rule("doubling", "hard", "never double the leading tone or a chordal seventh"),
+    Rule("inversion", "hard",
+         "triads in root position or first inversion, diminished triads in first inversion, "
+         "cadence chords in root position"),
+    Rule("progression", "hard",
+         "chords follow the progression grammar: tonic to anything, pre-dominant to "
+         "pre-dominant or dominant, dominant to tonic (or vi), a secondary dominant to its goal"),
+    Rule("cadence-plan", "hard",
+         "every phrase end (a fermata, a rest, the last note or a planned cadence) closes with a "
+         "cadence of an allowed type: authentic, half, plagal or deceptive"),
+    Rule("satb-range", "hard",
+         "each voice stays in its range (alto G3-D5, tenor C3-A4, bass D2-D4 unless given)"),
+    Rule("spacing", "hard",
+         "soprano and alto, and alto and tenor, are at most an octave apart"),
+    Rule("satb-direct", "hard",
+         "the outer voices may not move in similar motion into a fifth or octave unless the "
+         "soprano moves by step"),
+    Rule("satb-melodic", "hard",
+         "no augmented melodic interval (augmented second) but the chromatic semitone, no "
+         "sevenths, nothing beyond an octave, no diminished interval but the diminished fifth"),
+    Rule("leading-tone", "hard",
+         "a leading tone in an added voice rises by semitone to its goal when the goal chord "
+         "follows (an inner voice may fall to the goal's fifth)"),
+    Rule("seventh-resolution", "hard",
+         "a chordal seventh falls by step (or is held while the chord stays)"),
+    Rule("canon", "hard",
+         "the follower sings the leader's notes transposed by the canon's interval, the "
+         "canon's delay later, note for note"),
+    Rule("recurrence", "hard",
+         "a planned motif recurrence (or fugue answer) repeats its model transposed, note for "
+         "note"),
     # --- soft -----------------------------------------------------------------------------
     Rule("imperfect-preferred", "soft", "prefer imperfect consonances to perfect ones", 3),
     Rule("contrary-motion", "soft", "prefer contrary and oblique motion to similar motion", 2),
@@ -86,6 +124,15 @@ RULES: tuple[Rule, ...] = (
          "and not the same rhythm bar after bar", 3),
     Rule("complete-harmony", "soft",
          "three or more voices: prefer complete triads to bare fifths and octaves", 1),
+    Rule("inner-voice-motion", "soft",
+         "inner voices keep common tones and move as little as they can", 1),
+    Rule("outer-contrary", "soft", "soprano and bass prefer contrary or oblique motion", 2),
+    Rule("bass-line", "soft", "the bass avoids leaps larger than a fifth", 2),
+    Rule("harmonic-rhythm", "soft", "change the chord across the barline", 2),
+    Rule("root-doubling", "soft", "double the root of a root-position triad", 1),
+    Rule("final-cadence", "soft", "end with an authentic cadence in the home key", 20),
+    Rule("tonic-start", "soft", "begin on the tonic chord", 3),
+    Rule("chromatic-sparingly", "soft", "use secondary dominants only where they help", 1),
 )
 
 BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}

@@ -41,7 +41,26 @@ def check(piece: Piece, *, species: Sequence[int | None] | None = None,
 
     ``species`` gives each voice's species (None for the cantus); ``cantus_voice`` the index of
     the cantus firmus (top voice is 0). Unknown species are read off the rhythm.
+
+    Tonal pieces (``piece.info["style"]`` is ``chorale`` or ``composition``: harmonizations
+    and compositions) are checked by the four-part rules of :mod:`stretto.check.satb`
+    instead, plus their canons and recurrences.
     """
+    if piece.info.get("style") not in ("chorale", "composition") and species is None \
+            and piece.voices and any(n.lyric for n in piece.voices[-1].notes):
+        from dataclasses import replace
+
+        from stretto.check.satb import harmony_from_lyrics
+
+        found_harmony = harmony_from_lyrics(piece)  # a chorale read back from MusicXML
+        if found_harmony is not None:
+            piece = replace(piece, info={**piece.info, "style": "chorale",
+                                         "harmony": found_harmony})
+    if piece.info.get("style") in ("chorale", "composition"):
+        from stretto.check.satb import check_canons, check_satb
+
+        tonal = list(dict.fromkeys(check_satb(piece) + check_canons(piece)))
+        return sorted(tonal, key=lambda v: (v.bar, v.beat, v.rule, v.voices))
     sp, cantus = resolve_roles(piece, species, cantus_voice)
     tx = Texture(piece, sp, cantus)
     found: list[Violation] = []

@@ -1,0 +1,267 @@
+"""Harmonize a melody in four parts: slots from the melody's beats, the chorale model, a score.
+
+:func:`harmonize` takes a :class:`~stretto.io.melody.Melody` and returns a
+:class:`~stretto.solver.spec.SolveResult` whose piece has the voices Soprano (the melody,
+exactly as given, origin ``human``), Alto, Tenor and Bass (origin ``solver``), the Roman
+numerals as lyrics under the bass, and ``info["harmony"]`` with the key, the analysis per beat
+and the cadences. Phrase ends: every fermata, every note before a rest, and the last note.
+
+Harmonic rhythm: one chord per beat (``beats_per_chord`` beats per chord when given). A
+melody note that starts between two chord onsets (an eighth, the short note of a dotted
+rhythm) is a passing or neighbour tone over the chord of its beat; the chord contains the note
+sounding at its onset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from fractions import Fraction
+
+from stretto.errors import BadInput, Unsatisfiable
+from stretto.io.melody import Melody
+from stretto.pitch import Pitch
+from stretto.score import Note, Piece, Voice, make_voice
+
+from stretto.solver.chorale import ALL_CADENCES, SATB_RANGES, ChoraleModel, HarmonyProblem, \
+    VoicePart
+from stretto.solver.harmony import Key, key_candidates
+from stretto.solver.spec import SolveResult, SolveSettings
+
+MAX_SLOTS = 400
+
+
+def _sounding(notes, t: Fraction):
+    for n in notes:
+        if n.onset <= t < n.end:
+            return n
+    return None
+
+
+def plan_slots(melody: Melody, beats_per_chord: int = 1):
+    """(onsets, ends, fixed soprano pitches, links, cadence slots, downbeat slots)."""
+    notes = sorted(melody.notes, key=lambda n: n.onset)
+    step = melody.beat_length * beats_per_chord
+    end = max(n.end for n in notes)
+    fermata_spans = []
+    for n in notes:
+        if n.onset in melody.fermatas:
+            # a fermata note and the notes tied to it hold one chord
+            stop = n.end
+            for m in notes:
+                if m.onset == stop and m.tie in ("stop", "continue") and m.midi == n.midi:
+                    stop = m.end
+            fermata_spans.append((n.onset, stop))
+    onsets: list[Fraction] = []
+    t = Fraction(0)
+    while t < end:
+        inside = any(a < t < b for a, b in fermata_spans)
+        if _sounding(notes, t) is not None and not inside:
+            onsets.append(t)
+        t += step
+    # a note entering after a rest between chord onsets gets a chord of its own
+    for n in notes:
+        prev = _sounding(notes, n.onset - Fraction(1, 64)) if n.onset > 0 else None
+        if prev is None and n.onset not in onsets:
+            onsets.append(n.onset)
+    onsets = sorted(set(onsets))
+    if len(onsets) < 2:
+        raise BadInput("the melody is too short to harmonize: give at least two beats")
+    if len(onsets) > MAX_SLOTS:
+        raise BadInput(f"the melody has {len(onsets)} beats; stretto harmonizes at most "
+                       f"{MAX_SLOTS} at once: split it into sections")
+    ends, links = [], []
+    for i, a in enumerate(onsets):
+        b = onsets[i + 1] if i + 1 < len(onsets) else end
+        # the chord lasts while the melody sounds without a rest
+        stop = a
+        while stop < b:
+            n = _sounding(notes, stop)
+            if n is None:
+                break
+            stop = min(n.end, b) if n.end > stop else b
+        ends.append(stop)
+        links.append(i + 1 < len(onsets) and stop == b)
+    fixed = [_sounding(notes, a).pitch for a in onsets]
+    cad = set()
+    for i, a in enumerate(onsets):
+        if any(fa <= a < fb for fa, fb in fermata_spans) and (
+                i == 0 or not any(fa <= onsets[i - 1] < fb for fa, fb in fermata_spans)):
+            cad.add(i)
+        if not links[i]:
+            cad.add(i)
+    downbeats = frozenset(i for i, a in enumerate(onsets) if a % melody.bar_length == 0)
+    return onsets, ends, fixed, links, sorted(cad), downbeats
+
+
+def melody_keys(melody: Melody) -> list[Key]:
+    """Candidate keys of the melody, most likely first."""
+    ps = [n.pitch for n in melody.notes]
+    return key_candidates(ps, [float(n.duration) for n in melody.notes])
+
+
+def melody_key(melody: Melody) -> Key:
+    return melody_keys(melody)[0]
+
+
+def harmonize(melody: Melody, settings: SolveSettings = SolveSettings(), *,
+              key: Key | None = None, beats_per_chord: int = 1,
+              ornament: bool = False) -> SolveResult:
+    """Harmonize ``melody`` in four parts (see the module text). Raises :class:`BadInput` for
+    a melody no chord of the key fits, :class:`Unsatisfiable` when no harmonization obeys every
+    hard rule; a result with ``piece=None`` when none was found in time."""
+    keys = [key] if key is not None else melody_keys(melody)
+    first_error: Exception | None = None
+    for k in keys:
+        try:
+            sol, names, onsets, ends = _solve_in(melody, k, settings, beats_per_chord)
+        except (BadInput, Unsatisfiable) as exc:
+            first_error = first_error or exc
+            continue
+        key = k
+        break
+    else:
+        assert first_error is not None
+        if isinstance(first_error, BadInput) and len(keys) > 1:
+            raise BadInput(f"the melody fits none of its likely keys "
+                           f"({', '.join(map(str, keys))}); in {keys[0]}: {first_error}")
+        raise first_error
+    stats = dict(sol.stats)
+    stats["key"] = str(key)
+    if sol.pitches is None:
+        return SolveResult(status=sol.status, piece=None, objective=None, bound=None,
+                           wall_time=stats["solve_time"], stats=stats)
+    piece = build_piece(melody, key, onsets, ends, sol, stats, names, ornament=ornament)
+    return SolveResult(status=sol.status, piece=piece, objective=stats.get("objective"),
+                       bound=None, wall_time=stats["solve_time"], stats=stats)
+
+
+def _solve_in(melody: Melody, key: Key, settings: SolveSettings, beats_per_chord: int):
+    onsets, ends, fixed, links, cads, downbeats = plan_slots(melody, beats_per_chord)
+    lo = min(p.midi for p in fixed)
+    voices = [VoicePart("Soprano", min(fixed, key=lambda p: p.midi),
+                        max(fixed, key=lambda p: p.midi), tuple(fixed))]
+    for name in ("Alto", "Tenor", "Bass"):
+        a, b = SATB_RANGES[name]
+        voices.append(VoicePart(name, Pitch.parse(a), Pitch.parse(b)))
+    if lo < Pitch.parse("G3").midi:
+        raise BadInput(f"the melody falls to {min(fixed, key=lambda p: p.midi).name}, below "
+                       "the alto's range (G3): give a soprano melody (transpose it up)")
+    prob = HarmonyProblem(key=key, voices=tuple(voices), slots=len(onsets),
+                          links=tuple(links), cadences={t: ALL_CADENCES for t in cads},
+                          downbeats=downbeats)
+    bar = melody.bar_length
+    names = []
+    for a in onsets:
+        b, off = divmod(a, bar)
+        names.append(f"bar {int(b) + 1} beat {off + 1}")
+    model = ChoraleModel(prob, slot_names=names)
+    sol = model.solve(settings)
+    if sol.status == "infeasible":
+        raise Unsatisfiable(
+            f"no four-part harmonization in {key} obeys every hard rule (chord tones, "
+            "progression, cadences at every phrase end, voice leading): try --key, or "
+            "--beats-per-chord 2", ("cadence-plan", "progression", "parallel-perfect"))
+    return sol, names, onsets, ends
+
+
+TIMING_KEYS = ("solve_time", "deterministic_time")
+
+
+def build_piece(melody: Melody, key: Key, onsets, ends, sol, stats, names, *,
+                ornament: bool = False, title: str | None = None,
+                melody_voice: Voice | None = None) -> Piece:
+    bar = melody.bar_length
+    voices = [melody_voice or Voice("Soprano", notes=melody.notes, role="melody")]
+    lines = sol.pitches[1:]
+    if ornament:
+        lines_notes = ornament_lines(sol.pitches, onsets, ends, key, melody)
+    else:
+        lines_notes = [[(p, a, e - a) for p, a, e in zip(ps, onsets, ends)] for ps in lines]
+    for vi, (name, notes) in enumerate(zip(("Alto", "Tenor", "Bass"), lines_notes), start=1):
+        built: list[Note] = []
+        for p, a, d in notes:
+            v = make_voice(name, [p], [d], start=a, bar_length=bar, id_prefix="x")
+            built.extend(v.notes)
+        built = [replace(n, id=f"v{vi}n{k}") for k, n in enumerate(built)]
+        if name == "Bass":
+            starts = {a: lab for a, lab in zip(onsets, sol.labels)}
+            built = [replace(n, lyric=starts[n.onset]) if n.onset in starts and n.tie in (
+                None, "start") else n for n in built]
+            if built:  # the key in front of the first numeral, as analyses write it
+                built[0] = replace(built[0], lyric=f"{key.m21_name}: {built[0].lyric}")
+        voices.append(Voice(name, notes=tuple(built), role="harmony"))
+    analysis = [{"slot": t, "onset": str(a), "where": names[t], "chord": lab,
+                 "figure": ch.figure}
+                for t, (a, lab, ch) in enumerate(zip(onsets, sol.labels, sol.chords))]
+    cadences = [dict(c, onset=str(onsets[c["slot"]]), where=names[c["slot"]])
+                for c in sol.cadences]
+    recorded = {k: v for k, v in stats.items() if k not in TIMING_KEYS}
+    info = {"style": "chorale", "solver": recorded,
+            "harmony": {"key": str(key), "analysis": analysis, "cadences": cadences,
+                        "melody_voice": 0, "pickup_shift": str(melody.pickup_shift),
+                        "fermatas": sorted(str(f) for f in melody.fermatas),
+                        "ornament": ornament}}
+    return Piece(voices=tuple(voices), mode=key.church_mode, meter=melody.meter,
+                 tempo=melody.tempo, title=title or f"{melody.title} (harmonized)", info=info)
+
+
+def ornament_lines(pitches, onsets, ends, key: Key, melody: Melody):
+    """Passing tones in the lower voices: where a voice moves by a third between two linked
+    beats of a quarter or longer, its second half becomes the diatonic note between, unless
+    that makes a parallel or direct perfect interval, a crossing, or a second against another
+    voice (checked against every other voice's notes)."""
+    mode = key.church_mode
+    T = len(onsets)
+    out = []
+    V = len(pitches)
+    # the other voices' sounding pitch at the half-beat (before ornaments: lower voices
+    # ornament one at a time, so later ones see earlier passing tones)
+    halves: dict[tuple[int, int], Pitch] = {}
+    for t in range(T):
+        n = _sounding(melody.notes, onsets[t] + (ends[t] - onsets[t]) / 2)
+        if n is not None:
+            halves[0, t] = n.pitch
+    for vi in range(1, V):
+        notes = []
+        for t in range(T):
+            a, e, p = onsets[t], ends[t], pitches[vi][t]
+            linked = t + 1 < T and e == onsets[t + 1]
+            d = e - a
+            if linked and d >= 1 and abs(pitches[vi][t + 1].diatonic - p.diatonic) == 2:
+                q = pitches[vi][t + 1]
+                mid = mode.diatonic_pitch((p.diatonic + q.diatonic) // 2)
+                if key.mode == "minor" and mode.degree(mid) in (6, 7):
+                    mid = None  # keep clear of the augmented second in minor
+                if mid is not None and _passing_ok(vi, t, mid, pitches, halves, V):
+                    half = d / 2
+                    notes += [(p, a, half), (mid, a + half, half)]
+                    halves[vi, t] = mid
+                    continue
+            notes.append((p, a, d))
+        out.append(notes)
+    return out
+
+
+def _passing_ok(vi, t, mid, pitches, halves, V) -> bool:
+    for vj in range(V):
+        if vj == vi:
+            continue
+        other = halves.get((vj, t), pitches[vj][t])
+        nxt = pitches[vj][t + 1]
+        if (mid.midi - other.midi) % 12 == 0:
+            return False  # no unison or octave against a sounding note
+        if (vj < vi and mid.midi > other.midi) or (vj > vi and mid.midi < other.midi):
+            return False
+        for a1, b1, a2, b2 in ((mid, other, pitches[vi][t + 1], nxt),
+                               (pitches[vi][t], pitches[vj][t], mid, other)):
+            d1, d2 = abs(a1.midi - b1.midi), abs(a2.midi - b2.midi)
+            if (d1 % 12, d2 % 12) in ((7, 7), (0, 0)) and a1 != a2 and b1 != b2:
+                return False
+            if d2 % 12 in (0, 7) and (a2.midi - a1.midi) * (b2.midi - b1.midi) > 0 \
+                    and {vi, vj} == {0, V - 1} and abs(pitches[0][t + 1].midi
+                                                       - pitches[0][t].midi) > 2:
+                return False
+    return True
+
+
+__all__ = ["harmonize", "melody_key", "plan_slots"]

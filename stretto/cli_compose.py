@@ -1,0 +1,119 @@
+"""The ``stretto harmonize`` and ``stretto compose`` commands (registered by :mod:`stretto.cli`).
+
+Thin: they check arguments, call :mod:`stretto.solver.harmonize` / :mod:`stretto.solver.form`
+(which import OR-Tools and music21 lazily, only when a command runs), check the result with the
+independent checker, and write the project folder all or nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from stretto.errors import BadInput
+
+
+def _settings(args: argparse.Namespace):
+    from stretto.solver.spec import SolveSettings
+
+    return SolveSettings(time_limit=args.time_limit, seed=args.seed, workers=args.workers,
+                         objective=not args.no_objective)
+
+
+def _report(args, result, kind: str, extra: dict) -> int:
+    from stretto.check import check, hard
+    from stretto.io.project import write_project
+
+    if result.piece is None:
+        print(f"stretto: no score found within the time limit ({args.time_limit:g} s): raise "
+              "--time-limit", file=sys.stderr)
+        return 1
+    violations = check(result.piece)
+    n_hard = len(hard(violations))
+    s = result.stats
+    provenance = (f"stretto {s.get('stretto')} {kind} (OR-Tools CP-SAT), seed {s.get('seed')}, "
+                  f"rules {s.get('rules_hash')}")
+    paths = write_project(result.piece, args.out, provenance=provenance)
+    summary = {"status": result.status, "objective": s.get("objective"),
+               "solve_time": s.get("solve_time"), "seed": args.seed,
+               "hard_violations": n_hard, "soft_violations": len(violations) - n_hard,
+               **extra, "files": {k: str(v) for k, v in paths.items()}}
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        obj = "-" if s.get("objective") is None else f"{s['objective']:g}"
+        print(f"status {result.status}, objective {obj}, solve time "
+              f"{s.get('solve_time', 0):.3f} s (seed {args.seed})")
+        for k, v in extra.items():
+            if isinstance(v, list):
+                print(f"{k}: " + "; ".join(str(x) for x in v))
+            else:
+                print(f"{k}: {v}")
+        print(f"checker: {n_hard} hard, {len(violations) - n_hard} soft violations")
+        for v in violations:
+            print(f"  [{v.severity}] {v.rule} bar {v.bar} beat {v.beat} "
+                  f"({', '.join(v.voices)}): {v.message}")
+        print(f"wrote {paths['midi']}, {paths['musicxml']}, {paths['json']}")
+    return 0 if n_hard == 0 else 1
+
+
+def cmd_harmonize(args: argparse.Namespace) -> int:
+    from stretto.io.melody import read_melody
+    from stretto.solver.harmony import Key
+
+    key = Key.parse(args.key) if args.key else None
+    if not 1 <= args.beats_per_chord <= 4:
+        raise BadInput(f"--beats-per-chord {args.beats_per_chord}: use 1 to 4")
+    settings = _settings(args)
+    melody = read_melody(args.melody)
+    from stretto.solver.harmonize import harmonize
+
+    result = harmonize(melody, settings, key=key, beats_per_chord=args.beats_per_chord,
+                       ornament=args.ornament)
+    h = result.piece.info["harmony"] if result.piece is not None else {}
+    cads = [f"{c['where']} {c['type']} ({c['key']})" for c in h.get("cadences", [])]
+    return _report(args, result, "chorale harmonization",
+                   {"key": h.get("key"), "cadences": cads})
+
+
+def cmd_compose(args: argparse.Namespace) -> int:
+    from stretto.solver.form import compose, load_form
+
+    spec = load_form(args.spec)
+    result = compose(spec, _settings(args))
+    info = result.piece.info if result.piece is not None else {}
+    h = info.get("harmony", {})
+    cads = [f"{c['where']} {c['type']} ({c['key']})" for c in h.get("cadences", [])]
+    return _report(args, result, "composition", {"key": h.get("key"), "cadences": cads})
+
+
+def _common(p: argparse.ArgumentParser, out: str) -> None:
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--time-limit", type=float, default=10.0, help="seconds (deterministic)")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--no-objective", action="store_true",
+                   help="stop at the first valid score (no style preferences)")
+    p.add_argument("--out", default=out, help="project folder to write")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+
+def add_parsers(sub) -> None:
+    hz = sub.add_parser("harmonize", help="harmonize a melody in four parts (SATB chorale)")
+    hz.add_argument("melody", help="the melody: .musicxml, .mxl, .mid (top part/track)")
+    hz.add_argument("--key", help="the key, e.g. 'D minor' or 'F# major' (default: detected)")
+    hz.add_argument("--beats-per-chord", type=int, default=1,
+                    help="harmonic rhythm: beats per chord (default 1)")
+    hz.add_argument("--ornament", action="store_true",
+                    help="add passing tones in the lower voices")
+    _common(hz, "out/harmonize")
+    hz.set_defaults(func=cmd_harmonize)
+
+    cp = sub.add_parser("compose", help="compose from a form plan (TOML: cadences, keys, "
+                        "canon, fugue exposition)")
+    cp.add_argument("spec", help="the form plan, e.g. examples/canon.toml")
+    _common(cp, "out/compose")
+    cp.set_defaults(func=cmd_compose)
+
+
+__all__ = ["add_parsers"]

@@ -1,0 +1,132 @@
+"""Read a melody to harmonize: its notes, rests, fermatas, meter and pickup.
+
+MusicXML/MXL through music21 (the top part, or the part named Soprano): fermatas are read from
+the notes' expressions. MIDI through :func:`stretto.io.read_score` (the top voice; MIDI has no
+fermatas, so rests and the end mark the phrases).
+
+A pickup (anacrusis) is kept by shifting the melody so that bar 1 is a whole bar that starts
+with a rest: the pickup's notes keep their place in the bar (beat 4 of a 4/4 bar stays beat
+4). All other times, pitches and durations are kept exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from stretto.errors import BadInput
+from stretto.io import MIDI_SUFFIXES, MUSICXML_SUFFIXES
+from stretto.pitch import Pitch
+from stretto.score import Note, parse_meter
+
+
+@dataclass(frozen=True)
+class Melody:
+    """``notes`` as notated (ties kept), onsets already shifted by ``pickup_shift``;
+    ``fermatas`` the onsets of notes that carry a fermata."""
+
+    notes: tuple[Note, ...]
+    meter: str
+    fermatas: frozenset[Fraction]
+    pickup_shift: Fraction
+    title: str
+    tempo: Fraction = Fraction(80)
+
+    @property
+    def bar_length(self) -> Fraction:
+        num, den = parse_meter(self.meter)
+        return Fraction(4 * num, den)
+
+    @property
+    def beat_length(self) -> Fraction:
+        """One beat: the meter's denominator, or a dotted beat in compound meters (6/8)."""
+        num, den = parse_meter(self.meter)
+        if den >= 8 and num % 3 == 0 and num > 3:
+            return Fraction(4 * 3, den)
+        return Fraction(4, den)
+
+
+def _from_stream(stream, name: str) -> Melody:
+    parts = list(stream.parts) if hasattr(stream, "parts") and stream.parts else [stream]
+    part = next((p for p in parts if (getattr(p, "partName", "") or "").lower().startswith(
+                "soprano")),
+                parts[0])
+    measures = list(part.getElementsByClass("Measure"))
+    shift = Fraction(0)
+    if measures:
+        shift = Fraction(measures[0].paddingLeft).limit_denominator(10000)
+    flat = part.flatten()
+    ts = flat.getElementsByClass("TimeSignature")
+    meter = ts[0].ratioString if ts else "4/4"
+    parse_meter(meter)
+    notes: list[Note] = []
+    fermatas: set[Fraction] = set()
+    k = 0
+    for n in flat.notes:
+        if n.duration.isGrace or n.quarterLength == 0:
+            continue
+        if n.isChord:
+            raise BadInput(f"{name}: the melody has chords at offset {n.offset}; give one "
+                           "melodic line (or put the melody in the top part)")
+        onset = Fraction(n.offset).limit_denominator(10000) + shift
+        dur = Fraction(n.quarterLength).limit_denominator(10000)
+        p = n.pitch
+        pitch = Pitch(octave=int(p.octave), step="CDEFGAB".index(p.step),
+                      alter=int(p.alter or 0))
+        tie = n.tie.type if n.tie is not None and n.tie.type in ("start", "stop",
+                                                                 "continue") else None
+        notes.append(Note(id=f"v0n{k}", pitch=pitch, onset=onset, duration=dur, tie=tie,
+                          origin="human"))
+        k += 1
+        if any(getattr(e, "name", "") == "fermata" for e in n.expressions):
+            fermatas.add(onset)
+    if not notes:
+        raise BadInput(f"{name} has no notes to harmonize")
+    mm = flat.getElementsByClass("MetronomeMark")
+    tempo = Fraction(80)
+    if mm and mm[0].number:
+        tempo = Fraction(mm[0].getQuarterBPM()).limit_denominator(1000)
+    title = ""
+    if stream.metadata is not None:
+        title = stream.metadata.title or stream.metadata.movementName or ""
+    return Melody(notes=tuple(notes), meter=meter, fermatas=frozenset(fermatas),
+                  pickup_shift=shift, title=str(title or name), tempo=tempo)
+
+
+def read_melody(path: str | Path) -> Melody:
+    """Read the melody of a MusicXML/MXL or MIDI file (see the module text)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise BadInput(f"no such file: {path}: give a MusicXML, MXL or MIDI melody")
+    if suffix in MUSICXML_SUFFIXES:
+        import music21
+
+        try:
+            stream = music21.converter.parse(str(path), forceSource=True)
+        except Exception as exc:  # noqa: BLE001 - music21 raises many types
+            raise BadInput(f"cannot read {path.name}: not a readable MusicXML file "
+                           f"({str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__})"
+                           ) from None
+        return _from_stream(stream, path.name)
+    if suffix in MIDI_SUFFIXES:
+        from stretto.io import read_score
+
+        piece = read_score(path)
+        top = piece.voices[0]
+        notes = tuple(Note(id=f"v0n{k}", pitch=n.pitch, onset=n.onset, duration=n.duration,
+                           tie=n.tie, origin="human") for k, n in enumerate(top.notes))
+        if not notes:
+            raise BadInput(f"{path.name} has no notes to harmonize")
+        return Melody(notes=notes, meter=piece.meter, fermatas=frozenset(),
+                      pickup_shift=Fraction(0), title=piece.title, tempo=piece.tempo)
+    raise BadInput(f"unsupported melody file {path.name}: use .musicxml, .mxl, .mid or .midi")
+
+
+def melody_from_stream(stream, name: str = "melody") -> Melody:
+    """The melody of a music21 stream already in memory (the benchmark's chorales)."""
+    return _from_stream(stream, name)
+
+
+__all__ = ["Melody", "melody_from_stream", "read_melody"]

@@ -1,0 +1,94 @@
+"""The harmonize and compose commands: files written, exit codes, nothing written on failure."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import mido
+import pytest
+
+from stretto.cli import main
+from stretto.score import load_json
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _corpus(name: str) -> Path:
+    from music21 import corpus
+
+    return Path(corpus.getWork(name))
+
+
+def test_harmonize_writes_satb_project(tmp_path: Path, capsys) -> None:
+    melody = tmp_path / "bwv66.6.mxl"
+    shutil.copy(_corpus("bwv66.6"), melody)
+    out = tmp_path / "out"
+    code = main(["harmonize", str(melody), "--out", str(out), "--time-limit", "5", "--json"])
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 0 and summary["hard_violations"] == 0
+    assert summary["key"] == "F# minor"
+    tracks = [t.name for t in mido.MidiFile(out / "score.mid").tracks]
+    assert tracks[-4:] == ["Soprano", "Alto", "Tenor", "Bass"]
+    piece = load_json(out / "score.json")
+    assert piece.info["harmony"]["analysis"][0]["chord"]
+    xml = (out / "score.musicxml").read_text()
+    assert "<text>f#: " in xml  # the analysis under the bass
+    # the checker reads the analysis back from the MusicXML and finds nothing wrong
+    assert main(["check", str(out / "score.musicxml")]) == 0
+
+
+def test_harmonize_key_override_and_ornament(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    code = main(["harmonize", str(_corpus("bwv66.6")), "--key", "F# minor", "--ornament",
+                 "--out", str(out), "--time-limit", "5"])
+    assert code == 0
+    assert load_json(out / "score.json").info["harmony"]["ornament"] is True
+
+
+def _melody_file(tmp_path: Path, names: str) -> Path:
+    from music21 import note, stream
+
+    s = stream.Stream()
+    for n in names.split():
+        s.append(note.Note(n, quarterLength=1))
+    path = tmp_path / "melody.musicxml"
+    s.write("musicxml", fp=str(path))
+    return path
+
+
+BAD = [
+    ("outside-any-key", "C5 D-5 D5 E-5 E5 G-5 G5 A-5 A5 B-5 B5 C6", [], "key"),
+    ("wrong-key", "E5 D5 C5 D5 E5 E5 E5", ["--key", "F# major"], "F# major"),
+    ("bad-key-name", "E5 D5 C5", ["--key", "H minor"], "key"),
+    ("too-low", "C3 D3 E3 F3 G3 C3", [], "soprano"),
+]
+
+
+@pytest.mark.parametrize("names,extra,needle", [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_harmonize_bad_input_exit_2(tmp_path: Path, capsys, names, extra, needle) -> None:
+    melody = _melody_file(tmp_path, names)
+    out = tmp_path / "out"
+    code = main(["harmonize", str(melody), "--out", str(out), *extra])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and needle in err
+    assert not out.exists()
+
+
+def test_harmonize_missing_file_exit_2(tmp_path: Path, capsys) -> None:
+    assert main(["harmonize", str(tmp_path / "nope.mxl"), "--out", str(tmp_path / "o")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_help_imports_nothing_heavy() -> None:
+    code = ("import sys; from stretto.cli import make_parser; p = make_parser(); "
+            "p.parse_args(['harmonize', 'x.mxl']); p.parse_args(['compose', 'x.toml']); "
+            "print([m for m in ('ortools', 'music21', 'numpy', 'networkx') "
+            "if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
