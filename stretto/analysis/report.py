@@ -101,10 +101,11 @@ def build_report(results: list[dict], config: dict, timing: dict) -> dict:
 
 
 def _fmt(x, digits: int = 3) -> str:
+    """A number for a table: up to ``digits`` decimals, trailing zeros dropped."""
     if x is None:
         return "-"
-    return f"{x:.{digits}g}" if abs(x) >= 100 else f"{x:.{digits}f}".rstrip("0").rstrip(".") \
-        if "." in f"{x:.{digits}f}" else f"{x:.{digits}f}"
+    text = f"{x:.{digits}f}".rstrip("0").rstrip(".") if abs(x) < 1000 else f"{x:.0f}"
+    return "0" if text == "-0" else text
 
 
 def summary_table(report: dict, metrics=None) -> list[list[str]]:
@@ -149,7 +150,7 @@ def write_markdown(report: dict, path: Path) -> None:
         for m, b, d in ms:
             out += [f"### {m}: {d}" + {"high": " (higher is better)",
                                         "low": " (lower is better)"}.get(b, ""), "",
-                    "| system | n | median | p25-p75 | mean | "
+                    "| system | n | median | p25, p75 | mean | "
                     + ("best | worst |" if b else "highest | lowest |"),
                     "| --- | ---: | ---: | ---: | ---: | --- | --- |"]
             for s in systems:
@@ -157,7 +158,7 @@ def write_markdown(report: dict, path: Path) -> None:
                 if not st.get("n"):
                     out.append(f"| {s} | 0 | - | - | - | - | - |")
                     continue
-                out.append(f"| {s} | {st['n']} | {_fmt(st['median'])} | {_fmt(st['p25'])}-"
+                out.append(f"| {s} | {st['n']} | {_fmt(st['median'])} | {_fmt(st['p25'])}, "
                            f"{_fmt(st['p75'])} | {_fmt(st['mean'])} | {st['best']} | "
                            f"{st['worst']} |")
             out.append("")
