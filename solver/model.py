@@ -119,7 +119,7 @@ class ScoreModel:
         self._domains: dict[int, list[int]] = {}
         self.spans: dict[int, tuple] = {}  # voice index -> (lowest, highest) letter-step vars
         # Conflict explanations: with ``guarded``, every requirement a rule adds is enforced
-        # only under that rule's literal (``groups``), so CP-SAT assumptions can switch rules
+        # only under that rule's literal (``groups``), so conflict explanations can switch rules
         # off one by one. Definitions of helper literals are never guarded.
         self.guarded = False
         self.groups: dict[str, cp_model.IntVar] = {}
