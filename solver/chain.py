@@ -43,9 +43,8 @@ class Slot:
         a = np.array(rows, dtype=np.int64)
         self.k = a[:, 0]
         xs = a[:, 1:1 + V]
-        P = cm.P
-        self.midi = np.array([[P[i].midi for i in r] for r in xs], dtype=np.int64)
-        self.dia = np.array([[P[i].diatonic for i in r] for r in xs], dtype=np.int64)
+        self.midi = cm.P_midi[xs]
+        self.dia = cm.P_dia[xs]
         self.x = xs
         self.lt = a[:, 1 + V:1 + 2 * V].astype(bool)
         self.sev = a[:, 1 + 2 * V:1 + 3 * V].astype(bool)
@@ -92,8 +91,10 @@ def solve_chain(cm: ChoraleModel, objective: bool = True):
         ok = np.zeros((nv, nv), dtype=bool)
         res = np.zeros((nv, nv), dtype=bool)
         drop = np.zeros((nv, nv), dtype=bool)
-        for k1, k2, r, d, _ in cm.pair_rows[t]:
+        retro = np.zeros((nv, nv), dtype=bool)
+        for k1, k2, r, d, _, rg in cm.pair_rows[t]:
             ok[k1, k2], res[k1, k2], drop[k1, k2] = True, bool(r), bool(d)
+            retro[k1, k2] = bool(rg)
         K1, K2 = a.k[:, None], b.k[None, :]
         feas = ok[K1, K2]
         same = (K1 == K2)
@@ -146,6 +147,7 @@ def solve_chain(cm: ChoraleModel, objective: bool = True):
                 trans += w["bass-line"] * (np.abs(ds[:, :, V - 1]) > 7)
             st, sb = ds[:, :, 0], ds[:, :, V - 1]
             trans += w["outer-contrary"] * (((st > 0) & (sb > 0)) | ((st < 0) & (sb < 0)))
+            trans += w["progression-retrogression"] * retro[K1, K2]
             if t + 1 in cm.prob.downbeats:
                 trans += w["harmonic-rhythm"] * same
             if t + 1 == T - 1 and t + 1 in cm.cad_rows and cm.prob.prefer_authentic_end:

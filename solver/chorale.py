@@ -167,6 +167,10 @@ class ChoraleModel:
                 if p is not None and p not in pitches:
                     pitches.append(p)
         self.P = sorted(set(pitches), key=lambda p: (p.midi, p.diatonic))
+        import numpy as np
+
+        self.P_midi = np.array([p.midi for p in self.P], dtype=np.int64)
+        self.P_dia = np.array([p.diatonic for p in self.P], dtype=np.int64)
         self.sm = ScoreModel(Universe(tuple(self.P)), key.church_mode, max(1, prob.slots))
         self.m = self.sm.m
         self._build()
@@ -301,6 +305,7 @@ class ChoraleModel:
         lacking) of every voicing of chord ``k`` at slot ``t`` that obeys the vertical rules."""
         ch, P, V = self.vocab[k], self.P, self.V
         prob = self.prob
+        by_class = {tone: r for r, tone in enumerate(ch.tones) if tone is not None}
         cands = []
         for vi, v in enumerate(prob.voices):
             if v.fixed is not None:
@@ -312,7 +317,7 @@ class ChoraleModel:
             else:
                 opts = []
                 for i in doms[vi]:
-                    r = ch.role_of((P[i].step, P[i].alter))
+                    r = by_class.get((P[i].step, P[i].alter))
                     if r is not None:
                         opts.append((i, P[i].midi, r))
                 cands.append(sorted(opts, key=lambda o: -o[1]))
@@ -329,43 +334,59 @@ class ChoraleModel:
         out = []
         chosen: list[tuple] = []
 
+        cands[-1] = [o for o in cands[-1] if o[2] in bass_ok]
+        last = t == self.T - 1
+        pair_index = [(i, j) for i in range(V) for j in range(i + 1, V)]
+
+        def leaf() -> None:
+            roles = [o[2] for o in chosen]
+            n = [roles.count(r) for r in range(4)]
+            if V >= 2 and n[ROOT] < 1:
+                return
+            if V >= 3 and n[THIRD] < 1:
+                return
+            if V >= 4:
+                if n[SEVENTH] != is7:
+                    return
+                if not last and n[FIFTH] + is7 < 1:
+                    return
+            if n[SEVENTH] > is7 or n[SEVENTH] > 1:
+                return
+            lts = [int(r == ch.lt_role) for r in roles]
+            if sum(lts) > 1:
+                return
+            lack = int(V >= 4 and plain and roles[-1] == ROOT and n[ROOT] < 2)
+            pairs = []
+            for i, j in pair_index:
+                d = chosen[i][1] - chosen[j][1]
+                pairs += [int(d % 12 == 7), int(d % 12 == 0)]
+            out.append(tuple(o[0] for o in chosen) + tuple(lts)
+                       + tuple(int(r == SEVENTH) for r in roles) + (roles[-1], lack)
+                       + tuple(pairs))
+
         def rec(v: int) -> None:
             if v == V:
-                roles = [o[2] for o in chosen]
-                if roles[-1] not in bass_ok:
-                    return
-                n = [roles.count(r) for r in range(4)]
-                if V >= 2 and n[ROOT] < 1:
-                    return
-                if V >= 3 and n[THIRD] < 1:
-                    return
-                if V >= 4:
-                    if n[SEVENTH] != is7:
-                        return
-                    if t != self.T - 1 and n[FIFTH] + is7 < 1:
-                        return
-                if n[SEVENTH] > min(1, is7):
-                    return
-                lts = [int(r == ch.lt_role) for r in roles]
-                if sum(lts) > 1:
-                    return
-                lack = int(V >= 4 and plain and roles[-1] == ROOT and n[ROOT] < 2)
-                pairs = []
-                for i in range(V):
-                    for j in range(i + 1, V):
-                        d = chosen[i][1] - chosen[j][1]
-                        pairs += [int(d % 12 == 7), int(d % 12 == 0)]
-                out.append(tuple(o[0] for o in chosen) + tuple(lts)
-                           + tuple(int(r == SEVENTH) for r in roles) + (roles[-1], lack)
-                           + tuple(pairs))
+                leaf()
                 return
+            spaced = V >= 3 and v <= 2
+            above = chosen[-1][1] if chosen else None
+            if v == V - 1 and V >= 3:
+                have = {o[2] for o in chosen}
+                need = {r for r in (ROOT, THIRD) if r not in have}
+                if V >= 4 and is7 and SEVENTH not in have:
+                    need.add(SEVENTH)
+                if len(need) > 1:
+                    return
+            else:
+                need = set()
             for o in cands[v]:
-                if chosen:
-                    above = chosen[-1][1]
+                if above is not None:
                     if o[1] > above:
                         continue  # crossing
-                    if V >= 3 and v <= 2 and above - o[1] > 12:
-                        continue  # spacing
+                    if spaced and above - o[1] > 12:
+                        break  # spacing (candidates run high to low)
+                if need and o[2] not in need:
+                    continue
                 chosen.append(o)
                 rec(v + 1)
                 chosen.pop()
@@ -378,6 +399,7 @@ class ChoraleModel:
         self.same = {}
         self.ltres, self.ltdrop = {}, {}
         self.pair_rows: dict[int, list[tuple]] = {}
+        self.retro = {}
         for t in range(self.T - 1):
             if not self.prob.links[t]:
                 continue
@@ -396,7 +418,9 @@ class ChoraleModel:
                             fifth_below = [x for x in cb.tones if x is not None
                                            and x[0] == _fall_class(lt, 2)]
                             drop = int(bool(fifth_below) and cb.tones[FIFTH] in fifth_below)
-                    rows.append((a, b, res, drop, int(a == b)))
+                    retro = int(bool(self.graph.edges[ca.figure, cb.figure].get(
+                        "retrogression")))
+                    rows.append((a, b, res, drop, int(a == b), retro))
             if not rows:
                 raise BadInput(f"no chord progression fits the melody at {self._where(t)} - "
                                f"{self._where(t + 1)} in {self.prob.key}: pass --key, or "
@@ -404,7 +428,9 @@ class ChoraleModel:
             self.pair_rows[t] = rows
             res, drop, same = (self._bool(f"res{t}"), self._bool(f"drop{t}"),
                                self._bool(f"same{t}"))
-            m.AddAllowedAssignments([self.c[t], self.c[t + 1], res, drop, same], rows)
+            retro = self._bool(f"retro{t}")
+            m.AddAllowedAssignments([self.c[t], self.c[t + 1], res, drop, same, retro], rows)
+            self.retro[t] = retro
             self.ltres[t], self.ltdrop[t], self.same[t] = res, drop, same
 
     def _where(self, t: int) -> str:
@@ -622,6 +648,8 @@ class ChoraleModel:
                 sm.penalize("harmonic-rhythm", w["harmonic-rhythm"], self.same[t])
         for t in range(self.T):
             sm.penalize("root-doubling", w["root-doubling"], self.lack[t])
+        for t, retro in self.retro.items():
+            sm.penalize("progression-retrogression", w["progression-retrogression"], retro)
         for t, home in self.cadence_choice.items():
             if t == self.T - 1 and self.prob.prefer_authentic_end:
                 sm.penalize("final-cadence", w["final-cadence"], home.Not())

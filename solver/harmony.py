@@ -11,7 +11,9 @@ which role holds a leading tone, and where it wants to go.
 The progression grammar (:func:`progression_graph`) is a networkx ``DiGraph`` over the figures:
 tonic chords go anywhere, pre-dominants go to pre-dominants and dominants, dominants to the
 tonic (or vi: deceptive), a secondary dominant to its goal; ``X -> V/y`` is allowed wherever
-``X -> y`` is. Repeating a chord is always allowed. Cadences (:data:`CADENCES`) are pairs of
+``X -> y`` is. Repeating a chord is always allowed. Other successions of diatonic chords are
+edges marked ``retrogression=True``: allowed at a cost (a soft rule), never for a secondary
+dominant, which must reach its goal. Cadences (:data:`CADENCES`) are pairs of
 chords at a phrase end.
 
 Chord spelling comes from music21's ``RomanNumeral`` (computed once per key and cached); no
@@ -231,6 +233,14 @@ def progression_graph(key: Key):
     if key.mode == "minor":  # the Picardy tonic, only after a dominant or iv
         for f in ("V", "V7", "viio", "viio7", "iv"):
             g.add_edge(f, "I")
+    # every other succession of diatonic chords is a retrogression (V-IV, ii-I, vi-iii ...):
+    # allowed, at a cost (soft rule progression-retrogression), so that any melody the
+    # vocabulary can carry has a harmonization
+    for a, ca in chords.items():
+        for b, cb in chords.items():
+            if ca.function in ("T", "PD", "D") and cb.function in ("T", "PD", "D", "S") \
+                    and not g.has_edge(a, b):
+                g.add_edge(a, b, retrogression=True)
     return g
 
 
