@@ -61,7 +61,8 @@ def analyse(piece: Piece, *, check_settings=None, reference: dict | None = None,
     metrics["hard_per_100"] = rules["hard_per_100"]
     metrics["soft_per_100"] = rules["soft_per_100"]
     metrics["voice_leading_per_100"] = rules["voice_leading_per_100"]
-    metrics.update(parallel_perfects(piece))
+    parallels = parallel_perfects(piece)
+    metrics.update({k: v for k, v in parallels.items() if k != "parallel_perfect_at"})
     ind = voice_independence(piece)
     mel = melodic_integrity(piece, reference)
     har = harmonic_validity(piece, reference, held_out_fold)
@@ -71,6 +72,7 @@ def analyse(piece: Piece, *, check_settings=None, reference: dict | None = None,
                         if isinstance(v, (int, float)) or v is None})
     metrics.update(closeness(piece, reference))
     detail = {"pairs": ind["pairs"], "voices": mel["voices"], "cadences": har["cadences"],
-              "key": struct.get("key")}
+              "key": struct.get("key"), "rule_set": rules["rule_set"],
+              "parallel_perfect_at": parallels["parallel_perfect_at"]}
     return {"metrics": {k: (None if v is None else float(v)) for k, v in metrics.items()},
             "rules": rules["by_rule"], "severity": rules["severity"], "detail": detail}

@@ -63,17 +63,21 @@ def system_stats(results: list[dict]) -> dict:
 
 def rule_stats(results: list[dict]) -> dict:
     """``{system: {rule: mean violations per 100 notes over its pieces}}`` with each rule's
-    severity: ``{"severity": {rule: kind}, "systems": {...}}``."""
+    severity and the checker's rule sets that judged each system: ``{"severity": {rule: kind},
+    "systems": {...}, "rule_sets": {system: ["species"] or ["satb"] ...}}``."""
     severity: dict = {}
     systems: dict = {}
+    rule_sets: dict = {}
     for s in sorted({r["system"] for r in results}):
         ok = [r for r in results if r["system"] == s and not r["error"]]
+        rule_sets[s] = sorted({r["detail"]["rule_set"] for r in ok})
         rules = sorted({k for r in ok for k in r["rules"]})
         for r in ok:
             severity.update(r["severity"])
         systems[s] = {k: _r(sum(r["rules"].get(k, 0.0) for r in ok) / len(ok)) for k in rules} \
             if ok else {}
-    return {"severity": dict(sorted(severity.items())), "systems": systems}
+    return {"severity": dict(sorted(severity.items())), "systems": systems,
+            "rule_sets": rule_sets}
 
 
 def build_report(results: list[dict], config: dict, timing: dict) -> dict:
@@ -165,7 +169,10 @@ def write_markdown(report: dict, path: Path) -> None:
     rules = report["rules"]
     names = sorted({k for s in rules["systems"].values() for k in s})
     if names:
+        sets = "; ".join(f"{s} {', '.join(v)}" for s, v in rules["rule_sets"].items())
         out += ["## Rule violations per 100 notes (mean over pieces), by rule", "",
+                f"The checker's rule set per system: {sets}. Counts under different rule sets "
+                "do not compare; voice_leading_per_100 and parallel_perfect_per_1000 do.", "",
                 "| rule | kind | " + " | ".join(systems) + " |",
                 "| --- | --- | " + " | ".join("---:" for _ in systems) + " |"]
         for k in names:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from itertools import combinations
 
-from stretto.analysis.view import lines, note_count, successions
+from stretto.analysis.view import lines, note_count, succession_times, successions
 from stretto.score import Piece
 
 
@@ -26,8 +26,11 @@ def rule_compliance(piece: Piece, settings=None) -> dict:
     Definition: run :func:`stretto.check.check` (with ``settings``, default the rulebook as the
     solver guarantees it; :data:`stretto.check.FUX_SETTINGS` for Fux's figures) and divide the
     number of violations by the number of sounding notes (ties merged) over 100. Returns
-    ``{"hard_per_100": x, "soft_per_100": y, "voice_leading_per_100": z, "by_rule": {rule:
-    per_100}, "severity": {rule: "hard"|"soft"}}``; ``voice_leading_per_100`` counts only the
+    ``{"rule_set": "species"|"satb", "hard_per_100": x, "soft_per_100": y,
+    "voice_leading_per_100": z, "by_rule": {rule: per_100}, "severity": {rule: "hard"|"soft"}}``
+    (the checker applies its four-part tonal rules, ``satb``, to pieces whose
+    ``info["style"]`` is ``chorale`` or ``composition``, such as stretto's harmonizations, and its
+    species rules to everything else); ``voice_leading_per_100`` counts only the
     rules of :data:`VOICE_LEADING_RULES`, the part of the rule set that applies to any style of
     polyphony (the species rule set flags much of a Bach chorale as a breach of species
     rhythm and repetition). Source: the rulebook (:mod:`stretto.rulebook`), after Fux's *Gradus ad
@@ -40,7 +43,10 @@ def rule_compliance(piece: Piece, settings=None) -> dict:
     counts = Counter(v.rule for v in violations)
     severity = {v.rule: v.severity for v in violations}
     n_hard = sum(1 for v in violations if v.severity == "hard")
+    tonal = isinstance(piece.info, dict) and piece.info.get("style") in ("chorale", "composition")
     return {
+        # which of the checker's rule sets judged the piece (see stretto.check.check)
+        "rule_set": "satb" if tonal else "species",
         "hard_per_100": 100.0 * n_hard / notes,
         "soft_per_100": 100.0 * (len(violations) - n_hard) / notes,
         "voice_leading_per_100": 100.0 * sum(counts[r] for r in VOICE_LEADING_RULES) / notes,
@@ -66,17 +72,24 @@ def parallel_perfects(piece: Piece) -> dict:
     Definition: for every pair of voices, the successions are the consecutive simultaneities of
     the pair (each onset of either voice where both sound, no rest between); a parallel perfect
     is a succession in similar motion from a fifth to a fifth or an octave/unison to an
-    octave/unison (compound intervals reduced), see :func:`is_perfect_parallel`. Returns
-    ``{"parallel_perfect_per_1000": x, "parallel_perfect": count, "successions": n}``; x is
-    None with no successions. Source: the prohibition of consecutive perfect consonances (Fux,
+    octave/unison (compound intervals reduced), see :func:`is_perfect_parallel`. Every onset
+    counts, off-beat notes included (a checker that judges only the beats may pass what this
+    counts). Returns ``{"parallel_perfect_per_1000": x, "parallel_perfect": count,
+    "successions": n, "parallel_perfect_at": ["Alto-Bass bar 3 beat 2", ...]}``; x is None
+    with no successions. Source: the prohibition of consecutive perfect consonances (Fux,
     *Gradus*, first species); the per-1,000-succession rate follows Huron (2001, "Tone and
     Voice", Music Perception 19) counting voice-leading events per pair.
     """
     ls = lines(piece)
+    names = [v.name for v in piece.voices]
     count = total = 0
+    where = []
     for i, j in combinations(range(len(ls)), 2):
-        for s in successions(ls[i], ls[j]):
+        for s, (_, t1) in zip(successions(ls[i], ls[j]), succession_times(ls[i], ls[j])):
             total += 1
-            count += is_perfect_parallel(*s)
+            if is_perfect_parallel(*s):
+                count += 1
+                bar, beat = piece.bar_beat(t1)
+                where.append(f"{names[i]}-{names[j]} bar {bar} beat {beat}")
     return {"parallel_perfect_per_1000": 1000.0 * count / total if total else None,
-            "parallel_perfect": count, "successions": total}
+            "parallel_perfect": count, "successions": total, "parallel_perfect_at": where}

@@ -106,11 +106,11 @@ def _pair(upper: Line, lower: Line) -> tuple[list, list]:
     grid = [(t, a, b) for t, a, b in zip(times, iu, il) if a >= 0 and b >= 0]
     gu, gl = _gaps(upper), _gaps(lower)
     succ = []
-    for (_, a0, b0), (_, a1, b1) in zip(grid, grid[1:]):
+    for (t0, a0, b0), (t1, a1, b1) in zip(grid, grid[1:]):
         if gu[a1] == gu[a0] and gl[b1] == gl[b0]:
             succ.append((upper.midi[a0], lower.midi[b0], upper.midi[a1], lower.midi[b1],
                          upper.diatonic[a1] - upper.diatonic[a0],
-                         lower.diatonic[b1] - lower.diatonic[b0]))
+                         lower.diatonic[b1] - lower.diatonic[b0], t0, t1))
     data = ([(t, upper.midi[a], lower.midi[b]) for t, a, b in grid], succ)
     _PAIRS.insert(0, (upper, lower, data))
     del _PAIRS[12:]
@@ -131,7 +131,12 @@ def successions(upper: Line, lower: Line) -> list[tuple[int, int, int, int]]:
 
 def diatonic_successions(upper: Line, lower: Line) -> list[tuple[int, int]]:
     """The letter-step motion ``(upper, lower)`` of each of :func:`successions`."""
-    return [s[4:] for s in _pair(upper, lower)[1]]
+    return [s[4:6] for s in _pair(upper, lower)[1]]
+
+
+def succession_times(upper: Line, lower: Line) -> list[tuple[Fraction, Fraction]]:
+    """The times ``(from, to)`` of each of :func:`successions`."""
+    return [s[6:8] for s in _pair(upper, lower)[1]]
 
 
 def beat_length(piece: Piece) -> Fraction:
