@@ -35,8 +35,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
         results = run_ray(jobs, args.ray, progress=progress)
         runner = {"runner": "ray", "address": args.ray}
     else:
-        results = run_local(jobs, workers=args.workers, progress=progress)
-        runner = {"runner": "local", "workers": args.workers}
+        import os
+
+        workers = args.workers if args.workers is not None else min(os.cpu_count() or 1, 8)
+        if workers < 1:
+            raise BadInput(f"--workers {workers}: give 1 or more")
+        workers = min(workers, len(jobs))
+        results = run_local(jobs, workers=workers, progress=progress)
+        runner = {"runner": "local", "workers": workers}
     config = {"inputs": list(args.inputs), "suites": suites, "seed": args.seed,
               "limit": args.limit, "count": args.count, "time_limit": args.time_limit,
               "chorales": args.chorales, "chorale_time_limit": args.chorale_time_limit}
@@ -60,7 +66,8 @@ def add_parsers(sub) -> None:
                     help="bach | fux PATH | stretto-species | stretto-chorales | baselines "
                     "(repeatable)")
     bp.add_argument("--out", default="out/bench", help="report folder (default out/bench)")
-    bp.add_argument("--workers", type=int, default=1, help="local processes (default 1)")
+    bp.add_argument("--workers", type=int, default=None,
+                    help="local worker processes (default: one per CPU, at most 8)")
     bp.add_argument("--ray", metavar="ADDRESS", help="run on a Ray cluster (or 'auto')")
     bp.add_argument("--seed", type=int, default=0, help="seed of generated suites")
     bp.add_argument("--limit", type=int, help="at most this many pieces per suite system")

@@ -39,7 +39,7 @@ def test_help_is_light():
 
 def test_bench_a_folder_skips_the_bad_file(folder, tmp_path, capsys):
     out = tmp_path / "report"
-    assert main(["bench", str(folder), "--out", str(out), "--quiet"]) == 0
+    assert main(["bench", str(folder), "--out", str(out), "--quiet", "--workers", "1"]) == 0
     err = capsys.readouterr().err
     assert "broken.musicxml" in err and err.count("\n") == 1
     report = json.loads((out / "report.json").read_text())
@@ -56,8 +56,10 @@ def test_bench_a_folder_skips_the_bad_file(folder, tmp_path, capsys):
 
 def test_missing_input_is_one_line_and_exit_2(tmp_path, capsys):
     assert main(["bench", str(tmp_path / "nope"), "--out", str(tmp_path / "r")]) == 2
+    assert main(["bench", "--suite", "baselines", "--workers", "0", "--out",
+                 str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "nope" in err
+    assert err.count("\n") == 2 and "nope" in err and "--workers 0" in err
     assert not (tmp_path / "r").exists()
 
 
@@ -68,7 +70,7 @@ def test_unknown_suite_is_bad_input(tmp_path, capsys):
 
 def test_report_is_reproducible_and_runner_independent(tmp_path, capsys):
     args = ["bench", "--suite", "baselines", "--count", "2", "--quiet"]
-    assert main(args + ["--out", str(tmp_path / "a")]) == 0
+    assert main(args + ["--out", str(tmp_path / "a"), "--workers", "1"]) == 0
     assert main(args + ["--out", str(tmp_path / "b"), "--workers", "2"]) == 0
     a = json.loads((tmp_path / "a" / "report.json").read_text())
     b = json.loads((tmp_path / "b" / "report.json").read_text())
@@ -78,7 +80,7 @@ def test_report_is_reproducible_and_runner_independent(tmp_path, capsys):
 
 
 def test_summary_on_stdout(tmp_path, capsys):
-    assert main(["bench", "--suite", "baselines", "--count", "1", "--out",
+    assert main(["bench", "--suite", "baselines", "--count", "1", "--workers", "1", "--out",
                  str(tmp_path / "r")]) == 0
     out = capsys.readouterr().out
     assert "independence_min" in out and "baseline-random-walk" in out
