@@ -24,6 +24,9 @@ def folder(tmp_path):
     sysdir.mkdir()
     save_json(random_walk(1), sysdir / "walk.json")
     save_json(block_chords(2), sysdir / "chords.json")
+    from stretto.io import write_project
+    write_project(random_walk(3), tmp_path / "proj")
+    (tmp_path / "proj" / "score.mid").rename(sysdir / "walk3.mid")
     (sysdir / "broken.musicxml").write_text("<score-partwise><part>not music", encoding="utf-8")
     return sysdir
 
@@ -44,9 +47,9 @@ def test_bench_a_folder_skips_the_bad_file(folder, tmp_path, capsys):
     assert "broken.musicxml" in err and err.count("\n") == 1
     report = json.loads((out / "report.json").read_text())
     assert [p["piece"] for p in report["pieces"]] == ["broken.musicxml", "chords.json",
-                                                      "walk.json"]
+                                                      "walk.json", "walk3.mid"]
     assert [e["piece"] for e in report["errors"]] == ["broken.musicxml"]
-    assert report["systems"]["mysystem"]["independence_min"]["n"] == 2
+    assert report["systems"]["mysystem"]["independence_min"]["n"] == 3
     assert all(i["sha256"] for i in report["inputs"] if i["piece"] != "broken.musicxml")
     md = (out / "report.md").read_text()
     assert "## Skipped pieces" in md and "independence_min" in md

@@ -231,7 +231,9 @@ def run_ray(jobs: list[dict], address: str, progress: bool = True,
             init_kwargs: dict | None = None) -> list[dict]:
     """Run the jobs as Ray tasks: ``address`` is a cluster (``ray://host:10001``,
     ``host:6379``) or ``auto`` (the running cluster; a new local one if none). Each job is one
-    task calling :func:`run_job`, so the results are those of a local run."""
+    task calling :func:`run_job`, so the results are those of a local run. The cluster's nodes
+    need the same stretto installed (and music21's corpus for ``bach``, the Gradus set at the
+    same path for ``fux``, the files at the same paths for file inputs)."""
     try:
         import ray
     except ImportError:
@@ -249,6 +251,9 @@ def run_ray(jobs: list[dict], address: str, progress: bool = True,
                 if address != "auto":
                     raise BadInput(f"cannot reach the Ray cluster at {address}") from None
                 ray.init(**kwargs)
+            except Exception as exc:  # noqa: BLE001 - Ray raises many types for bad addresses
+                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise BadInput(f"cannot start Ray at {address}: {first}") from None
     task = ray.remote(run_job)
     bar = _progress(len(jobs), progress)
     try:
