@@ -16,8 +16,10 @@ from stretto.score import Piece
 
 # The checker's rules that hold alike in species counterpoint and in four-part chorale
 # writing (textbook voice leading: Aldwell & Schachter, Harmony and Voice Leading, ch. 5-7),
-# as opposed to species-only rules (rhythm, no repeated notes, dissonance by species ...).
-VOICE_LEADING_RULES = ("parallel-perfect", "direct-perfect", "unison", "crossing", "overlap")
+# as opposed to species-only rules (rhythm, no repeated notes, dissonance by species ...);
+# satb-direct is the four-part rule set's name for direct fifths and octaves.
+VOICE_LEADING_RULES = ("parallel-perfect", "direct-perfect", "satb-direct", "unison", "crossing",
+                       "overlap")
 
 
 def rule_compliance(piece: Piece, settings=None) -> dict:

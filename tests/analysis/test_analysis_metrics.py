@@ -164,3 +164,12 @@ def test_analyse_is_flat_and_deterministic():
     assert a == b
     assert all(v is None or isinstance(v, float) for v in a["metrics"].values())
     assert a["metrics"]["independence_min"] == pytest.approx(1.0)
+
+
+def test_voice_leading_rules_are_the_checkers():
+    from stretto.analysis.rules import VOICE_LEADING_RULES
+    from stretto.rulebook import BY_NAME
+
+    assert all(name in BY_NAME and BY_NAME[name].kind == "hard" for name in VOICE_LEADING_RULES)
+    planted = rule_compliance(two_voices("E5 D5 E5 F5 C5", "G4 G4 A4 A4 C4"))
+    assert planted["voice_leading_per_100"] >= planted["by_rule"]["parallel-perfect"] > 0
