@@ -89,6 +89,9 @@ class HarmonyProblem:
     canons: tuple[Canon, ...] = ()
     equal: tuple = ()  # ((voice, slot), (voice, slot), steps, semitones|None): recurrences
     prefer_authentic_end: bool = True
+    pins: tuple = ()  # (voice, slot, Pitch): a given note of a free voice (fugue entries)
+    figures: frozenset | None = None  # the vocabulary's figures to use (None: all)
+    canon_spans: tuple = ()  # per canon: (first, end) leader slots it covers
 
 
 @dataclass
@@ -166,6 +169,10 @@ class ChoraleModel:
             for p in v.fixed or ():
                 if p is not None and p not in pitches:
                     pitches.append(p)
+        for _, _, p in prob.pins:
+            if p not in pitches:
+                pitches.append(p)
+        self.pinned = {(v, t): p for v, t, p in prob.pins}
         self.P = sorted(set(pitches), key=lambda p: (p.midi, p.diatonic))
         import numpy as np
 
@@ -202,6 +209,8 @@ class ChoraleModel:
             for k, ch in enumerate(self.vocab):
                 if ch.function == "F" and t != last:
                     continue
+                if prob.figures is not None and ch.figure not in prob.figures:
+                    continue
                 if ch.is_seventh and ends_after[t]:
                     continue  # a seventh must resolve into the next slot
                 ok = True
@@ -230,6 +239,7 @@ class ChoraleModel:
         # inversion, range, spacing, crossing); enumerating them here keeps the model small
         P = self.P
         self.x, self.midi, self.dia, self.lt, self.sev = [], [], [], [], []
+        self._xmd: list[tuple] = []
         self.brole, self.lack = [], []
         doms = []
         for vi, v in enumerate(prob.voices):
@@ -242,11 +252,17 @@ class ChoraleModel:
                     mids.append(p.midi)
                     dias.append(p.diatonic)
                     continue
-                x = sm.new_int(doms[vi], f"x{vi}_{t}")
+                if (vi, t) in self.pinned:
+                    pin = self.pinned[vi, t]
+                    if not v.low.midi <= pin.midi <= v.high.midi:
+                        from stretto.errors import Unsatisfiable
+                        raise Unsatisfiable(f"the given {pin.name} at {self._where(t)} is "
+                                            f"outside {v.name}'s range", ("satb-range",))
+                x = sm.new_int([P.index(self.pinned[vi, t])] if (vi, t) in self.pinned
+                               else doms[vi], f"x{vi}_{t}")
                 mid = m.NewIntVar(v.low.midi, v.high.midi, f"midi{vi}_{t}")
                 dia = m.NewIntVar(0, 70, f"dia{vi}_{t}")
-                m.AddAllowedAssignments([x, mid, dia],
-                                        [(i, P[i].midi, P[i].diatonic) for i in doms[vi]])
+                self._xmd.append((vi, t, x, mid, dia))
                 xs.append(x)
                 mids.append(mid)
                 dias.append(dia)
@@ -285,7 +301,9 @@ class ChoraleModel:
             m.AddAllowedAssignments(cols, sorted({tuple(r[i] for i in keep) for r in rows}))
             self.brole.append(brole)
             self.lack.append(lack)
-        self._bass_root = [self._cond(self.brole[t], "==", ROOT) for t in range(T)]
+        for vi, t, x, mid, dia in self._xmd:
+            m.AddAllowedAssignments([x, mid, dia], [(i, P[i].midi, P[i].diatonic)
+                                                    for i in self.sm._domain_of(x)])
         self._progression()
         self._cadences()
         self._vertical()
@@ -311,6 +329,12 @@ class ChoraleModel:
             if v.fixed is not None:
                 p = v.fixed[t]
                 r = ch.role_of((p.step, p.alter))
+                if r is None:
+                    return []
+                cands.append([(P.index(p), p.midi, r)])
+            elif (vi, t) in self.pinned:
+                p = self.pinned[vi, t]
+                r = by_class.get((p.step, p.alter))
                 if r is None:
                     return []
                 cands.append([(P.index(p), p.midi, r)])
@@ -368,7 +392,7 @@ class ChoraleModel:
             if v == V:
                 leaf()
                 return
-            spaced = V >= 3 and v <= 2
+            spaced = V >= 3 and v <= min(2, V - 2)  # upper voices (not above the bass)
             above = chosen[-1][1] if chosen else None
             if v == V - 1 and V >= 3:
                 have = {o[2] for o in chosen}
@@ -487,9 +511,8 @@ class ChoraleModel:
         for t in range(T):
             for v in range(V - 1):
                 m.Add(mid[v][t] >= mid[v + 1][t])  # crossing
-            for v in range(min(V - 1, 2)):
-                if V >= 3:
-                    m.Add(mid[v][t] - mid[v + 1][t] <= 12)  # spacing of the upper voices
+            for v in range(min(2, V - 2)) if V >= 3 else ():
+                m.Add(mid[v][t] - mid[v + 1][t] <= 12)  # spacing of the upper voices
         self.moves = {}
         self.dds, self.dss = {}, {}
         for t in range(T - 1):
@@ -585,43 +608,49 @@ class ChoraleModel:
         return self.sm.compare(expr, op, value)
 
     def _canons(self) -> None:
+        """Canons and recurrences: the follower's note is the leader's, transposed exactly
+        (letter steps and semitones) or diatonically (letter steps, in the key: a note
+        outside the key keeps the leader's alteration)."""
+        pairs = []  # ((va, ta), (vb, tb), steps, semis, rule)
+        for ci, cn in enumerate(self.prob.canons):
+            first, end = self.prob.canon_spans[ci] if ci < len(self.prob.canon_spans) \
+                else (0, self.T)
+            for t in range(first, min(end, self.T - cn.delay)):
+                pairs.append(((cn.leader, t), (cn.follower, t + cn.delay), cn.steps,
+                              cn.semitones, "canon"))
+        for a, b, steps, semis in self.prob.equal:
+            pairs.append((a, b, steps, semis, "recurrence"))
         P = self.P
-        for cn in self.prob.canons:
-            for t in range(self.T - cn.delay):
-                a, b = self.x[cn.leader][t], self.x[cn.follower][t + cn.delay]
-                rows = []
-                doms_a = [a] if isinstance(a, int) else self.sm._domain_of(a)
-                doms_b = [b] if isinstance(b, int) else self.sm._domain_of(b)
-                set_b = set(doms_b)
-                for i in doms_a:
-                    for j in set_b:
-                        if P[j].diatonic - P[i].diatonic != cn.steps:
-                            continue
-                        if cn.semitones is not None and P[j].midi - P[i].midi != cn.semitones:
-                            continue
-                        if cn.semitones is None and not self.prob.key.church_mode.is_diatonic(
-                                P[j]) and P[j].alter - P[i].alter != 0:
-                            continue
-                        rows.append((i, j))
-                vars_ = [v for v in (a, b) if not isinstance(v, int)]
-                if not rows:
-                    from stretto.errors import Unsatisfiable
-                    raise Unsatisfiable(
-                        f"canon {self.prob.voices[cn.leader].name} -> "
-                        f"{self.prob.voices[cn.follower].name}: the transposed leader cannot "
-                        "fit the follower's range", ("canon", "satb-range"))
-                if not vars_:
-                    continue
-                if isinstance(a, int):
-                    rows = [(j,) for i, j in rows if i == a]
-                elif isinstance(b, int):
-                    rows = [(i,) for i, j in rows if j == b]
-                self.m.AddAllowedAssignments(vars_, rows)
-        for (va, ta), (vb, tb), steps, semis in self.prob.equal:
-            a, b = self.dia[va][ta], self.dia[vb][tb]
-            self.m.Add(b - a == steps)
-            if semis is not None:
-                self.m.Add(self.midi[vb][tb] - self.midi[va][ta] == semis)
+        mode = self.prob.key.church_mode
+        for (va, ta), (vb, tb), steps, semis, rule in pairs:
+            a, b = self.x[va][ta], self.x[vb][tb]
+            doms_a = [a] if isinstance(a, int) else self.sm._domain_of(a)
+            doms_b = set([b] if isinstance(b, int) else self.sm._domain_of(b))
+            rows = []
+            for i in doms_a:
+                for j in doms_b:
+                    if P[j].diatonic - P[i].diatonic != steps:
+                        continue
+                    if semis is not None and P[j].midi - P[i].midi != semis:
+                        continue
+                    if semis is None and not mode.is_diatonic(P[j]) and \
+                            P[j].alter != P[i].alter:
+                        continue
+                    rows.append((i, j))
+            if not rows:
+                from stretto.errors import Unsatisfiable
+                raise Unsatisfiable(
+                    f"{rule} {self.prob.voices[va].name} -> {self.prob.voices[vb].name} at "
+                    f"{self._where(tb)}: the transposed note cannot fit the follower's range",
+                    (rule, "satb-range"))
+            vars_ = [v for v in (a, b) if not isinstance(v, int)]
+            if not vars_:
+                continue
+            if isinstance(a, int):
+                rows = [(j,) for i, j in rows if i == a]
+            elif isinstance(b, int):
+                rows = [(i,) for i, j in rows if j == b]
+            self.m.AddAllowedAssignments(vars_, rows)
 
     def _preferences(self) -> None:
         sm, V = self.sm, self.V
@@ -636,6 +665,9 @@ class ChoraleModel:
             if v == V - 1:
                 big = sm.compare(a, ">", 7)
                 sm.penalize("bass-line", w["bass-line"], big)
+            if v in (0, V - 1) and self.prob.voices[v].fixed is None:
+                sm.penalize("melodic-line", w["melodic-line"], sm.compare(a, "==", 0))
+                sm.penalize("melodic-line", w["melodic-line"], sm.compare(a, ">", 5))
         top, bot = 0, V - 1
         for t in range(self.T - 1):
             if not self.prob.links[t] or V < 2:
@@ -671,10 +703,17 @@ class ChoraleModel:
                 "workers": settings.workers, "objective_enabled": settings.objective,
                 "stretto": __version__, "rules_hash": rules_hash(),
                 "voicings": self.rows_count}
-        if not self.prob.canons and not self.prob.equal:
+        chain = not self.prob.canons and not self.prob.equal
+        out = None
+        if not chain:
+            from stretto.solver.chain import solve_beam
+
+            out = solve_beam(self, settings.objective)
+        if chain or out is not None:
             from stretto.solver.chain import solve_chain
 
-            out = solve_chain(self, settings.objective)
+            if chain:
+                out = solve_chain(self, settings.objective)
             wall = time.perf_counter() - start
             if out is None:
                 stats = dict(base, status="infeasible", method="chain",
@@ -692,8 +731,9 @@ class ChoraleModel:
             if confirm:
                 solver = self._confirm(values, settings)
             wall = time.perf_counter() - start
-            status = "optimal" if settings.objective else "feasible"
-            stats = dict(base, status=status, method="chain", solve_time=round(wall, 4),
+            status = "optimal" if settings.objective and chain else "feasible"
+            stats = dict(base, status=status, method="chain" if chain else "beam",
+                         solve_time=round(wall, 4),
                          deterministic_time=0.0)
             return self._read(stats, settings, solver=solver, values=values)
         if settings.objective and self.sm.penalties:

@@ -12,8 +12,8 @@ The progression grammar (:func:`progression_graph`) is a networkx ``DiGraph`` ov
 tonic chords go anywhere, pre-dominants go to pre-dominants and dominants, dominants to the
 tonic (or vi: deceptive), a secondary dominant to its goal; ``X -> V/y`` is allowed wherever
 ``X -> y`` is. Repeating a chord is always allowed. Other successions of diatonic chords are
-edges marked ``retrogression=True``: allowed at a cost (a soft rule), never for a secondary
-dominant, which must reach its goal. Cadences (:data:`CADENCES`) are pairs of
+edges marked ``retrogression=True``: allowed at a cost (a soft rule), also a secondary
+dominant that does not reach its goal (a fugue answer in the dominant needs them). Cadences (:data:`CADENCES`) are pairs of
 chords at a phrase end.
 
 Chord spelling comes from music21's ``RomanNumeral`` (computed once per key and cached); no
@@ -238,7 +238,7 @@ def progression_graph(key: Key):
     # vocabulary can carry has a harmonization
     for a, ca in chords.items():
         for b, cb in chords.items():
-            if ca.function in ("T", "PD", "D") and cb.function in ("T", "PD", "D", "S") \
+            if ca.function in ("T", "PD", "D", "S") and cb.function in ("T", "PD", "D", "S") \
                     and not g.has_edge(a, b):
                 g.add_edge(a, b, retrogression=True)
     return g

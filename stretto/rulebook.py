@@ -76,8 +76,7 @@ RULES: tuple[Rule, ...] = (
          "triads in root position or first inversion, diminished triads in first inversion, "
          "cadence chords in root position"),
     Rule("progression", "hard",
-         "a secondary dominant goes to its goal (or to its own seventh chord), and the "
-         "Picardy third only ends a piece"),
+         "chords come from the key's vocabulary, and the Picardy third only ends a piece"),
     Rule("cadence-plan", "hard",
          "every phrase end (a fermata, a rest, the last note or a planned cadence) closes with a "
          "cadence of an allowed type: authentic, half, plagal or deceptive"),
@@ -133,9 +132,12 @@ RULES: tuple[Rule, ...] = (
     Rule("final-cadence", "soft", "end with an authentic cadence in the home key", 20),
     Rule("tonic-start", "soft", "begin on the tonic chord", 3),
     Rule("chromatic-sparingly", "soft", "use secondary dominants only where they help", 1),
+    Rule("melodic-line", "soft",
+         "a generated outer voice avoids repeated notes and leaps larger than a fourth", 2),
     Rule("progression-retrogression", "soft",
          "follow the progression grammar (tonic to anything, pre-dominant to pre-dominant or "
-         "dominant, dominant to tonic or vi); a retrogression such as V-IV costs", 6),
+         "dominant, dominant to tonic or vi, a secondary dominant to its goal); a retrogression "
+         "such as V-IV costs", 6),
 )
 
 BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}

@@ -92,3 +92,49 @@ def test_help_imports_nothing_heavy() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_compose_canon_writes_project(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "canon"
+    code = main(["compose", str(EXAMPLES / "canon.toml"), "--out", str(out), "--json",
+                 "--time-limit", "5"])
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 0 and summary["hard_violations"] == 0
+    piece = load_json(out / "score.json")
+    assert [v.name for v in piece.voices] == ["Soprano", "Bass"]
+    assert piece.info["form"]["canons"][0]["follower"] == "Bass"
+
+
+def test_compose_deterministic(tmp_path: Path, capsys) -> None:
+    for name in ("a", "b"):
+        assert main(["compose", str(EXAMPLES / "canon.toml"), "--out", str(tmp_path / name),
+                     "--time-limit", "5", "--seed", "3"]) == 0
+    assert (tmp_path / "a" / "score.json").read_bytes() == \
+        (tmp_path / "b" / "score.json").read_bytes()
+
+
+def test_compose_conflict_exit_3(tmp_path: Path, capsys) -> None:
+    plan = (EXAMPLES / "canon.toml").read_text().replace('interval = "-P8"',
+                                                          'interval = "P15"')
+    spec = tmp_path / "bad.toml"
+    spec.write_text(plan)
+    out = tmp_path / "out"
+    assert main(["compose", str(spec), "--out", str(out)]) == 3
+    err = capsys.readouterr().err
+    assert "canon" in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("[piece\nkey=", "not valid TOML"),
+    ("[piece]\nkey = \"D minor\"\n", "voice"),
+    ("title = 1\n", "[piece]"),
+], ids=["syntax", "no-voices", "no-piece"])
+def test_compose_bad_plan_exit_2(tmp_path: Path, capsys, text, needle) -> None:
+    spec = tmp_path / "plan.toml"
+    spec.write_text(text)
+    out = tmp_path / "out"
+    assert main(["compose", str(spec), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()

@@ -311,7 +311,9 @@ def check_canons(piece: Piece) -> list[Violation]:
                 continue
             m = foll.at(t)
             if m is None or m.pitch.diatonic - n.pitch.diatonic != steps or (
-                    semis is not None and m.midi - n.midi != semis):
+                    semis is not None and m.midi - n.midi != semis) or (
+                    semis is None and not piece.mode.is_diatonic(m.pitch)
+                    and m.pitch.alter != n.pitch.alter):
                 out.append(_v(rule, piece, t, (lead.name, foll.name),
                               f"{foll.name} does not answer {lead.name}'s {n.name} "
                               f"({'rest' if m is None else m.name})"))

@@ -1,0 +1,542 @@
+"""Form as constraints: ``stretto compose SPEC.toml`` (cadence plan, key plan, canon, motif
+recurrence, fugue exposition) on the chorale model of :mod:`stretto.solver.chorale`.
+
+The TOML schema (examples under ``examples/``)::
+
+    [piece]
+    title = "Canon at the octave"
+    key = "D minor"            # or mode = "dorian", final = "D" (minor-third modes -> minor)
+    meter = "4/4"              # 2/4, 3/4, 4/4, 3/2 ...
+    bars = 8                   # the last bar holds the final chord
+    beats_per_chord = 1        # harmonic rhythm (one note per voice per chord)
+
+    [[voice]]                  # top to bottom, 2 to 4 voices
+    name = "Soprano"
+    range = ["C4", "G5"]       # optional for Soprano/Alto/Tenor/Bass
+
+    [[cadence]]                # phrase plan: the cadence's last chord on beat 1 of `bar`
+    bar = 4
+    type = "half"              # authentic | half | plagal | deceptive (or a list)
+    key = "D minor"            # optional: an authentic cadence in a related key (V/x -> x)
+
+    [[section]]                # key plan: each section closes with a cadence in its key
+    bars = [1, 4]
+    key = "F major"            # the relative major or the dominant: tonicized by V/x -> x
+    cadence = "authentic"
+
+    [[canon]]                  # strict imitation, note for note
+    leader = "Soprano"
+    follower = "Bass"
+    interval = "-P8"           # spelled interval, exact by default
+    transposition = "exact"    # or "diatonic": the same number of letter steps in the key
+    delay = "1 bar"            # or "2 beats"
+    # from_bar / to_bar: optional span of the leader (default: the whole piece)
+
+    [[recurrence]]             # motif recurrence: bars 1-2 of the soprano return in the bass
+    voice = "Soprano"
+    bars = [1, 2]
+    to_voice = "Bass"
+    at_bar = 5
+    interval = "-P5"
+    transposition = "exact"
+
+    [fugue]                    # fugue exposition (see :func:`fugue_plan`)
+    subject = "D4 A4 F4 D4 C#4 D4 E4 F4"   # one note per chord slot
+    answer = "tonal"           # or "real"
+    order = ["Alto", "Soprano", "Bass"]    # entries, first to last
+    countersubject = true      # invertible at the octave against the answer
+
+Melodies are generated where nothing is given: every voice is a variable, with soft rules for
+a singable line (few repeated notes, steps over leaps) on top of the chorale model's rules.
+One note per voice per chord; the last bar is one whole chord. The canon's follower equals the
+leader transposed and delayed, note for note (checked by :func:`stretto.check.check`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from stretto.errors import BadInput, Unsatisfiable
+from stretto.modes import Mode
+from stretto.pitch import Pitch, parse_pitches
+from stretto.score import Piece, Voice, make_voice, parse_meter
+
+from stretto.solver.chorale import ALL_CADENCES, SATB_RANGES, Canon, HarmonyProblem, VoicePart
+from stretto.solver.harmony import CADENCE_TYPES, Key
+from stretto.solver.spec import SolveResult, SolveSettings
+
+MAX_SLOTS = 96
+_INTERVAL = re.compile(r"^\s*([+-]?)\s*(P|M|m|A|d)(\d{1,2})\s*$")
+_BASE = (0, 2, 4, 5, 7, 9, 11)
+
+
+def parse_interval(text: str) -> tuple[int, int]:
+    """``-P8`` -> (letter steps, semitones) = (-7, -12); ``M3`` -> (2, 4)."""
+    m = _INTERVAL.match(str(text))
+    if not m:
+        raise BadInput(f"cannot read interval {text!r}: write it like P8, -P5, M3 or -m6")
+    sign, q, n = m.groups()
+    g = int(n) - 1
+    if g < 0:
+        raise BadInput(f"impossible interval {text!r}")
+    simple = g % 7
+    semis = _BASE[simple] + 12 * (g // 7)
+    perfect = simple in (0, 3, 4)
+    if perfect and q in ("M", "m") or not perfect and q == "P":
+        raise BadInput(f"impossible interval {text!r}: unisons, fourths, fifths and octaves "
+                       "are P, A or d; the others M, m, A or d")
+    semis += {"P": 0, "M": 0, "m": -1, "A": 1, "d": -1 if perfect else -2}[q]
+    s = -1 if sign == "-" else 1
+    return s * g, s * semis
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    title: str
+    key: Key
+    meter: str
+    bars: int
+    beats_per_chord: int
+    voices: tuple[VoicePart, ...]
+    cadences: dict = field(default_factory=dict, hash=False)  # bar -> (types, key | None)
+    canons: tuple = ()  # (leader, follower, delay_slots, steps, semitones|None, from, to)
+    recurrences: tuple = ()  # (voice, bar_a, bar_b, to_voice, at_bar, steps, semis|None)
+    fixed: dict = field(default_factory=dict, hash=False)  # (voice, slot) -> Pitch
+    fugue: dict = field(default_factory=dict, hash=False)
+
+    @property
+    def beats_per_bar(self) -> int:
+        num, den = parse_meter(self.meter)
+        return num
+
+    @property
+    def slots_per_bar(self) -> int:
+        return self.beats_per_bar // self.beats_per_chord
+
+    @property
+    def slots(self) -> int:
+        return (self.bars - 1) * self.slots_per_bar + 1
+
+    def slot_of(self, bar: int, beat: int = 1) -> int:
+        return (bar - 1) * self.slots_per_bar + (beat - 1) // self.beats_per_chord
+
+
+def _key_of(piece: dict) -> Key:
+    if "key" in piece:
+        return Key.parse(str(piece["key"]))
+    if "mode" in piece:
+        mode = Mode(str(piece["mode"]), str(piece.get("final", "C")))
+        minor = mode.name in ("dorian", "phrygian", "aeolian")
+        return Key(mode.final, "minor" if minor else "major")
+    raise BadInput("the [piece] table needs key = \"D minor\" (or mode and final)")
+
+
+def _types(value) -> tuple[str, ...]:
+    kinds = (value,) if isinstance(value, str) else tuple(value)
+    for k in kinds:
+        if k not in CADENCE_TYPES:
+            raise BadInput(f"unknown cadence type {k!r}: use {', '.join(CADENCE_TYPES)}")
+    return kinds
+
+
+def load_form(path: str | Path) -> FormSpec:
+    """Read and validate a form plan (raises :class:`BadInput` naming the problem)."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInput(f"{path.name} is not valid TOML: {exc}") from None
+    return form_from_dict(data, path.stem)
+
+
+def form_from_dict(data: dict, name: str = "form") -> FormSpec:
+    piece = data.get("piece")
+    if not isinstance(piece, dict):
+        raise BadInput("the plan needs a [piece] table with key, meter and bars")
+    key = _key_of(piece)
+    meter = str(piece.get("meter", "4/4"))
+    num, _ = parse_meter(meter)
+    bpc = int(piece.get("beats_per_chord", 1))
+    if bpc < 1 or num % bpc:
+        raise BadInput(f"beats_per_chord = {bpc} does not divide the {num} beats of {meter}")
+    try:
+        bars = int(piece.get("bars", 8))
+    except (TypeError, ValueError):
+        raise BadInput("bars must be a whole number") from None
+    voices_d = data.get("voice") or []
+    if not 2 <= len(voices_d) <= 4:
+        raise BadInput(f"give 2 to 4 [[voice]] tables (top to bottom), not {len(voices_d)}")
+    voices = []
+    for v in voices_d:
+        vname = str(v.get("name", ""))
+        if not vname:
+            raise BadInput("every [[voice]] needs a name")
+        rng = v.get("range") or SATB_RANGES.get(vname)
+        if not rng or len(rng) != 2:
+            raise BadInput(f"voice {vname}: give range = [\"LOW\", \"HIGH\"]")
+        low, high = Pitch.parse(rng[0]), Pitch.parse(rng[1])
+        if high.midi - low.midi < 7:
+            raise BadInput(f"voice {vname}: range {rng[0]}-{rng[1]} is too narrow (give at "
+                           "least a fifth)")
+        voices.append(VoicePart(vname, low, high))
+    names = [v.name for v in voices]
+    if len(set(names)) != len(names):
+        raise BadInput("voice names must differ")
+
+    def voice_index(n) -> int:
+        if n not in names:
+            raise BadInput(f"no voice named {n!r}; voices are {', '.join(names)}")
+        return names.index(n)
+
+    spec0 = FormSpec(str(piece.get("title", name)), key, meter, bars, bpc, tuple(voices))
+    slots = spec0.slots
+    if bars < 2 or slots > MAX_SLOTS:
+        raise BadInput(f"{bars} bars of {meter} make {slots} chords: give 2 to "
+                       f"{MAX_SLOTS} chords (fewer bars, or a larger beats_per_chord)")
+
+    def bar_ok(b, what) -> int:
+        try:
+            b = int(b)
+        except (TypeError, ValueError):
+            raise BadInput(f"{what}: bar must be a number") from None
+        if not 1 <= b <= bars:
+            raise BadInput(f"{what}: bar {b} is outside the piece's {bars} bars")
+        return b
+
+    cadences: dict[int, tuple] = {}
+    for c in data.get("cadence", []):
+        b = bar_ok(c.get("bar"), "[[cadence]]")
+        if b == 1:
+            raise BadInput("[[cadence]] bar 1: a cadence needs a chord before it")
+        ck = Key.parse(str(c["key"])) if "key" in c else None
+        cadences[b] = (_types(c.get("type", list(ALL_CADENCES))), ck)
+    for s in data.get("section", []):
+        span = s.get("bars")
+        if not span or len(span) != 2:
+            raise BadInput("[[section]] needs bars = [FIRST, LAST]")
+        b = bar_ok(span[1], "[[section]]")
+        sk = Key.parse(str(s["key"])) if "key" in s else None
+        if sk is not None and sk != key and sk not in _related(key):
+            raise BadInput(f"section key {sk} is not closely related to {key}: use "
+                           f"{', '.join(str(k) for k in _related(key))}")
+        kinds = _types(s.get("cadence", "authentic"))
+        if sk is not None and sk != key and kinds != ("authentic",):
+            raise BadInput(f"a section in {sk} closes with an authentic cadence in it "
+                           "(V/x -> x); other cadence types only in the home key")
+        cadences[b] = (kinds, sk if sk != key else None)
+    delay_re = re.compile(r"^\s*(\d+)\s*(bar|bars|beat|beats)\s*$")
+    canons = []
+    for c in data.get("canon", []):
+        lead, foll = voice_index(c.get("leader")), voice_index(c.get("follower"))
+        if lead == foll:
+            raise BadInput("a canon needs two different voices")
+        steps, semis = parse_interval(c.get("interval", "P8"))
+        mode = str(c.get("transposition", "exact"))
+        if mode not in ("exact", "diatonic"):
+            raise BadInput(f"transposition {mode!r}: use exact or diatonic")
+        m = delay_re.match(str(c.get("delay", "1 bar")))
+        if not m:
+            raise BadInput(f"cannot read delay {c.get('delay')!r}: write \"1 bar\" or "
+                           "\"2 beats\"")
+        n = int(m.group(1)) * (spec0.beats_per_bar if m.group(2).startswith("bar") else 1)
+        if n % bpc or n == 0:
+            raise BadInput(f"canon delay of {n} beats is not a whole number of chords "
+                           f"({bpc} beats each)")
+        first = bar_ok(c.get("from_bar", 1), "[[canon]] from_bar")
+        last = bar_ok(c.get("to_bar", bars), "[[canon]] to_bar")
+        canons.append((lead, foll, n // bpc, steps, semis if mode == "exact" else None,
+                       first, last))
+    recs = []
+    for r in data.get("recurrence", []):
+        v, to = voice_index(r.get("voice")), voice_index(r.get("to_voice", r.get("voice")))
+        span = r.get("bars")
+        if not span or len(span) != 2:
+            raise BadInput("[[recurrence]] needs bars = [FIRST, LAST]")
+        a, b = bar_ok(span[0], "[[recurrence]]"), bar_ok(span[1], "[[recurrence]]")
+        at = bar_ok(r.get("at_bar"), "[[recurrence]] at_bar")
+        if at + (b - a) > bars:
+            raise BadInput(f"the recurrence of bars {a}-{b} at bar {at} runs past bar {bars}")
+        steps, semis = parse_interval(r.get("interval", "P1"))
+        mode = str(r.get("transposition", "exact"))
+        recs.append((v, a, b, to, at, steps, semis if mode == "exact" else None))
+    spec = FormSpec(spec0.title, key, meter, bars, bpc, tuple(voices), cadences,
+                    tuple(canons), tuple(recs), {}, {})
+    if "fugue" in data:
+        spec = fugue_plan(spec, data["fugue"], voice_index)
+    return spec
+
+
+def _related(key: Key) -> list[Key]:
+    figs = ("ii", "iii", "IV", "V", "vi") if key.mode == "major" else ("III", "iv", "V", "VI")
+    return [key.relative(f) for f in figs]
+
+
+def tonal_answer(subject: list[Pitch], key: Key) -> list[Pitch]:
+    """The tonal answer: the subject a fifth higher (in the dominant), except that a tonic
+    answers a dominant and a dominant answers a tonic in the head of the subject (the notes
+    before the first note that is neither), as in a tonal fugue."""
+    mode = key.church_mode
+    dmode = Key(key.relative("V").tonic, key.mode).church_mode  # the dominant key
+    tonic_step, dom_step = mode.final_step, (mode.final_step + 4) % 7
+    out = []
+    head = True
+    for p in subject:
+        deg_step = p.step
+        if head and deg_step == tonic_step:
+            # tonic -> dominant a fifth up (real answer would give the supertonic)
+            q = _transpose_in(p, 4, mode, dmode)
+        elif head and deg_step == dom_step:
+            q = _transpose_in(p, 3, mode, mode)  # dominant -> tonic a fourth up
+        else:
+            head = False
+            q = _transpose_in(p, 4, mode, dmode)
+        out.append(q)
+    return out
+
+
+def real_answer(subject: list[Pitch], key: Key) -> list[Pitch]:
+    """The real answer: the subject exactly a perfect fifth higher."""
+    out = []
+    for p in subject:
+        step = p.diatonic + 4
+        base = Pitch.from_diatonic(step)
+        out.append(Pitch(base.octave, base.step, p.midi + 7 - base.midi))
+    return out
+
+
+def _transpose_in(p: Pitch, steps: int, src: Mode, dst: Mode) -> Pitch:
+    """``p`` (a note of ``src``) moved ``steps`` letter steps into ``dst``, keeping its
+    alteration relative to the signature (a raised leading tone stays raised)."""
+    shift = p.alter - src.signature_alter(p.step)
+    q = dst.diatonic_pitch(p.diatonic + steps)
+    if shift:
+        q = Pitch(q.octave, q.step, q.alter + shift)
+    return q
+
+
+def fugue_plan(spec: FormSpec, fugue: dict, voice_index) -> FormSpec:
+    """Fixes the subject and answer entries, and the countersubject's recurrence, into the
+    spec. Entries follow ``order`` one subject-length apart: subject, answer, subject, answer
+    (an octave apart as the voices' ranges need); the countersubject is what the first voice
+    sings against the answer, and it returns (transposed) against the next entries."""
+    subject = parse_pitches(str(fugue.get("subject", "")))
+    if not 2 <= len(subject) <= 16:
+        raise BadInput("the fugue subject needs 2 to 16 notes (one per chord)")
+    kind = str(fugue.get("answer", "tonal"))
+    if kind not in ("tonal", "real"):
+        raise BadInput(f"answer = {kind!r}: use tonal or real")
+    order = [voice_index(v) for v in fugue.get("order", [])]
+    if not order:
+        order = list(range(len(spec.voices)))
+    if len(order) > len(spec.voices) or len(set(order)) != len(order):
+        raise BadInput("fugue order lists each voice at most once")
+    answer = tonal_answer(subject, spec.key) if kind == "tonal" else real_answer(
+        subject, spec.key)
+    n = len(subject)
+    need = n * len(order) + 1
+    if need > spec.slots:
+        raise BadInput(f"the exposition needs {need} chords ({len(order)} entries of {n}); "
+                       f"the piece has {spec.slots}: give more bars")
+    fixed = dict(spec.fixed)
+    entries = []
+    for k, vi in enumerate(order):
+        theme = subject if k % 2 == 0 else answer
+        v = spec.voices[vi]
+        # place the entry in the voice's register by octaves
+        centre = (v.low.midi + v.high.midi) // 2
+        mean = sum(p.midi for p in theme) / n
+        octs = round((centre - mean) / 12)
+        placed = [Pitch(p.octave + octs, p.step, p.alter) for p in theme]
+        if min(p.midi for p in placed) < v.low.midi or max(p.midi for p in placed) > \
+                v.high.midi:
+            raise Unsatisfiable(
+                f"the fugue's {'subject' if k % 2 == 0 else 'answer'} does not fit "
+                f"{v.name}'s range {v.low.name}-{v.high.name}", ("satb-range", "recurrence"))
+        for j, p in enumerate(placed):
+            fixed[vi, k * n + j] = p
+        entries.append({"voice": v.name, "slot": k * n,
+                        "kind": "subject" if k % 2 == 0 else "answer",
+                        "notes": [p.name for p in placed]})
+    recs = list(spec.recurrences)
+    cs = []
+    if fugue.get("countersubject", True) and len(order) >= 3:
+        # the countersubject: what the first voice sings against the answer (entry 2) returns
+        # in the second voice against entry 3, transposed as the theme is (plus octaves to
+        # its register): above the answer first, below or above the subject after, so it is
+        # invertible where the voices cross sides; both places obey every rule
+        v0, v1 = order[0], order[1]
+        e2, e3 = entries[1], entries[2]
+        a0, b0 = Pitch.parse(e2["notes"][0]), Pitch.parse(e3["notes"][0])
+        steps, semis = b0.diatonic - a0.diatonic, b0.midi - a0.midi
+        c0 = (spec.voices[v0].low.midi + spec.voices[v0].high.midi) / 2
+        c1 = (spec.voices[v1].low.midi + spec.voices[v1].high.midi) / 2
+        octs = round((c1 - c0 - semis) / 12)  # the same place in the other voice's register
+        cs.append({"voice": spec.voices[v0].name, "slot": n, "length": n,
+                   "to_voice": spec.voices[v1].name, "to_slot": 2 * n,
+                   "steps": steps + 7 * octs, "semitones": None,  # diatonic, in the key
+                   "_v": v0, "_to": v1})
+    meta = {"subject": [p.name for p in subject], "answer_kind": kind,
+            "answer": [p.name for p in answer], "entries": entries, "countersubject": cs}
+    return FormSpec(spec.title, spec.key, spec.meter, spec.bars, spec.beats_per_chord,
+                    spec.voices, spec.cadences, spec.canons, tuple(recs), fixed, meta)
+
+
+# --------------------------------------------------------------------------- solve
+
+
+def build_problem(spec: FormSpec) -> HarmonyProblem:
+    T = spec.slots
+    cadences = {}
+    cadence_keys = {}
+    for bar, (kinds, ck) in spec.cadences.items():
+        t = spec.slot_of(bar)
+        cadences[t] = kinds
+        if ck is not None:
+            cadence_keys[t] = ck
+    if T - 1 not in cadences:
+        cadences[T - 1] = ALL_CADENCES
+    canons = []
+    for lead, foll, delay, steps, semis, first, last in spec.canons:
+        canons.append(Canon(lead, foll, delay, steps, semis))
+    equal = []
+    for v, a, b, to, at, steps, semis in spec.recurrences:
+        for t in range(spec.slot_of(a), spec.slot_of(b + 1) if b < spec.bars else T):
+            u = t - spec.slot_of(a) + spec.slot_of(at)
+            if u < T:
+                equal.append(((v, t), (to, u), steps, semis))
+    for c in spec.fugue.get("countersubject", []):
+        for j in range(c["length"]):
+            equal.append(((c["_v"], c["slot"] + j), (c["_to"], c["to_slot"] + j),
+                          c["steps"], c["semitones"]))
+    voices = []
+    for vi, v in enumerate(spec.voices):
+        voices.append(v)
+    downbeats = frozenset(t for t in range(T) if t % spec.slots_per_bar == 0)
+    # generated voices: the diatonic chords and sevenths, and the secondary dominants of the
+    # keys the plan cadences in (a smaller vocabulary keeps the voicing tables small)
+    from stretto.solver.harmony import vocabulary
+
+    figures = {c.figure for c in vocabulary(spec.key) if c.function in ("T", "PD", "D", "F")}
+    for ck in cadence_keys.values():
+        for c in vocabulary(spec.key):
+            if c.function == "S" and spec.key.relative(c.goal) == ck:
+                figures.add(c.figure)
+    if spec.fugue:  # given subjects may need any chord
+        figures = None
+    return HarmonyProblem(key=spec.key, voices=tuple(voices), slots=T,
+                          links=tuple([True] * (T - 1)) + (False,), cadences=cadences,
+                          cadence_keys=cadence_keys, downbeats=downbeats,
+                          canons=tuple(c for c in canons), equal=tuple(equal),
+                          pins=tuple(sorted((v, t, p) for (v, t), p in spec.fixed.items())),
+                          canon_spans=tuple((spec.slot_of(c[5]), spec.slot_of(c[6] + 1)
+                                             if c[6] < spec.bars else T)
+                                            for c in spec.canons),
+                          figures=frozenset(figures) if figures is not None else None)
+
+
+def compose(spec: FormSpec, settings: SolveSettings = SolveSettings()) -> SolveResult:
+    """Compose ``spec``: raises :class:`Unsatisfiable` when the plan's constraints cannot all
+    hold (naming them), returns a result without a piece when none was found in time."""
+    from stretto.solver.chorale import ChoraleModel
+
+    prob = build_problem(spec)
+    bar_len = Fraction(4 * spec.beats_per_bar, parse_meter(spec.meter)[1])
+    slot_len = bar_len / spec.slots_per_bar
+    names = []
+    for t in range(spec.slots):
+        b, k = divmod(t, spec.slots_per_bar)
+        names.append(f"bar {b + 1} beat {k * spec.beats_per_chord + 1}")
+    model = ChoraleModel(prob, slot_names=names)
+    sol = model.solve(settings)
+    stats = dict(sol.stats)
+    stats["key"] = str(spec.key)
+    if sol.status == "infeasible":
+        what = []
+        if spec.canons:
+            what.append("canon")
+        if spec.recurrences:
+            what.append("recurrence")
+        if spec.fugue:
+            what.append("fugue entries")
+        what += ["cadence plan", "voice leading"]
+        raise Unsatisfiable(
+            f"the plan cannot be composed: its {', '.join(what)} and the ranges cannot all "
+            "hold; try wider ranges, another interval or delay, or fewer constraints",
+            tuple(what))
+    if sol.pitches is None:
+        return SolveResult(status=sol.status, piece=None, objective=None, bound=None,
+                           wall_time=stats["solve_time"], stats=stats)
+    onsets = [t * slot_len for t in range(spec.slots)]
+    durations = [slot_len] * (spec.slots - 1) + [bar_len]
+    voices = []
+    for vi, (v, line) in enumerate(zip(spec.voices, sol.pitches)):
+        built = make_voice(v.name, line, durations, bar_length=bar_len, role="free",
+                           id_prefix=f"v{vi}n")
+        notes = list(built.notes)
+        if vi == len(spec.voices) - 1:
+            from dataclasses import replace
+
+            labels = dict(zip(onsets, sol.labels))
+            notes = [replace(n, lyric=labels[n.onset]) if n.onset in labels and n.tie in (
+                None, "start") else n for n in notes]
+            notes[0] = replace(notes[0], lyric=f"{spec.key.m21_name}: {notes[0].lyric}")
+        voices.append(Voice(v.name, tuple(notes), role="free"))
+    analysis = [{"slot": t, "onset": str(a), "where": names[t], "chord": lab,
+                 "figure": ch.figure}
+                for t, (a, lab, ch) in enumerate(zip(onsets, sol.labels, sol.chords))]
+    cadences = [dict(c, onset=str(onsets[c["slot"]]), where=names[c["slot"]])
+                for c in sol.cadences]
+    form = {"canons": [], "recurrences": []}
+    for lead, foll, delay, steps, semis, first, last in spec.canons:
+        form["canons"].append({"leader": spec.voices[lead].name,
+                               "follower": spec.voices[foll].name,
+                               "delay": str(delay * slot_len), "steps": steps,
+                               "semitones": semis,
+                               "start": str(spec.slot_of(first) * slot_len),
+                               "end": str(spec.slot_of(last + 1) * slot_len
+                                          if last < spec.bars else bar_len * spec.bars)})
+    for v, a, b, to, at, steps, semis in spec.recurrences:
+        start = spec.slot_of(a) * slot_len
+        form["recurrences"].append({"leader": spec.voices[v].name,
+                                    "follower": spec.voices[to].name,
+                                    "delay": str((spec.slot_of(at) - spec.slot_of(a))
+                                                 * slot_len),
+                                    "steps": steps, "semitones": semis, "start": str(start),
+                                    "end": str(spec.slot_of(b + 1) * slot_len
+                                               if b < spec.bars else bar_len * spec.bars)})
+    for c in spec.fugue.get("countersubject", []):
+        form["recurrences"].append({"leader": c["voice"], "follower": c["to_voice"],
+                                    "delay": str((c["to_slot"] - c["slot"]) * slot_len),
+                                    "steps": c["steps"], "semitones": c["semitones"],
+                                    "start": str(c["slot"] * slot_len),
+                                    "end": str((c["slot"] + c["length"]) * slot_len)})
+    if spec.fugue:
+        form["fugue"] = {k: ([{kk: vv for kk, vv in c.items() if not kk.startswith("_")}
+                              for c in v] if k == "countersubject" else v)
+                         for k, v in spec.fugue.items()}
+    timing = ("solve_time", "deterministic_time")
+    info = {"style": "composition",
+            "solver": {k: v for k, v in stats.items() if k not in timing},
+            "harmony": {"key": str(spec.key), "analysis": analysis, "cadences": cadences,
+                        "melody_voice": None,
+                        "phrase_ends": [str(onsets[t]) for t in sorted(prob.cadences)],
+                        "ranges": {v.name: [v.low.name, v.high.name] for v in spec.voices}},
+            "form": form}
+    piece = Piece(voices=tuple(voices), mode=spec.key.church_mode, meter=spec.meter,
+                  tempo=Fraction(96), title=spec.title, info=info)
+    return SolveResult(status=sol.status, piece=piece, objective=stats.get("objective"),
+                       bound=None, wall_time=stats["solve_time"], stats=stats)
+
+
+__all__ = ["FormSpec", "compose", "form_from_dict", "fugue_plan", "load_form",
+           "parse_interval", "real_answer", "tonal_answer"]

@@ -1,0 +1,144 @@
+"""Form as constraints: canon, fugue exposition (tonal answer, countersubject), cadence plan,
+and clear errors for plans that cannot work."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from stretto.check import check, hard
+from stretto.errors import BadInput, Unsatisfiable
+from stretto.pitch import parse_pitches
+from stretto.solver.form import compose, form_from_dict, load_form, parse_interval, \
+    real_answer, tonal_answer
+from stretto.solver.harmony import Key
+from stretto.solver.spec import SolveSettings
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+FAST = SolveSettings(time_limit=5)
+
+ANSWERS = [
+    ("d-minor", "D4 A4 F4 D4 C#4 D4 E4 F4", "D minor", "A4 D5 C5 A4 G#4 A4 B4 C5",
+     "A4 E5 C5 A4 G#4 A4 B4 C5"),
+    ("c-major", "C4 G4 E4 F4 D4 G4 E4 C4", "C major", "G4 C5 B4 C5 A4 D5 B4 G4",
+     "G4 D5 B4 C5 A4 D5 B4 G4"),
+    ("g-major-from-dominant", "D5 G4 B4 A4 G4", "G major", "G5 D5 F#5 E5 D5",
+     "A5 D5 F#5 E5 D5"),
+]
+
+
+@pytest.mark.parametrize("subject,key,tonal,real", [a[1:] for a in ANSWERS],
+                         ids=[a[0] for a in ANSWERS])
+def test_tonal_and_real_answer(subject, key, tonal, real):
+    """The tonal answer answers the head's tonic with the dominant and its dominant with the
+    tonic, the rest a fifth up in the dominant key; the real answer is all a fifth up."""
+    s = parse_pitches(subject)
+    assert [p.name for p in tonal_answer(s, Key.parse(key))] == tonal.split()
+    assert [p.name for p in real_answer(s, Key.parse(key))] == real.split()
+
+
+INTERVALS = [("-P8", (-7, -12)), ("P5", (4, 7)), ("M3", (2, 4)), ("-m6", (-5, -8)),
+             ("A4", (3, 6)), ("d5", (4, 6)), ("P12", (11, 19)), ("M10", (9, 16))]
+
+
+@pytest.mark.parametrize("text,expected", INTERVALS, ids=[i[0] for i in INTERVALS])
+def test_parse_interval(text, expected):
+    assert parse_interval(text) == expected
+
+
+@pytest.fixture(scope="module")
+def canon_piece():
+    return compose(load_form(EXAMPLES / "canon.toml"), FAST).piece
+
+
+def test_canon_follower_is_transposed_delayed_leader(canon_piece):
+    """Bass = soprano an octave lower, one bar later, note for note (bars 1-6 of the leader)."""
+    sop, bass = canon_piece.voice("Soprano").sounding(), canon_piece.voice("Bass")
+    compared = 0
+    for n in sop:
+        if n.onset >= 24:  # the canon covers the leader's bars 1-6
+            break
+        m = bass.at(n.onset + 4)
+        assert m is not None and m.onset == n.onset + 4
+        assert m.midi == n.midi - 12 and m.pitch.diatonic == n.pitch.diatonic - 7
+        compared += 1
+    assert compared == 24
+    assert hard(check(canon_piece)) == []
+
+
+def test_canon_cadence_plan(canon_piece):
+    cads = {c["where"]: c["type"] for c in canon_piece.info["harmony"]["cadences"]}
+    assert cads["bar 4 beat 1"] == "half"
+    assert cads["bar 8 beat 1"] == "authentic"
+
+
+def test_broken_canon_is_reported(canon_piece):
+    bass = canon_piece.voice("Bass")
+    notes = list(bass.notes)
+    k = next(i for i, n in enumerate(notes) if n.onset == 5)
+    notes[k] = replace(notes[k], pitch=parse_pitches("C#2")[0])
+    voices = tuple(replace(v, notes=tuple(notes)) if v.name == "Bass" else v
+                   for v in canon_piece.voices)
+    found = [v for v in check(replace(canon_piece, voices=voices)) if v.rule == "canon"]
+    assert found and found[0].bar == 2
+
+
+def test_fugue_exposition():
+    """Entries in the given order: the subject in the alto, the tonal answer in the soprano,
+    the subject in the bass; the countersubject returns (invertible: first above the answer,
+    then in the soprano above the bass's subject) and everything passes the checker."""
+    spec = load_form(EXAMPLES / "fugue.toml")
+    piece = compose(spec, FAST).piece
+    subject = "C4 G4 E4 F4 D4 G4 E4 C4".split()
+    alto = [n.name for n in piece.voice("Alto").sounding()][:8]
+    sop = [n.name for n in piece.voice("Soprano").sounding()][8:16]
+    bass = [n.name for n in piece.voice("Bass").sounding()][16:24]
+    assert alto == subject
+    assert sop == [p.name for p in tonal_answer(parse_pitches(" ".join(subject)),
+                                                Key.parse("C major"))]
+    assert bass == [s.replace("4", "3") for s in subject]
+    cs = piece.info["form"]["fugue"]["countersubject"][0]
+    a = piece.voice("Alto").sounding()[8:16]
+    s = piece.voice("Soprano").sounding()[16:24]
+    assert [q.pitch.diatonic - p.pitch.diatonic for p, q in zip(a, s)] == [cs["steps"]] * 8
+    assert hard(check(piece)) == []
+
+
+def _plan(**changes):
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+    data = tomllib.loads((EXAMPLES / "canon.toml").read_text())
+    data = copy.deepcopy(data)
+    for path, value in changes.items():
+        table, _, key = path.partition(".")
+        target = data[table][0] if isinstance(data[table], list) else data[table]
+        target[key] = value
+    return data
+
+
+BAD = [
+    ("cadence-type", {"cadence.type": "perfect"}, "cadence type"),
+    ("interval", {"canon.interval": "P3"}, "interval"),
+    ("voice", {"canon.follower": "Tenor"}, "no voice named"),
+    ("delay", {"canon.delay": "soon"}, "delay"),
+    ("bar", {"cadence.bar": 12}, "outside"),
+    ("key", {"piece.key": "H minor"}, "key"),
+]
+
+
+@pytest.mark.parametrize("changes,needle", [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_bad_plan_is_bad_input(changes, needle):
+    with pytest.raises(BadInput, match=needle):
+        form_from_dict(_plan(**changes))
+
+
+def test_canon_that_cannot_fit_the_ranges_is_unsatisfiable():
+    """A bass answering the soprano two octaves up cannot stay in its range."""
+    spec = form_from_dict(_plan(**{"canon.interval": "P15"}))
+    with pytest.raises(Unsatisfiable, match="range"):
+        compose(spec, FAST)
