@@ -40,6 +40,13 @@ The TOML schema (examples under ``examples/``)::
     interval = "-P5"
     transposition = "exact"
 
+    [[invertible]]             # invertible counterpoint: the pair returns with the voices
+    upper = "Soprano"          # exchanged: the upper line below, down by the interval of
+    lower = "Bass"             # inversion, the lower line above, up by octaves
+    at = "octave"              # octave | tenth | twelfth
+    bars = [1, 2]
+    again_at_bar = 5
+
     [fugue]                    # fugue exposition (see :func:`fugue_plan`)
     subject = "D4 A4 F4 D4 C#4 D4 E4 F4"   # one note per chord slot
     answer = "tonal"           # or "real"
@@ -269,6 +276,29 @@ def form_from_dict(data: dict, name: str = "form") -> FormSpec:
         steps, semis = parse_interval(r.get("interval", "P1"))
         mode = str(r.get("transposition", "exact"))
         recs.append((v, a, b, to, at, steps, semis if mode == "exact" else None))
+    inversions = {"octave": 7, "tenth": 9, "twelfth": 11}
+    for inv in data.get("invertible", []):
+        up, low = voice_index(inv.get("upper")), voice_index(inv.get("lower"))
+        if up >= low:
+            raise BadInput("[[invertible]]: the upper voice must be above the lower voice")
+        at = str(inv.get("at", "octave"))
+        if at not in inversions:
+            raise BadInput(f"[[invertible]] at = {at!r}: use octave, tenth or twelfth")
+        span = inv.get("bars")
+        if not span or len(span) != 2:
+            raise BadInput("[[invertible]] needs bars = [FIRST, LAST]")
+        a, b = bar_ok(span[0], "[[invertible]]"), bar_ok(span[1], "[[invertible]]")
+        again = bar_ok(inv.get("again_at_bar"), "[[invertible]] again_at_bar")
+        if again + (b - a) > bars or a <= again <= b:
+            raise BadInput(f"[[invertible]]: bars {a}-{b} cannot return inverted at bar "
+                           f"{again} inside {bars} bars")
+        steps = inversions[at]
+        # the upper line returns in the lower voice, down by the interval of inversion; the
+        # lower line returns in the upper voice, up by octaves to its register (diatonic)
+        vu, vl = voices[up], voices[low]
+        octs = round(((vu.low.midi + vu.high.midi) - (vl.low.midi + vl.high.midi)) / 24)
+        recs.append((up, a, b, low, again, -steps, None))
+        recs.append((low, a, b, up, again, 7 * octs, None))
     spec = FormSpec(spec0.title, key, meter, bars, bpc, tuple(voices), cadences,
                     tuple(canons), tuple(recs), {}, {})
     if "fugue" in data:

@@ -142,3 +142,15 @@ def test_canon_that_cannot_fit_the_ranges_is_unsatisfiable():
     spec = form_from_dict(_plan(**{"canon.interval": "P15"}))
     with pytest.raises(Unsatisfiable, match="range"):
         compose(spec, FAST)
+
+
+def test_invertible_counterpoint_at_the_tenth():
+    """Bars 1-2 return at bar 4 with the voices exchanged: the soprano's line a tenth lower
+    in the bass, the bass's line two octaves higher in the soprano; both pass the checker."""
+    piece = compose(load_form(EXAMPLES / "invertible.toml"), FAST).piece
+    sop, bass = piece.voice("Soprano").sounding(), piece.voice("Bass").sounding()
+    for k in range(8):  # two bars of quarters
+        assert bass[12 + k].pitch.diatonic == sop[k].pitch.diatonic - 9
+        assert sop[12 + k].pitch.diatonic == bass[k].pitch.diatonic + 14
+    assert hard(check(piece)) == []
+    assert len(piece.info["form"]["recurrences"]) == 2
