@@ -114,7 +114,7 @@ def check_satb(piece: Piece) -> list[Violation]:
     V = len(names)
     onsets = [Fraction(a["onset"]) for a in analysis]
     labels = [a["chord"] for a in analysis]
-    fermatas = {Fraction(f) for f in h.get("fermatas", [])}
+    fermatas = {Fraction(f) for f in h.get("fermatas", []) + h.get("phrase_ends", [])}
     cadence_slots = {c["slot"] for c in h.get("cadences", [])}
     out: list[Violation] = []
     sound = []
@@ -126,15 +126,16 @@ def check_satb(piece: Piece) -> list[Violation]:
         sound.append(row)
     links = [_linked(piece, onsets[i], onsets[i + 1]) for i in range(len(onsets) - 1)]
     # ---- ranges of the added voices (every note)
+    ranges = h.get("ranges") or RANGES  # a composition records its voices' ranges
     for vi, v in enumerate(piece.voices):
-        if vi == melody or v.name not in RANGES:
+        if vi == melody or v.name not in ranges:
             continue
-        lo, hi = (Pitch.parse(x).midi for x in RANGES[v.name])
+        lo, hi = (Pitch.parse(x).midi for x in ranges[v.name])
         for n in v.notes:
             if not lo <= n.midi <= hi:
                 out.append(_v("satb-range", piece, n.onset, (v.name,),
-                              f"{v.name} {n.name} is outside {RANGES[v.name][0]}-"
-                              f"{RANGES[v.name][1]}"))
+                              f"{v.name} {n.name} is outside {ranges[v.name][0]}-"
+                              f"{ranges[v.name][1]}"))
     # ---- vertical rules per beat
     last = len(onsets) - 1
     for i, (t, row, label) in enumerate(zip(onsets, sound, labels)):
