@@ -77,6 +77,8 @@ class Chain:
         if not self.objective:
             return c
         c += w["root-doubling"] * s.lack
+        if t in self.cm.prob.downbeats:
+            c += w["root-position"] * (s.brole != ROOT)
         c += w["chromatic-sparingly"] * self.chromatic[s.k]
         if t == 0:
             c += w["tonic-start"] * (~self.tonic[s.k])
@@ -159,6 +161,7 @@ class Chain:
             st, sb = ds[:, :, 0], ds[:, :, V - 1]
             trans += w["outer-contrary"] * (((st > 0) & (sb > 0)) | ((st < 0) & (sb < 0)))
             trans += w["progression-retrogression"] * retro[K1, K2]
+            trans += w["chord-change"] * same
             if t + 1 in cm.prob.downbeats:
                 trans += w["harmonic-rhythm"] * same
             if t + 1 == T - 1 and t + 1 in cm.cad_rows and cm.prob.prefer_authentic_end:

@@ -676,10 +676,14 @@ class ChoraleModel:
                 sm.penalize("outer-contrary", w["outer-contrary"],
                             sm.all_true(self._sign_lit(self.dss[top, t], sign),
                                         self._sign_lit(self.dss[bot, t], sign)))
+            sm.penalize("chord-change", w["chord-change"], self.same[t])
             if t + 1 in self.prob.downbeats:
                 sm.penalize("harmonic-rhythm", w["harmonic-rhythm"], self.same[t])
         for t in range(self.T):
             sm.penalize("root-doubling", w["root-doubling"], self.lack[t])
+            if t in self.prob.downbeats:
+                sm.penalize("root-position", w["root-position"],
+                            sm.compare(self.brole[t], "!=", ROOT))
         for t, retro in self.retro.items():
             sm.penalize("progression-retrogression", w["progression-retrogression"], retro)
         for t, home in self.cadence_choice.items():

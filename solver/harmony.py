@@ -254,6 +254,9 @@ def cadence_kind(key: Key, before: Chord, last: Chord) -> str | None:
         return "authentic"  # in the key of the goal (a cadence in a related key)
     if last.figure == "V" and before.figure != "V":
         return "half"
+    if last.function == "S" and "7" not in last.figure and before.figure != last.figure \
+            and not before.figure.startswith(last.figure.replace("V/", "V7/")):
+        return "half"  # a half cadence in a related key (on V/x)
     if before.figure in ("IV", "iv") and tonic_like:
         return "plagal"
     if before.figure in ("V", "V7") and last.figure in ("vi", "VI"):
@@ -265,6 +268,8 @@ def cadence_key(key: Key, before: Chord, last: Chord) -> Key:
     """The key a cadence is in: the goal's key for V/x -> x, else ``key``."""
     if before.function == "S" and last.figure == before.goal:
         return key.relative(last.figure)
+    if last.function == "S" and "7" not in last.figure:
+        return key.relative(last.goal)
     return key
 
 

@@ -128,6 +128,8 @@ RULES: tuple[Rule, ...] = (
     Rule("outer-contrary", "soft", "soprano and bass prefer contrary or oblique motion", 2),
     Rule("bass-line", "soft", "the bass avoids leaps larger than a fifth", 2),
     Rule("harmonic-rhythm", "soft", "change the chord across the barline", 2),
+    Rule("chord-change", "soft", "change the chord from beat to beat", 3),
+    Rule("root-position", "soft", "prefer root-position chords on the downbeat", 2),
     Rule("root-doubling", "soft", "double the root of a root-position triad", 1),
     Rule("final-cadence", "soft", "end with an authentic cadence in the home key", 20),
     Rule("tonic-start", "soft", "begin on the tonic chord", 3),

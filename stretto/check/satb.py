@@ -277,8 +277,8 @@ def _is_cadence(before: str, last: str, key: str) -> bool:
 
     b, bsec = core(before)
     l, lsec = core(last)
-    if lsec:
-        return False
+    if lsec:  # only a half cadence in a related key ends on a secondary chord (V/x)
+        return l == "V" and last == f"V/{lsec}" and before != last
     if b in ("V",) and not bsec and l in ("I", "i", "vi", "VI"):
         return True
     if b in ("V",) and bsec and l.lower() == bsec.lower():
