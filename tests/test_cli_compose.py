@@ -138,3 +138,21 @@ def test_compose_bad_plan_exit_2(tmp_path: Path, capsys, text, needle) -> None:
     err = capsys.readouterr().err
     assert needle in err and len(err.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_harmonize_midi_melody(tmp_path: Path, capsys) -> None:
+    """A MIDI melody (no fermatas): the rest and the end close phrases."""
+    from music21 import note, stream
+
+    s = stream.Stream()
+    for n in "G4 A4 B4 G4 A4 F#4 G4".split():
+        s.append(note.Note(n, quarterLength=1))
+    s.append(note.Rest(quarterLength=1))
+    for n in "B4 C5 D5 B4 A4 A4 G4".split():
+        s.append(note.Note(n, quarterLength=1))
+    path = tmp_path / "melody.mid"
+    s.write("midi", fp=str(path))
+    out = tmp_path / "out"
+    assert main(["harmonize", str(path), "--out", str(out), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["key"] == "G major" and len(summary["cadences"]) == 2
