@@ -29,7 +29,6 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Sequence
 
 from ortools.sat.python import cp_model
@@ -37,7 +36,7 @@ from ortools.sat.python import cp_model
 from stretto import __version__
 from stretto.errors import BadInput
 from stretto.pitch import STEP_PC, Interval, Pitch
-from stretto.rulebook import BY_NAME, RULES
+from stretto.rulebook import RULES
 
 from stretto.solver.harmony import FIFTH, ROOT, SEVENTH, THIRD, Chord, Key, cadence_key, \
     cadence_kind, pitch_class_name, progression_graph, vocabulary
@@ -45,7 +44,6 @@ from stretto.solver.model import Line, ScoreModel, Universe
 from stretto.solver.engine import solver_for
 from stretto.solver.spec import SolveSettings
 
-SCALE = 1
 ALL_CADENCES = ("authentic", "half", "plagal", "deceptive")
 SATB_RANGES = {"Soprano": ("C4", "G5"), "Alto": ("G3", "D5"), "Tenor": ("C3", "A4"),
                "Bass": ("D2", "D4")}
@@ -190,16 +188,10 @@ class ChoraleModel:
     def _bool(self, name: str):
         return self.m.NewBoolVar(name)
 
-    def _lit_eq(self, expr, value: int):
-        if isinstance(expr, int):
-            return expr == value
-        return self.sm.compare(expr, "==", value)
-
     def _build(self) -> None:
         prob, m, sm = self.prob, self.m, self.sm
         V, T = len(prob.voices), prob.slots
         self.V, self.T = V, T
-        nvoc = len(self.vocab)
         last = T - 1
         # ---- chord domains per slot
         ends_after = [t == last or not prob.links[t] for t in range(T)]
@@ -801,12 +793,6 @@ class ChoraleModel:
             cads.append({"slot": t, "type": kind,
                          "key": str(cadence_key(self.prob.key, chords[t - 1], chords[t]))})
         return ChoraleSolution(stats["status"], pitches, chords, labels, cads, stats)
-
-
-def check_rulebook() -> None:  # pragma: no cover - a guard for developers
-    for name in ("inner-voice-motion", "bass-line", "outer-contrary", "harmonic-rhythm",
-                 "root-doubling", "final-cadence", "tonic-start", "chromatic-sparingly"):
-        assert name in BY_NAME, name
 
 
 __all__ = ["ALL_CADENCES", "Canon", "ChoraleModel", "ChoraleSolution", "HarmonyProblem",

@@ -11,8 +11,7 @@ import pytest
 from stretto.check import check, hard
 from stretto.errors import BadInput
 from stretto.io.melody import melody_from_stream, read_melody
-from stretto.pitch import Pitch
-from stretto.score import Note, dumps
+from stretto.score import dumps
 from stretto.solver.harmonize import harmonize
 from stretto.solver.harmony import Key
 from stretto.solver.spec import SolveSettings
