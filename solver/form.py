@@ -48,8 +48,8 @@ The TOML schema (examples under ``examples/``)::
     again_at_bar = 5
 
     [fugue]                    # fugue exposition (see :func:`fugue_plan`)
-    subject = "D4 A4 F4 D4 C#4 D4 E4 F4"   # one note per chord slot
-    answer = "tonal"           # or "real"
+    subject = "D4 A4 F4 D4 C#4 D4 E4 F4"   # one note per chord slot; leave it out (and give
+    answer = "tonal"           # length = 6) for a subject stretto writes, with answer = "real"
     order = ["Alto", "Soprano", "Bass"]    # entries, first to last
     countersubject = true      # invertible at the octave against the answer
 
@@ -359,12 +359,14 @@ def fugue_plan(spec: FormSpec, fugue: dict, voice_index) -> FormSpec:
     spec. Entries follow ``order`` one subject-length apart: subject, answer, subject, answer
     (an octave apart as the voices' ranges need); the countersubject is what the first voice
     sings against the answer, and it returns (transposed) against the next entries."""
-    subject = parse_pitches(str(fugue.get("subject", "")))
-    if not 2 <= len(subject) <= 16:
-        raise BadInput("the fugue subject needs 2 to 16 notes (one per chord)")
     kind = str(fugue.get("answer", "tonal"))
     if kind not in ("tonal", "real"):
         raise BadInput(f"answer = {kind!r}: use tonal or real")
+    if "subject" not in fugue:
+        return _generated_fugue(spec, fugue, voice_index, kind)
+    subject = parse_pitches(str(fugue.get("subject", "")))
+    if not 2 <= len(subject) <= 16:
+        raise BadInput("the fugue subject needs 2 to 16 notes (one per chord)")
     order = [voice_index(v) for v in fugue.get("order", [])]
     if not order:
         order = list(range(len(spec.voices)))
@@ -419,6 +421,46 @@ def fugue_plan(spec: FormSpec, fugue: dict, voice_index) -> FormSpec:
             "answer": [p.name for p in answer], "entries": entries, "countersubject": cs}
     return FormSpec(spec.title, spec.key, spec.meter, spec.bars, spec.beats_per_chord,
                     spec.voices, spec.cadences, spec.canons, tuple(recs), fixed, meta)
+
+
+def _generated_fugue(spec: FormSpec, fugue: dict, voice_index, kind: str) -> FormSpec:
+    """A fugue whose subject the solver writes: ``length`` notes in the first voice, then
+    the real answer (exactly a fifth up) and the subject again in the next voices, placed by
+    octaves in their registers; all as recurrences of the first entry."""
+    if kind != "real":
+        raise BadInput("a tonal answer needs a given subject: write subject = \"...\", or "
+                       "answer = \"real\" to let stretto write the subject")
+    try:
+        n = int(fugue.get("length", 4))
+    except (TypeError, ValueError):
+        raise BadInput("fugue length must be a whole number of notes") from None
+    if not 2 <= n <= 16:
+        raise BadInput("the fugue subject needs 2 to 16 notes (one per chord)")
+    order = [voice_index(v) for v in fugue.get("order", [])] or list(range(len(spec.voices)))
+    if len(set(order)) != len(order):
+        raise BadInput("fugue order lists each voice at most once")
+    if n * len(order) + 1 > spec.slots:
+        raise BadInput(f"the exposition needs {n * len(order) + 1} chords; the piece has "
+                       f"{spec.slots}: give more bars")
+    first = spec.voices[order[0]]
+    c0 = (first.low.midi + first.high.midi) / 2
+    recs_slots = []
+    entries = [{"voice": first.name, "slot": 0, "kind": "subject"}]
+    for k, vi in enumerate(order[1:], start=1):
+        v = spec.voices[vi]
+        fifth = k % 2 == 1
+        steps, semis = (4, 7) if fifth else (0, 0)
+        octs = round(((v.low.midi + v.high.midi) / 2 - c0 - semis) / 12)
+        recs_slots.append({"voice": first.name, "slot": 0, "length": n, "to_voice": v.name,
+                           "to_slot": k * n, "steps": steps + 7 * octs,
+                           "semitones": semis + 12 * octs, "_v": order[0], "_to": vi})
+        entries.append({"voice": v.name, "slot": k * n,
+                        "kind": "answer" if fifth else "subject"})
+    meta = {"subject": None, "answer_kind": kind, "entries": entries,
+            "countersubject": recs_slots}
+    return FormSpec(spec.title, spec.key, spec.meter, spec.bars, spec.beats_per_chord,
+                    spec.voices, spec.cadences, spec.canons, spec.recurrences, spec.fixed,
+                    meta)
 
 
 # --------------------------------------------------------------------------- solve

@@ -154,3 +154,31 @@ def test_invertible_counterpoint_at_the_tenth():
         assert sop[12 + k].pitch.diatonic == bass[k].pitch.diatonic + 14
     assert hard(check(piece)) == []
     assert len(piece.info["form"]["recurrences"]) == 2
+
+
+GENERATED = {
+    "piece": {"key": "G major", "meter": "4/4", "bars": 5},
+    "voice": [{"name": "Soprano"}, {"name": "Alto"}, {"name": "Bass"}],
+    "fugue": {"answer": "real", "length": 4, "order": ["Soprano", "Alto", "Bass"],
+              "countersubject": False},
+}
+
+
+def test_generated_subject_with_real_answer():
+    """Without a given subject the solver writes one; the alto answers it exactly a fifth
+    higher (an octave down to its register) and the bass repeats it two octaves lower."""
+    piece = compose(form_from_dict(copy.deepcopy(GENERATED)), FAST).piece
+    subj = piece.voice("Soprano").sounding()[:4]
+    ans = piece.voice("Alto").sounding()[4:8]
+    again = piece.voice("Bass").sounding()[8:12]
+    assert [b.midi - a.midi for a, b in zip(subj, ans)] == [7 - 12] * 4
+    assert [b.pitch.diatonic - a.pitch.diatonic for a, b in zip(subj, ans)] == [4 - 7] * 4
+    assert [b.midi - a.midi for a, b in zip(subj, again)] == [-24] * 4
+    assert hard(check(piece)) == []
+
+
+def test_tonal_answer_needs_a_given_subject():
+    plan = copy.deepcopy(GENERATED)
+    plan["fugue"]["answer"] = "tonal"
+    with pytest.raises(BadInput, match="tonal answer needs a given subject"):
+        form_from_dict(plan)
