@@ -99,6 +99,9 @@ def build_hard(spec: SpeciesSpec, *, guarded: bool = False,
         if line.species != 1:
             with sm.group("repetition"):
                 melodic.rule_repetition(sm, line)
+        if line.species == 5:
+            with sm.group("rhythm"):
+                melodic.rule_eighth_steps(sm, line)
         with sm.group("false-relation"):
             cadence.rule_no_false_relation(sm, line)
     # The voices together.

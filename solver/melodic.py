@@ -7,6 +7,8 @@ Soft: ``steps-over-leaps``, ``leap-recovery``, ``single-climax``, ``climax-apart
 
 from __future__ import annotations
 
+from ortools.sat.python import cp_model
+
 from stretto.pitch import Interval, Pitch
 
 from stretto.solver.model import GRID, Line, Lit, ScoreModel
@@ -96,6 +98,19 @@ def rule_range(sm: ScoreModel, line: Line, max_steps: int) -> tuple:
     sm.m.AddMaxEquality(hi, dias)
     sm.enforce(sm.m.Add(hi - lo <= max_steps))
     return lo, hi
+
+
+def rule_eighth_steps(sm: ScoreModel, line: Line) -> None:
+    """rhythm (fifth species): an eighth pair moves by step, from the first eighth to the
+    second and from the second to the note after it (Fux's passing and neighbour eighths).
+    The pair stands on a weak quarter, so the note after it always begins one eighth later."""
+    for p in line.onset_positions():
+        if p % 2 == 0 or p + 1 >= sm.size or line.onset[p] is False:
+            continue  # only an eighth's second note starts off the quarter-note grid
+        for a, b in ((p - 1, p), (p, p + 1)):
+            step = sm.m.AddLinearExpressionInDomain(line.dia[b] - line.dia[a],
+                                                    cp_model.Domain.FromValues([-1, 1]))
+            sm.enforce(step, line.onset[p])
 
 
 def rule_repetition(sm: ScoreModel, line: Line) -> None:

@@ -116,3 +116,26 @@ def test_too_narrow_a_line_is_reported_infeasible() -> None:
     spec = SpeciesSpec(cantus=tuple(cantus), mode=mode, species=(1,), cantus_voice=1,
                        ranges=((Pitch.parse("D4"), Pitch.parse("A4")),), max_range=4)
     assert solve_species(spec, FAST).status == "infeasible"
+
+
+@pytest.mark.parametrize("leap_at", [0, 1], ids=["into-second", "out-of-second"])
+def test_fifth_species_eighths_move_by_step(leap_at: int) -> None:
+    """An eighth pair (on beat 2 of bar 4) with a third between its notes, or after it, admits
+    no score: the model's rhythm rule, not only the checker's."""
+    from ortools.sat.python import cp_model
+
+    from stretto.solver.engine import build_hard
+
+    spec = _spec("fux-dorian", (5,), 1)
+    sm = build_hard(spec)
+    line = sm.lines[0]
+    bar = 3
+    sm.m.Add(line.patterns[bar][(0, 2, 3, 4)] == 1)
+    p = bar * 8 + 2 + leap_at  # the first eighth (leap into the second) or the second
+    sm.m.Add(line.dia[p + 1] - line.dia[p] == 2)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 20
+    assert solver.Solve(sm.m) == cp_model.INFEASIBLE
+    sm2 = build_hard(spec)  # the same pair moving by step is fine
+    sm2.m.Add(sm2.lines[0].patterns[bar][(0, 2, 3, 4)] == 1)
+    assert solver.Solve(sm2.m) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
