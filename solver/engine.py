@@ -194,6 +194,13 @@ def solver_for(settings: SolveSettings, *, optimise: bool = False,
     return solver
 
 
+def preference_solver(spec: SpeciesSpec, settings: SolveSettings) -> cp_model.CpSolver:
+    """The solver that optimises the preferences: light for first species (small models,
+    where presolve is most of the work), core-based search for the florid species."""
+    first = set(spec.species) == {1}
+    return solver_for(settings, light=first, optimise=not first)
+
+
 def _plain_rhythm_first(sm: ScoreModel, solver: cp_model.CpSolver) -> None:
     """Fifth species: search half-note bars first, so the first score found is a calm one
     (an arbitrary florid first score is hard for the optimiser to repair)."""
@@ -231,7 +238,7 @@ def _solve(spec: SpeciesSpec, settings: SolveSettings):
     model, optimised?)."""
     if settings.objective and set(spec.species) == {1}:
         sm = build_model(spec, settings)
-        one = solver_for(settings, light=True)
+        one = preference_solver(spec, settings)
         return one.Solve(sm.m), one, sm, True
     sm = build_hard(spec)
     first = solver_for(settings)
@@ -243,9 +250,8 @@ def _solve(spec: SpeciesSpec, settings: SolveSettings):
     add_preferences(sm, spec)
     _hint_everything(sm, decisions, settings)
     used = first.response_proto.deterministic_time
-    second = solver_for(replace(settings, time_limit=max(settings.time_limit - used,
-                                                         settings.time_limit / 4)),
-                        optimise=True)
+    second = preference_solver(spec, replace(settings, time_limit=max(
+        settings.time_limit - used, settings.time_limit / 4)))
     code2 = second.Solve(sm.m)
     if code2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return code2, second, sm, True
