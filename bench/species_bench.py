@@ -9,9 +9,10 @@ What it measures (CP-SAT, ``workers=1``, ``seed=0``, default time limit 10 s):
    three and four voices (cantus at the bottom). Each problem is solved ``--repeats`` times with
    the objective and as many times with ``objective=False`` (the baseline: the first score that
    obeys every hard rule); per problem the median time is kept, then the rows report the median
-   and p90 over problems. The time is ``stats['solve_time']``, the whole ``solve_species`` call:
-   it builds the model twice (a feasibility phase, then the optimisation hinted with its answer)
-   and solves both. Every solution is re-checked by the independent checker (hard violations
+   and p90 over problems. The time is ``stats["solve_time"]``, the whole ``solve_species``
+   call: model building and solving (first species in one solve; the florid species in two
+   phases, a feasibility phase and then the optimisation hinted with its answer). The first
+   target is about solver time, ``stats["cp_sat_time"]``: the final CP-SAT solve alone. Every solution is re-checked by the independent checker (hard violations
    must be 0). The whole ``stretto species`` command (process start, imports, solve, check,
    writing files) is timed separately.
 2. Fux's own exercises from *Gradus ad Parnassum* (``--gradus``, by default
@@ -87,13 +88,15 @@ def run_problem(spec: SpeciesSpec, limit: float, repeats: int) -> dict[str, Any]
     rec: dict[str, Any] = {}
     for key, objective in (("obj", True), ("base", False)):
         settings = SolveSettings(time_limit=limit, seed=0, workers=1, objective=objective)
-        times, rules, res = [], [], None
+        times, cp_sat, rules, res = [], [], [], None
         for _ in range(repeats):
             res = solve_species(spec, settings)
             times.append(res.stats["solve_time"])
+            cp_sat.append(res.stats["cp_sat_time"])
             rules = max(rules, hard_rules(res), key=len)
         assert res is not None
         rec[key] = {"status": res.status, "time": statistics.median(times), "times": times,
+                    "cp_sat_time": statistics.median(cp_sat),
                     "objective": res.objective, "bound": res.bound, "hard": len(rules),
                     "hard_rules": rules}
     return rec
@@ -166,10 +169,13 @@ def targets(records: list[dict[str, Any]], cli_time: float) -> list[str]:
     four = [r for r in ok if "4 voices" in r["row"] and r["notes"] == 14]
     out = ["| target | measured | met |", "|---|---|---|"]
     if s1:
-        t = max(r["obj"]["time"] for r in s1)
+        t = max(r["obj"]["cp_sat_time"] for r in s1)
+        med = statistics.median(r["obj"]["cp_sat_time"] for r in s1)
+        whole = max(r["obj"]["time"] for r in s1)
         opt = all(r["obj"]["status"] == "optimal" for r in s1)
-        out.append(f"| 2 voices, species 1, 11-note cantus: optimal in <= 50 ms "
-                   f"| max {t * 1000:.0f} ms, all optimal: {opt} | {opt and t <= 0.05} |")
+        out.append(f"| 2 voices, species 1, 11-note cantus: optimal in <= 50 ms solver time "
+                   f"| CP-SAT median {med * 1000:.0f} ms, max {t * 1000:.0f} ms (whole call max "
+                   f"{whole * 1000:.0f} ms), all optimal: {opt} | {opt and t <= 0.05} |")
     if two:
         slow = [r for r in two if r["obj"]["status"] != "optimal" and r["obj"]["time"] > 1.0]
         t = max(r["obj"]["time"] for r in two)
