@@ -324,10 +324,6 @@ def _hint(sm: ScoreModel, previous: Piece) -> None:
                 sm.m.AddHint(on, began)
 
 
-def _lit_value(solver: cp_model.CpSolver, lit: Lit) -> bool:
-    return lit if isinstance(lit, bool) else bool(solver.Value(lit))
-
-
 # ---------------------------------------------------------------------------- solving
 
 

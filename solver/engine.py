@@ -22,7 +22,7 @@ from stretto.score import Piece, make_voice
 
 from stretto.solver import cadence, melodic, style, vertical
 from stretto.solver.lines import build_lines, build_universe, default_registers
-from stretto.solver.model import GRID, ScoreModel
+from stretto.solver.model import ScoreModel
 from stretto.solver.spec import SolveResult, SolveSettings, SpeciesSpec
 
 SCALE = 10  # objective units per unit of a soft rule's weight
