@@ -7,8 +7,8 @@ minimal-change re-solve, regenerating a region, and conflict explanations.
 * :func:`regenerate` finds a *different* passage for one voice in a few bars, everything else
   kept, the best by the preferences.
 * :func:`explain` is called when the constraints cannot all hold: every user constraint and
-  every hard rule is guarded by a literal, CP-SAT is solved under all of them as assumptions,
-  and the core it returns is shrunk, one literal at a time, to a minimal conflicting set.
+  every hard rule is guarded by a literal, and the set of them is shrunk by deletion, one
+  literal at a time, to a minimal conflicting set.
 """
 
 from __future__ import annotations
@@ -76,12 +76,16 @@ def position(bar: int, beat: Fraction, bars: int) -> int:
 
 def grid_of(piece: Piece, voice: int, size: int) -> list[tuple[Pitch | None, bool]]:
     """Voice ``voice`` of ``piece`` on the grid: (sounding pitch or None, a note begins)."""
+    return _grid(((n.onset, n.end, n.pitch) for n in piece.voices[voice].sounding()), size)
+
+
+def _grid(notes, size: int) -> list[tuple[Pitch | None, bool]]:
+    """(onset, end, pitch) notes, in quarter notes, on the grid."""
     out: list[tuple[Pitch | None, bool]] = [(None, False)] * size
-    for n in piece.voices[voice].sounding():
-        start = int(n.onset * STEPS_PER_QUARTER)
-        end = min(size, int(n.end * STEPS_PER_QUARTER))
-        for p in range(start, end):
-            out[p] = (n.pitch, p == start)
+    for onset, end, pitch in notes:
+        start = int(onset * STEPS_PER_QUARTER)
+        for p in range(start, min(size, int(end * STEPS_PER_QUARTER))):
+            out[p] = (pitch, p == start)
     return out
 
 
@@ -143,23 +147,15 @@ def add_constraint(sm: ScoreModel, c: Constraint) -> None:
         _equals(sm, line, p, c.pitch)
     elif isinstance(c, Lock):
         line = _line(sm, c.voice, c)
-        grid: dict[int, tuple[Pitch, bool]] = {}
-        for onset, duration, name in c.notes:
-            start = int(Fraction(onset) * STEPS_PER_QUARTER)
-            end = int((Fraction(onset) + Fraction(duration)) * STEPS_PER_QUARTER)
-            for p in range(start, min(end, sm.size)):
-                grid[p] = (Pitch.parse(name), p == start)
+        grid = _grid(((Fraction(on), Fraction(on) + Fraction(d), Pitch.parse(name))
+                      for on, d, name in c.notes), sm.size)
         for p in range((c.first - 1) * GRID, min(c.last * GRID, sm.size)):
-            if p not in grid:
+            pitch, begins = grid[p]
+            if pitch is None:
                 if line.x[p] is not None:
                     sm.fail()  # a rest was locked where a note must sound
                 continue
-            pitch, begins = grid[p]
-            if line.x[p] is None:
-                sm.fail()
-                continue
-            _equals(sm, line, p, pitch)
-            _require(sm, line.onset[p] if begins else sm.neg(line.onset[p]))
+            _keep(sm, line, p, pitch, begins)
     elif isinstance(c, RangeRule):
         line = _line(sm, c.voice, c)
         inside = [i for i in line.domain if c.low.midi <= sm.u.pitches[i].midi <= c.high.midi]
@@ -207,6 +203,15 @@ def add_constraint(sm: ScoreModel, c: Constraint) -> None:
         _require(sm, lit if c.require else sm.neg(lit))
     else:  # pragma: no cover
         raise BadInput(f"unknown constraint {c!r}")
+
+
+def _keep(sm: ScoreModel, line: Line, p: int, pitch: Pitch, begins: bool) -> None:
+    """Require ``line`` to sound ``pitch`` at ``p``, a note beginning there iff ``begins``."""
+    if line.x[p] is None:
+        sm.fail()
+        return
+    _equals(sm, line, p, pitch)
+    _require(sm, line.onset[p] if begins else sm.neg(line.onset[p]))
 
 
 def _require(sm: ScoreModel, c: Lit) -> None:
@@ -268,10 +273,8 @@ def _region_constraints(sm: ScoreModel, previous: Piece, region: Region) -> None
                     differences.append(_changed(sm, line, p, grid[p]))
                     continue
                 pitch, begins = grid[p]
-                if pitch is None:
-                    continue
-                _equals(sm, line, p, pitch)
-                _require(sm, line.onset[p] if begins else sm.neg(line.onset[p]))
+                if pitch is not None:
+                    _keep(sm, line, p, pitch, begins)
     with sm.group("regenerate-differ"):
         if differences:
             sm.implies_any(True, differences)

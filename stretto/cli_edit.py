@@ -57,7 +57,7 @@ def _solve_and_save(args, project, old_text: str, action: str, what: str, *,
     """Re-solve (or not), log the edit, save with an undo step, report."""
     from stretto.io.project import save_project
 
-    changed = run = None
+    changed = run = total = None
     if not getattr(args, "no_solve", False) or region is not None:
         from stretto.solver.edit import regenerate, resolve
 
@@ -68,7 +68,7 @@ def _solve_and_save(args, project, old_text: str, action: str, what: str, *,
         else:
             out = regenerate(spec, project.constraints, project.piece, region, settings,
                              run_id=run)
-        changed = out.changed
+        changed, total = out.changed, out.total
         project = replace(project, piece=out.result.piece).with_run(out.result.stats, run)
         status = out.result.status
     project = project.logged(action, what, run=run, changed=changed, constraint=constraint)
@@ -81,8 +81,6 @@ def _solve_and_save(args, project, old_text: str, action: str, what: str, *,
         print(f"{what}: recorded, not re-solved (the next edit without --no-solve solves); "
               f"wrote {paths['json']}")
     else:
-        total = sum(len(v.sounding()) for i, v in enumerate(project.piece.voices)
-                    if v.role != "cantus")
         print(f"{what}; re-solved ({status}), {changed} of {total} notes changed; "
               f"wrote {paths['json']}")
     return 0

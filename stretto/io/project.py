@@ -130,6 +130,12 @@ def _snapshots(folder: Path, which: str) -> list[Path]:
     return sorted((folder / which).glob("*.json"))
 
 
+def _next_snapshot(folder: Path, which: str) -> str:
+    """The name (relative to ``folder``) of the next undo or redo snapshot."""
+    steps = _snapshots(folder, which)
+    return f"{which}/{int(steps[-1].stem) + 1 if steps else 1:06d}.json"
+
+
 def save_project(project: "Project", folder: str | Path, *,
                  previous_text: str | None = None) -> dict[str, Path]:
     """Write the project's score.mid, score.musicxml and score.json all or nothing. With
@@ -141,9 +147,7 @@ def save_project(project: "Project", folder: str | Path, *,
     names = list(FILES.values())
     extra: dict[str, str] = {}
     if previous_text is not None:
-        undo = _snapshots(folder, UNDO)
-        n = int(undo[-1].stem) + 1 if undo else 1
-        extra[f"{UNDO}/{n:06d}.json"] = previous_text
+        extra[_next_snapshot(folder, UNDO)] = previous_text
     text = project_dumps(project)
     paths = _write(project, folder, names + list(extra), text, extra)
     if previous_text is not None:
@@ -178,9 +182,7 @@ def step_back(folder: str | Path, *, redo: bool = False) -> "Project":
         raise BadInput(f"nothing to {'redo' if redo else 'undo'} in {folder}")
     text = steps[-1].read_text(encoding="utf-8")
     project = project_loads(text, str(steps[-1]))
-    others = _snapshots(folder, target)
-    n = int(others[-1].stem) + 1 if others else 1
-    name = f"{target}/{n:06d}.json"
+    name = _next_snapshot(folder, target)
     _write(project, folder, list(FILES.values()) + [name], text, {name: current})
     steps[-1].unlink()
     return project
