@@ -15,13 +15,14 @@ Also here: the canon/imitation property (:func:`check_canons`), for pieces whose
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
 from stretto.check.model import Violation
 from stretto.pitch import Interval, Pitch
 from stretto.rulebook import rule as rulebook_rule
-from stretto.score import Piece
+from stretto.score import Piece, parse_meter
 
 RANGES = {"Soprano": ("C4", "G5"), "Alto": ("G3", "D5"), "Tenor": ("C3", "A4"),
           "Bass": ("D2", "D4")}
@@ -102,96 +103,137 @@ def harmony_from_lyrics(piece: Piece) -> dict | None:
     return {"key": key, "analysis": analysis, "melody_voice": melody}
 
 
-def check_satb(piece: Piece) -> list[Violation]:
-    """Every tonal four-part rule ``piece`` breaks (see the module text)."""
-    h = piece.info.get("harmony") or {}
-    analysis = h.get("analysis") or []
-    key = h.get("key")
-    if not analysis or not key:
-        return []
-    melody = h.get("melody_voice")
-    names = [v.name for v in piece.voices]
-    V = len(names)
-    onsets = [Fraction(a["onset"]) for a in analysis]
-    labels = [a["chord"] for a in analysis]
-    fermatas = {Fraction(f) for f in h.get("fermatas", []) + h.get("phrase_ends", [])}
-    cadence_slots = {c["slot"] for c in h.get("cadences", [])}
-    out: list[Violation] = []
-    sound = []
-    for t in onsets:
-        row = []
-        for v in piece.voices:
-            n = v.at(t)
-            row.append(n.pitch if n is not None else None)
-        sound.append(row)
-    links = [_linked(piece, onsets[i], onsets[i + 1]) for i in range(len(onsets) - 1)]
-    # ---- ranges of the added voices (every note)
-    ranges = h.get("ranges") or RANGES  # a composition records its voices' ranges
-    for vi, v in enumerate(piece.voices):
-        if vi == melody or v.name not in ranges:
+# --------------------------------------------------------------------------- the beat grid
+
+
+@dataclass(frozen=True)
+class Beats:
+    """The beats the four-part rules judge: ``onsets`` (the analysed beats of a labelled piece,
+    the metre's beats otherwise), ``sound[i][v]`` the pitch voice ``v`` sounds at beat ``i``
+    (None: it rests), ``links[i]`` True when every voice sounds without a rest from beat ``i``
+    to beat ``i + 1``; ``melody`` the voice kept as given (exempt from the range and melodic
+    rules of the added voices; None: no voice is exempt); ``ranges`` voice name -> (low, high)."""
+
+    piece: Piece
+    names: tuple[str, ...]
+    onsets: tuple[Fraction, ...]
+    sound: tuple[tuple[Pitch | None, ...], ...]
+    links: tuple[bool, ...]
+    melody: int | None
+    ranges: dict
+
+
+def beat_grid(piece: Piece, onsets=None, melody: int | None = None,
+              ranges: dict | None = None) -> Beats:
+    """The :class:`Beats` of ``piece`` at ``onsets`` (default :func:`metre_beats`)."""
+    onsets = tuple(metre_beats(piece) if onsets is None else onsets)
+    sound = tuple(tuple(n.pitch if n is not None else None
+                        for n in (v.at(t) for v in piece.voices)) for t in onsets)
+    links = tuple(_linked(piece, onsets[i], onsets[i + 1]) for i in range(len(onsets) - 1))
+    return Beats(piece, tuple(v.name for v in piece.voices), onsets, sound, links, melody,
+                 ranges or RANGES)
+
+
+def metre_beats(piece: Piece) -> list[Fraction]:
+    """Every beat of the metre from 0 to the end: the denominator's note (a quarter in 4/4 and
+    3/4, a half in 2/2), a dotted quarter in compound metres (6/8, 9/8, 12/8)."""
+    num, den = parse_meter(piece.meter)
+    step = Fraction(4, den) * (3 if den == 8 and num % 3 == 0 and num > 3 else 1)
+    n, end = 0, piece.length
+    out = []
+    while step * n < end:
+        out.append(step * n)
+        n += 1
+    return out
+
+
+def _full(g: Beats, i: int) -> bool:
+    return all(p is not None for p in g.sound[i])
+
+
+def _moves(g: Beats):
+    """``(i, a, b)`` for each beat ``i`` that leads to beat ``i + 1`` with every voice sounding
+    throughout: the chords ``a`` and ``b`` of the two beats."""
+    for i, linked in enumerate(g.links):
+        if linked and _full(g, i) and _full(g, i + 1):
+            yield i, g.sound[i], g.sound[i + 1]
+
+
+# --------------------------------------------------------------------------- voice leading
+# (no chord labels needed: these judge any four-part score)
+
+
+def check_range(g: Beats) -> list[Violation]:
+    """satb-range: every note of a voice named in ``g.ranges`` lies in its range (the given
+    melody excepted)."""
+    out = []
+    for vi, v in enumerate(g.piece.voices):
+        if vi == g.melody or v.name not in g.ranges:
             continue
-        lo, hi = (Pitch.parse(x).midi for x in ranges[v.name])
+        lo, hi = (Pitch.parse(x).midi for x in g.ranges[v.name])
         for n in v.notes:
             if not lo <= n.midi <= hi:
-                out.append(_v("satb-range", piece, n.onset, (v.name,),
-                              f"{v.name} {n.name} is outside {ranges[v.name][0]}-"
-                              f"{ranges[v.name][1]}"))
-    # ---- vertical rules per beat
-    last = len(onsets) - 1
-    for i, (t, row, label) in enumerate(zip(onsets, sound, labels)):
-        if any(p is None for p in row):
-            out.append(_v("chord-tones", piece, t, names,
-                          f"a voice rests on the analysed beat {label}"))
+                out.append(_v("satb-range", g.piece, n.onset, (v.name,),
+                              f"{v.name} {n.name} is outside {g.ranges[v.name][0]}-"
+                              f"{g.ranges[v.name][1]}"))
+    return out
+
+
+def check_crossing(g: Beats) -> list[Violation]:
+    """crossing: on every beat where all voices sound, each voice is at or above the next
+    lower one."""
+    out = []
+    names = g.names
+    for i, (t, row) in enumerate(zip(g.onsets, g.sound)):
+        if not _full(g, i):
             continue
-        factors, bass, lt, seventh, quality = _spell(label, key)
-        tones = set(factors.values())
-        for vi, p in enumerate(row):
-            if _pc(p) not in tones:
-                out.append(_v("chord-tones", piece, t, (names[vi],),
-                              f"{names[vi]} {p.name} is not in {label}"))
-        if _pc(row[-1]) != bass:
-            out.append(_v("chord-tones", piece, t, (names[-1],),
-                          f"the bass {row[-1].name} does not give the inversion of {label}"))
-        present = {_pc(p) for p in row}
-        if V >= 3 and (factors[0] not in present or factors[2] not in present):
-            out.append(_v("chord-complete", piece, t, names, f"{label} lacks its root or third"))
-        if V >= 4 and seventh is not None and seventh not in present:
-            out.append(_v("chord-complete", piece, t, names, f"{label} lacks its seventh"))
-        if V >= 4 and seventh is None and i != last and factors.get(4) not in present:
-            out.append(_v("chord-complete", piece, t, names, f"{label} lacks its fifth"))
-        count = [_pc(p) for p in row]
-        if lt is not None and count.count(lt) > 1:
-            out.append(_v("doubling", piece, t, names, f"the leading tone of {label} is doubled"))
-        if seventh is not None and count.count(seventh) > 1:
-            out.append(_v("doubling", piece, t, names, f"the seventh of {label} is doubled"))
-        inv = bass == factors[0] and "root" or bass == factors.get(2) and "first" or "other"
-        if seventh is None and (inv == "other" or (quality == "diminished" and inv != "first")):
-            out.append(_v("inversion", piece, t, (names[-1],),
-                          f"{label}: triads stand in root position or first inversion "
-                          "(diminished triads in first inversion)"))
-        if (i in cadence_slots or i == last) and inv != "root":
-            out.append(_v("inversion", piece, t, (names[-1],),
-                          f"the cadence chord {label} is not in root position"))
-        for vi in range(V - 1):
+        for vi in range(len(row) - 1):
             if row[vi].midi < row[vi + 1].midi:
-                out.append(_v("crossing", piece, t, (names[vi], names[vi + 1]),
+                out.append(_v("crossing", g.piece, t, (names[vi], names[vi + 1]),
                               f"{names[vi]} {row[vi].name} is below {names[vi + 1]} "
                               f"{row[vi + 1].name}"))
-        if V >= 3:
-            for vi in range(min(2, V - 2)):
-                if row[vi].midi - row[vi + 1].midi > 12:
-                    out.append(_v("spacing", piece, t, (names[vi], names[vi + 1]),
-                                  f"{names[vi]} and {names[vi + 1]} are more than an octave "
-                                  "apart"))
-    # ---- motion between linked beats
-    for i in range(len(onsets) - 1):
-        if not links[i] or any(p is None for p in sound[i] + sound[i + 1]):
+    return out
+
+
+def check_spacing(g: Beats) -> list[Violation]:
+    """spacing: with three or more voices, the top two neighbouring pairs (soprano-alto,
+    alto-tenor) are at most an octave apart on every beat where all voices sound."""
+    out = []
+    names = g.names
+    V = len(names)
+    if V < 3:
+        return out
+    for i, (t, row) in enumerate(zip(g.onsets, g.sound)):
+        if not _full(g, i):
             continue
-        t, a, b = onsets[i + 1], sound[i], sound[i + 1]
-        for vi in range(V - 1):
+        for vi in range(min(2, V - 2)):
+            if row[vi].midi - row[vi + 1].midi > 12:
+                out.append(_v("spacing", g.piece, t, (names[vi], names[vi + 1]),
+                              f"{names[vi]} and {names[vi + 1]} are more than an octave "
+                              "apart"))
+    return out
+
+
+def check_overlap(g: Beats) -> list[Violation]:
+    """overlap: from beat to beat no voice moves above the previous pitch of the voice above
+    it or below that of the voice below it."""
+    out = []
+    names = g.names
+    for i, a, b in _moves(g):
+        for vi in range(len(names) - 1):
             if b[vi + 1].midi > a[vi].midi or b[vi].midi < a[vi + 1].midi:
-                out.append(_v("overlap", piece, t, (names[vi], names[vi + 1]),
+                out.append(_v("overlap", g.piece, g.onsets[i + 1], (names[vi], names[vi + 1]),
                               f"{names[vi]} and {names[vi + 1]} overlap"))
+    return out
+
+
+def check_parallels(g: Beats) -> list[Violation]:
+    """parallel-perfect: no two voices that both move go from a fifth to a fifth or from an
+    octave/unison to an octave/unison (compound intervals reduced) from beat to beat."""
+    out = []
+    names = g.names
+    V = len(names)
+    for i, a, b in _moves(g):
         for x in range(V):
             for y in range(x + 1, V):
                 if a[x].midi == b[x].midi or a[y].midi == b[y].midi:
@@ -199,53 +241,243 @@ def check_satb(piece: Piece) -> list[Violation]:
                 d1, d2 = (a[x].midi - a[y].midi) % 12, (b[x].midi - b[y].midi) % 12
                 if d1 == d2 and d1 in (0, 7):
                     what = "fifths" if d1 == 7 else "octaves or unisons"
-                    out.append(_v("parallel-perfect", piece, t, (names[x], names[y]),
+                    out.append(_v("parallel-perfect", g.piece, g.onsets[i + 1],
+                                  (names[x], names[y]),
                                   f"parallel {what} between {names[x]} and {names[y]}"))
+    return out
+
+
+def check_direct(g: Beats) -> list[Violation]:
+    """satb-direct: the outer voices do not move in similar motion into a fifth or octave
+    with a leap in the top voice."""
+    out = []
+    names = g.names
+    if len(names) < 2:
+        return out
+    for i, a, b in _moves(g):
         st, sb = b[0].midi - a[0].midi, b[-1].midi - a[-1].midi
-        if V >= 2 and st * sb > 0 and abs(st) > 2 and (b[0].midi - b[-1].midi) % 12 in (0, 7):
-            out.append(_v("satb-direct", piece, t, (names[0], names[-1]),
+        if st * sb > 0 and abs(st) > 2 and (b[0].midi - b[-1].midi) % 12 in (0, 7):
+            out.append(_v("satb-direct", g.piece, g.onsets[i + 1], (names[0], names[-1]),
                           "the outer voices move in similar motion into a perfect interval "
                           "with a leap in the soprano"))
-        fa, _, lta, seva, _ = _spell(labels[i], key)
-        fb = set(_spell(labels[i + 1], key)[0].values())
-        same = set(fa.values()) == fb
-        for vi in range(V):
-            p, q = a[vi], b[vi]
-            dd, ds = q.diatonic - p.diatonic, q.midi - p.midi
-            if seva is not None and _pc(p) == seva:
-                if not ((dd == -1 and -2 <= ds <= -1) or (ds == 0 and same)):
-                    out.append(_v("seventh-resolution", piece, t, (names[vi],),
-                                  f"the seventh {p.name} of {labels[i]} does not fall by step"))
-            if lta is not None and _pc(p) == lta and vi != melody and not same:
-                target = _step_up(p)
-                if _pc(target) in fb and lta not in fb:
-                    fall = dd == -2 and 0 < vi < V - 1
-                    if not (dd == 1 and ds == 1) and not fall:
-                        out.append(_v("leading-tone", piece, t, (names[vi],),
-                                      f"the leading tone {p.name} does not rise to "
-                                      f"{target.name}"))
-    # ---- melodic intervals of the added voices (every note)
-    for vi, v in enumerate(piece.voices):
-        if vi == melody:
+    return out
+
+
+def check_melodic(g: Beats) -> list[Violation]:
+    """satb-melodic: every melodic interval between notes that follow without a rest is
+    allowed (:func:`_melodic_ok`), the given melody excepted."""
+    out = []
+    for vi, v in enumerate(g.piece.voices):
+        if vi == g.melody:
             continue
         notes = v.sounding()
         for n1, n2 in zip(notes, notes[1:]):
             if n1.end != n2.onset:
                 continue
             if not _melodic_ok(n1.pitch, n2.pitch):
-                out.append(_v("satb-melodic", piece, n2.onset, (v.name,),
+                out.append(_v("satb-melodic", g.piece, n2.onset, (v.name,),
                               f"{v.name} moves {n1.name}-{n2.name} "
                               f"({Interval.between(n1.pitch, n2.pitch).name})"))
-    # ---- a cadence at every phrase end
-    for f in sorted(fermatas):
+    return out
+
+
+# The label-free four-part rules, in the order they run.
+VOICE_LEADING = (check_range, check_crossing, check_spacing, check_overlap, check_parallels,
+                 check_direct, check_melodic)
+
+
+def check_voice_leading(piece: Piece, grid: Beats | None = None) -> list[Violation]:
+    """Every label-free four-part rule ``piece`` breaks (:data:`VOICE_LEADING`), judged on the
+    metre's beats unless ``grid`` says otherwise. Needs no Roman-numeral analysis: this is how
+    a four-part tonal score without one (a Bach chorale, an imported MIDI/MusicXML file) is
+    checked."""
+    g = grid if grid is not None else beat_grid(piece)
+    out: list[Violation] = []
+    for rule_fn in VOICE_LEADING:
+        out += rule_fn(g)
+    return out
+
+
+# --------------------------------------------------------------------------- chord labels
+# (these need info["harmony"]: the key and a Roman numeral per analysed beat)
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The analysis of a labelled piece: ``key`` ("C major"), ``chords`` (a Roman numeral per
+    beat of the grid), the grid indices of planned cadences, and the phrase ends."""
+
+    key: str
+    chords: tuple[str, ...]
+    cadence_slots: frozenset[int]
+    phrase_ends: frozenset[Fraction]
+
+
+def check_chord_tones(g: Beats, h: Labels) -> list[Violation]:
+    """chord-tones: every voice sounds on an analysed beat, each pitch is a tone of the beat's
+    chord, and the bass the one its inversion names."""
+    out = []
+    names = g.names
+    for i, (t, row, label) in enumerate(zip(g.onsets, g.sound, h.chords)):
+        if not _full(g, i):
+            out.append(_v("chord-tones", g.piece, t, names,
+                          f"a voice rests on the analysed beat {label}"))
+            continue
+        factors, bass, *_ = _spell(label, h.key)
+        tones = set(factors.values())
+        for vi, p in enumerate(row):
+            if _pc(p) not in tones:
+                out.append(_v("chord-tones", g.piece, t, (names[vi],),
+                              f"{names[vi]} {p.name} is not in {label}"))
+        if _pc(row[-1]) != bass:
+            out.append(_v("chord-tones", g.piece, t, (names[-1],),
+                          f"the bass {row[-1].name} does not give the inversion of {label}"))
+    return out
+
+
+def check_chord_complete(g: Beats, h: Labels) -> list[Violation]:
+    """chord-complete: root and third always (three voices or more); with four voices the
+    seventh of a seventh chord and the fifth of a triad (but on the last beat)."""
+    out = []
+    names = g.names
+    V = len(names)
+    last = len(g.onsets) - 1
+    for i, (t, row, label) in enumerate(zip(g.onsets, g.sound, h.chords)):
+        if not _full(g, i):
+            continue
+        factors, _, _, seventh, _ = _spell(label, h.key)
+        present = {_pc(p) for p in row}
+        if V >= 3 and (factors[0] not in present or factors[2] not in present):
+            out.append(_v("chord-complete", g.piece, t, names, f"{label} lacks its root or third"))
+        if V >= 4 and seventh is not None and seventh not in present:
+            out.append(_v("chord-complete", g.piece, t, names, f"{label} lacks its seventh"))
+        if V >= 4 and seventh is None and i != last and factors.get(4) not in present:
+            out.append(_v("chord-complete", g.piece, t, names, f"{label} lacks its fifth"))
+    return out
+
+
+def check_doubling(g: Beats, h: Labels) -> list[Violation]:
+    """doubling: neither the leading tone nor a chordal seventh is doubled."""
+    out = []
+    for i, (t, row, label) in enumerate(zip(g.onsets, g.sound, h.chords)):
+        if not _full(g, i):
+            continue
+        _, _, lt, seventh, _ = _spell(label, h.key)
+        count = [_pc(p) for p in row]
+        if lt is not None and count.count(lt) > 1:
+            out.append(_v("doubling", g.piece, t, g.names,
+                          f"the leading tone of {label} is doubled"))
+        if seventh is not None and count.count(seventh) > 1:
+            out.append(_v("doubling", g.piece, t, g.names,
+                          f"the seventh of {label} is doubled"))
+    return out
+
+
+def check_inversion(g: Beats, h: Labels) -> list[Violation]:
+    """inversion: triads in root position or first inversion (diminished triads in first),
+    planned cadence chords and the last chord in root position."""
+    out = []
+    names = g.names
+    last = len(g.onsets) - 1
+    for i, (t, label) in enumerate(zip(g.onsets, h.chords)):
+        if not _full(g, i):
+            continue
+        factors, bass, _, seventh, quality = _spell(label, h.key)
+        inv = bass == factors[0] and "root" or bass == factors.get(2) and "first" or "other"
+        if seventh is None and (inv == "other" or (quality == "diminished" and inv != "first")):
+            out.append(_v("inversion", g.piece, t, (names[-1],),
+                          f"{label}: triads stand in root position or first inversion "
+                          "(diminished triads in first inversion)"))
+        if (i in h.cadence_slots or i == last) and inv != "root":
+            out.append(_v("inversion", g.piece, t, (names[-1],),
+                          f"the cadence chord {label} is not in root position"))
+    return out
+
+
+def check_seventh_resolution(g: Beats, h: Labels) -> list[Violation]:
+    """seventh-resolution: a chordal seventh falls by step to the next beat, or is held while
+    the chord stays."""
+    out = []
+    for i, a, b in _moves(g):
+        fa, _, _, seva, _ = _spell(h.chords[i], h.key)
+        if seva is None:
+            continue
+        same = set(fa.values()) == set(_spell(h.chords[i + 1], h.key)[0].values())
+        for vi, (p, q) in enumerate(zip(a, b)):
+            dd, ds = q.diatonic - p.diatonic, q.midi - p.midi
+            if _pc(p) == seva and not ((dd == -1 and -2 <= ds <= -1) or (ds == 0 and same)):
+                out.append(_v("seventh-resolution", g.piece, g.onsets[i + 1], (g.names[vi],),
+                              f"the seventh {p.name} of {h.chords[i]} does not fall by step"))
+    return out
+
+
+def check_leading_tone(g: Beats, h: Labels) -> list[Violation]:
+    """leading-tone: in an added voice, the leading tone of a dominant rises by semitone to
+    its goal when the goal chord follows (an inner voice may fall a third to the goal's
+    fifth)."""
+    out = []
+    V = len(g.names)
+    for i, a, b in _moves(g):
+        fa, _, lta, _, _ = _spell(h.chords[i], h.key)
+        if lta is None:
+            continue
+        fb = set(_spell(h.chords[i + 1], h.key)[0].values())
+        if set(fa.values()) == fb or lta in fb:
+            continue
+        for vi, (p, q) in enumerate(zip(a, b)):
+            if _pc(p) != lta or vi == g.melody:
+                continue
+            target = _step_up(p)
+            if _pc(target) not in fb:
+                continue
+            dd, ds = q.diatonic - p.diatonic, q.midi - p.midi
+            fall = dd == -2 and 0 < vi < V - 1
+            if not (dd == 1 and ds == 1) and not fall:
+                out.append(_v("leading-tone", g.piece, g.onsets[i + 1], (g.names[vi],),
+                              f"the leading tone {p.name} does not rise to {target.name}"))
+    return out
+
+
+def check_cadence_plan(g: Beats, h: Labels) -> list[Violation]:
+    """cadence-plan: the two chords that close at each phrase end form a cadence
+    (:func:`_is_cadence`)."""
+    out = []
+    onsets = g.onsets
+    for f in sorted(h.phrase_ends):
         i = next((k for k, t in enumerate(onsets) if t == f), None)
         if i is None:
             i = max((k for k, t in enumerate(onsets) if t <= f), default=None)
         if i is None or i == 0:
             continue
-        if not _is_cadence(labels[i - 1], labels[i], key):
-            out.append(_v("cadence-plan", piece, onsets[i], names,
-                          f"no cadence at the fermata: {labels[i - 1]} - {labels[i]}"))
+        if not _is_cadence(h.chords[i - 1], h.chords[i], h.key):
+            out.append(_v("cadence-plan", g.piece, onsets[i], g.names,
+                          f"no cadence at the fermata: {h.chords[i - 1]} - {h.chords[i]}"))
+    return out
+
+
+# The four-part rules that read the Roman-numeral analysis, in the order they run.
+HARMONY = (check_chord_tones, check_chord_complete, check_doubling, check_inversion,
+           check_seventh_resolution, check_leading_tone, check_cadence_plan)
+
+
+def check_satb(piece: Piece) -> list[Violation]:
+    """Every tonal four-part rule ``piece`` breaks: the voice-leading rules
+    (:func:`check_voice_leading`) and the rules of :data:`HARMONY`, all on the analysed beats of
+    ``info["harmony"]`` (see the module text). [] without an analysis."""
+    h = piece.info.get("harmony") or {}
+    analysis = h.get("analysis") or []
+    key = h.get("key")
+    if not analysis or not key:
+        return []
+    onsets = [Fraction(a["onset"]) for a in analysis]
+    # a composition records its voices' ranges
+    g = beat_grid(piece, onsets, h.get("melody_voice"), h.get("ranges"))
+    labels = Labels(key, tuple(a["chord"] for a in analysis),
+                    frozenset(c["slot"] for c in h.get("cadences", [])),
+                    frozenset(Fraction(f) for f in h.get("fermatas", []) + h.get("phrase_ends", [])))
+    out = check_voice_leading(piece, g)
+    for rule_fn in HARMONY:
+        out += rule_fn(g, labels)
     return out
 
 
@@ -325,4 +557,5 @@ def check_canons(piece: Piece) -> list[Violation]:
     return out
 
 
-__all__ = ["check_canons", "check_satb", "harmony_from_lyrics"]
+__all__ = ["HARMONY", "VOICE_LEADING", "Beats", "Labels", "beat_grid", "check_canons",
+           "check_satb", "check_voice_leading", "harmony_from_lyrics", "metre_beats"]
