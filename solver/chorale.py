@@ -140,6 +140,13 @@ def melodic_ok(dd: int, ds: int) -> bool:
     return q == "d" and g == 4
 
 
+def canon_pairs(canon: Canon, first: int, end: int, slots: int) -> list[tuple]:
+    """((leader, slot), (follower, slot + delay)) for the leader's slots ``first``..``end``-1
+    whose imitation falls inside the piece."""
+    return [((canon.leader, t), (canon.follower, t + canon.delay))
+            for t in range(first, min(end, slots - canon.delay))]
+
+
 class ChoraleModel:
     """Builds the CP-SAT model for a :class:`HarmonyProblem`."""
 
@@ -460,20 +467,7 @@ class ChoraleModel:
             if t == 0 or not self.prob.links[t - 1]:
                 continue
             want_key = self.prob.cadence_keys.get(t)
-            rows = []
-            for a in self.domains[t - 1]:
-                for b in self.domains[t]:
-                    ca, cb = self.vocab[a], self.vocab[b]
-                    if not self.graph.has_edge(ca.figure, cb.figure):
-                        continue
-                    kind = cadence_kind(key, ca, cb)
-                    if kind is None or kind not in kinds:
-                        continue
-                    ck = cadence_key(key, ca, cb)
-                    if want_key is not None and ck != want_key:
-                        continue
-                    home = int(kind == "authentic" and ck == key)
-                    rows.append((a, b, home, int(kind in ("authentic", "deceptive"))))
+            rows = self.cadence_rows(t, kinds, want_key)
             if not rows:
                 raise BadInput(f"no {'/'.join(kinds)} cadence"
                                f"{' in ' + str(want_key) if want_key else ''} fits the melody "
@@ -484,6 +478,25 @@ class ChoraleModel:
             self.cadence_choice[t] = home
             # authentic and deceptive cadences: the dominant in root position
             self.m.Add(self.brole[t - 1] == ROOT).OnlyEnforceIf(dom)
+
+    def cadence_rows(self, t: int, kinds, want_key: Key | None) -> list[tuple]:
+        """(chord before, chord at ``t``, home authentic, dominant in root position) for
+        every cadence of ``kinds`` (in ``want_key`` when given) ending at slot ``t``."""
+        key, rows = self.prob.key, []
+        for a in self.domains[t - 1]:
+            for b in self.domains[t]:
+                ca, cb = self.vocab[a], self.vocab[b]
+                if not self.graph.has_edge(ca.figure, cb.figure):
+                    continue
+                kind = cadence_kind(key, ca, cb)
+                if kind is None or kind not in kinds:
+                    continue
+                ck = cadence_key(key, ca, cb)
+                if want_key is not None and ck != want_key:
+                    continue
+                home = int(kind == "authentic" and ck == key)
+                rows.append((a, b, home, int(kind in ("authentic", "deceptive"))))
+        return rows
 
     def _motion(self, v: int, t: int):
         """(dd, ds) letter steps and semitones of voice v from slot t to t+1."""
@@ -607,28 +620,13 @@ class ChoraleModel:
         for ci, cn in enumerate(self.prob.canons):
             first, end = self.prob.canon_spans[ci] if ci < len(self.prob.canon_spans) \
                 else (0, self.T)
-            for t in range(first, min(end, self.T - cn.delay)):
-                pairs.append(((cn.leader, t), (cn.follower, t + cn.delay), cn.steps,
-                              cn.semitones, "canon"))
+            pairs += [(a, b, cn.steps, cn.semitones, "canon")
+                      for a, b in canon_pairs(cn, first, end, self.T)]
         for a, b, steps, semis in self.prob.equal:
             pairs.append((a, b, steps, semis, "recurrence"))
-        P = self.P
-        mode = self.prob.key.church_mode
         for (va, ta), (vb, tb), steps, semis, rule in pairs:
             a, b = self.x[va][ta], self.x[vb][tb]
-            doms_a = [a] if isinstance(a, int) else self.sm._domain_of(a)
-            doms_b = set([b] if isinstance(b, int) else self.sm._domain_of(b))
-            rows = []
-            for i in doms_a:
-                for j in doms_b:
-                    if P[j].diatonic - P[i].diatonic != steps:
-                        continue
-                    if semis is not None and P[j].midi - P[i].midi != semis:
-                        continue
-                    if semis is None and not mode.is_diatonic(P[j]) and \
-                            P[j].alter != P[i].alter:
-                        continue
-                    rows.append((i, j))
+            rows = self.copy_rows(a, b, steps, semis)
             if not rows:
                 from stretto.errors import Unsatisfiable
                 raise Unsatisfiable(
@@ -643,6 +641,24 @@ class ChoraleModel:
             elif isinstance(b, int):
                 rows = [(i,) for i, j in rows if j == b]
             self.m.AddAllowedAssignments(vars_, rows)
+
+    def copy_rows(self, a, b, steps: int, semis: int | None) -> list[tuple[int, int]]:
+        """(pitch index of ``a``, of ``b``) where ``b`` is ``a`` moved ``steps`` letter steps,
+        exactly (``semis`` semitones) or diatonically in the key (``semis`` None)."""
+        P, mode = self.P, self.prob.key.church_mode
+        doms_a = [a] if isinstance(a, int) else self.sm._domain_of(a)
+        doms_b = set([b] if isinstance(b, int) else self.sm._domain_of(b))
+        rows = []
+        for i in doms_a:
+            for j in doms_b:
+                if P[j].diatonic - P[i].diatonic != steps:
+                    continue
+                if semis is not None and P[j].midi - P[i].midi != semis:
+                    continue
+                if semis is None and not mode.is_diatonic(P[j]) and P[j].alter != P[i].alter:
+                    continue
+                rows.append((i, j))
+        return rows
 
     def _preferences(self) -> None:
         sm, V = self.sm, self.V
