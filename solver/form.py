@@ -466,6 +466,26 @@ def _generated_fugue(spec: FormSpec, fugue: dict, voice_index, kind: str) -> For
 # --------------------------------------------------------------------------- solve
 
 
+def recurrence_pairs(spec: FormSpec) -> list[tuple[str, list[tuple]]]:
+    """Per recurrence (motif, invertible return, fugue countersubject or entry): its name in
+    words and its ((voice, slot), (voice, slot), steps, semitones|None) pairs."""
+    T, names = spec.slots, [v.name for v in spec.voices]
+    out = []
+    for v, a, b, to, at, steps, semis in spec.recurrences:
+        pairs = []
+        for t in range(spec.slot_of(a), spec.slot_of(b + 1) if b < spec.bars else T):
+            u = t - spec.slot_of(a) + spec.slot_of(at)
+            if u < T:
+                pairs.append(((v, t), (to, u), steps, semis))
+        out.append((f"bars {a}-{b} of {names[v]} return in {names[to]} at bar {at}", pairs))
+    for c in spec.fugue.get("countersubject", []):
+        pairs = [((c["_v"], c["slot"] + j), (c["_to"], c["to_slot"] + j), c["steps"],
+                  c["semitones"]) for j in range(c["length"])]
+        out.append((f"the fugue's {c['voice']} line from chord {c['slot'] + 1} returns in "
+                    f"{c['to_voice']} at chord {c['to_slot'] + 1}", pairs))
+    return out
+
+
 def build_problem(spec: FormSpec) -> HarmonyProblem:
     T = spec.slots
     cadences = {}
@@ -480,16 +500,7 @@ def build_problem(spec: FormSpec) -> HarmonyProblem:
     canons = []
     for lead, foll, delay, steps, semis, first, last in spec.canons:
         canons.append(Canon(lead, foll, delay, steps, semis))
-    equal = []
-    for v, a, b, to, at, steps, semis in spec.recurrences:
-        for t in range(spec.slot_of(a), spec.slot_of(b + 1) if b < spec.bars else T):
-            u = t - spec.slot_of(a) + spec.slot_of(at)
-            if u < T:
-                equal.append(((v, t), (to, u), steps, semis))
-    for c in spec.fugue.get("countersubject", []):
-        for j in range(c["length"]):
-            equal.append(((c["_v"], c["slot"] + j), (c["_to"], c["to_slot"] + j),
-                          c["steps"], c["semitones"]))
+    equal = [pair for _, pairs in recurrence_pairs(spec) for pair in pairs]
     voices = []
     for vi, v in enumerate(spec.voices):
         voices.append(v)
@@ -522,13 +533,7 @@ def compose(spec: FormSpec, settings: SolveSettings = SolveSettings()) -> SolveR
     from stretto.solver.chorale import ChoraleModel
 
     prob = build_problem(spec)
-    bar_len = Fraction(4 * spec.beats_per_bar, parse_meter(spec.meter)[1])
-    slot_len = bar_len / spec.slots_per_bar
-    names = []
-    for t in range(spec.slots):
-        b, k = divmod(t, spec.slots_per_bar)
-        names.append(f"bar {b + 1} beat {k * spec.beats_per_chord + 1}")
-    model = ChoraleModel(prob, slot_names=names)
+    model = ChoraleModel(prob, slot_names=slot_names(spec))
     sol = model.solve(settings)
     stats = dict(sol.stats)
     stats["key"] = str(spec.key)
@@ -548,6 +553,26 @@ def compose(spec: FormSpec, settings: SolveSettings = SolveSettings()) -> SolveR
     if sol.pitches is None:
         return SolveResult(status=sol.status, piece=None, objective=None, bound=None,
                            wall_time=stats["solve_time"], stats=stats)
+    piece = form_piece(spec, prob, sol, stats)
+    return SolveResult(status=sol.status, piece=piece, objective=stats.get("objective"),
+                       bound=None, wall_time=stats["solve_time"], stats=stats)
+
+
+def slot_names(spec: FormSpec) -> list[str]:
+    """"bar B beat K" of every chord slot."""
+    names = []
+    for t in range(spec.slots):
+        b, k = divmod(t, spec.slots_per_bar)
+        names.append(f"bar {b + 1} beat {k * spec.beats_per_chord + 1}")
+    return names
+
+
+def form_piece(spec: FormSpec, prob: HarmonyProblem, sol, stats: dict) -> Piece:
+    """The score of a solved plan: the voices, the Roman numerals under the bass, and
+    ``info`` with the analysis, the cadences and the form (canons, recurrences, fugue)."""
+    bar_len = Fraction(4 * spec.beats_per_bar, parse_meter(spec.meter)[1])
+    slot_len = bar_len / spec.slots_per_bar
+    names = slot_names(spec)
     onsets = [t * slot_len for t in range(spec.slots)]
     durations = [slot_len] * (spec.slots - 1) + [bar_len]
     voices = []
@@ -604,11 +629,9 @@ def compose(spec: FormSpec, settings: SolveSettings = SolveSettings()) -> SolveR
                         "phrase_ends": [str(onsets[t]) for t in sorted(prob.cadences)],
                         "ranges": {v.name: [v.low.name, v.high.name] for v in spec.voices}},
             "form": form}
-    piece = Piece(voices=tuple(voices), mode=spec.key.church_mode, meter=spec.meter,
-                  tempo=Fraction(96), title=spec.title, info=info)
-    return SolveResult(status=sol.status, piece=piece, objective=stats.get("objective"),
-                       bound=None, wall_time=stats["solve_time"], stats=stats)
+    return Piece(voices=tuple(voices), mode=spec.key.church_mode, meter=spec.meter,
+                 tempo=Fraction(96), title=spec.title, info=info)
 
 
-__all__ = ["FormSpec", "compose", "form_from_dict", "fugue_plan", "load_form",
-           "parse_interval", "real_answer", "tonal_answer"]
+__all__ = ["FormSpec", "compose", "form_from_dict", "form_piece", "fugue_plan", "load_form",
+           "parse_interval", "real_answer", "recurrence_pairs", "slot_names", "tonal_answer"]
