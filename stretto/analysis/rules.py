@@ -28,27 +28,28 @@ def rule_compliance(piece: Piece, settings=None) -> dict:
     Definition: run :func:`stretto.check.check` (with ``settings``, default the rulebook as the
     solver guarantees it; :data:`stretto.check.FUX_SETTINGS` for Fux's figures) and divide the
     number of violations by the number of sounding notes (ties merged) over 100. Returns
-    ``{"rule_set": "species"|"satb", "hard_per_100": x, "soft_per_100": y,
-    "voice_leading_per_100": z, "by_rule": {rule: per_100}, "severity": {rule: "hard"|"soft"}}``
-    (the checker applies its four-part tonal rules, ``satb``, to pieces whose
-    ``info["style"]`` is ``chorale`` or ``composition``, such as stretto's harmonizations, and its
-    species rules to everything else); ``voice_leading_per_100`` counts only the
-    rules of :data:`VOICE_LEADING_RULES`, the part of the rule set that applies to any style of
-    polyphony (the species rule set flags much of a Bach chorale as a breach of species
-    rhythm and repetition). Source: the rulebook (:mod:`stretto.rulebook`), after Fux's *Gradus ad
-    Parnassum* (1725), in Mann's translation.
+    ``{"rule_set": "species"|"satb"|"satb-voice-leading", "hard_per_100": x, "soft_per_100": y,
+    "voice_leading_per_100": z, "by_rule": {rule: per_100}, "severity": {rule: "hard"|"soft"}}``;
+    ``rule_set`` is the checker's choice (:func:`stretto.check.choose_rules`): the four-part
+    rules with the Roman-numeral analysis for stretto's harmonizations and compositions
+    (``satb``), the label-free four-part rules for any other four-part score without a cantus
+    firmus (``satb-voice-leading``: Bach's chorales, imported files, the baselines), the
+    species rules for species exercises. ``voice_leading_per_100`` counts only the rules of
+    :data:`VOICE_LEADING_RULES`, the part of every rule set that applies to any style of
+    polyphony. Source: the rulebook (:mod:`stretto.rulebook`), after Fux's *Gradus ad
+    Parnassum* (1725), in Mann's translation, and the four-part rules of Aldwell & Schachter,
+    *Harmony and Voice Leading*.
     """
-    from stretto.check import CheckSettings, check
+    from stretto.check import CheckSettings, check, choose_rules
 
     violations = check(piece, settings=settings or CheckSettings())
     notes = max(note_count(piece), 1)
     counts = Counter(v.rule for v in violations)
     severity = {v.rule: v.severity for v in violations}
     n_hard = sum(1 for v in violations if v.severity == "hard")
-    tonal = isinstance(piece.info, dict) and piece.info.get("style") in ("chorale", "composition")
     return {
-        # which of the checker's rule sets judged the piece (see stretto.check.check)
-        "rule_set": "satb" if tonal else "species",
+        # which of the checker's rule sets judged the piece (see stretto.check.choose_rules)
+        "rule_set": choose_rules(piece)[0],
         "hard_per_100": 100.0 * n_hard / notes,
         "soft_per_100": 100.0 * (len(violations) - n_hard) / notes,
         "voice_leading_per_100": 100.0 * sum(counts[r] for r in VOICE_LEADING_RULES) / notes,

@@ -17,6 +17,7 @@ pass but the few listed, with reasons, in ``EXCEPTIONS.md`` and ``FUX_EXCEPTIONS
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Iterable, Sequence
 
 from stretto.check.dissonance import check_dissonance
@@ -28,26 +29,45 @@ from stretto.check.motion import check_crossing, check_direct, check_downbeat_pa
     check_parallels, check_soft_motion, check_unison
 from stretto.check.species import check_cadence, check_first_interval, check_rhythm, \
     check_syncopation
+from stretto.errors import BadInput
 from stretto.score import Piece
 
-__all__ = ["CheckSettings", "FUX_EXCEPTIONS", "FUX_SETTINGS", "Violation", "check", "hard",
-           "soft", "infer_species"]
+__all__ = ["CheckSettings", "FUX_EXCEPTIONS", "FUX_SETTINGS", "RULES_CHOICES", "Violation",
+           "check", "choose_rules", "hard", "soft", "infer_species"]
 
 
-def check(piece: Piece, *, species: Sequence[int | None] | None = None,
-          cantus_voice: int | None = None,
-          settings: CheckSettings = CheckSettings()) -> list[Violation]:
-    """Every rule ``piece`` breaks, sorted by bar, beat and rule name.
+# What ``check(..., rules=...)`` accepts: ``auto`` picks by :func:`choose_rules`.
+RULES_CHOICES = ("auto", "species", "satb")
 
-    ``species`` gives each voice's species (None for the cantus); ``cantus_voice`` the index of
-    the cantus firmus (top voice is 0). Unknown species are read off the rhythm.
 
-    Tonal pieces (``piece.info["style"]`` is ``chorale`` or ``composition``: harmonizations
-    and compositions) are checked by the four-part rules of :mod:`stretto.check.satb`
-    instead, plus their canons and recurrences.
+def choose_rules(piece: Piece, species: Sequence[int | None] | None = None,
+                 cantus_voice: int | None = None, rules: str = "auto") -> tuple[str, Piece]:
+    """Which rule set judges ``piece``, and the piece as the checker reads it.
+
+    Returns ``("species" | "satb" | "satb-voice-leading", piece)``: ``satb`` is the full
+    four-part rule set with a Roman-numeral analysis (``info["harmony"]``, or rebuilt from a
+    MusicXML chorale's bass lyrics), ``satb-voice-leading`` its label-free rules alone
+    (:func:`stretto.check.satb.check_voice_leading`). ``rules="species"`` or ``"satb"`` forces
+    the set; ``"auto"`` decides, in this order:
+
+    1. ``species`` or ``cantus_voice`` given: species;
+    2. ``info["style"]`` is ``chorale`` or ``composition`` (stretto's harmonizations and
+       compositions), or the bass's lyrics are an analysis (``f#: i`` ...): SATB;
+    3. a voice says it is a species voice (role ``cantus`` or ``counterpoint``, or a species
+       set; what ``stretto species`` and the Fux figures record): species;
+    4. exactly four voices, none of which is a cantus firmus by its rhythm (every note but the
+       last a whole bar long on a barline): SATB without labels (Bach's chorales, imported
+       MIDI/MusicXML, the block-chord baseline);
+    5. anything else: species.
+
+    The key signature is not consulted: readers guess a church mode from signature and final,
+    and a major-key chorale ending on a half cadence reads as mixolydian.
     """
-    if piece.info.get("style") not in ("chorale", "composition") and species is None \
-            and piece.voices and any(n.lyric for n in piece.voices[-1].notes):
+    if rules not in RULES_CHOICES:
+        raise BadInput(f"unknown rule set {rules!r}: use {', '.join(RULES_CHOICES)}")
+    if rules != "species" and piece.info.get("style") not in ("chorale", "composition") \
+            and species is None and piece.voices \
+            and any(n.lyric for n in piece.voices[-1].notes):
         from dataclasses import replace
 
         from stretto.check.satb import harmony_from_lyrics
@@ -56,11 +76,53 @@ def check(piece: Piece, *, species: Sequence[int | None] | None = None,
         if found_harmony is not None:
             piece = replace(piece, info={**piece.info, "style": "chorale",
                                          "harmony": found_harmony})
+    h = piece.info.get("harmony") or {}
+    labelled = bool(h.get("analysis")) and bool(h.get("key"))
+    if rules == "satb":
+        return ("satb" if labelled else "satb-voice-leading"), piece
+    if rules == "species" or species is not None or cantus_voice is not None:
+        return "species", piece
     if piece.info.get("style") in ("chorale", "composition"):
-        from stretto.check.satb import check_canons, check_satb
+        return ("satb" if labelled else "satb-voice-leading"), piece
+    if any(v.role in ("cantus", "counterpoint") or v.species is not None for v in piece.voices):
+        return "species", piece
+    if len(piece.voices) == 4 and all(v.notes for v in piece.voices) \
+            and not any(_cantus_rhythm(v, piece.bar_length) for v in piece.voices):
+        return "satb-voice-leading", piece
+    return "species", piece
 
-        tonal = list(dict.fromkeys(check_satb(piece) + check_canons(piece)))
-        return sorted(tonal, key=lambda v: (v.bar, v.beat, v.rule, v.voices))
+
+def _cantus_rhythm(voice, bar: Fraction) -> bool:
+    """Every sounding note but the last lasts a whole bar and starts on a barline."""
+    notes = voice.sounding()
+    return len(notes) > 1 and all(n.duration == bar and n.onset % bar == 0 for n in notes[:-1])
+
+
+def check(piece: Piece, *, species: Sequence[int | None] | None = None,
+          cantus_voice: int | None = None,
+          settings: CheckSettings = CheckSettings(), rules: str = "auto") -> list[Violation]:
+    """Every rule ``piece`` breaks, sorted by bar, beat and rule name.
+
+    ``species`` gives each voice's species (None for the cantus); ``cantus_voice`` the index of
+    the cantus firmus (top voice is 0). Unknown species are read off the rhythm.
+
+    ``rules`` (``auto``, ``species``, ``satb``) picks the rule set, see :func:`choose_rules`:
+    tonal four-part scores are checked by the four-part rules of :mod:`stretto.check.satb`
+    instead of the species rules (with their Roman-numeral analysis when they carry one, plus
+    their canons and recurrences; by the label-free voice-leading rules when not).
+    """
+    rule_set, piece = choose_rules(piece, species, cantus_voice, rules)
+    if rule_set != "species":
+        from stretto.check.satb import check_canons, check_satb, check_voice_leading
+
+        if rule_set == "satb":
+            tonal = check_satb(piece) + check_canons(piece)
+        else:
+            tonal = check_voice_leading(piece) + check_canons(piece)
+        if not settings.soft:
+            tonal = [v for v in tonal if v.severity == "hard"]
+        unique = list(dict.fromkeys(tonal))
+        return sorted(unique, key=lambda v: (v.bar, v.beat, v.rule, v.voices))
     sp, cantus = resolve_roles(piece, species, cantus_voice)
     tx = Texture(piece, sp, cantus)
     found: list[Violation] = []

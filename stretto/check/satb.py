@@ -1,12 +1,22 @@
-"""The checker's tonal four-part rules: a second opinion on chorales and compositions.
+"""The checker's tonal four-part rules: a second opinion on chorales and compositions, and the
+rule set for any four-part score (a Bach chorale, an imported MIDI/MusicXML file).
 
-Separate code from the solver's model (:mod:`stretto.solver.chorale`): it reads a finished
-piece and the Roman-numeral analysis in ``piece.info["harmony"]`` and spells each chord with
-music21's ``RomanNumeral`` (the solver builds its chord tables its own way). Rules are judged
-on the analysed beats (the harmonic rhythm): the pitch each voice sounds at a beat's onset,
-and the motion from one beat to the next while no voice rests. The given melody (the voice
-``harmony.melody_voice``) is exempt from the leading-tone rule and from the range of the
-added voices, since it is kept as written.
+Separate code from the solver's model (:mod:`stretto.solver.chorale`). One function per rule,
+in two sets over a :class:`Beats` grid (the pitch each voice sounds at a beat's onset, and the
+motion from one beat to the next while no voice rests):
+
+- :data:`VOICE_LEADING` needs no chord labels: ranges, crossing, spacing, overlap, parallel
+  and direct perfect intervals, melodic intervals. :func:`check_voice_leading` runs it on the
+  metre's beats (:func:`metre_beats`); passing notes between beats are surface, as in a
+  textbook's reduction to the chords (the bench's ``parallel_perfect_per_1000`` counts every
+  onset instead).
+- :data:`HARMONY` reads the Roman-numeral analysis in ``piece.info["harmony"]`` (spelled with
+  music21's ``RomanNumeral``): chord tones, complete chords, doubling, inversion, resolution
+  of sevenths and leading tones, cadences at phrase ends. :func:`check_satb` runs both sets on
+  the analysed beats (the harmonic rhythm).
+
+The given melody (the voice ``harmony.melody_voice``) is exempt from the leading-tone rule and
+from the range and melodic rules of the added voices, since it is kept as written.
 
 Also here: the canon/imitation property (:func:`check_canons`), for pieces whose
 ``info["form"]["canons"]`` lists canons, and motif recurrences.
@@ -229,7 +239,8 @@ def check_overlap(g: Beats) -> list[Violation]:
 
 def check_parallels(g: Beats) -> list[Violation]:
     """parallel-perfect: no two voices that both move go from a fifth to a fifth or from an
-    octave/unison to an octave/unison (compound intervals reduced) from beat to beat."""
+    octave/unison to an octave/unison (compound intervals reduced) from beat to beat, in
+    similar or contrary motion (the message says which)."""
     out = []
     names = g.names
     V = len(names)
@@ -241,6 +252,8 @@ def check_parallels(g: Beats) -> list[Violation]:
                 d1, d2 = (a[x].midi - a[y].midi) % 12, (b[x].midi - b[y].midi) % 12
                 if d1 == d2 and d1 in (0, 7):
                     what = "fifths" if d1 == 7 else "octaves or unisons"
+                    if (b[x].midi - a[x].midi) * (b[y].midi - a[y].midi) < 0:
+                        what += " by contrary motion"
                     out.append(_v("parallel-perfect", g.piece, g.onsets[i + 1],
                                   (names[x], names[y]),
                                   f"parallel {what} between {names[x]} and {names[y]}"))
@@ -281,6 +294,15 @@ def check_melodic(g: Beats) -> list[Violation]:
     return out
 
 
+def voice_ranges(piece: Piece) -> dict:
+    """Voice name -> (low, high) of :data:`RANGES`: by name for voices called Soprano, Alto,
+    Tenor, Bass; for four voices otherwise named (an imported MIDI file's tracks), by position
+    from the top."""
+    if len(piece.voices) == 4 and not any(v.name in RANGES for v in piece.voices):
+        return {v.name: RANGES[role] for v, role in zip(piece.voices, RANGES)}
+    return RANGES
+
+
 # The label-free four-part rules, in the order they run.
 VOICE_LEADING = (check_range, check_crossing, check_spacing, check_overlap, check_parallels,
                  check_direct, check_melodic)
@@ -291,7 +313,7 @@ def check_voice_leading(piece: Piece, grid: Beats | None = None) -> list[Violati
     metre's beats unless ``grid`` says otherwise. Needs no Roman-numeral analysis: this is how
     a four-part tonal score without one (a Bach chorale, an imported MIDI/MusicXML file) is
     checked."""
-    g = grid if grid is not None else beat_grid(piece)
+    g = grid if grid is not None else beat_grid(piece, ranges=voice_ranges(piece))
     out: list[Violation] = []
     for rule_fn in VOICE_LEADING:
         out += rule_fn(g)
