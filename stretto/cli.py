@@ -162,9 +162,14 @@ def cmd_species(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from stretto.check import CheckSettings, check, hard
+    from stretto.check import RULES_CHOICES, CheckSettings, check, choose_rules, hard
     from stretto.io import read_score
 
+    if args.rules not in RULES_CHOICES:
+        raise BadInput(f"unknown --rules {args.rules!r}: use auto (the default), species or satb")
+    if args.rules == "satb" and (args.species or args.cantus_voice):
+        raise BadInput("--species and --cantus-voice describe a species exercise; drop them to "
+                       "check with --rules satb")
     piece = read_score(Path(args.file))
     n = len(piece.voices)
     if n < 2:
@@ -189,10 +194,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         piece = replace(piece, voices=tuple(voices))
     settings = CheckSettings.fux() if args.fux else CheckSettings(
         allow_crossing=args.allow_crossing, max_range=args.max_range)
-    violations = check(piece, cantus_voice=cantus, settings=settings)
+    violations = check(piece, cantus_voice=cantus, settings=settings, rules=args.rules)
+    rule_set = choose_rules(piece, None, cantus, args.rules)[0]
     bad = hard(violations)
     if args.json:
-        print(json.dumps({"file": args.file, "hard": len(bad), "soft": len(violations) - len(bad),
+        print(json.dumps({"file": args.file, "rules": rule_set, "hard": len(bad),
+                          "soft": len(violations) - len(bad),
                           "violations": [{"rule": v.rule, "severity": v.severity, "bar": v.bar,
                                           "beat": str(v.beat), "voices": list(v.voices),
                                           "message": v.message} for v in violations]},
@@ -201,7 +208,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         for v in violations:
             print(f"[{v.severity}] {v.rule} bar {v.bar} beat {v.beat} "
                   f"({', '.join(v.voices)}): {v.message}")
-        print(f"{args.file}: {len(bad)} hard, {len(violations) - len(bad)} soft violations")
+        print(f"{args.file}: {len(bad)} hard, {len(violations) - len(bad)} soft violations "
+              f"({rule_set} rules)")
     return 0 if not bad else 1
 
 
@@ -246,6 +254,11 @@ def make_parser() -> argparse.ArgumentParser:
     ck.add_argument("--fux", action="store_true",
                     help="allow the liberties Fux takes in his own figures (crossing, a "
                     "twelfth's range, the 4-5 suspension below, three- and four-part freedoms)")
+    ck.add_argument("--rules", default="auto", metavar="auto|species|satb",
+                    help="rule set: species (Fux), satb (four-part voice leading, plus chord "
+                    "rules where the score carries a Roman-numeral analysis), or auto (the "
+                    "default: four voices without a cantus firmus are judged as four-part "
+                    "writing, species exercises by the species rules)")
     ck.add_argument("--json", action="store_true")
     ck.set_defaults(func=cmd_check)
 

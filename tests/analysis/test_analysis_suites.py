@@ -45,16 +45,17 @@ def test_baselines_are_seeded():
 
 def test_baselines_are_worse_than_bach_on_rules(systems):
     bach = systems["bach"]
+    # Bach's chorales break a few textbook four-part rules (overlaps, crossings, wide spacing)
+    assert _median(bach, "hard_per_100") < 8
     for name in ("baseline-random-walk", "baseline-block-chords"):
         base = systems[name]
+        # one rule set judges all three, the label-free four-part rules: counts compare
+        assert {r["detail"]["rule_set"] for r in base + bach} == {"satb-voice-leading"}, name
+        assert _median(base, "hard_per_100") > 4 * _median(bach, "hard_per_100"), name
         assert _median(base, "voice_leading_per_100") > \
             2 * _median(bach, "voice_leading_per_100"), name
         assert _median(base, "parallel_perfect_per_1000") > \
             _median(bach, "parallel_perfect_per_1000") + 20, name
-    # the species rule set as a whole: the random walk breaks far more; the block chords about
-    # as many as Bach, whose chorales break species rhythm and repetition rules throughout
-    assert _median(systems["baseline-random-walk"], "hard_per_100") > \
-        _median(bach, "hard_per_100") + 20
 
 
 def test_baselines_are_worse_than_bach_on_harmony(systems):
