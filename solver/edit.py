@@ -199,7 +199,7 @@ def add_constraint(sm: ScoreModel, c: Constraint) -> None:
         if upper.x[p] is None or lower.x[p] is None:
             raise BadInput(f"{c.describe()}: a voice rests there")
         lit = sm.feature(f"iv{c.number}{c.quality}", upper.x[p], lower.x[p],
-                         lambda a, b: _is_interval(a, b, c.number, c.quality))
+                         lambda a, b: is_interval(a, b, c.number, c.quality))
         _require(sm, lit if c.require else sm.neg(lit))
     else:  # pragma: no cover
         raise BadInput(f"unknown constraint {c!r}")
@@ -226,7 +226,7 @@ def _note_vars(line: Line) -> list:
                               if line.x[p] is not None and not isinstance(line.x[p], int)))
 
 
-def _is_interval(a: Pitch, b: Pitch, number: int, quality: str | None) -> bool:
+def is_interval(a: Pitch, b: Pitch, number: int, quality: str | None) -> bool:
     iv = Interval.between(b, a) if a.midi >= b.midi else Interval.between(a, b)
     simple = iv.generic % 7 + 1
     if number == 8:
@@ -406,8 +406,8 @@ def mark_origins(piece: Piece, constraints: tuple[Constraint, ...],
     for v, voice in enumerate(piece.voices):
         notes = []
         for n in voice.notes:
-            if voice.role == "cantus":
-                notes.append(replace(n, origin="human", source="cantus"))
+            if voice.role in ("cantus", "melody"):  # given: the cantus, a melody
+                notes.append(replace(n, origin="human", source=voice.role))
                 continue
             owner = None
             for c in constraints:
@@ -443,23 +443,24 @@ def count_changes(before: Piece, after: Piece, cantus_voice: int) -> tuple[int, 
 # ---------------------------------------------------------------------------- explanations
 
 
-def explain(spec: SpeciesSpec, constraints: tuple[Constraint, ...], previous: Piece | None,
-            settings: SolveSettings, region: Region | None = None) -> list[str] | None:
-    """A minimal set of the composer's constraints and the rules that cannot all hold, in
-    words; None when they can (or no proof was found in the time limit).
+def minimal_groups(sm: ScoreModel, settings: SolveSettings, order=None) -> list[str] | None:
+    """Names of a minimal set of the guarded groups of ``sm`` (``sm.groups``) that cannot all
+    hold together, or None when they can (or no proof was found in the time limit).
 
-    Every rule and constraint is guarded by a literal (``sm.groups``). The set is shrunk by
-    deletion: a member is dropped when the others, without it, still admit no score. Each test
-    fixes the literals (on for the members kept, off for the rest) in a copy of the model, so
-    CP-SAT's presolve removes what is off - far faster here than solving under assumptions,
-    which keep presolve from simplifying (7 s against 20 ms on a three-voice conflict)."""
-    sm = _model(spec, constraints, previous, region, guarded=True)
+    Deletion: a member is dropped when the others, without it, still admit no solution;
+    members are tried in the order of ``order(name)`` (a sort key: try first what should
+    rather not be named). Each test fixes the literals (on for the members kept, off for the
+    rest) in a copy of the model, so CP-SAT's presolve removes what is off - far faster here
+    than solving under assumptions, which keep presolve from simplifying (7 s against 20 ms
+    on a three-voice conflict)."""
     names = list(sm.groups)
     lits = [sm.groups[n] for n in names]
     limit = replace(settings, workers=1, time_limit=max(0.5, settings.time_limit / 10))
 
     def infeasible(keep: set[int]) -> bool:
         copy = sm.m.Clone()
+        copy.ClearObjective()
+        copy.ClearHints()
         for i, lit in enumerate(lits):
             copy.Add(copy.GetBoolVarFromProtoIndex(lit.Index()) == int(i in keep))
         return solver_for(limit, light=True).Solve(copy) == cp_model.INFEASIBLE
@@ -467,15 +468,27 @@ def explain(spec: SpeciesSpec, constraints: tuple[Constraint, ...], previous: Pi
     core = set(range(len(lits)))
     if not infeasible(core):
         return None
-    # Rules first, then the composer's constraints: irrelevant rules go early and cheaply.
-    order = sorted(core, key=lambda i: names[i].startswith("user:"))
-    for i in order:
+    for i in sorted(core, key=lambda i: order(names[i]) if order else 0):
         if infeasible(core - {i}):
             core.discard(i)
+    return [names[i] for i in sorted(core)]
+
+
+def explain(spec: SpeciesSpec, constraints: tuple[Constraint, ...], previous: Piece | None,
+            settings: SolveSettings, region: Region | None = None) -> list[str] | None:
+    """A minimal set of the composer's constraints and the rules that cannot all hold, in
+    words; None when they can (or no proof was found in the time limit).
+
+    Every rule and constraint is guarded by a literal (``sm.groups``); the set is shrunk by
+    deletion (:func:`minimal_groups`)."""
+    sm = _model(spec, constraints, previous, region, guarded=True)
+    # Rules first, then the composer's constraints: irrelevant rules go early and cheaply.
+    core = minimal_groups(sm, settings, lambda name: name.startswith("user:"))
+    if core is None:
+        return None
     by_id = {c.id: c for c in constraints}
     words = []
-    for i in sorted(core):
-        name = names[i]
+    for name in core:
         if name.startswith("user:"):
             words.append(by_id[name[5:]].describe())
         elif name == "regenerate-keep":
@@ -496,4 +509,5 @@ def _unsatisfiable(spec, constraints, previous, region, settings) -> Unsatisfiab
 
 
 __all__ = ["EditResult", "Region", "add_constraint", "count_changes", "explain", "grid_of",
-           "lock_notes", "mark_origins", "position", "regenerate", "resolve"]
+           "is_interval", "lock_notes", "mark_origins", "minimal_groups", "position",
+           "regenerate", "resolve"]

@@ -24,7 +24,7 @@ from stretto.score import Note, Piece, Voice, make_voice
 
 from stretto.solver.chorale import ALL_CADENCES, SATB_RANGES, ChoraleModel, HarmonyProblem, \
     VoicePart
-from stretto.solver.harmony import Key, key_candidates
+from stretto.solver.harmony import Key, chord, key_candidates, related_keys
 from stretto.solver.spec import SolveResult, SolveSettings
 
 MAX_SLOTS = 400
@@ -44,12 +44,15 @@ def plan_slots(melody: Melody, beats_per_chord: int = 1):
     end = max(n.end for n in notes)
     fermata_spans = []
     for n in notes:
-        if n.onset in melody.fermatas:
-            # a fermata note and the notes tied to it hold one chord
-            stop = n.end
-            for m in notes:
-                if m.onset == stop and m.tie in ("stop", "continue") and m.midi == n.midi:
-                    stop = m.end
+        if n.tie in ("stop", "continue"):
+            continue
+        # a fermata note, and the last note before a rest or at the end (a phrase's last
+        # note), with the notes tied to it, holds one chord: the cadence arrives on its onset
+        stop = n.end
+        for m in notes:
+            if m.onset == stop and m.tie in ("stop", "continue") and m.midi == n.midi:
+                stop = m.end
+        if n.onset in melody.fermatas or _sounding(notes, stop) is None:
             fermata_spans.append((n.onset, stop))
     onsets: list[Fraction] = []
     t = Fraction(0)
@@ -91,6 +94,42 @@ def plan_slots(melody: Melody, beats_per_chord: int = 1):
             cad.add(i)
     downbeats = frozenset(i for i, a in enumerate(onsets) if a % melody.bar_length == 0)
     return onsets, ends, fixed, links, sorted(cad), downbeats
+
+
+def appoggiaturas(melody: Melody, onsets, ends) -> tuple:
+    """(0, slot, pitch) for every slot whose melody note starts on the beat, is shorter than
+    the chord, and moves by step to the next note inside the chord's span: that note may be
+    an accented non-chord tone (appoggiatura, accented passing tone) resolving to ``pitch``."""
+    notes = sorted(melody.notes, key=lambda n: n.onset)
+    out = []
+    for t, (a, e) in enumerate(zip(onsets, ends)):
+        n = _sounding(notes, a)
+        if n is None or n.onset != a or n.end >= e:
+            continue
+        m = _sounding(notes, n.end)
+        if m is not None and m.onset == n.end and abs(m.pitch.diatonic - n.pitch.diatonic) == 1:
+            out.append((0, t, m.pitch))
+    return tuple(out)
+
+
+def phrase_keys(key: Key, fixed, cads) -> tuple:
+    """The keys each slot's chord may be in: the home key, and in the second half of a phrase
+    (at least its last three chords) the closely related keys whose tonic triad holds the
+    phrase's last melody note, so a phrase may modulate there and cadence in the new key. The
+    last phrase stays at home."""
+    out = [(key,)] * len(fixed)
+    start = 0
+    for c in sorted(cads):
+        if c == len(fixed) - 1:
+            break
+        note = (fixed[c].step, fixed[c].alter)
+        cands = tuple(k for k in related_keys(key) if note in
+                      chord(k, "I" if k.mode == "major" else "i").tones[:3])
+        first = max(start, min(c - 2, start + (c - start + 1) // 2))
+        for t in range(first, c + 1):
+            out[t] = (key,) + cands
+        start = c + 1
+    return tuple(out)
 
 
 def melody_keys(melody: Melody) -> list[Key]:
@@ -136,6 +175,19 @@ def harmonize(melody: Melody, settings: SolveSettings = SolveSettings(), *,
 
 
 def _solve_in(melody: Melody, key: Key, settings: SolveSettings, beats_per_chord: int):
+    prob, names, onsets, ends = problem_in(melody, key, beats_per_chord)
+    model = ChoraleModel(prob, slot_names=names)
+    sol = model.solve(settings)
+    if sol.status == "infeasible":
+        raise Unsatisfiable(
+            f"no four-part harmonization in {key} obeys every hard rule (chord tones, "
+            "progression, cadences at every phrase end, voice leading): try --key, or "
+            "--beats-per-chord 2", ("cadence-plan", "progression", "parallel-perfect"))
+    return sol, names, onsets, ends
+
+
+def problem_in(melody: Melody, key: Key, beats_per_chord: int = 1):
+    """The chorale problem of ``melody`` in ``key``: (problem, slot names, onsets, ends)."""
     onsets, ends, fixed, links, cads, downbeats = plan_slots(melody, beats_per_chord)
     lo = min(p.midi for p in fixed)
     voices = [VoicePart("Soprano", min(fixed, key=lambda p: p.midi),
@@ -148,20 +200,14 @@ def _solve_in(melody: Melody, key: Key, settings: SolveSettings, beats_per_chord
                        "the alto's range (G3): give a soprano melody (transpose it up)")
     prob = HarmonyProblem(key=key, voices=tuple(voices), slots=len(onsets),
                           links=tuple(links), cadences={t: ALL_CADENCES for t in cads},
-                          downbeats=downbeats)
+                          downbeats=downbeats, keys_at=phrase_keys(key, fixed, cads),
+                          appoggiaturas=appoggiaturas(melody, onsets, ends))
     bar = melody.bar_length
     names = []
     for a in onsets:
         b, off = divmod(a, bar)
         names.append(f"bar {int(b) + 1} beat {off + 1}")
-    model = ChoraleModel(prob, slot_names=names)
-    sol = model.solve(settings)
-    if sol.status == "infeasible":
-        raise Unsatisfiable(
-            f"no four-part harmonization in {key} obeys every hard rule (chord tones, "
-            "progression, cadences at every phrase end, voice leading): try --key, or "
-            "--beats-per-chord 2", ("cadence-plan", "progression", "parallel-perfect"))
-    return sol, names, onsets, ends
+    return prob, names, onsets, ends
 
 
 TIMING_KEYS = ("solve_time", "deterministic_time")
@@ -183,22 +229,22 @@ def build_piece(melody: Melody, key: Key, onsets, ends, sol, stats, names, *,
             v = make_voice(name, [p], [d], start=a, bar_length=bar, id_prefix="x")
             built.extend(v.notes)
         built = [replace(n, id=f"v{vi}n{k}") for k, n in enumerate(built)]
-        if name == "Bass":
-            starts = {a: lab for a, lab in zip(onsets, sol.labels)}
+        if name == "Bass":  # the key in front of the first numeral and at each change
+            starts = {a: lab for a, lab in zip(onsets, sol.lyrics())}
             built = [replace(n, lyric=starts[n.onset]) if n.onset in starts and n.tie in (
                 None, "start") else n for n in built]
-            if built:  # the key in front of the first numeral, as analyses write it
-                built[0] = replace(built[0], lyric=f"{key.m21_name}: {built[0].lyric}")
         voices.append(Voice(name, notes=tuple(built), role="harmony"))
-    analysis = [{"slot": t, "onset": str(a), "where": names[t], "chord": lab,
-                 "figure": ch.figure}
-                for t, (a, lab, ch) in enumerate(zip(onsets, sol.labels, sol.chords))]
+    analysis = sol.analysis(onsets, names)
+    for e, a, p in zip(analysis, onsets, sol.pitches[0]):
+        given = _sounding(melody.notes, a)
+        if given is not None and given.pitch != p:
+            e["melody_tone"] = p.name  # the appoggiatura's resolution, the chord tone
     cadences = [dict(c, onset=str(onsets[c["slot"]]), where=names[c["slot"]])
                 for c in sol.cadences]
     recorded = {k: v for k, v in stats.items() if k not in TIMING_KEYS}
     info = {"style": "chorale", "solver": recorded,
             "harmony": {"key": str(key), "analysis": analysis, "cadences": cadences,
-                        "melody_voice": 0, "pickup_shift": str(melody.pickup_shift),
+                        "modulations": sol.modulations, "melody_voice": 0, "pickup_shift": str(melody.pickup_shift),
                         "fermatas": sorted(str(f) for f in melody.fermatas),
                         "ornament": ornament}}
     return Piece(voices=tuple(voices), mode=key.church_mode, meter=melody.meter,
@@ -264,4 +310,4 @@ def _passing_ok(vi, t, mid, pitches, halves, V) -> bool:
     return True
 
 
-__all__ = ["harmonize", "melody_key", "plan_slots"]
+__all__ = ["build_piece", "harmonize", "melody_key", "plan_slots", "problem_in"]

@@ -21,20 +21,33 @@ def _settings(args: argparse.Namespace):
                          objective=not args.no_objective)
 
 
-def _report(args, result, kind: str, extra: dict) -> int:
+def _report(args, result, kind: str, extra: dict, project_kind: str, spec: dict,
+            what: str) -> int:
+    """Check the result and write the project folder: the score plus the editing data
+    (the input as data, the settings, the run), so the editing commands work on it."""
+    from pathlib import Path
+
     from stretto.check import check, hard
-    from stretto.io.project import write_project
+    from stretto.io.project import save_project
+    from stretto.project import Project
+    from stretto.solver.edit import mark_origins
 
     if result.piece is None:
         print(f"stretto: no score found within the time limit ({args.time_limit:g} s): raise "
               "--time-limit", file=sys.stderr)
         return 1
-    violations = check(result.piece)
+    run = "r1"
+    piece = mark_origins(result.piece, (), run)
+    project = Project(piece=piece, spec=spec, kind=project_kind,
+                      settings={"time_limit": args.time_limit, "seed": args.seed,
+                                "workers": args.workers, "objective": not args.no_objective})
+    project = project.with_run(result.stats, run).logged(project_kind, what, run=run)
+    violations = check(piece)
     n_hard = len(hard(violations))
     s = result.stats
-    provenance = (f"stretto {s.get('stretto')} {kind} (OR-Tools CP-SAT), seed {s.get('seed')}, "
-                  f"rules {s.get('rules_hash')}")
-    paths = write_project(result.piece, args.out, provenance=provenance)
+    previous = Path(args.out) / "score.json"
+    paths = save_project(project, args.out, previous_text=previous.read_text(encoding="utf-8")
+                         if previous.is_file() else None)
     summary = {"status": result.status, "objective": s.get("objective"),
                "solve_time": s.get("solve_time"), "seed": args.seed,
                "hard_violations": n_hard, "soft_violations": len(violations) - n_hard,
@@ -73,19 +86,43 @@ def cmd_harmonize(args: argparse.Namespace) -> int:
                        ornament=args.ornament)
     h = result.piece.info["harmony"] if result.piece is not None else {}
     cads = [f"{c['where']} {c['type']} ({c['key']})" for c in h.get("cadences", [])]
+    from stretto.io.melody import melody_to_dict
+
+    spec = {"melody": melody_to_dict(melody), "key": result.stats.get("key"),
+            "beats_per_chord": args.beats_per_chord, "ornament": bool(args.ornament)}
     return _report(args, result, "chorale harmonization",
-                   {"key": h.get("key"), "cadences": cads})
+                   {"key": h.get("key"), "cadences": cads}, "harmonize", spec,
+                   f"harmonized {melody.title} in {result.stats.get('key')} "
+                   f"({len(melody.notes)} melody notes)")
 
 
 def cmd_compose(args: argparse.Namespace) -> int:
-    from stretto.solver.form import compose, load_form
+    from pathlib import Path
 
-    spec = load_form(args.spec)
-    result = compose(spec, _settings(args))
+    from stretto.errors import Unsatisfiable
+    from stretto.solver.form import compose, form_from_dict, read_form_data
+
+    data = read_form_data(args.spec)
+    name = Path(args.spec).stem
+    spec = form_from_dict(data, name)
+    saved = {"form": data, "name": name}
+    try:
+        json.dumps(data)
+    except TypeError:
+        raise BadInput(f"{args.spec}: use strings, numbers and lists only (no dates)") from None
+    settings = _settings(args)
+    try:
+        result = compose(spec, settings)
+    except Unsatisfiable:
+        # name a minimal set of the plan's wishes (a cadence, a canon, a voice's range)
+        from stretto.solver.chorale_edit import explain_plan
+
+        raise explain_plan("compose", saved, settings) from None
     info = result.piece.info if result.piece is not None else {}
     h = info.get("harmony", {})
     cads = [f"{c['where']} {c['type']} ({c['key']})" for c in h.get("cadences", [])]
-    return _report(args, result, "composition", {"key": h.get("key"), "cadences": cads})
+    return _report(args, result, "composition", {"key": h.get("key"), "cadences": cads},
+                   "compose", saved, f"composed {spec.title} from the plan {name}")
 
 
 def _common(p: argparse.ArgumentParser, out: str) -> None:

@@ -1,5 +1,7 @@
 """Editing commands: pin, unpin, lock, unlock, regenerate, constrain, undo, redo, history and
-provenance, on a project folder written by ``stretto species``.
+provenance, on a project folder written by ``stretto species``, ``stretto harmonize`` or
+``stretto compose`` (the model side: :mod:`stretto.solver.edit` for species,
+:mod:`stretto.solver.chorale_edit` for harmonizations and compositions).
 
 Each edit re-solves at once (unless ``--no-solve``) with the fewest changed notes the rules
 allow, and rewrites score.mid, score.musicxml and score.json all or nothing; the score.json it
@@ -37,13 +39,35 @@ def _spec(project):
     return SpeciesSpec.from_dict(project.spec)
 
 
+def _chorale(project) -> bool:
+    """A harmonization or a composition (the chorale model), not a species project."""
+    return project.kind != "species"
+
+
+def _given(project) -> int | None:
+    """The voice nobody edits: the cantus firmus, or the melody of a harmonization."""
+    if not _chorale(project):
+        return _spec(project).cantus_voice
+    return 0 if project.kind == "harmonize" else None
+
+
+def _check_place(project, bar: int, beat) -> None:
+    """BadInput unless a note sounds at ``bar``/``beat`` of the project's piece."""
+    if _chorale(project):
+        from stretto.solver.chorale_edit import task_of
+        task_of(project.kind, project.spec).slot_at(bar, beat)
+    else:
+        from stretto.solver.edit import position
+        position(bar, beat, project.piece.bars)
+
+
 def _settings(project, args):
     from stretto.solver.spec import SolveSettings
 
     s = project.settings
     return SolveSettings(time_limit=args.time_limit if args.time_limit else s["time_limit"],
                          seed=args.seed if args.seed is not None else s["seed"],
-                         workers=s.get("workers", 1))
+                         workers=s.get("workers", 1), objective=s.get("objective", True))
 
 
 def _check_bars(project, first: int, last: int) -> None:
@@ -59,15 +83,19 @@ def _solve_and_save(args, project, old_text: str, action: str, what: str, *,
 
     changed = run = total = None
     if not getattr(args, "no_solve", False) or region is not None:
-        from stretto.solver.edit import regenerate, resolve
-
-        spec, settings = _spec(project), _settings(project, args)
+        settings = _settings(project, args)
         run = project.run_id()
-        if region is None:
-            out = resolve(spec, project.constraints, project.piece, settings, run_id=run)
+        if _chorale(project):
+            from stretto.solver import chorale_edit as edit
+            spec = (project.kind, project.spec)
         else:
-            out = regenerate(spec, project.constraints, project.piece, region, settings,
-                             run_id=run)
+            from stretto.solver import edit
+            spec = (_spec(project),)
+        if region is None:
+            out = edit.resolve(*spec, project.constraints, project.piece, settings, run_id=run)
+        else:
+            out = edit.regenerate(*spec, project.constraints, project.piece, region, settings,
+                                  run_id=run)
         changed, total = out.changed, out.total
         project = replace(project, piece=out.result.piece).with_run(out.result.stats, run)
         status = out.result.status
@@ -103,16 +131,18 @@ def _add(project, make):
 def cmd_pin(args: argparse.Namespace) -> int:
     from stretto.edits import Pin, parse_beat
     from stretto.pitch import Pitch
-    from stretto.solver.edit import position
 
     project, text = _load(args)
     n = len(project.piece.voices)
     v = _voice(args.voice, n)
     pitch = Pitch.parse(args.pitch)
     beat = parse_beat(args.beat)
-    position(args.bar, beat, project.piece.bars)
-    spec = _spec(project)
-    if v == spec.cantus_voice:
+    _check_place(project, args.bar, beat)
+    if _chorale(project) and v == _given(project) and args.allow_cantus_edit:
+        raise BadInput(f"voice {v + 1} is the given melody of the harmonization: it never "
+                       "changes (harmonize the new melody instead)")
+    if not _chorale(project) and v == _given(project):
+        spec = _spec(project)
         if not args.allow_cantus_edit:
             raise BadInput(f"voice {v + 1} is the cantus firmus: pass --allow-cantus-edit to "
                            "change it")
@@ -158,8 +188,9 @@ def cmd_lock(args: argparse.Namespace) -> int:
     v = _voice(args.voice, len(project.piece.voices))
     first, last = parse_bars(args.bars) if args.bars else (1, project.piece.bars)
     _check_bars(project, first, last)
-    if v == _spec(project).cantus_voice:
-        raise BadInput(f"voice {v + 1} is the cantus firmus: it never changes, no lock needed")
+    if v == _given(project):
+        raise BadInput(f"voice {v + 1} is the {'melody' if _chorale(project) else 'cantus'} "
+                       "you gave: it never changes, no lock needed")
     notes = lock_notes(project.piece, v, first, last)
     project, c = _add(project, lambda cid: Lock(cid, v, first, last, notes))
     # A lock keeps what is there: nothing to solve.
@@ -227,6 +258,12 @@ def cmd_constrain(args: argparse.Namespace) -> int:
             "crossing": ("state",), "max-range": ("steps",)}
     if rule not in need:
         raise BadInput(f"unknown rule {rule!r}: use one of {', '.join(RULES)}")
+    if _chorale(project):
+        from stretto.solver.chorale_edit import CHORALE_RULES
+        if rule not in CHORALE_RULES:
+            raise BadInput(f"rule {rule} applies to species projects only; a "
+                           f"{'harmonization' if project.kind == 'harmonize' else 'composition'}"
+                           f" takes {', '.join(CHORALE_RULES)}")
     missing = [f"--{k.replace('_', '-')}" for k in need[rule] if getattr(args, k) is None]
     if missing:
         raise BadInput(f"rule {rule} needs {' '.join(missing)}")
@@ -248,9 +285,9 @@ def cmd_constrain(args: argparse.Namespace) -> int:
         return _solve_and_save(args, project, text, "constrain", what)
     if rule in ("range", "climax", "max-leap", "contour"):
         v = _voice(args.voice, n)
-        if v == _spec(project).cantus_voice:
-            raise BadInput(f"voice {v + 1} is the cantus firmus: rules apply to the voices "
-                           "the solver writes")
+        if v == _given(project):
+            raise BadInput(f"voice {v + 1} is the {'melody' if _chorale(project) else 'cantus'}"
+                           " you gave: rules apply to the voices the solver writes")
     if rule == "range":
         low, high = Pitch.parse(args.low), Pitch.parse(args.high)
         if high.midi - low.midi < 7:
@@ -281,6 +318,7 @@ def cmd_constrain(args: argparse.Namespace) -> int:
         if upper == lower:
             raise BadInput("--voices must name two different voices")
         beat = parse_beat(args.beat)
+        _check_place(project, args.bar, beat)
         number, quality = parse_interval(args.interval)
         require = rule == "require-interval"
         make = lambda cid: IntervalRule(cid, upper, lower, args.bar, beat,  # noqa: E731
@@ -356,7 +394,8 @@ def cmd_provenance(args: argparse.Namespace) -> int:
 
 
 def _solve_options(p: argparse.ArgumentParser, *, no_solve: bool = True) -> None:
-    p.add_argument("dir", help="project folder (written by stretto species)")
+    p.add_argument("dir", help="project folder (written by stretto species, harmonize or "
+                   "compose)")
     p.add_argument("--time-limit", type=float, help="seconds (default: the project's)")
     p.add_argument("--seed", type=int, help="default: the project's")
     p.add_argument("--json", action="store_true", help="print the outcome (or conflict) as "
@@ -404,7 +443,10 @@ def add_parsers(sub) -> None:
     p.set_defaults(func=cmd_regenerate)
 
     p = sub.add_parser("constrain", help="add a rule of your own and re-solve",
-                       description="rules: " + ", ".join(RULES))
+                       description="rules: " + ", ".join(RULES) + ". Harmonizations and "
+                       "compositions take range, max-leap, require-interval and "
+                       "forbid-interval (on the voices the solver writes); the others "
+                       "apply to species projects only.")
     _solve_options(p)
     p.add_argument("--rule", required=True, help=", ".join(RULES))
     p.add_argument("--voice", help="voice counted from the top")

@@ -105,7 +105,8 @@ def test_compose_canon_writes_project(tmp_path: Path, capsys) -> None:
     assert piece.info["form"]["canons"][0]["follower"] == "Bass"
 
 
-def test_compose_deterministic(tmp_path: Path, capsys) -> None:
+def test_compose_deterministic(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")  # the project's history is dated
     for name in ("a", "b"):
         assert main(["compose", str(EXAMPLES / "canon.toml"), "--out", str(tmp_path / name),
                      "--time-limit", "5", "--seed", "3"]) == 0

@@ -47,6 +47,29 @@ class Melody:
         return Fraction(4, den)
 
 
+def melody_to_dict(melody: Melody) -> dict:
+    """The melody as plain data (kept in a project's score.json, so a re-solve needs no
+    outside file); :func:`melody_from_dict` reads it back."""
+    return {"notes": [[n.pitch.name, str(n.onset), str(n.duration), n.tie]
+                      for n in melody.notes],
+            "meter": melody.meter, "fermatas": sorted(str(f) for f in melody.fermatas),
+            "pickup_shift": str(melody.pickup_shift), "title": melody.title,
+            "tempo": str(melody.tempo)}
+
+
+def melody_from_dict(d: dict) -> Melody:
+    try:
+        notes = tuple(Note(id=f"v0n{k}", pitch=Pitch.parse(p), onset=Fraction(on),
+                           duration=Fraction(dur), tie=tie, origin="human")
+                      for k, (p, on, dur, tie) in enumerate(d["notes"]))
+        return Melody(notes=notes, meter=str(d["meter"]),
+                      fermatas=frozenset(Fraction(f) for f in d["fermatas"]),
+                      pickup_shift=Fraction(d["pickup_shift"]), title=str(d["title"]),
+                      tempo=Fraction(d["tempo"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadInput(f"score.json holds a malformed melody: {exc}") from None
+
+
 def _from_stream(stream, name: str) -> Melody:
     parts = list(stream.parts) if hasattr(stream, "parts") and stream.parts else [stream]
     part = next((p for p in parts if (getattr(p, "partName", "") or "").lower().startswith(
@@ -129,4 +152,4 @@ def melody_from_stream(stream, name: str = "melody") -> Melody:
     return _from_stream(stream, name)
 
 
-__all__ = ["Melody", "melody_from_stream", "read_melody"]
+__all__ = ["Melody", "melody_from_dict", "melody_from_stream", "melody_to_dict", "read_melody"]
