@@ -1,0 +1,171 @@
+"""Editing harmonizations and compositions on the chorale model: pins hold through later
+edits, a locked voice stays bit-identical, regenerate changes only its region, the given
+melody never changes, and a planted conflict names exactly the conflicting wishes. Short
+melodies and plans keep it fast."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from stretto.check import check, hard
+from stretto.edits import IntervalRule, Lock, MaxLeapRule, Pin
+from stretto.errors import Unsatisfiable
+from stretto.io.melody import Melody, melody_to_dict
+from stretto.pitch import Pitch
+from stretto.score import Note
+from stretto.solver import chorale_edit
+from stretto.solver.edit import Region, lock_notes, mark_origins
+from stretto.solver.form import compose, form_from_dict
+from stretto.solver.harmonize import harmonize
+from stretto.solver.spec import SolveSettings
+
+FAST = SolveSettings(time_limit=3)
+# Two phrases: the rest after bar 2 beat 3 closes the first with a cadence.
+TUNE = "E5 D5 C5 D5 E5 E5 E5 r D5 D5 E5 D5 C5"
+PLAN = {"piece": {"key": "D minor", "meter": "4/4", "bars": 4},
+        "voice": [{"name": "Soprano", "range": ["C4", "G5"]},
+                  {"name": "Bass", "range": ["E2", "D4"]}],
+        "cadence": [{"bar": 2, "type": "half"}],
+        "canon": [{"leader": "Soprano", "follower": "Bass", "interval": "-P8",
+                   "delay": "1 bar", "to_bar": 2}]}
+
+
+def _melody(names: str) -> Melody:
+    notes = [Note(id=f"v0n{k}", pitch=Pitch.parse(n), onset=Fraction(k), duration=Fraction(1),
+                  origin="human") for k, n in enumerate(names.split()) if n != "r"]
+    return Melody(notes=tuple(notes), meter="4/4", fermatas=frozenset(),
+                  pickup_shift=Fraction(0), title="tune")
+
+
+@pytest.fixture(scope="module")
+def chorale():
+    melody = _melody(TUNE)
+    result = harmonize(melody, FAST)
+    spec = {"melody": melody_to_dict(melody), "key": result.stats["key"],
+            "beats_per_chord": 1, "ornament": False}
+    return spec, mark_origins(result.piece, (), "r1")
+
+
+@pytest.fixture(scope="module")
+def canon():
+    spec = {"form": PLAN, "name": "short"}
+    result = compose(form_from_dict(PLAN, "short"), FAST)
+    return spec, mark_origins(result.piece, (), "r1")
+
+
+def _pitches(piece, voice: int) -> list[str]:
+    return [n.pitch.name for n in piece.voices[voice].sounding()]
+
+
+def _other(piece, voice: int, k: int, options=("C3", "D3", "E3", "F3", "G3", "A3")) -> list:
+    """Pitches other than the current one of note ``k`` of ``voice``, to try as pins."""
+    return [p for p in options if p != _pitches(piece, voice)[k]]
+
+
+def _resolve(spec, constraints, previous, kind="harmonize"):
+    return chorale_edit.resolve(kind, spec, tuple(constraints), previous, FAST, run_id="r2")
+
+
+def _pin_that_holds(spec, previous, voice, bar, beat, k, constraints=(), kind="harmonize"):
+    for name in _other(previous, voice, k):
+        pin = Pin(f"c{len(constraints) + 1}", voice, bar, Fraction(beat), Pitch.parse(name))
+        try:
+            return pin, _resolve(spec, (*constraints, pin), previous, kind)
+        except Unsatisfiable:
+            continue
+    raise AssertionError("no pin holds")
+
+
+def test_pin_holds_through_a_later_edit_and_the_melody_never_changes(chorale) -> None:
+    spec, piece = chorale
+    melody = [(n.pitch, n.onset, n.duration, n.origin) for n in piece.voices[0].notes]
+    pin, first = _pin_that_holds(spec, piece, 3, 1, 2, 1)  # bass, bar 1 beat 2
+    assert _pitches(first.result.piece, 3)[1] == pin.pitch.name
+    assert first.changed >= 1
+    leap = MaxLeapRule("c2", 1, 4)  # the alto leaps at most a fourth
+    second = _resolve(spec, (pin, leap), first.result.piece)
+    after = second.result.piece
+    assert _pitches(after, 3)[1] == pin.pitch.name
+    note = after.voices[3].sounding()[1]
+    assert (note.origin, note.source) == ("human", pin.id)
+    alto = [n.pitch.diatonic for n in after.voices[1].sounding()]
+    assert max(abs(b - a) for a, b in zip(alto, alto[1:])) <= 3
+    for p in (first.result.piece, after):
+        assert [(n.pitch, n.onset, n.duration, n.origin) for n in p.voices[0].notes] == melody
+        assert not hard(check(p))
+    # the Roman numerals follow the new bass
+    labels = [a["chord"] for a in after.info["harmony"]["analysis"]]
+    assert len(labels) == 12 and after.voices[3].notes[0].lyric.startswith("C:")
+
+
+def test_a_locked_voice_stays_bit_identical(chorale) -> None:
+    spec, piece = chorale
+    lock = Lock("c1", 2, 1, 4, lock_notes(piece, 2, 1, 4))  # the tenor, everywhere
+    pin, out = _pin_that_holds(spec, piece, 3, 2, 1, 4, (lock,))
+    tenor = lambda p: [(n.pitch, n.onset, n.duration, n.tie) for n in p.voices[2].notes]  # noqa
+    assert tenor(out.result.piece) == tenor(piece)
+    assert _pitches(out.result.piece, 3)[4] == pin.pitch.name
+
+
+@pytest.mark.parametrize("voice,bars", [(3, (3, 4)), (1, (1, 2))], ids=["bass-3-4", "alto-1-2"])
+def test_regenerate_changes_only_its_region(chorale, voice, bars) -> None:
+    spec, piece = chorale
+    region = Region(voice, *bars)
+    out = chorale_edit.regenerate("harmonize", spec, (), piece, region, FAST, run_id="r2")
+    new = out.result.piece
+    bar = piece.bar_length
+    inside = lambda n: bars[0] <= n.onset // bar + 1 <= bars[1]  # noqa: E731
+    for v in range(4):
+        before = [(n.onset, n.pitch) for n in piece.voices[v].sounding()
+                  if v != voice or not inside(n)]
+        after = [(n.onset, n.pitch) for n in new.voices[v].sounding()
+                 if v != voice or not inside(n)]
+        assert before == after, v
+    assert [n.pitch for n in piece.voices[voice].sounding() if inside(n)] != \
+        [n.pitch for n in new.voices[voice].sounding() if inside(n)]
+    assert not hard(check(new))
+
+
+def _conflict(spec, constraints, previous, kind="harmonize") -> tuple[str, ...]:
+    with pytest.raises(Unsatisfiable) as info:
+        _resolve(spec, constraints, previous, kind)
+    return info.value.conflicts
+
+
+def test_a_pin_on_the_melody_conflicts_with_the_melody_note(chorale) -> None:
+    spec, piece = chorale
+    pin = Pin("c1", 0, 2, Fraction(1), Pitch.parse("F#5"))
+    assert set(_conflict(spec, (pin,), piece)) == {
+        "your pin voice 1 bar 2 = F#5", "the melody note at bar 2 beat 1 is E5"}
+
+
+def test_a_pin_against_a_cadence_names_the_two(chorale) -> None:
+    """G3 in the bass under E5 at the phrase end: iii6 could carry it, no cadence can (a
+    cadence chord has its root in the bass, and no root G has an E)."""
+    spec, piece = chorale
+    pin = Pin("c1", 3, 2, Fraction(3), Pitch.parse("G3"))
+    other = IntervalRule("c2", 0, 3, 1, Fraction(1), 8, None, True)  # holds, not named
+    assert set(_conflict(spec, (other, pin), piece)) == {
+        "your pin voice 4 bar 2 beat 3 = G3", "a cadence at the phrase end bar 2 beat 3"}
+
+
+def test_two_pins_against_a_canon_name_the_three(canon) -> None:
+    """The soprano at bar 1 beat 2 returns an octave lower in the bass at bar 2 beat 2: pins
+    on both that are not an octave apart contradict the canon, and only the three are named."""
+    spec, piece = canon
+    lead = Pin("c1", 0, 1, Fraction(2), Pitch.parse("A4"))
+    follow = Pin("c2", 1, 2, Fraction(2), Pitch.parse("F3"))
+    assert set(_conflict(spec, (lead, follow), piece, "compose")) == {
+        "your pin voice 1 bar 1 beat 2 = A4", "your pin voice 2 bar 2 beat 2 = F3",
+        "the canon Soprano -> Bass at -P8, 1 bar later"}
+
+
+def test_a_plan_that_cannot_hold_names_its_minimal_wishes() -> None:
+    """A bass range a canon at the octave below cannot reach from the soprano's range: the
+    canon and both ranges, not the cadence plan."""
+    plan = dict(PLAN, voice=[PLAN["voice"][0], {"name": "Bass", "range": ["E2", "B2"]}])
+    err = chorale_edit.explain_plan("compose", {"form": plan, "name": "bad"}, FAST)
+    assert set(err.conflicts) == {"the canon Soprano -> Bass at -P8, 1 bar later",
+                                  "the range of Bass: E2-B2", "the range of Soprano: C4-G5"}
