@@ -119,8 +119,8 @@ def project_loads(text: str, where: str = "score.json") -> Project:
     except json.JSONDecodeError as exc:
         raise BadInput(f"{where} is not valid JSON (line {exc.lineno}): {exc.msg}") from None
     if not isinstance(data, dict) or "project" not in data:
-        raise BadInput(f"{where} holds no editing data: make the project with `stretto species "
-                       "... --out DIR` first")
+        raise BadInput(f"{where} holds no editing data: make the project with `stretto species"
+                       "`, `harmonize` or `compose ... --out DIR` first")
     try:
         piece = piece_from_dict(data)
         p = data["project"]

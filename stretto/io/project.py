@@ -117,8 +117,8 @@ def load_project(folder: str | Path) -> tuple["Project", str]:
 
     path = Path(folder) / FILES["json"]
     if not Path(folder).is_dir():
-        raise BadInput(f"no project folder {folder}: make one with `stretto species ... --out "
-                       f"{folder}`")
+        raise BadInput(f"no project folder {folder}: make one with `stretto species`, "
+                       f"`harmonize` or `compose ... --out {folder}`")
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
