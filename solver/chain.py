@@ -69,7 +69,11 @@ class Chain:
         self.pairs = [(i, j) for i in range(self.V) for j in range(i + 1, self.V)]
         self.free = [v for v in range(self.V) if cm.prob.voices[v].fixed is None]
         self.chromatic = np.array([c.function == "S" for c in cm.vocab])
-        self.tonic = np.array([c.figure in ("I", "i") for c in cm.vocab])
+        self.tonic = np.array([c.figure in ("I", "i") and k == 0
+                               for c, k in zip(cm.vocab, cm.vkey)])
+        self.vkey = np.array(cm.vkey, dtype=np.int64)
+        # the given voices' appoggiaturas: (slot, voice, pitch index of the resolution)
+        self.appo = [(t, v, cm.P.index(p)) for (v, t), p in cm.appo.items()]
 
     def unary(self, t: int) -> np.ndarray:
         s, w = self.slots[t], self.w
@@ -82,6 +86,9 @@ class Chain:
         c += w["chromatic-sparingly"] * self.chromatic[s.k]
         if t == 0:
             c += w["tonic-start"] * (~self.tonic[s.k])
+        for ta, v, i in self.appo:
+            if ta == t:
+                c += w["appoggiatura"] * (s.x[:, v] == i)
         return c
 
     def link(self, t: int, ia=None):
@@ -162,6 +169,7 @@ class Chain:
             trans += w["outer-contrary"] * (((st > 0) & (sb > 0)) | ((st < 0) & (sb < 0)))
             trans += w["progression-retrogression"] * retro[K1, K2]
             trans += w["chord-change"] * same
+            trans += w["modulation"] * (self.vkey[K1] != self.vkey[K2])
             if t + 1 in cm.prob.downbeats:
                 trans += w["harmonic-rhythm"] * same
             if t + 1 == T - 1 and t + 1 in cm.cad_rows and cm.prob.prefer_authentic_end:

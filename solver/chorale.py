@@ -39,7 +39,7 @@ from stretto.pitch import STEP_PC, Interval, Pitch
 from stretto.rulebook import RULES
 
 from stretto.solver.harmony import FIFTH, ROOT, SEVENTH, THIRD, Chord, Key, cadence_key, \
-    cadence_kind, pitch_class_name, progression_graph, vocabulary
+    cadence_kind, key_degree, local_vocabulary, pitch_class_name, progression_graph, vocabulary
 from stretto.solver.model import Line, ScoreModel, Universe
 from stretto.solver.engine import solver_for
 from stretto.solver.spec import SolveSettings
@@ -75,7 +75,12 @@ class Canon:
 class HarmonyProblem:
     """Everything the model needs. ``links[t]``: slot t leads into slot t+1. ``cadences``:
     slot index (the last chord of the cadence) -> allowed cadence types; ``cadence_keys``
-    optionally restricts a cadence to a key (a related key's cadence is V/x -> x)."""
+    optionally restricts a cadence to a key. ``keys_at[t]``: the keys slot t's chord may be in
+    (empty: the home key everywhere); a passage in a related key uses that key's diatonic
+    chords, and the key changes only through a pivot (a chord read in both keys, see
+    :meth:`ChoraleModel.edge`). ``appoggiaturas``: (voice, slot, pitch) where the given note
+    on the beat may be an accented non-chord tone resolving by step, within the beat, to
+    ``pitch`` (used only where no chord holds the note on the beat)."""
 
     key: Key
     voices: tuple[VoicePart, ...]
@@ -90,6 +95,8 @@ class HarmonyProblem:
     pins: tuple = ()  # (voice, slot, Pitch): a given note of a free voice (fugue entries)
     figures: frozenset | None = None  # the vocabulary's figures to use (None: all)
     canon_spans: tuple = ()  # per canon: (first, end) leader slots it covers
+    keys_at: tuple = ()  # per slot: the keys its chord may be in (empty: home only)
+    appoggiaturas: tuple = ()  # (voice, slot, Pitch): the note a given note resolves to
 
 
 @dataclass
@@ -97,9 +104,37 @@ class ChoraleSolution:
     status: str
     pitches: list[list[Pitch]] | None  # per voice, per slot
     chords: list[Chord] | None
-    labels: list[str] | None
+    labels: list[str] | None  # in the home key (a related key's chord as figure/degree)
     cadences: list[dict]
     stats: dict
+    keys: list[Key] | None = None  # the local key of every slot
+    local_labels: list[str] | None = None  # the figure in the local key
+    modulations: list[dict] = field(default_factory=list)
+
+    def lyrics(self) -> list[str]:
+        """The analysis as the bass's lyrics: the local figure of every slot, with its key in
+        front at the first slot and wherever the key changes (``G: I`` ... ``D: V7``)."""
+        out = []
+        for t, lab in enumerate(self.local_labels or self.labels):
+            k = self.keys[t] if self.keys else None
+            if k is not None and (t == 0 or k != self.keys[t - 1]):
+                lab = f"{k.m21_name}: {lab}"
+            out.append(lab)
+        return out
+
+    def analysis(self, onsets, names) -> list[dict]:
+        """One entry per slot: onset, place, chord (home-key spelling, what the checker
+        reads), the local key and figure, and the melody's chord tone where it differs from
+        the note on the beat (an appoggiatura)."""
+        out = []
+        for t, (a, lab, ch) in enumerate(zip(onsets, self.labels, self.chords)):
+            e = {"slot": t, "onset": str(a), "where": names[t], "chord": lab,
+                 "figure": ch.figure}
+            if self.keys:
+                e["key"] = str(self.keys[t])
+                e["local"] = self.local_labels[t]
+            out.append(e)
+        return out
 
 
 def rules_hash() -> str:
@@ -154,8 +189,20 @@ class ChoraleModel:
         self.prob = prob
         self.slot_names = list(slot_names) if slot_names else None
         key = prob.key
-        self.vocab = vocabulary(key)
+        others = []
+        for ks in prob.keys_at:
+            others += [k for k in ks if k != key and k not in others]
+        self.keys = [key] + others
+        home = vocabulary(key)
+        self.vocab = tuple(home) + tuple(c for k in others for c in local_vocabulary(k))
+        self.vkey = [0] * len(home) + [1 + i for i, k in enumerate(others)
+                                       for _ in local_vocabulary(k)]
         self.graph = progression_graph(key)
+        self.graphs = [progression_graph(k) for k in self.keys]
+        self._readings = [{frozenset(x for x in c.tones if x is not None): c.figure
+                           for c in vocabulary(k) if c.function != "F"} for k in self.keys]
+        self._edges: dict = {}
+        self.appo = {(v, t): p for v, t, p in prob.appoggiaturas}
         classes: list[tuple[int, int]] = []
         for ch in self.vocab:
             for t in ch.tones:
@@ -174,7 +221,7 @@ class ChoraleModel:
             for p in v.fixed or ():
                 if p is not None and p not in pitches:
                     pitches.append(p)
-        for _, _, p in prob.pins:
+        for _, _, p in prob.pins + prob.appoggiaturas:
             if p not in pitches:
                 pitches.append(p)
         self.pinned = {(v, t): p for v, t, p in prob.pins}
@@ -195,6 +242,46 @@ class ChoraleModel:
     def _bool(self, name: str):
         return self.m.NewBoolVar(name)
 
+    def reading(self, ch: Chord, key_index: int) -> str | None:
+        """The figure of ``ch``'s tones in key ``key_index`` (its full vocabulary), or None."""
+        return self._readings[key_index].get(frozenset(x for x in ch.tones if x is not None))
+
+    def edge(self, a: int, b: int) -> bool | None:
+        """Chord ``a`` followed by chord ``b`` (vocabulary indices): None when the grammar
+        forbids it, else whether it is a retrogression. In one key, that key's graph. Across a
+        key change, a pivot: the new chord read in the old key follows the old chord there
+        (``I -> V/V = D: V``), or the old chord read in the new key leads to the new chord
+        there (``D: I = G: V -> G: IV``)."""
+        got = self._edges.get((a, b), 0)
+        if got != 0:
+            return got
+        ka, kb = self.vkey[a], self.vkey[b]
+        ca, cb = self.vocab[a], self.vocab[b]
+        if ka == kb:
+            options = [(self.graphs[ka], ca.figure, cb.figure)]
+        else:
+            options = [(self.graphs[ka], ca.figure, self.reading(cb, ka)),
+                       (self.graphs[kb], self.reading(ca, kb), cb.figure)]
+        out = None
+        for g, x, y in options:
+            if x is None or y is None or not g.has_edge(x, y):
+                continue
+            retro = bool(g.edges[x, y].get("retrogression"))
+            out = retro if out is None else (out and retro)
+        self._edges[a, b] = out
+        return out
+
+    def _given(self, v: VoicePart, vi: int, t: int, ch: Chord) -> Pitch | None:
+        """The pitch a given voice sounds in chord ``ch`` at slot ``t``: the note on the beat
+        if the chord holds it, else the appoggiatura's resolution if it does, else None."""
+        p = v.fixed[t]
+        if ch.role_of((p.step, p.alter)) is not None:
+            return p
+        q = self.appo.get((vi, t))
+        if q is not None and ch.role_of((q.step, q.alter)) is not None:
+            return q
+        return None
+
     def _build(self) -> None:
         prob, m, sm = self.prob, self.m, self.sm
         V, T = len(prob.voices), prob.slots
@@ -208,14 +295,16 @@ class ChoraleModel:
             for k, ch in enumerate(self.vocab):
                 if ch.function == "F" and t != last:
                     continue
-                if prob.figures is not None and ch.figure not in prob.figures:
+                if prob.figures is not None and self.vkey[k] == 0 and \
+                        ch.figure not in prob.figures:
+                    continue
+                if prob.keys_at and self.keys[self.vkey[k]] not in prob.keys_at[t]:
                     continue
                 if ch.is_seventh and ends_after[t]:
                     continue  # a seventh must resolve into the next slot
                 ok = True
-                for v in prob.voices:
-                    if v.fixed is not None and ch.role_of((v.fixed[t].step, v.fixed[t].alter)) \
-                            is None:
+                for vi, v in enumerate(prob.voices):
+                    if v.fixed is not None and self._given(v, vi, t, ch) is None:
                         ok = False
                         break
                 if ok:
@@ -245,7 +334,7 @@ class ChoraleModel:
             doms.append([i for i, p in enumerate(P) if v.low.midi <= p.midi <= v.high.midi])
             xs, mids, dias = [], [], []
             for t in range(T):
-                if v.fixed is not None:
+                if v.fixed is not None and (vi, t) not in self.appo:
                     p = v.fixed[t]
                     xs.append(P.index(p))
                     mids.append(p.midi)
@@ -257,6 +346,17 @@ class ChoraleModel:
                         from stretto.errors import Unsatisfiable
                         raise Unsatisfiable(f"the given {pin.name} at {self._where(t)} is "
                                             f"outside {v.name}'s range", ("satb-range",))
+                if v.fixed is not None:  # the note on the beat or its resolution
+                    opts = [v.fixed[t], self.appo[vi, t]]
+                    x = sm.new_int(sorted(P.index(p) for p in opts), f"x{vi}_{t}")
+                    mid = m.NewIntVar(min(p.midi for p in opts), max(p.midi for p in opts),
+                                      f"midi{vi}_{t}")
+                    dia = m.NewIntVar(0, 70, f"dia{vi}_{t}")
+                    self._xmd.append((vi, t, x, mid, dia))
+                    xs.append(x)
+                    mids.append(mid)
+                    dias.append(dia)
+                    continue
                 x = sm.new_int([P.index(self.pinned[vi, t])] if (vi, t) in self.pinned
                                else doms[vi], f"x{vi}_{t}")
                 mid = m.NewIntVar(v.low.midi, v.high.midi, f"midi{vi}_{t}")
@@ -284,7 +384,7 @@ class ChoraleModel:
                                "within the ranges and spacing: change the note or the ranges")
             self.rows_count += len(rows)
             self.slot_rows.append(rows)
-            free = [v for v in range(V) if prob.voices[v].fixed is None]
+            free = [v for v in range(V) if not isinstance(self.x[v][t], int)]
             brole = m.NewIntVar(0, 3, f"brole{t}")
             lack = self._bool(f"lack{t}")
             pcols = []
@@ -326,10 +426,10 @@ class ChoraleModel:
         cands = []
         for vi, v in enumerate(prob.voices):
             if v.fixed is not None:
-                p = v.fixed[t]
-                r = ch.role_of((p.step, p.alter))
-                if r is None:
+                p = self._given(v, vi, t, ch)
+                if p is None:
                     return []
+                r = ch.role_of((p.step, p.alter))
                 cands.append([(P.index(p), p.midi, r)])
             elif (vi, t) in self.pinned:
                 p = self.pinned[vi, t]
@@ -430,7 +530,8 @@ class ChoraleModel:
             for a in self.domains[t]:
                 for b in self.domains[t + 1]:
                     ca, cb = self.vocab[a], self.vocab[b]
-                    if not self.graph.has_edge(ca.figure, cb.figure):
+                    retro = self.edge(a, b)
+                    if retro is None:
                         continue
                     res = drop = 0
                     if ca.lt_role is not None and a != b:
@@ -441,9 +542,7 @@ class ChoraleModel:
                             fifth_below = [x for x in cb.tones if x is not None
                                            and x[0] == _fall_class(lt, 2)]
                             drop = int(bool(fifth_below) and cb.tones[FIFTH] in fifth_below)
-                    retro = int(bool(self.graph.edges[ca.figure, cb.figure].get(
-                        "retrogression")))
-                    rows.append((a, b, res, drop, int(a == b), retro))
+                    rows.append((a, b, res, drop, int(a == b), int(retro)))
             if not rows:
                 raise BadInput(f"no chord progression fits the melody at {self._where(t)} - "
                                f"{self._where(t + 1)} in {self.prob.key}: pass --key, or "
@@ -481,21 +580,23 @@ class ChoraleModel:
 
     def cadence_rows(self, t: int, kinds, want_key: Key | None) -> list[tuple]:
         """(chord before, chord at ``t``, home authentic, dominant in root position) for
-        every cadence of ``kinds`` (in ``want_key`` when given) ending at slot ``t``."""
-        key, rows = self.prob.key, []
+        every cadence of ``kinds`` (in ``want_key`` when given) ending at slot ``t``. Both
+        chords are in one key: a cadence in a related key is made in that key."""
+        home, rows = self.prob.key, []
         for a in self.domains[t - 1]:
             for b in self.domains[t]:
                 ca, cb = self.vocab[a], self.vocab[b]
-                if not self.graph.has_edge(ca.figure, cb.figure):
+                if self.vkey[a] != self.vkey[b] or self.edge(a, b) is None:
                     continue
+                key = self.keys[self.vkey[b]]
                 kind = cadence_kind(key, ca, cb)
                 if kind is None or kind not in kinds:
                     continue
                 ck = cadence_key(key, ca, cb)
                 if want_key is not None and ck != want_key:
                     continue
-                home = int(kind == "authentic" and ck == key)
-                rows.append((a, b, home, int(kind in ("authentic", "deceptive"))))
+                rows.append((a, b, int(kind == "authentic" and ck == home),
+                             int(kind in ("authentic", "deceptive"))))
         return rows
 
     def _motion(self, v: int, t: int):
@@ -697,13 +798,29 @@ class ChoraleModel:
         for t, home in self.cadence_choice.items():
             if t == self.T - 1 and self.prob.prefer_authentic_end:
                 sm.penalize("final-cadence", w["final-cadence"], home.Not())
-        tonic = [b for k, b in self.y[0].items() if self.vocab[k].figure in ("I", "i")]
+        tonic = [b for k, b in self.y[0].items()
+                 if self.vocab[k].figure in ("I", "i") and self.vkey[k] == 0]
         sm.penalize("tonic-start", w["tonic-start"], sm.any_true(tonic).Not()
                     if tonic and not isinstance(sm.any_true(tonic), bool) else (not tonic))
         for t in range(self.T):
             sec = [b for k, b in self.y[t].items() if self.vocab[k].function == "S"]
             for b in sec:
                 sm.penalize("chromatic-sparingly", w["chromatic-sparingly"], b)
+        if len(self.keys) > 1:  # each change of key costs (a pivot, then the new key)
+            kv = []
+            for t in range(self.T):
+                k = self.m.NewIntVar(0, len(self.keys) - 1, f"key{t}")
+                self.m.AddElement(self.c[t], list(self.vkey), k)
+                kv.append(k)
+            for t in range(self.T - 1):
+                if self.prob.links[t]:
+                    change = self._bool(f"modulate{t}")
+                    self.m.Add(kv[t] != kv[t + 1]).OnlyEnforceIf(change)
+                    self.m.Add(kv[t] == kv[t + 1]).OnlyEnforceIf(change.Not())
+                    sm.penalize("modulation", w["modulation"], change)
+        for (v, t), q in self.appo.items():  # the note on the beat outside the chord
+            sm.penalize("appoggiatura", w["appoggiatura"],
+                        sm.compare(self.x[v][t], "==", self.P.index(q)))
 
     # ------------------------------------------------------------------ solve
     def solve(self, settings: SolveSettings, *, confirm: bool = True) -> ChoraleSolution:
@@ -800,15 +917,39 @@ class ChoraleModel:
         for t, ch in enumerate(chords):
             bass = pitches[-1][t]
             broles.append(ch.role_of((bass.step, bass.alter)))
-        labels = [ch.label(r) for ch, r in zip(chords, broles)]
+        kidx = [self.vkey[val(c)] for c in self.c]
+        keys = [self.keys[i] for i in kidx]
+        home = self.prob.key
+        local = [ch.label(r) for ch, r in zip(chords, broles)]
+        labels = [lab if k == home else f"{lab}/{key_degree(home, k)}"
+                  for lab, k in zip(local, keys)]
         cads = []
         for t in sorted(self.prob.cadences):
             if t == 0 or not self.prob.links[t - 1]:
                 continue
-            kind = cadence_kind(self.prob.key, chords[t - 1], chords[t])
+            kind = cadence_kind(keys[t], chords[t - 1], chords[t])
             cads.append({"slot": t, "type": kind,
-                         "key": str(cadence_key(self.prob.key, chords[t - 1], chords[t]))})
-        return ChoraleSolution(stats["status"], pitches, chords, labels, cads, stats)
+                         "key": str(cadence_key(keys[t], chords[t - 1], chords[t]))})
+        mods = []
+        for t in range(1, self.T):
+            if kidx[t] == kidx[t - 1]:
+                continue
+            a, b = val(self.c[t - 1]), val(self.c[t])
+            entry = {"slot": t, "from": str(keys[t - 1]), "to": str(keys[t])}
+            if self.prob.links[t - 1]:
+                old, new = keys[t - 1].m21_name, keys[t].m21_name
+                fig = self.reading(chords[t], kidx[t - 1])
+                g = self.graphs[kidx[t - 1]]
+                if fig is not None and g.has_edge(chords[t - 1].figure, fig):
+                    entry["pivot"] = f"{old}: {fig} = {new}: {chords[t].figure}"
+                    entry["pivot_slot"] = t
+                else:  # the chord before, read in the new key
+                    entry["pivot"] = (f"{old}: {chords[t - 1].figure} = {new}: "
+                                      f"{self.reading(chords[t - 1], kidx[t])}")
+                    entry["pivot_slot"] = t - 1
+            mods.append(entry)
+        return ChoraleSolution(stats["status"], pitches, chords, labels, cads, stats,
+                               keys=keys, local_labels=local, modulations=mods)
 
 
 __all__ = ["ALL_CADENCES", "Canon", "ChoraleModel", "ChoraleSolution", "HarmonyProblem",

@@ -17,12 +17,18 @@ The TOML schema (examples under ``examples/``)::
     [[cadence]]                # phrase plan: the cadence's last chord on beat 1 of `bar`
     bar = 4
     type = "half"              # authentic | half | plagal | deceptive (or a list)
-    key = "D minor"            # optional: an authentic cadence in a related key (V/x -> x)
+    key = "F major"            # optional: a closely related key: the music modulates there
 
     [[section]]                # key plan: each section closes with a cadence in its key
     bars = [1, 4]
-    key = "F major"            # the relative major or the dominant: tonicized by V/x -> x
+    key = "F major"            # home or a closely related key (relative, dominant, ...)
     cadence = "authentic"
+
+A cadence in a related key (``[[cadence]] key`` or a section's key) is a real modulation:
+the passage from the chord after the previous cadence to it leaves the home key halfway
+through a pivot (a chord read in both keys, or the new key's dominant reached as V/x), its
+second half is in the new key (its diatonic chords, analysed as ``F: V7``), the cadence is
+in it, and after it the music returns home through a pivot.
 
     [[canon]]                  # strict imitation, note for note
     leader = "Soprano"
@@ -72,7 +78,7 @@ from stretto.pitch import Pitch, parse_pitches
 from stretto.score import Piece, Voice, make_voice, parse_meter
 
 from stretto.solver.chorale import ALL_CADENCES, SATB_RANGES, Canon, HarmonyProblem, VoicePart
-from stretto.solver.harmony import CADENCE_TYPES, Key
+from stretto.solver.harmony import CADENCE_TYPES, Key, related_keys
 from stretto.solver.spec import SolveResult, SolveSettings
 
 MAX_SLOTS = 96
@@ -226,7 +232,10 @@ def form_from_dict(data: dict, name: str = "form") -> FormSpec:
         if b == 1:
             raise BadInput("[[cadence]] bar 1: a cadence needs a chord before it")
         ck = Key.parse(str(c["key"])) if "key" in c else None
-        cadences[b] = (_types(c.get("type", list(ALL_CADENCES))), ck)
+        if ck is not None and ck != key and ck not in _related(key):
+            raise BadInput(f"cadence key {ck} is not closely related to {key}: use "
+                           f"{', '.join(str(k) for k in _related(key))}")
+        cadences[b] = (_types(c.get("type", list(ALL_CADENCES))), ck if ck != key else None)
     for s in data.get("section", []):
         span = s.get("bars")
         if not span or len(span) != 2:
@@ -237,9 +246,6 @@ def form_from_dict(data: dict, name: str = "form") -> FormSpec:
             raise BadInput(f"section key {sk} is not closely related to {key}: use "
                            f"{', '.join(str(k) for k in _related(key))}")
         kinds = _types(s.get("cadence", "authentic"))
-        if sk is not None and sk != key and kinds != ("authentic",):
-            raise BadInput(f"a section in {sk} closes with an authentic cadence in it "
-                           "(V/x -> x); other cadence types only in the home key")
         cadences[b] = (kinds, sk if sk != key else None)
     delay_re = re.compile(r"^\s*(\d+)\s*(bar|bars|beat|beats)\s*$")
     canons = []
@@ -307,8 +313,7 @@ def form_from_dict(data: dict, name: str = "form") -> FormSpec:
 
 
 def _related(key: Key) -> list[Key]:
-    figs = ("ii", "iii", "IV", "V", "vi") if key.mode == "major" else ("III", "iv", "V", "VI")
-    return [key.relative(f) for f in figs]
+    return related_keys(key)
 
 
 def tonal_answer(subject: list[Pitch], key: Key) -> list[Pitch]:
@@ -505,15 +510,12 @@ def build_problem(spec: FormSpec) -> HarmonyProblem:
     for vi, v in enumerate(spec.voices):
         voices.append(v)
     downbeats = frozenset(t for t in range(T) if t % spec.slots_per_bar == 0)
-    # generated voices: the diatonic chords and sevenths, and the secondary dominants of the
-    # keys the plan cadences in (a smaller vocabulary keeps the voicing tables small)
+    # generated voices: the diatonic chords and sevenths (a smaller vocabulary keeps the
+    # voicing tables small); a passage in a related key uses that key's diatonic chords
     from stretto.solver.harmony import vocabulary
 
     figures = {c.figure for c in vocabulary(spec.key) if c.function in ("T", "PD", "D", "F")}
-    for ck in cadence_keys.values():
-        for c in vocabulary(spec.key):
-            if c.function == "S" and spec.key.relative(c.goal) == ck:
-                figures.add(c.figure)
+    keys_at = plan_keys(spec.key, T, cadences, cadence_keys)
     if spec.fugue:  # given subjects may need any chord
         figures = None
     return HarmonyProblem(key=spec.key, voices=tuple(voices), slots=T,
@@ -524,7 +526,27 @@ def build_problem(spec: FormSpec) -> HarmonyProblem:
                           canon_spans=tuple((spec.slot_of(c[5]), spec.slot_of(c[6] + 1)
                                              if c[6] < spec.bars else T)
                                             for c in spec.canons),
-                          figures=frozenset(figures) if figures is not None else None)
+                          figures=frozenset(figures) if figures is not None else None,
+                          keys_at=keys_at)
+
+
+def plan_keys(key: Key, slots: int, cadences: dict, cadence_keys: dict) -> tuple:
+    """The key of each chord under a key plan: a cadence in a related key ends a passage
+    that starts after the previous cadence; its first half is in the home key, its second
+    half in the new key (the key changes through a pivot at the middle); all else is in the
+    home key. () when the plan never leaves home."""
+    if not any(k != key for k in cadence_keys.values()):
+        return ()
+    out = [(key,)] * slots
+    start = 0
+    for t in sorted(cadences):
+        ck = cadence_keys.get(t)
+        if ck is not None and ck != key:
+            mid = start + (t - start + 1) // 2
+            for u in range(start, t + 1):
+                out[u] = (key,) if u < mid else (ck,)
+        start = t + 1
+    return tuple(out)
 
 
 def compose(spec: FormSpec, settings: SolveSettings = SolveSettings()) -> SolveResult:
@@ -583,14 +605,11 @@ def form_piece(spec: FormSpec, prob: HarmonyProblem, sol, stats: dict) -> Piece:
         if vi == len(spec.voices) - 1:
             from dataclasses import replace
 
-            labels = dict(zip(onsets, sol.labels))
+            labels = dict(zip(onsets, sol.lyrics()))  # the key at the start and each change
             notes = [replace(n, lyric=labels[n.onset]) if n.onset in labels and n.tie in (
                 None, "start") else n for n in notes]
-            notes[0] = replace(notes[0], lyric=f"{spec.key.m21_name}: {notes[0].lyric}")
         voices.append(Voice(v.name, tuple(notes), role="free"))
-    analysis = [{"slot": t, "onset": str(a), "where": names[t], "chord": lab,
-                 "figure": ch.figure}
-                for t, (a, lab, ch) in enumerate(zip(onsets, sol.labels, sol.chords))]
+    analysis = sol.analysis(onsets, names)
     cadences = [dict(c, onset=str(onsets[c["slot"]]), where=names[c["slot"]])
                 for c in sol.cadences]
     form = {"canons": [], "recurrences": []}
@@ -625,7 +644,7 @@ def form_piece(spec: FormSpec, prob: HarmonyProblem, sol, stats: dict) -> Piece:
     info = {"style": "composition",
             "solver": {k: v for k, v in stats.items() if k not in timing},
             "harmony": {"key": str(spec.key), "analysis": analysis, "cadences": cadences,
-                        "melody_voice": None,
+                        "modulations": sol.modulations, "melody_voice": None,
                         "phrase_ends": [str(onsets[t]) for t in sorted(prob.cadences)],
                         "ranges": {v.name: [v.low.name, v.high.name] for v in spec.voices}},
             "form": form}

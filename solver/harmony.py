@@ -250,8 +250,6 @@ def cadence_kind(key: Key, before: Chord, last: Chord) -> str | None:
     tonic_like = last.figure in ("I", "i")
     if before.function == "D" and before.numeral == "V" and tonic_like:
         return "authentic"
-    if before.function == "S" and before.numeral == "V" and last.figure == before.goal:
-        return "authentic"  # in the key of the goal (a cadence in a related key)
     if last.figure == "V" and before.figure != "V":
         return "half"
     if last.function == "S" and "7" not in last.figure and before.figure != last.figure \
@@ -265,12 +263,40 @@ def cadence_kind(key: Key, before: Chord, last: Chord) -> str | None:
 
 
 def cadence_key(key: Key, before: Chord, last: Chord) -> Key:
-    """The key a cadence is in: the goal's key for V/x -> x, else ``key``."""
-    if before.function == "S" and last.figure == before.goal:
-        return key.relative(last.figure)
+    """The key a cadence is in: the goal's key for a half cadence on V/x, else ``key`` (an
+    authentic cadence in a related key is made in that key: see :func:`related_keys`)."""
     if last.function == "S" and "7" not in last.figure:
         return key.relative(last.goal)
     return key
+
+
+def related_keys(key: Key) -> list[Key]:
+    """The closely related keys (one accidental apart) a piece may modulate to: in major ii,
+    iii, IV, V, vi; in minor III, iv, v, VI, VII (the minor dominant key, as in Bach)."""
+    if key.mode == "major":
+        return [key.relative(f) for f in ("ii", "iii", "IV", "V", "vi")]
+    out = [key.relative(f) for f in ("III", "iv", "VI")]
+    seventh = pitch_class_name(chord(key, "III").tones[FIFTH])  # the natural seventh degree
+    return out[:2] + [Key(key.relative("V").tonic, "minor")] + out[2:] + [Key(seventh, "major")]
+
+
+def local_vocabulary(key: Key) -> tuple[Chord, ...]:
+    """The chords a passage in ``key`` uses when ``key`` is not the piece's home key: its
+    diatonic chords and sevenths (no secondary dominants, no Picardy tonic)."""
+    return tuple(c for c in vocabulary(key) if c.function in ("T", "PD", "D"))
+
+
+@lru_cache(maxsize=None)
+def key_degree(home: Key, local: Key) -> str:
+    """The Roman numeral of ``local``'s tonic triad in ``home`` (``V``, ``vi``, ``III``,
+    ``v``): a chord of the local key is written ``figure/degree`` in the home key (``V7/V``,
+    ``I/V``), the way music21 spells applied chords."""
+    from music21 import chord as m21chord, key as m21key, roman
+
+    tonic = chord(local, "I" if local.mode == "major" else "i")
+    names = [pitch_class_name(t).replace("b", "-") for t in tonic.tones[:3]]
+    rn = roman.romanNumeralFromChord(m21chord.Chord(names), m21key.Key(home.m21_name))
+    return rn.romanNumeral
 
 
 def pitch_class_name(cls: tuple[int, int]) -> str:
@@ -313,4 +339,5 @@ def detect_key(pitches: list[Pitch], durations: list[float]) -> Key:
 
 
 __all__ = ["CADENCE_TYPES", "Chord", "Key", "ROLE_NAMES", "cadence_kind", "cadence_key",
-           "chord", "detect_key", "key_candidates", "progression_graph", "vocabulary"]
+           "chord", "detect_key", "key_candidates", "key_degree", "local_vocabulary",
+           "progression_graph", "related_keys", "vocabulary"]

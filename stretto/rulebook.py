@@ -134,6 +134,12 @@ RULES: tuple[Rule, ...] = (
     Rule("final-cadence", "soft", "end with an authentic cadence in the home key", 20),
     Rule("tonic-start", "soft", "begin on the tonic chord", 3),
     Rule("chromatic-sparingly", "soft", "use secondary dominants only where they help", 1),
+    Rule("modulation", "soft",
+         "change key only where the plan or the melody asks for it (each change, through a "
+         "pivot chord, costs)", 4),
+    Rule("appoggiatura", "soft",
+         "a given melody note on the beat is a chord tone; an accented non-chord tone that "
+         "resolves by step within the beat only where no chord holds it", 3),
     Rule("melodic-line", "soft",
          "a generated outer voice avoids repeated notes and leaps larger than a fourth", 2),
     Rule("progression-retrogression", "soft",

@@ -25,7 +25,7 @@ Also here: the canon/imitation property (:func:`check_canons`), for pieces whose
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import lru_cache
 
@@ -106,11 +106,32 @@ def harmony_from_lyrics(piece: Piece) -> dict | None:
     letter, acc, first = match.groups()
     tonic = letter.upper() + {"-": "b"}.get(acc, acc)
     key = f"{tonic} {'minor' if letter.islower() else 'major'}"
-    analysis = [{"onset": str(n.onset), "chord": first if k == 0 else n.lyric.strip()}
-                for k, n in enumerate(bass)]
+    analysis, degree = [], ""
+    for k, n in enumerate(bass):
+        chord = first if k == 0 else n.lyric.strip()
+        change = _KEY_LYRIC.match(n.lyric) if k else None
+        if change:  # a modulation: the figure in the new key, written figure/degree
+            letter, acc, chord = change.groups()
+            degree = _degree(key, letter + acc)
+        analysis.append({"onset": str(n.onset), "chord": chord + degree})
     melody = next((i for i, v in enumerate(piece.voices) if v.name.lower().startswith(
         "soprano")), 0)
     return {"key": key, "analysis": analysis, "melody_voice": melody}
+
+
+@lru_cache(maxsize=64)
+def _degree(home: str, local: str) -> str:
+    """"" for the home key, else "/x": the Roman numeral of the local key's tonic triad in
+    the home key (``local`` as music21 names keys: ``D``, ``f#``)."""
+    from music21 import chord, key as m21key, roman
+
+    tonic, mode = home.split()
+    hk = m21key.Key(tonic.replace("b", "-") if len(tonic) > 1 else tonic, mode)
+    lk = m21key.Key(local.replace("b", "-") if len(local) > 1 else local)
+    if lk.tonic.name == hk.tonic.name and lk.mode == hk.mode:
+        return ""
+    triad = chord.Chord([lk.pitchFromDegree(d) for d in (1, 3, 5)])
+    return "/" + roman.romanNumeralFromChord(triad, hk).romanNumeral
 
 
 # --------------------------------------------------------------------------- the beat grid
@@ -497,10 +518,32 @@ def check_satb(piece: Piece) -> list[Violation]:
     labels = Labels(key, tuple(a["chord"] for a in analysis),
                     frozenset(c["slot"] for c in h.get("cadences", [])),
                     frozenset(Fraction(f) for f in h.get("fermatas", []) + h.get("phrase_ends", [])))
+    g = _chord_tones_of_melody(g, labels)
     out = check_voice_leading(piece, g)
     for rule_fn in HARMONY:
         out += rule_fn(g, labels)
     return out
+
+
+def _chord_tones_of_melody(g: Beats, h: Labels) -> Beats:
+    """The grid with the given melody's appoggiaturas read as their resolutions: where the
+    melody's note starting on an analysed beat is outside the chord and moves by step, before
+    the next beat, to a note of the chord, that note is the melody's chord tone."""
+    if g.melody is None:
+        return g
+    notes = sorted(g.piece.voices[g.melody].notes, key=lambda n: n.onset)
+    sound = [list(row) for row in g.sound]
+    for i, (t, label) in enumerate(zip(g.onsets, h.chords)):
+        n = next((n for n in notes if n.onset == t), None)
+        nxt = g.onsets[i + 1] if i + 1 < len(g.onsets) else g.piece.length
+        tones = set(_spell(label, h.key)[0].values())
+        if n is None or _pc(n.pitch) in tones or n.end >= nxt:
+            continue
+        m = next((m for m in notes if m.onset == n.end), None)
+        if m is not None and abs(m.pitch.diatonic - n.pitch.diatonic) == 1 and \
+                _pc(m.pitch) in tones:
+            sound[i][g.melody] = m.pitch
+    return replace(g, sound=tuple(tuple(row) for row in sound))
 
 
 def _step_up(p: Pitch) -> Pitch:
@@ -521,7 +564,13 @@ def _melodic_ok(a: Pitch, b: Pitch) -> bool:
 
 
 def _is_cadence(before: str, last: str, key: str) -> bool:
-    """authentic (V -> I, V/x -> x), half (-> V), plagal (IV -> I), deceptive (V -> vi)."""
+    """authentic (V -> I, V/x -> x), half (-> V), plagal (IV -> I), deceptive (V -> vi); in a
+    related key when both chords are written in it (``V7/V -> I/V``)."""
+    head_b, _, deg_b = before.rpartition("/")
+    head_l, _, deg_l = last.rpartition("/")
+    if deg_l[:1] in "IViv" and deg_l and deg_b == deg_l and head_b and head_l:
+        if _is_cadence(head_b, head_l, key):
+            return True
     def core(label: str) -> tuple[str, str]:
         main, _, sec = label.partition("/")
         if label.startswith("ii/o"):
