@@ -72,6 +72,7 @@ class Chain:
         self.tonic = np.array([c.figure in ("I", "i") and k == 0
                                for c, k in zip(cm.vocab, cm.vkey)])
         self.vkey = np.array(cm.vkey, dtype=np.int64)
+        self.deceptive = np.array([c.figure in ("vi", "VI") for c in cm.vocab])
         # the given voices' appoggiaturas: (slot, voice, pitch index of the resolution)
         self.appo = [(t, v, cm.P.index(p)) for (v, t), p in cm.appo.items()]
 
@@ -86,6 +87,8 @@ class Chain:
         c += w["chromatic-sparingly"] * self.chromatic[s.k]
         if t == 0:
             c += w["tonic-start"] * (~self.tonic[s.k])
+        if t in self.cm.cad_rows:
+            c += w["deceptive-cadence"] * self.deceptive[s.k]
         for ta, v, i in self.appo:
             if ta == t:
                 c += w["appoggiatura"] * (s.x[:, v] == i)

@@ -271,6 +271,10 @@ class ChoraleModel:
         self._edges[a, b] = out
         return out
 
+    def _offered(self, key: Key, t: int) -> bool:
+        """Chords of ``key`` may stand at slots ``t - 1`` and ``t``."""
+        return bool(self.prob.keys_at) and all(key in self.prob.keys_at[u] for u in (t - 1, t))
+
     def _given(self, v: VoicePart, vi: int, t: int, ch: Chord) -> Pitch | None:
         """The pitch a given voice sounds in chord ``ch`` at slot ``t``: the note on the beat
         if the chord holds it, else the appoggiatura's resolution if it does, else None."""
@@ -589,6 +593,9 @@ class ChoraleModel:
                 if self.vkey[a] != self.vkey[b] or self.edge(a, b) is None:
                     continue
                 key = self.keys[self.vkey[b]]
+                if ca.function == "S" and ca.goal == cb.figure and self._offered(
+                        key.relative(cb.figure), t):
+                    continue  # V/x -> x where x's key is offered: a cadence made in that key
                 kind = cadence_kind(key, ca, cb)
                 if kind is None or kind not in kinds:
                     continue
@@ -818,6 +825,10 @@ class ChoraleModel:
                     self.m.Add(kv[t] != kv[t + 1]).OnlyEnforceIf(change)
                     self.m.Add(kv[t] == kv[t + 1]).OnlyEnforceIf(change.Not())
                     sm.penalize("modulation", w["modulation"], change)
+        for t in self.cad_rows:
+            for k, b in self.y[t].items():
+                if self.vocab[k].figure in ("vi", "VI"):
+                    sm.penalize("deceptive-cadence", w["deceptive-cadence"], b)
         for (v, t), q in self.appo.items():  # the note on the beat outside the chord
             sm.penalize("appoggiatura", w["appoggiatura"],
                         sm.compare(self.x[v][t], "==", self.P.index(q)))

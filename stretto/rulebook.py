@@ -137,6 +137,9 @@ RULES: tuple[Rule, ...] = (
     Rule("modulation", "soft",
          "change key only where the plan or the melody asks for it (each change, through a "
          "pivot chord, costs)", 4),
+    Rule("deceptive-cadence", "soft",
+         "a phrase closes on its tonic or dominant; a deceptive cadence (V -> vi) is the "
+         "exception", 3),
     Rule("appoggiatura", "soft",
          "a given melody note on the beat is a chord tone; an accented non-chord tone that "
          "resolves by step within the beat only where no chord holds it", 3),

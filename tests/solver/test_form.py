@@ -182,3 +182,29 @@ def test_tonal_answer_needs_a_given_subject():
     plan["fugue"]["answer"] = "tonal"
     with pytest.raises(BadInput, match="tonal answer needs a given subject"):
         form_from_dict(plan)
+
+
+def test_binary_plan_modulates_to_the_dominant_and_back():
+    """A binary plan in G major: part A cadences in D major (bar 4), part B at home. The
+    second half of part A is in D (D's own chords, analysed as D: ...), entered through a
+    pivot, the cadence is D's V -> I; the music returns to G with a pivot and ends with G's
+    authentic cadence; the checker agrees."""
+    data = {"piece": {"key": "G major", "meter": "4/4", "bars": 8},
+            "voice": [{"name": n} for n in ("Soprano", "Alto", "Tenor", "Bass")],
+            "section": [{"bars": [1, 4], "key": "D major", "cadence": "authentic"},
+                        {"bars": [5, 8], "key": "G major", "cadence": "authentic"}]}
+    piece = compose(form_from_dict(data), FAST).piece
+    h = piece.info["harmony"]
+    mid = next(c for c in h["cadences"] if c["slot"] == 12)
+    assert (mid["type"], mid["key"]) == ("authentic", "D major")
+    a = h["analysis"]
+    assert [x["key"] for x in a[6:13]] == ["D major"] * 7
+    assert (a[11]["local"][0], a[12]["local"]) == ("V", "I")
+    assert [(m["from"], m["to"]) for m in h["modulations"]] == [("G major", "D major"),
+                                                               ("D major", "G major")]
+    assert all("pivot" in m for m in h["modulations"])
+    assert (h["cadences"][-1]["type"], h["cadences"][-1]["key"]) == ("authentic", "G major")
+    assert a[-1]["key"] == "G major"
+    lyrics = [n.lyric for n in piece.voices[-1].notes if n.lyric]
+    assert lyrics[0].startswith("G: ") and lyrics[6].startswith("D: ")
+    assert hard(check(piece)) == []

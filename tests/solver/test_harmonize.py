@@ -133,3 +133,53 @@ def test_simple_melody_ends_authentic():
     assert h["cadences"][-1]["type"] == "authentic"
     assert h["analysis"][-1]["chord"] == "I"
     assert hard(check(result.piece)) == []
+
+
+def _rhythm_melody(tokens: str, fermatas=(), meter: str = "4/4"):
+    """A melody from ``NAME[:quarters]`` tokens (quarter notes by default)."""
+    from stretto.io.melody import Melody
+    from stretto.pitch import Pitch
+    from stretto.score import Note
+
+    notes, t = [], Fraction(0)
+    for k, tok in enumerate(tokens.split()):
+        name, _, d = tok.partition(":")
+        d = Fraction(d) if d else Fraction(1)
+        notes.append(Note(id=f"v0n{k}", pitch=Pitch.parse(name), onset=t, duration=d,
+                          origin="human"))
+        t += d
+    return Melody(tuple(notes), meter, frozenset(Fraction(f) for f in fermatas), Fraction(0),
+                  "melody")
+
+
+def test_modulation_to_the_dominant_at_a_fermata():
+    """A phrase that cadences in the dominant (C#5 -> D5 at the fermata, in G major) is
+    harmonized in D major: the fermata's chord is D major's I, preceded by D's V (its leading
+    tone C#), entered through a pivot; the next phrase returns to G; the analysis writes the
+    key at each change; the checker agrees."""
+    melody = _rhythm_melody("G4 A4 B4 C5 B4 A4 C#5 D5 C5 B4 A4 G4", fermatas=(7,))
+    piece = harmonize(melody, FAST, key=Key.parse("G major")).piece
+    h = piece.info["harmony"]
+    cad = next(c for c in h["cadences"] if c["slot"] == 7)
+    assert (cad["type"], cad["key"]) == ("authentic", "D major")
+    a = h["analysis"]
+    assert (a[7]["key"], a[7]["local"], a[7]["chord"]) == ("D major", "I", "I/V")
+    assert (a[6]["key"], a[6]["local"][0]) == ("D major", "V")
+    assert h["cadences"][-1]["key"] == "G major" and a[-1]["key"] == "G major"
+    into = next(m for m in h["modulations"] if m["to"] == "D major")
+    assert into["from"] == "G major" and "D: " in into["pivot"] and into["slot"] <= 6
+    lyrics = [n.lyric for n in piece.voices[3].notes if n.lyric]
+    assert lyrics[0].startswith("G: ") and any(x.startswith("D: ") for x in lyrics)
+    assert hard(check(piece)) == []
+
+
+@pytest.mark.parametrize("name", ["bwv8.6", "bwv345"], ids=["bwv8.6", "bwv345"])
+def test_chorales_that_needed_phrase_end_and_appoggiatura(name):
+    """BWV 8.6 ends a phrase on a half note before a rest (one chord, the cadence on its
+    onset); BWV 345 has an accented Eb5 on the beat before a fermata, resolving to D5 within
+    the beat (an appoggiatura over V/iv, as Bach has it). Both used to exit 2."""
+    from music21 import corpus
+
+    melody = melody_from_stream(corpus.parse(f"bach/{name}"), name)
+    piece = harmonize(melody, FAST).piece
+    assert hard(check(piece)) == []
