@@ -10,8 +10,8 @@ and compared). Printed: success rate (a score with zero hard violations from the
 checker), median and p95 time to a first valid score (model building + solve, not file
 parsing), hard violations, parallel fifths/octaves per 100 beat-to-beat moves for stretto and
 for Bach's own four parts (same beats, same counting), agreement with Bach's chords (same
-Roman numeral, ignoring inversion and seventh, on the beats where both are analysed in the
-same key) and bass (same pitch class on the beat).
+Roman numeral, ignoring inversion and seventh, with Bach's chord read in the key stretto's
+analysis is in on that beat, its local key after a modulation) and bass (same pitch class on the beat).
 """
 
 from __future__ import annotations
@@ -115,8 +115,10 @@ def one(name: str, time_limit: float):
     bach = _bach_rows(score, onsets, melody.pickup_shift)
     if bach is not None:
         out["bach"] = _parallels(bach, links)
-        key = music21.key.Key(h["key"].split()[0].replace("b", "-") if len(
-            h["key"].split()[0]) > 1 else h["key"].split()[0], h["key"].split()[1])
+        def m21key(name):
+            tonic, mode = name.split()
+            return music21.key.Key(tonic.replace("b", "-") if len(tonic) > 1 else tonic, mode)
+
         same = agree = bass_same = n = 0
         for a, row in zip(h["analysis"], bach):
             if row is None:
@@ -124,12 +126,12 @@ def one(name: str, time_limit: float):
             n += 1
             t = Fraction(a["onset"])
             ch = music21.chord.Chord(row)
-            try:
-                rn = roman.romanNumeralFromChord(ch, key)
+            try:  # Bach's chord read in the key stretto's analysis is in on that beat
+                rn = roman.romanNumeralFromChord(ch, m21key(a.get("key", h["key"])))
                 theirs = _numeral(rn.figure)
             except Exception:  # noqa: BLE001 - unanalysable sonority
                 theirs = "?"
-            agree += _numeral(a["chord"]) == theirs
+            agree += _numeral(a.get("local", a["chord"])) == theirs
             ourbass = piece.voices[3].at(t).pitch.midi
             bass_same += ourbass % 12 == row[3] % 12
         out["chords"] = (agree, n)
