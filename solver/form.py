@@ -157,6 +157,11 @@ def _types(value) -> tuple[str, ...]:
 
 def load_form(path: str | Path) -> FormSpec:
     """Read and validate a form plan (raises :class:`BadInput` naming the problem)."""
+    return form_from_dict(read_form_data(path), Path(path).stem)
+
+
+def read_form_data(path: str | Path) -> dict:
+    """The TOML of a form plan as plain data (kept in a composition's score.json)."""
     try:
         import tomllib
     except ImportError:  # Python 3.10
@@ -164,12 +169,11 @@ def load_form(path: str | Path) -> FormSpec:
 
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise BadInput(f"cannot read {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise BadInput(f"{path.name} is not valid TOML: {exc}") from None
-    return form_from_dict(data, path.stem)
 
 
 def form_from_dict(data: dict, name: str = "form") -> FormSpec:
@@ -653,4 +657,5 @@ def form_piece(spec: FormSpec, prob: HarmonyProblem, sol, stats: dict) -> Piece:
 
 
 __all__ = ["FormSpec", "compose", "form_from_dict", "form_piece", "fugue_plan", "load_form",
-           "parse_interval", "real_answer", "recurrence_pairs", "slot_names", "tonal_answer"]
+           "parse_interval", "read_form_data", "real_answer", "recurrence_pairs", "slot_names",
+           "tonal_answer"]
