@@ -148,6 +148,9 @@ class Chain:
             ddv, dsv = dd[:, :, v], ds[:, :, v]
             inside = (np.abs(ddv) <= 14) & (np.abs(dsv) <= 24)
             feas &= inside & _MELODIC[np.clip(ddv + 14, 0, 28), np.clip(dsv + 24, 0, 48)]
+        for v, th in cm.prob.holds:
+            if th == t:
+                feas &= ds[:, :, v] == 0
         R, D = res[K1, K2], drop[K1, K2]
         for v in range(V):
             ddv, dsv = dd[:, :, v], ds[:, :, v]

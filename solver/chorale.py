@@ -97,6 +97,8 @@ class HarmonyProblem:
     canon_spans: tuple = ()  # per canon: (first, end) leader slots it covers
     keys_at: tuple = ()  # per slot: the keys its chord may be in (empty: home only)
     appoggiaturas: tuple = ()  # (voice, slot, Pitch): the note a given note resolves to
+    climax: tuple | None = None  # (voice, slot, midi): >= midi there, below it elsewhere
+    holds: tuple = ()  # (voice, slot): the voice keeps its note from slot to slot + 1
 
 
 @dataclass
@@ -411,6 +413,7 @@ class ChoraleModel:
         self._cadences()
         self._vertical()
         self._melodic()
+        self._holds()
         self._resolutions()
         self._canons()
         self._preferences()
@@ -443,7 +446,10 @@ class ChoraleModel:
                 cands.append([(P.index(p), p.midi, r)])
             else:
                 opts = []
+                climax = prob.climax if prob.climax and prob.climax[0] == vi else None
                 for i in doms[vi]:
+                    if climax and (P[i].midi >= climax[2]) != (t == climax[1]):
+                        continue  # one climax: the only note at or above its pitch
                     r = by_class.get((P[i].step, P[i].alter))
                     if r is not None:
                         opts.append((i, P[i].midi, r))
@@ -687,6 +693,11 @@ class ChoraleModel:
         if not out:
             raise BadInput("the given voices make forbidden parallels by themselves")
         self.m.AddBoolOr(out)
+
+    def _holds(self) -> None:
+        for v, t in self.prob.holds:
+            if (v, t) in self.dss:
+                self.m.Add(self.dss[v, t] == 0)
 
     def _melodic(self) -> None:
         rows = [(dd, ds) for dd in range(-7, 8) for ds in range(-12, 13) if melodic_ok(dd, ds)]

@@ -495,7 +495,56 @@ def recurrence_pairs(spec: FormSpec) -> list[tuple[str, list[tuple]]]:
     return out
 
 
-def build_problem(spec: FormSpec) -> HarmonyProblem:
+RHYTHM_SEED = 0
+# where a bar's held notes may start (slot offsets in the bar), by beats per bar: a half note
+# (or a dotted quarter and an eighth) on a strong beat
+_HOLD_STARTS = {2: [(), (0,)], 3: [(), (0,)], 4: [(), (0,), (2,), (0, 2)]}
+
+
+def melody_plan(spec: FormSpec):
+    """The generated top voice's shape: ``(voice, climax slot, climax pitch floor)`` and the
+    held notes ``{slot: "half" | "dotted"}``, or (None, {}) when the top voice is given or
+    bound by a canon, recurrence or fugue. Deterministic (seed :data:`RHYTHM_SEED`).
+
+    Climax: one strong beat between 55% and 80% of the piece (not a cadence chord or the chord
+    before one) holds the only note at or above two semitones below the top of the range.
+    Rhythm vocabulary (one chord per beat, in 2/4, 3/4 and 4/4): quarters; halves on a strong
+    beat (the note held over the next chord); a dotted quarter and an eighth (the eighth a
+    passing tone or an anticipation of the next note); two eighths where the line moves by a
+    third (the second a passing tone). Halves and dotted figures are planned here (the model
+    holds the note), eighths are added where the solved line allows them (:func:`_rhythm`)."""
+    import random
+
+    bound = {c[0] for c in spec.canons} | {c[1] for c in spec.canons}
+    bound |= {r[0] for r in spec.recurrences} | {r[3] for r in spec.recurrences}
+    bound |= {v for v, _ in spec.fixed}
+    bound |= {c["_v"] for c in spec.fugue.get("countersubject", [])}
+    bound |= {c["_to"] for c in spec.fugue.get("countersubject", [])}
+    if 0 in bound or spec.fugue or spec.beats_per_chord != 1 or \
+            spec.beats_per_bar not in _HOLD_STARTS:
+        return None, {}
+    rng = random.Random(RHYTHM_SEED)
+    T, per = spec.slots, spec.slots_per_bar
+    cads = {spec.slot_of(b) for b in spec.cadences} | {T - 1}
+    busy = cads | {t - 1 for t in cads}
+    strong = [t for t in range(int(0.55 * (T - 1)), int(0.8 * (T - 1)) + 1)
+              if t % per in (0, per // 2 if per == 4 else 0) and t not in busy]
+    climax = None
+    if strong:
+        top = spec.voices[0]
+        climax = (0, rng.choice(strong), top.high.midi - 2)
+    holds = {}
+    for bar in range(spec.bars - 1):
+        for off in rng.choice(_HOLD_STARTS[spec.beats_per_bar]):
+            t = bar * per + off
+            if t + 1 >= T - 1 or t in busy or t + 1 in busy or t + 1 in cads or (
+                    climax and climax[1] in (t, t + 1)):
+                continue
+            holds[t] = rng.choice(("half", "dotted"))
+    return climax, holds
+
+
+def build_problem(spec: FormSpec, climax: bool = True) -> HarmonyProblem:
     T = spec.slots
     cadences = {}
     cadence_keys = {}
@@ -520,6 +569,7 @@ def build_problem(spec: FormSpec) -> HarmonyProblem:
 
     figures = {c.figure for c in vocabulary(spec.key) if c.function in ("T", "PD", "D", "F")}
     keys_at = plan_keys(spec.key, T, cadences, cadence_keys)
+    peak, holds = melody_plan(spec)
     if spec.fugue:  # given subjects may need any chord
         figures = None
     return HarmonyProblem(key=spec.key, voices=tuple(voices), slots=T,
@@ -531,7 +581,8 @@ def build_problem(spec: FormSpec) -> HarmonyProblem:
                                              if c[6] < spec.bars else T)
                                             for c in spec.canons),
                           figures=frozenset(figures) if figures is not None else None,
-                          keys_at=keys_at)
+                          keys_at=keys_at, climax=peak if climax else None,
+                          holds=tuple((0, t) for t in sorted(holds)))
 
 
 def plan_keys(key: Key, slots: int, cadences: dict, cadence_keys: dict) -> tuple:
@@ -561,6 +612,9 @@ def compose(spec: FormSpec, settings: SolveSettings = SolveSettings()) -> SolveR
     prob = build_problem(spec)
     model = ChoraleModel(prob, slot_names=slot_names(spec))
     sol = model.solve(settings)
+    if sol.status == "infeasible" and prob.climax is not None:  # the plan without a climax
+        prob = build_problem(spec, climax=False)
+        sol = ChoraleModel(prob, slot_names=slot_names(spec)).solve(settings)
     stats = dict(sol.stats)
     stats["key"] = str(spec.key)
     if sol.status == "infeasible":
@@ -584,6 +638,58 @@ def compose(spec: FormSpec, settings: SolveSettings = SolveSettings()) -> SolveR
                        bound=None, wall_time=stats["solve_time"], stats=stats)
 
 
+def _rhythm(spec: FormSpec, lines, holds: dict, slot_len: Fraction, durations):
+    """The top voice's notes and durations from its note per chord (see
+    :func:`melody_plan`): held slots become a half note or a dotted quarter and an eighth,
+    a move by a third between quarters two eighths; passing tones and anticipations only where
+    they make no parallel or direct perfect interval, crossing or doubling against the other
+    voices (the check of harmonize's ornaments)."""
+    from stretto.solver.harmonize import _passing_ok
+
+    mode, T, V = spec.key.church_mode, spec.slots, len(lines)
+    line = lines[0]
+    halves: dict = {}
+
+    def between(p, q):
+        if abs(q.diatonic - p.diatonic) != 2:
+            return None
+        mid = mode.diatonic_pitch((p.diatonic + q.diatonic) // 2)
+        if spec.key.mode == "minor" and mode.degree(mid) in (6, 7):
+            return None  # keep clear of the augmented second
+        return mid
+
+    pitches, durs = [], []
+    t = 0
+    while t < T:
+        p = line[t]
+        if t in holds:
+            nxt = line[t + 2] if t + 2 < T else None
+            eighth = None
+            if holds[t] == "dotted" and nxt is not None:
+                top = max(q.midi for q in line)  # an anticipation never repeats the climax
+                eighth = between(p, nxt) or (nxt if abs(nxt.diatonic - p.diatonic) == 1
+                                             and nxt.midi < top else None)
+                if eighth is not None and not _passing_ok(0, t + 1, eighth, lines, halves, V):
+                    eighth = None
+            if eighth is None:
+                pitches.append(p)
+                durs.append(2 * slot_len)
+            else:
+                pitches += [p, eighth]
+                durs += [slot_len * 3 / 2, slot_len / 2]
+            t += 2
+            continue
+        mid = between(p, line[t + 1]) if t + 1 < T - 1 else None
+        if mid is not None and _passing_ok(0, t, mid, lines, halves, V):
+            pitches += [p, mid]
+            durs += [slot_len / 2, slot_len / 2]
+        else:
+            pitches.append(p)
+            durs.append(durations[t])
+        t += 1
+    return pitches, durs
+
+
 def slot_names(spec: FormSpec) -> list[str]:
     """"bar B beat K" of every chord slot."""
     names = []
@@ -602,8 +708,12 @@ def form_piece(spec: FormSpec, prob: HarmonyProblem, sol, stats: dict) -> Piece:
     onsets = [t * slot_len for t in range(spec.slots)]
     durations = [slot_len] * (spec.slots - 1) + [bar_len]
     voices = []
+    _, holds = melody_plan(spec)
     for vi, (v, line) in enumerate(zip(spec.voices, sol.pitches)):
-        built = make_voice(v.name, line, durations, bar_length=bar_len, role="free",
+        pitches, durs = line, durations
+        if vi == 0 and prob.holds:
+            pitches, durs = _rhythm(spec, sol.pitches, holds, slot_len, durations)
+        built = make_voice(v.name, pitches, durs, bar_length=bar_len, role="free",
                            id_prefix=f"v{vi}n")
         notes = list(built.notes)
         if vi == len(spec.voices) - 1:

@@ -4,6 +4,7 @@ and clear errors for plans that cannot work."""
 from __future__ import annotations
 
 import copy
+from fractions import Fraction
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 
 from stretto.check import check, hard
 from stretto.errors import BadInput, Unsatisfiable
-from stretto.pitch import parse_pitches
+from stretto.pitch import Pitch, parse_pitches
 from stretto.solver.form import compose, form_from_dict, load_form, parse_interval, \
     real_answer, tonal_answer
 from stretto.solver.harmony import Key
@@ -207,4 +208,25 @@ def test_binary_plan_modulates_to_the_dominant_and_back():
     assert a[-1]["key"] == "G major"
     lyrics = [n.lyric for n in piece.voices[-1].notes if n.lyric]
     assert lyrics[0].startswith("G: ") and lyrics[6].startswith("D: ")
+    assert hard(check(piece)) == []
+
+
+@pytest.mark.parametrize("meter", ["4/4", "3/4"], ids=["4-4", "3-4"])
+def test_generated_melody_has_one_climax_range_and_rhythm(meter):
+    """A soprano nobody gave: one highest note, inside its range, and more than one rhythm
+    value from the vocabulary (quarters, halves, dotted quarter + eighth, eighths); the same
+    plan gives the same notes (fixed seed)."""
+    data = {"piece": {"key": "G major", "meter": meter, "bars": 8},
+            "voice": [{"name": n} for n in ("Soprano", "Alto", "Tenor", "Bass")],
+            "cadence": [{"bar": 4, "type": "half"}]}
+    piece = compose(form_from_dict(data), FAST).piece
+    notes = piece.voices[0].sounding()
+    top = max(n.midi for n in notes)
+    assert sum(n.midi == top for n in notes) == 1
+    assert all(Pitch.parse("C4").midi <= n.midi <= Pitch.parse("G5").midi for n in notes)
+    body = {n.duration for n in notes[:-1]}  # the last note is the final bar
+    assert len(body) > 1 and body <= {Fraction(1, 2), Fraction(1), Fraction(3, 2), Fraction(2)}
+    again = compose(form_from_dict(data), FAST).piece.voices[0].sounding()
+    assert [(n.name, n.onset, n.duration) for n in again] == \
+        [(n.name, n.onset, n.duration) for n in notes]
     assert hard(check(piece)) == []
