@@ -61,6 +61,26 @@ def system_stats(results: list[dict]) -> dict:
     return out
 
 
+# What a reader should know about a rule set's counts, printed under the rule table.
+RULE_SET_NOTES = {
+    "satb-voice-leading": (
+        "satb-voice-leading is the checker's four-part rules that need no chord labels "
+        "(range, crossing, spacing, overlap, parallel and direct perfects, melodic intervals; "
+        "`stretto.check.satb.VOICE_LEADING`), judged on the metre's beats. They are a "
+        "textbook's rules for students (Aldwell & Schachter, *Harmony and Voice Leading*, "
+        "ch. 5-7), and Bach's chorales keep them but for a few liberties, which the counts "
+        "show rather than hide: overlaps (most often the bass leaping an octave above the "
+        "tenor's last note, or an inner voice passing its neighbour's note) and crossings of a "
+        "beat; alto and tenor more than an octave apart; notes beyond the textbook ranges, "
+        "which are a convention of teaching; consecutive fifths and octaves from beat to beat, "
+        "most with passing notes between the beats (the surface has none there, so "
+        "parallel_perfect_per_1000, which judges every onset, does not count them) or across "
+        "a fermata, where one phrase ends and the next begins, and some by contrary motion "
+        "(the message says so). `python bench/bach_voice_leading.py` splits Bach's counts "
+        "this way."),
+}
+
+
 def rule_stats(results: list[dict]) -> dict:
     """``{system: {rule: mean violations per 100 notes over its pieces}}`` with each rule's
     severity and the checker's rule sets that judged each system: ``{"severity": {rule: kind},
@@ -172,8 +192,10 @@ def write_markdown(report: dict, path: Path) -> None:
         sets = "; ".join(f"{s} {', '.join(v)}" for s, v in rules["rule_sets"].items())
         out += ["## Rule violations per 100 notes (mean over pieces), by rule", "",
                 f"The checker's rule set per system: {sets}. Counts under different rule sets "
-                "do not compare; voice_leading_per_100 and parallel_perfect_per_1000 do.", "",
-                "| rule | kind | " + " | ".join(systems) + " |",
+                "do not compare; voice_leading_per_100 and parallel_perfect_per_1000 do.", ""]
+        used = {x for v in rules["rule_sets"].values() for x in v}
+        out += [RULE_SET_NOTES[x] + "\n" for x in sorted(used) if x in RULE_SET_NOTES]
+        out += ["| rule | kind | " + " | ".join(systems) + " |",
                 "| --- | --- | " + " | ".join("---:" for _ in systems) + " |"]
         for k in names:
             out.append(f"| {k} | {rules['severity'].get(k, '?')} | " + " | ".join(
