@@ -271,6 +271,7 @@ def form_from_dict(data: dict, name: str = "form") -> FormSpec:
                            f"({bpc} beats each)")
         first = bar_ok(c.get("from_bar", 1), "[[canon]] from_bar")
         last = bar_ok(c.get("to_bar", bars), "[[canon]] to_bar")
+        _final_chord_fits(spec0, last, n // bpc, f"[[canon]] to_bar = {last}")
         canons.append((lead, foll, n // bpc, steps, semis if mode == "exact" else None,
                        first, last))
     recs = []
@@ -283,6 +284,9 @@ def form_from_dict(data: dict, name: str = "form") -> FormSpec:
         at = bar_ok(r.get("at_bar"), "[[recurrence]] at_bar")
         if at + (b - a) > bars:
             raise BadInput(f"the recurrence of bars {a}-{b} at bar {at} runs past bar {bars}")
+        if at > a:
+            _final_chord_fits(spec0, b, spec0.slot_of(at) - spec0.slot_of(a),
+                              f"[[recurrence]] of bars {a}-{b} at bar {at}")
         steps, semis = parse_interval(r.get("interval", "P1"))
         mode = str(r.get("transposition", "exact"))
         recs.append((v, a, b, to, at, steps, semis if mode == "exact" else None))
@@ -314,6 +318,28 @@ def form_from_dict(data: dict, name: str = "form") -> FormSpec:
     if "fugue" in data:
         spec = fugue_plan(spec, data["fugue"], voice_index)
     return spec
+
+
+def _final_chord_fits(spec: FormSpec, last: int, delay: int, what: str) -> None:
+    """BadInput when the answer to the leader's bars up to ``last`` (``delay`` slots later)
+    would fall inside the final bar after its first beat: the final bar holds one chord, so
+    no voice can answer a line there. ``last`` = the final bar means "up to the end": the
+    imitation then stops at the final chord (see :func:`copy_end`)."""
+    if last >= spec.bars or spec.slot_of(last + 1) + delay <= spec.slots:
+        return
+    fits = [b for b in range(1, last) if spec.slot_of(b + 1) + delay <= spec.slots]
+    raise BadInput(f"{what}: the answer to bar {last} would fall in bar {spec.bars}, which "
+                   "holds the final chord alone; "
+                   + (f"end it by bar {fits[-1]}" if fits else "shorten the delay")
+                   + (" (or leave to_bar out: the canon then runs up to the final chord)"
+                      if what.startswith("[[canon]]") else ""))
+
+
+def copy_end(spec: FormSpec, last: int, delay: int) -> int:
+    """The slot after the leader's last imitated slot: the end of bar ``last``, or earlier
+    where the answer would fall past the final chord (the final bar holds one chord)."""
+    end = spec.slot_of(last + 1) if last < spec.bars else spec.slots
+    return min(end, spec.slots - delay)
 
 
 def _related(key: Key) -> list[Key]:
@@ -577,8 +603,7 @@ def build_problem(spec: FormSpec, climax: bool = True) -> HarmonyProblem:
                           cadence_keys=cadence_keys, downbeats=downbeats,
                           canons=tuple(c for c in canons), equal=tuple(equal),
                           pins=tuple(sorted((v, t, p) for (v, t), p in spec.fixed.items())),
-                          canon_spans=tuple((spec.slot_of(c[5]), spec.slot_of(c[6] + 1)
-                                             if c[6] < spec.bars else T)
+                          canon_spans=tuple((spec.slot_of(c[5]), copy_end(spec, c[6], c[2]))
                                             for c in spec.canons),
                           figures=frozenset(figures) if figures is not None else None,
                           keys_at=keys_at, climax=peak if climax else None,
@@ -733,8 +758,7 @@ def form_piece(spec: FormSpec, prob: HarmonyProblem, sol, stats: dict) -> Piece:
                                "delay": str(delay * slot_len), "steps": steps,
                                "semitones": semis,
                                "start": str(spec.slot_of(first) * slot_len),
-                               "end": str(spec.slot_of(last + 1) * slot_len
-                                          if last < spec.bars else bar_len * spec.bars)})
+                               "end": str(copy_end(spec, last, delay) * slot_len)})
     for v, a, b, to, at, steps, semis in spec.recurrences:
         start = spec.slot_of(a) * slot_len
         form["recurrences"].append({"leader": spec.voices[v].name,
