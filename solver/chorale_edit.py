@@ -37,6 +37,7 @@ from stretto.errors import BadInput, StrettoError, Unsatisfiable
 from stretto.pitch import Pitch, spell_midi
 from stretto.score import Piece
 
+from stretto.solver import chain_edit
 from stretto.solver.chorale import ChoraleModel, HarmonyProblem, canon_pairs, rules_hash
 from stretto.solver.edit import EditResult, Region, count_changes, is_interval, mark_origins, \
     minimal_groups
@@ -47,6 +48,7 @@ from stretto.solver.spec import SolveResult, SolveSettings
 KINDS = ("harmonize", "compose")
 RELAX = 7  # semitones each way a voice's range widens when the explanation lifts it
 TIMING = ("solve_time", "deterministic_time")
+PREFERENCE_CAP = 2.0  # deterministic seconds for the preference stage of a CP-SAT re-solve
 # The rules a composer may add to a harmonization or composition (`stretto constrain`).
 CHORALE_RULES = ("range", "max-leap", "require-interval", "forbid-interval")
 
@@ -192,12 +194,20 @@ def add_wish(model: ChoraleModel, task: Task, c: Constraint) -> None:
 
 
 def _previous_slots(task: Task, previous: Piece) -> list[list[Pitch | None]]:
-    """The previous score's pitch per voice per slot (the note sounding at the slot's onset)."""
+    """The previous score's pitch per voice per slot (the note sounding at the slot's onset;
+    for the given melody, the chord tone the analysis read there: an appoggiatura's
+    resolution)."""
     out = []
     for voice in previous.voices:
         notes = voice.sounding()
         out.append([next((n.pitch for n in notes if n.onset <= a < n.end), None)
                     for a in task.onsets])
+    if task.given is not None:
+        slot = {a: t for t, a in enumerate(task.onsets)}
+        for e in previous.info.get("harmony", {}).get("analysis", []):
+            t = slot.get(Fraction(e.get("onset", "-1")))
+            if t is not None and "melody_tone" in e:
+                out[task.given][t] = Pitch.parse(e["melody_tone"])
     return out
 
 
@@ -232,20 +242,36 @@ def _region_slots(task: Task, region: Region) -> list[int]:
     return [t for t in range(len(task.onsets)) if region.first <= task.bar_of(t) <= region.last]
 
 
-def _region(model: ChoraleModel, task: Task, prev, region: Region) -> None:
-    """Everything outside ``region`` as before; inside it at least one note different."""
-    if not 0 <= region.voice < model.V or region.voice == task.given:
+def region_cells(model: ChoraleModel, task: Task, region: Region):
+    """(inside, loose): the (voice, slot) cells regenerate writes anew - in the region's bars,
+    its voice, or with no voice every voice the solver writes (never the given melody, never a
+    note the model fixes) -, and the cells that are free without counting as a change: the
+    given melody's reading (the note on the beat or its appoggiatura's resolution) in the
+    region's bars, where the chords change. Every other cell keeps its previous note.
+    BadInput when the region is the melody or holds no chord."""
+    if region.voice is not None and (not 0 <= region.voice < model.V or
+                                     region.voice == task.given):
         raise BadInput(f"regenerate {region.describe()}: that is the given melody; regenerate "
                        "a voice the solver writes")
     slots = set(_region_slots(task, region))
     if not slots:
         raise BadInput(f"regenerate {region.describe()}: no chord sounds there")
+    voices = {region.voice} if region.voice is not None else \
+        {v for v in range(model.V) if v != task.given}
+    free = _free(model)
+    return ({(v, t) for v, t in free if v in voices and t in slots},
+            {(v, t) for v, t in free if v == task.given and t in slots})
+
+
+def _region(model: ChoraleModel, task: Task, prev, region: Region) -> None:
+    """Everything outside ``region`` as before; inside it at least one note different."""
+    inside, loose = region_cells(model, task, region)
     differences = []
     with model.sm.group("regenerate-keep"):
         for v, t in _free(model):
-            if v == region.voice and t in slots:
+            if (v, t) in inside:
                 differences.append(_differs(model, v, t, prev[v][t]))
-            elif prev[v][t] is not None:
+            elif prev[v][t] is not None and (v, t) not in loose:
                 _equals(model, v, t, prev[v][t])
     with model.sm.group("regenerate-differ"):
         model.sm.implies_any(True, differences) if any(d is not False for d in differences) \
@@ -286,10 +312,67 @@ def _solve(task: Task, constraints, previous: Piece, settings: SolveSettings,
     start = time.perf_counter()
     model = _model(task, constraints, settings)
     prev = _previous_slots(task, previous)
-    used = 0.0
     fail = (task, constraints, previous, region, settings)
+    if region is not None:
+        _region(model, task, prev, region)
+    solver, method = None, "chain"
+    if chain_edit.is_chain(model):
+        rows = chain_edit.solve(model, task, constraints, prev, region, settings.objective)
+        if rows is None:
+            raise _unsatisfiable(*fail)
+        if rows is not NotImplemented:
+            solver = _confirm(model, rows, settings)
+    if solver is None:
+        solver, method = _search(model, prev, region, settings, fail), "cp-sat"
+    # the chain is exact; CP-SAT proves its optimum or stops at the preference cap
+    optimal = method == "chain" or solver.response_proto.status == cp_model.OPTIMAL
+    status = "optimal" if optimal and settings.objective else "feasible"
+    stats = {"seed": settings.seed, "time_limit": settings.time_limit,
+             "workers": settings.workers, "objective_enabled": settings.objective,
+             "stretto": __version__, "rules_hash": rules_hash(),
+             "voicings": model.rows_count, "status": status, "method": method,
+             "solve_time": round(time.perf_counter() - start, 4),
+             "key": str(task.prob.key)}
+    if method == "cp-sat":
+        stats["preference_time_cap"] = PREFERENCE_CAP
+    sol = model._read(stats, settings, solver=solver)
+    piece = mark_origins(score_of(task, sol, stats, previous), constraints, run_id)
+    changed, total = count_changes(previous, piece, -1 if task.given is None else task.given)
+    stats["notes_changed"] = changed
+    result = SolveResult(status=status, piece=piece, objective=stats.get("objective"),
+                         bound=None, wall_time=stats["solve_time"], stats=stats)
+    return EditResult(result=result, changed=changed, total=total)
+
+
+def _confirm(model: ChoraleModel, rows: list[int], settings: SolveSettings):
+    """CP-SAT on a copy of the model (every wish posted) with the chain's chords and notes
+    fixed: the solver whose values are read, or None when the model rejects them (then CP-SAT
+    searches; the chain and the model are meant to agree, so this is a safety net)."""
+    copy = model.m.Clone()
+    for t, r in enumerate(rows):
+        row = model.slot_rows[t][r]
+        copy.Add(copy.GetIntVarFromProtoIndex(model.c[t].Index()) == row[0])
+        for v in range(model.V):
+            x = model.x[v][t]
+            if not isinstance(x, int):
+                copy.Add(copy.GetIntVarFromProtoIndex(x.Index()) == row[1 + v])
+    if settings.objective and model.sm.penalties:
+        copy.Minimize(sum(w * e for _, w, e in model.sm.penalties))
+    solver = solver_for(settings, light=True)
+    solver.parameters.cp_model_probing_level = 0
+    if solver.Solve(copy) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return solver
+    return None
+
+
+def _search(model: ChoraleModel, prev, region: Region | None, settings: SolveSettings,
+            fail) -> cp_model.CpSolver:
+    """CP-SAT in two stages where the chain does not apply (canons, recurrences): the fewest
+    changed notes (light settings, the previous score as the hint), then the preferences with
+    no more changes than that, for at most PREFERENCE_CAP deterministic seconds (the first
+    stage's answer is the hint, so the cap only costs polish; the run records it)."""
+    used = 0.0
     if region is None:
-        # Stage 1: the fewest changed notes, the previous score as the hint (light settings).
         changes = [d for v, t in _free(model) if (d := _differs(model, v, t, prev[v][t]))
                    is not False]
         changes = [1 if d is True else d for d in changes]
@@ -309,33 +392,19 @@ def _solve(task: Task, constraints, previous: Piece, settings: SolveSettings,
         for var, value in decisions:
             model.m.AddHint(var, value)
     else:
-        _region(model, task, prev, region)
         _hint(model, prev)
-    # Stage 2: the preferences, with no more changes than the fewest possible.
     model.m.ClearObjective()
     if settings.objective and model.sm.penalties:
         model.m.Minimize(sum(w * e for _, w, e in model.sm.penalties))
     budget = settings.time_limit
-    second = solver_for(replace(settings, time_limit=max(budget - used, budget / 4)))
+    left = max(budget - used, budget / 4)
+    second = solver_for(replace(settings, time_limit=min(left, PREFERENCE_CAP)))
     code = second.Solve(model.m)
     if code == cp_model.INFEASIBLE:
         raise _unsatisfiable(*fail)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise _no_time(settings)
-    status = "optimal" if code == cp_model.OPTIMAL and settings.objective else "feasible"
-    stats = {"seed": settings.seed, "time_limit": settings.time_limit,
-             "workers": settings.workers, "objective_enabled": settings.objective,
-             "stretto": __version__, "rules_hash": rules_hash(),
-             "voicings": model.rows_count, "status": status, "method": "cp-sat",
-             "solve_time": round(time.perf_counter() - start, 4),
-             "key": str(task.prob.key)}
-    sol = model._read(stats, settings, solver=second)
-    piece = mark_origins(score_of(task, sol, stats, previous), constraints, run_id)
-    changed, total = count_changes(previous, piece, -1 if task.given is None else task.given)
-    stats["notes_changed"] = changed
-    result = SolveResult(status=status, piece=piece, objective=stats.get("objective"),
-                         bound=None, wall_time=stats["solve_time"], stats=stats)
-    return EditResult(result=result, changed=changed, total=total)
+    return second
 
 
 def score_of(task: Task, sol, stats: dict, previous: Piece | None = None) -> Piece:
