@@ -37,14 +37,17 @@ STEPS_PER_QUARTER = GRID // 4  # grid positions per quarter note
 
 @dataclass(frozen=True)
 class Region:
-    """Voice ``voice`` (0-based), bars ``first``-``last`` (1-based): what regenerate changes."""
+    """Voice ``voice`` (0-based), bars ``first``-``last`` (1-based): what regenerate changes.
+    ``voice`` None: every voice the solver writes in those bars (not the cantus or a given
+    melody; pins and locks still hold)."""
 
-    voice: int
+    voice: int | None
     first: int
     last: int
 
     def describe(self) -> str:
-        return f"voice {self.voice + 1} bars {self.first}-{self.last}"
+        who = "every voice" if self.voice is None else f"voice {self.voice + 1}"
+        return f"{who} bars {self.first}-{self.last}"
 
 
 @dataclass(frozen=True)
@@ -256,7 +259,8 @@ def _model(spec: SpeciesSpec, constraints: tuple[Constraint, ...], previous: Pie
 
 
 def _region_constraints(sm: ScoreModel, previous: Piece, region: Region) -> None:
-    if not 0 <= region.voice < len(sm.lines) or sm.lines[region.voice].is_cantus:
+    if region.voice is not None and (not 0 <= region.voice < len(sm.lines) or
+                                     sm.lines[region.voice].is_cantus):
         raise BadInput(f"regenerate {region.describe()}: that is not a voice the solver writes "
                        "(the cantus is given)")
     position(region.last, Fraction(1), sm.bars)
@@ -268,7 +272,7 @@ def _region_constraints(sm: ScoreModel, previous: Piece, region: Region) -> None
                 continue
             grid = grid_of(previous, line.index, sm.size)
             for p in line.onset_positions():
-                inside = line.index == region.voice and lo <= p < hi
+                inside = region.voice in (None, line.index) and lo <= p < hi
                 if inside:
                     differences.append(_changed(sm, line, p, grid[p]))
                     continue

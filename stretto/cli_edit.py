@@ -230,12 +230,19 @@ def cmd_regenerate(args: argparse.Namespace) -> int:
     from stretto.solver.edit import Region
 
     project, text = _load(args)
-    v = _voice(args.voice, len(project.piece.voices))
+    v = _voice(args.voice, len(project.piece.voices)) if args.voice is not None else None
     first, last = parse_bars(args.bars)
     _check_bars(project, first, last)
     region = Region(v, first, last)
-    return _solve_and_save(args, project, text, "regenerate", f"regenerated "
-                           f"{region.describe()}", region=region)
+    try:
+        return _solve_and_save(args, project, text, "regenerate", f"regenerated "
+                               f"{region.describe()}", region=region)
+    except Unsatisfiable as exc:
+        keep = f"regenerate {region.describe()}: everything else stays as it is"
+        if v is None or keep not in exc.conflicts:
+            raise
+        raise Unsatisfiable(f"{exc}; leave out --voice to re-solve every voice in bars "
+                            f"{first}-{last}", exc.conflicts) from None
 
 
 RULES = ("range", "climax", "max-leap", "contour", "require-interval", "forbid-interval",
@@ -436,9 +443,11 @@ def add_parsers(sub) -> None:
     p.add_argument("--bars", help="A-B (default: the whole piece)")
     p.set_defaults(func=cmd_unlock)
 
-    p = sub.add_parser("regenerate", help="a different valid passage for a voice in some bars")
+    p = sub.add_parser("regenerate", help="a different valid passage in some bars: every "
+                       "voice the solver writes, or one voice")
     _solve_options(p, no_solve=False)
-    p.add_argument("--voice", required=True)
+    p.add_argument("--voice", help="only this voice (default: every voice the solver writes; "
+                   "the cantus or melody, pins and locks stay)")
     p.add_argument("--bars", required=True, help="A-B")
     p.set_defaults(func=cmd_regenerate)
 

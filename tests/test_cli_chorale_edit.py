@@ -158,3 +158,21 @@ def test_compose_project_edits_and_a_plan_conflict_names_minimal_wishes(tmp_path
     assert "the canon Soprano -> Bass at -P8, 1 bar later; the range of Bass: E2-B2; the " \
            "range of Soprano: C4-G5" in err and "cadence" not in err
     assert not (tmp_path / "bad").exists()
+
+
+def test_regenerate_every_voice_in_bars_where_one_voice_cannot(tune_file, tmp_path,
+                                                               capsys) -> None:
+    out = _harmonize(tune_file, tmp_path / "h")
+    files = _snapshot(out)
+    capsys.readouterr()
+    assert main(["regenerate", str(out), "--voice", "2", "--bars", "2-2"]) == 3
+    assert "leave out --voice to re-solve every voice in bars 2-2" in capsys.readouterr().err
+    assert _snapshot(out) == files
+    before = [_voice(out, v) for v in range(4)]
+    assert main(["regenerate", str(out), "--bars", "2-2"]) == 0
+    assert "regenerated every voice bars 2-2" in capsys.readouterr().out
+    after = [_voice(out, v) for v in range(4)]
+    assert after[0] == before[0]
+    outside = [[n[:3] for n in notes if not 4 <= float(n[1]) < 8] for notes in before]
+    assert [[n[:3] for n in notes if not 4 <= float(n[1]) < 8] for notes in after] == outside
+    assert after != before
