@@ -596,5 +596,36 @@ def explain_plan(kind: str, spec: dict, settings: SolveSettings) -> Unsatisfiabl
     return _unsatisfiable(task_of(kind, spec), (), None, None, settings)
 
 
-__all__ = ["CHORALE_RULES", "KINDS", "RELAX", "Task", "add_wish", "explain", "explain_plan",
+def explain_melody(melody, key: Key | None, beats_per_chord: int,
+                   settings: SolveSettings) -> Unsatisfiable:
+    """The conflict of a melody that cannot be harmonized (in ``key``, or the likeliest key
+    of the melody, the first that ``harmonize`` tries), as a minimal set of wishes: the
+    cadences at its phrase ends, the lower voices' ranges; with the melody's register named
+    where it leaves the soprano's usual range."""
+    from stretto.io.melody import melody_to_dict
+    from stretto.solver.chorale import SATB_RANGES
+    from stretto.solver.harmonize import melody_keys
+
+    key = key or melody_keys(melody)[0]
+    spec = {"melody": melody_to_dict(melody), "key": str(key),
+            "beats_per_chord": beats_per_chord, "ornament": False}
+    words = list(explain_plan("harmonize", spec, settings).conflicts)
+    if not words:
+        return Unsatisfiable(f"no four-part harmonization in {key} obeys every hard rule: "
+                             "try --key, or --beats-per-chord 2")
+    low, high = (Pitch.parse(p) for p in SATB_RANGES["Soprano"])
+    notes = [n.pitch for n in melody.notes]
+    lowest, highest = min(notes, key=lambda p: p.midi), max(notes, key=lambda p: p.midi)
+    register = ""
+    if lowest.midi < low.midi or highest.midi > high.midi:
+        far = lowest if lowest.midi < low.midi else highest
+        register = (f"; the melody reaches {far.name}, outside the soprano's usual "
+                    f"{low.name}-{high.name}: transpose it")
+    return Unsatisfiable(f"No harmonization of the melody in {key} satisfies all of: "
+                         + "; ".join(words) + " (under the four-part rules)" + register +
+                         "; or try --key, or --beats-per-chord 2", tuple(words))
+
+
+__all__ = ["CHORALE_RULES", "KINDS", "RELAX", "Task", "add_wish", "explain", "explain_melody",
+           "explain_plan",
            "regenerate", "resolve", "score_of", "task_of"]

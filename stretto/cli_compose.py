@@ -82,8 +82,16 @@ def cmd_harmonize(args: argparse.Namespace) -> int:
     melody = read_melody(args.melody)
     from stretto.solver.harmonize import harmonize
 
-    result = harmonize(melody, settings, key=key, beats_per_chord=args.beats_per_chord,
-                       ornament=args.ornament)
+    from stretto.errors import Unsatisfiable
+
+    try:
+        result = harmonize(melody, settings, key=key, beats_per_chord=args.beats_per_chord,
+                           ornament=args.ornament)
+    except Unsatisfiable:
+        # name a minimal set of wishes (a cadence at a phrase end, a voice's range)
+        from stretto.solver.chorale_edit import explain_melody
+
+        raise explain_melody(melody, key, args.beats_per_chord, settings) from None
     h = result.piece.info["harmony"] if result.piece is not None else {}
     cads = [f"{c['where']} {c['type']} ({c['key']})" for c in h.get("cadences", [])]
     from stretto.io.melody import melody_to_dict

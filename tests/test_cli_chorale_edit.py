@@ -176,3 +176,25 @@ def test_regenerate_every_voice_in_bars_where_one_voice_cannot(tune_file, tmp_pa
     outside = [[n[:3] for n in notes if not 4 <= float(n[1]) < 8] for notes in before]
     assert [[n[:3] for n in notes if not 4 <= float(n[1]) < 8] for notes in after] == outside
     assert after != before
+
+
+def test_harmonize_that_cannot_hold_names_a_minimal_set_of_wishes(tmp_path, capsys) -> None:
+    """A melody on G3 and A3: the alto must sit on G3 under it, and the last chord's cadence
+    then needs the tenor below its range; the explanation names those two wishes (not every
+    rule group) and the melody's register, and writes nothing."""
+    from music21 import meter, note, stream
+
+    s = stream.Stream()
+    s.append(meter.TimeSignature("4/4"))
+    for n in "G3 A3 G3 A3 G3".split():
+        s.append(note.Note(n, quarterLength=1))
+    tune = tmp_path / "low.musicxml"
+    s.write("musicxml", fp=str(tune))
+    capsys.readouterr()
+    assert main(["harmonize", str(tune), "--out", str(tmp_path / "h"), "--time-limit", "3",
+                 "--json"]) == 3
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["conflicts"]) == {"a cadence at the phrase end bar 2 beat 1",
+                                        "the range of Tenor: C3-A4"}
+    assert "the melody reaches G3, outside the soprano's usual C4-G5" in report["message"]
+    assert not (tmp_path / "h").exists()
