@@ -12,7 +12,12 @@ slot whose chord sounds then (beats are quarter notes from 1, as for species pro
   locks hold) and changes as few other notes as the rules allow: first the number of changed
   slot notes is minimised with the previous score as the hint, then, with no more changes than
   that, the style preferences. The Roman-numeral analysis is written again from the result.
-* :func:`regenerate` finds a different passage for one voice in some bars, all else kept.
+  Where the model is a chain (no canon or recurrence), both stages are one exact pass of
+  :mod:`stretto.solver.chain_edit`, confirmed by CP-SAT; otherwise CP-SAT searches, the
+  preference stage capped at :data:`PREFERENCE_CAP`.
+* :func:`regenerate` finds a different passage in some bars - for one voice, or for every
+  voice the solver writes (:class:`~stretto.solver.edit.Region` with no voice) -, all else
+  kept.
 * :func:`explain` names a minimal set of conflicting *wishes*: the composer's constraints and
   the plan's own - each cadence, each canon, each recurrence or fugue entry, each voice's
   range, the melody note under a pin. It builds a relaxed model once (no cadence, canon or
