@@ -1,0 +1,402 @@
+"""A lower bound for first species: dynamic programming over the chords of successive bars.
+
+Why: in three and four voices the CP-SAT model's LP bound stays far below the optimum (the
+voices' costs look independent to the LP, while the rules between them couple every bar), so
+CP-SAT finds the best score early and then cannot prove it; four voices on a 14-note cantus ran
+to the time limit. First species is a chain: one chord per bar, and almost every rule and
+preference looks at one bar or two successive bars. A shortest path through the chords of
+successive bars is therefore an exact minimum of that chain, which is a *relaxation* of the
+full problem:
+
+* every chord and every move the model allows is allowed here (the rules that span more than
+  two bars - ``leap-span``, ``range``, the composer's constraints - are left out);
+* every cost here is a part of the model's objective, never more (the preferences that span
+  more than two bars - ``leap-recovery``, ``single-climax``, ``climax-apart``,
+  ``outlined-tritone``, ``parallel-imperfect-run`` - cost nothing here).
+
+So the shortest path's cost is a valid lower bound of the objective, and the cost through a
+chord is a lower bound of every score using it. :func:`add_bound` gives CP-SAT that bound as a
+linear cut, the shortest path as a complete hint (when it obeys the whole rulebook, its true
+cost is an upper bound), and removes the chords and moves whose cheapest completion already
+costs more than that upper bound. None of this changes which scores are optimal: the model
+still holds every rule, and CP-SAT still proves the result (``tests/solver/test_bound.py``
+checks the relaxation against solved scores).
+
+The per-bar and per-move tests below restate the two-bar part of the rules in
+:mod:`stretto.solver.vertical`, :mod:`stretto.solver.melodic`, :mod:`stretto.solver.cadence`
+and the two-bar preferences of :mod:`stretto.solver.style`, in numpy, from the same primitives
+(:func:`~stretto.solver.model.interval_class`, :func:`~stretto.solver.melodic.melodic_ok`, the
+mode's ficta). A rule changed there must be changed here, or left out here (leaving a rule out
+only weakens the bound); the test fails when the two disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from stretto.solver.melodic import melodic_ok
+from stretto.solver.model import (DISS, GRID, OCT, P4, P5, SIXTH, THIRD, TRITONE, UNI,
+                                  ScoreModel, interval_class)
+from stretto.solver.spec import SpeciesSpec
+from stretto.solver.style import preference_pairs
+
+PERFECT = (UNI, OCT, P5)
+MAX_CHORDS = 4000  # per bar; beyond this the bound is skipped (wide custom ranges)
+MAX_PAIRS_TABLE = 20000  # moves kept as a table constraint per bar line
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The relaxation. ``chords[b]``: (n_b, V) universe indices of every voice, top down;
+    ``unary[b]``: (n_b,) cost of each chord; ``moves[b]``: (n_b, n_{b+1}) cost of each move
+    from bar b to bar b+1, ``inf`` where a rule forbids it; ``runs[b]``: (n_b, pairs) the
+    imperfect class (1 third, 2 sixth, 0 other) of every voice pair in each chord, for the
+    ``parallel-imperfect-run`` preference (weight ``run_weight``). Costs in units of rule
+    weight."""
+
+    chords: tuple[np.ndarray, ...]
+    unary: tuple[np.ndarray, ...]
+    moves: tuple[np.ndarray, ...]
+    runs: tuple[np.ndarray, ...] = ()
+    run_weight: int = 0
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Shortest paths through a :class:`Chain`: ``lower`` is the minimum cost, ``best`` the
+    chord index per bar of one cheapest path, ``chord_cost[b][j]`` the cheapest path through
+    chord j of bar b, ``move_cost[b][i, j]`` the cheapest through the move i -> j."""
+
+    lower: float
+    best: tuple[int, ...]
+    chord_cost: tuple[np.ndarray, ...]
+    move_cost: tuple[np.ndarray, ...]
+
+
+def applies(spec: SpeciesSpec) -> bool:
+    """The bound is for first species in every added voice."""
+    return set(spec.species) == {1}
+
+
+def _tables(sm: ScoreModel):
+    P = sm.u.pitches
+    n = len(P)
+    ic = np.array([[interval_class(P[i], P[j]) for j in range(n)] for i in range(n)])
+    mel = np.array([[melodic_ok(P[i], P[j]) for j in range(n)] for i in range(n)])
+    mode = sm.mode
+    diatonic = np.array([mode.is_diatonic(p) for p in P])
+    step = np.array([p.step for p in P])
+    # false-relation: a note and its chromatic alteration a bar apart or less
+    false_rel = (step[:, None] == step[None, :]) & (diatonic[:, None] != diatonic[None, :])
+    return ic, mel, false_rel, np.array(sm.u.dia), step, diatonic
+
+
+def _bar_chords(sm: ScoreModel, bar: int) -> np.ndarray:
+    doms = []
+    for line in sm.lines:
+        x = line.x[bar * GRID]
+        doms.append([x] if isinstance(x, int) else sm._domain_of(x))
+    size = int(np.prod([len(d) for d in doms]))
+    if size > 50 * MAX_CHORDS:
+        raise _TooBig
+    grids = np.meshgrid(*[np.array(d) for d in doms], indexing="ij")
+    return np.stack([g.ravel() for g in grids], axis=1)
+
+
+class _TooBig(Exception):
+    pass
+
+
+def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
+    """The relaxation of ``sm`` (built from ``spec``, first species), or None when the chords
+    are too many to enumerate."""
+    ic, mel, false_rel, dia, step, diatonic = _tables(sm)
+    mode, lines, bars = sm.mode, sm.lines, sm.bars
+    V = len(lines)
+    added = [v for v, line in enumerate(lines) if not line.is_cantus]
+    crossing = spec.allow_crossing
+    w = spec.weight
+    pref = [(a.index, b.index) for a, b in preference_pairs(sm)]
+    P = sm.u.pitches
+    raised_lt = np.array([mode.is_raised_leading_tone(p) for p in P])
+    raised_3 = np.array([mode.is_raised_third(p) for p in P])
+    flat = np.array([mode.is_flat_ficta(p) for p in P])
+    natural7 = np.array([mode.degree(p) == 7 and mode.is_diatonic(p) for p in P])
+    on_final = step == mode.final_step
+    minor3 = np.array([mode.has_minor_third and mode.degree(p) == 3 and mode.is_diatonic(p)
+                       for p in P])
+    chords, unary, runs = [], [], []
+    for bar in range(bars):
+        try:
+            c = _bar_chords(sm, bar)
+        except _TooBig:
+            return None
+        ok = np.ones(len(c), bool)
+        cost = np.zeros(len(c))
+        inner = 0 < bar < bars - 1
+        if not crossing:  # crossing: x_a >= x_b for neighbours
+            for a in range(V - 1):
+                ok &= c[:, a] >= c[:, a + 1]
+        for a, b in combinations(range(V), 2):  # consonance (fourths over a lower voice)
+            k = ic[c[:, a], c[:, b]]
+            ok &= k != DISS
+            fourth = (k == P4) | (k == TRITONE)
+            below = np.zeros(len(c), bool)
+            for d in range(V):
+                if d in (a, b) or (not crossing and d < max(a, b)):
+                    continue
+                below |= (c[:, d] < c[:, b]) if not crossing else \
+                    ((c[:, d] < c[:, a]) & (c[:, d] < c[:, b]))
+            ok &= ~fourth | below
+            if inner:
+                ok &= k != UNI  # unison
+        for v in added:  # ficta in one bar
+            if bar != bars - 1:
+                ok &= ~raised_3[c[:, v]]
+            if bar != bars - 2:
+                ok &= ~raised_lt[c[:, v]]
+            elif raised_lt.any():
+                ok &= ~natural7[c[:, v]]
+            cost += w("ficta-sparingly") * flat[c[:, v]]
+        if bar == 0:
+            ok &= _first_interval(sm, c, ic, on_final)
+        if bar == bars - 1:  # cadence: the final chord
+            allowed = (UNI, OCT) if V == 2 else (UNI, OCT, P5, THIRD)
+            if not lines[-1].is_cantus:
+                ok &= on_final[c[:, -1]]
+            for v in range(V - 1):
+                ok &= np.isin(ic[c[:, v], c[:, -1]], allowed)
+                if V > 2 and not lines[v].is_cantus:
+                    ok &= ~minor3[c[:, v]]
+        if inner:
+            for a, b in pref:  # imperfect-preferred
+                cost += w("imperfect-preferred") * np.isin(ic[c[:, a], c[:, b]], PERFECT)
+            if V >= 3:  # complete-harmony
+                full = np.zeros(len(c), bool)
+                for v in range(V - 1):
+                    full |= np.isin(ic[c[:, v], c[:, -1]], (THIRD, SIXTH))
+                cost += w("complete-harmony") * ~full
+        chords.append(c[ok])
+        unary.append(cost[ok])
+        kinds = [ic[c[ok][:, a], c[ok][:, b]] for a, b in combinations(range(V), 2)]
+        runs.append(np.stack([np.where(k == THIRD, 1, np.where(k == SIXTH, 2, 0))
+                              for k in kinds], axis=1))
+        if not ok.any():
+            return Chain(tuple(chords), tuple(unary), (), tuple(runs))
+        if ok.sum() > MAX_CHORDS:
+            return None
+    moves = []
+    cantus = next(line for line in lines if line.is_cantus)
+    for bar in range(bars - 1):
+        A, B = chords[bar], chords[bar + 1]
+        ok = np.ones((len(A), len(B)), bool)
+        cost = np.zeros((len(A), len(B)))
+        up = [dia[B[:, v]][None, :] > dia[A[:, v]][:, None] for v in range(V)]
+        down = [dia[B[:, v]][None, :] < dia[A[:, v]][:, None] for v in range(V)]
+        moved = [B[:, v][None, :] != A[:, v][:, None] for v in range(V)]
+        for v in added:
+            ok &= mel[A[:, v][:, None], B[:, v][None, :]]
+            ok &= ~false_rel[A[:, v][:, None], B[:, v][None, :]]
+            leap = np.abs(dia[B[:, v]][None, :] - dia[A[:, v]][:, None])
+            cost += w("steps-over-leaps") * np.maximum(leap - 1, 0)
+            cost += w("repeated-notes") * ~moved[v]
+            if bar == bars - 2:  # ficta: the raised leading tone rises by step
+                rises = dia[B[:, v]][None, :] == dia[A[:, v]][:, None] + 1
+                ok &= ~raised_lt[A[:, v]][:, None] | rises
+        for a, b in combinations(range(V), 2):  # parallel-perfect
+            before = ic[A[:, a], A[:, b]][:, None]
+            now = ic[B[:, a], B[:, b]][None, :]
+            both = moved[a] & moved[b]
+            for group in ((P5,), (UNI, OCT)):
+                ok &= ~(both & np.isin(before, group) & np.isin(now, group))
+        similar = (up[0] & up[-1]) | (down[0] & down[-1])  # direct-perfect (outer voices)
+        ok &= ~(similar & np.isin(ic[B[:, 0], B[:, -1]], PERFECT)[None, :])
+        if not crossing:  # overlap
+            for a in range(V - 1):
+                ok &= B[:, a][None, :] >= A[:, a + 1][:, None]
+                ok &= A[:, a][:, None] >= B[:, a + 1][None, :]
+        for a, b in pref:  # contrary-motion
+            cost += w("contrary-motion") * ((up[a] & up[b]) | (down[a] & down[b]))
+        if bar == bars - 2:  # cadence: the clausula vera
+            last = cantus.x[(bars - 1) * GRID]
+            c_step = dia[last] - dia[cantus.x[(bars - 2) * GRID]]
+            answered = np.zeros_like(ok)
+            for v in added:
+                answered |= on_final[B[:, v]][None, :] & (
+                    dia[B[:, v]][None, :] - dia[A[:, v]][:, None] == -c_step)
+            ok &= answered
+        moves.append(np.where(ok, cost, np.inf))
+    return Chain(tuple(chords), tuple(unary), tuple(moves), tuple(runs),
+                 w("parallel-imperfect-run"))
+
+
+def _first_interval(sm: ScoreModel, c: np.ndarray, ic: np.ndarray, on_final) -> np.ndarray:
+    lines = sm.lines
+    ok = np.ones(len(c), bool)
+    if len(lines) == 2:
+        cv = next(line.index for line in lines if line.is_cantus)
+        for line in lines:
+            if not line.is_cantus:
+                allowed = (UNI, OCT) if line.index > cv else PERFECT
+                ok &= np.isin(ic[c[:, line.index], c[:, cv]], allowed)
+        return ok
+    if not lines[-1].is_cantus:
+        ok &= on_final[c[:, -1]]
+    for line in lines[:-1]:
+        if not line.is_cantus:
+            ok &= np.isin(ic[c[:, line.index], c[:, -1]], (UNI, OCT, P5, THIRD))
+    return ok
+
+
+RUN = 3  # parallel-imperfect-run: the fourth same imperfect interval in a row costs
+
+
+def shortest_paths(chain: Chain) -> Paths | None:
+    """Shortest paths through the chain, exactly: the states are a chord and, for every voice
+    pair in a third or sixth, how many downbeats in a row it has held that class (up to
+    three), so that the fourth in a row costs ``run_weight`` as in the model. None when no
+    path exists."""
+    if len(chain.moves) != len(chain.chords) - 1 or any(len(c) == 0 for c in chain.chords):
+        return None
+    bars = len(chain.chords)
+    runs = chain.runs if chain.run_weight and chain.runs else \
+        tuple(np.zeros((len(c), 0), int) for c in chain.chords)
+    chord = [np.arange(len(chain.chords[0]))]
+    length = [(runs[0] > 0).astype(np.int8)]
+    (chord[0], length[0]), _ = _unique_states(chord[0], length[0])
+    ahead = [chain.unary[0][chord[0]].astype(float)]
+    edges = []
+    for b in range(bars - 1):
+        m = chain.moves[b]
+        kk, jj = np.nonzero(np.isfinite(m[chord[b]]))
+        ci, cj = runs[b][chord[b][kk]], runs[b + 1][jj]
+        same = (ci == cj) & (cj > 0)
+        lens = length[b][kk]
+        new = np.where(same, np.minimum(lens + 1, RUN), (cj > 0).astype(np.int8))
+        cost = m[chord[b][kk], jj] + chain.unary[b + 1][jj] + \
+            chain.run_weight * (same & (lens >= RUN)).sum(axis=1)
+        states, dst = _unique_states(jj, new.astype(np.int8))
+        chord.append(states[0])
+        length.append(states[1])
+        nxt = np.full(len(states[0]), np.inf)
+        np.minimum.at(nxt, dst, ahead[b][kk] + cost)
+        ahead.append(nxt)
+        edges.append((kk, dst, cost))
+    behind = [np.zeros(len(chord[-1]))]
+    for b in range(bars - 2, -1, -1):
+        kk, dst, cost = edges[b]
+        here = np.full(len(chord[b]), np.inf)
+        np.minimum.at(here, kk, cost + behind[0][dst])
+        behind.insert(0, here)
+    lower = float((ahead[-1]).min())
+    if not np.isfinite(lower):
+        return None
+    k = int(np.argmin(ahead[0] + behind[0]))
+    best = [int(chord[0][k])]
+    for b in range(bars - 1):
+        kk, dst, cost = edges[b]
+        out = np.nonzero(kk == k)[0]
+        e = out[int(np.argmin(cost[out] + behind[b + 1][dst[out]]))]
+        k = int(dst[e])
+        best.append(int(chord[b + 1][k]))
+    chord_cost = []
+    for b in range(bars):
+        c = np.full(len(chain.chords[b]), np.inf)
+        np.minimum.at(c, chord[b], ahead[b] + behind[b])
+        chord_cost.append(c)
+    move_cost = []
+    for b in range(bars - 1):
+        kk, dst, cost = edges[b]
+        c = np.full(chain.moves[b].shape, np.inf)
+        np.minimum.at(c, (chord[b][kk], chord[b + 1][dst]),
+                      ahead[b][kk] + cost + behind[b + 1][dst])
+        move_cost.append(c)
+    return Paths(lower, tuple(best), tuple(chord_cost), tuple(move_cost))
+
+
+def _unique_states(chord: np.ndarray, length: np.ndarray):
+    """Distinct (chord, run lengths) states, and each input row's state index. A state is
+    keyed by one integer: the chord, then each length (0..3) in two bits."""
+    pairs = length.shape[1]
+    key = chord.astype(np.int64) << (2 * pairs)
+    for p in range(pairs):
+        key |= length[:, p].astype(np.int64) << (2 * p)
+    uniq, inverse = np.unique(key, return_inverse=True)
+    lens = np.stack([(uniq >> (2 * p)) & 3 for p in range(pairs)], axis=1) if pairs else \
+        np.zeros((len(uniq), 0), np.int64)
+    return (uniq >> (2 * pairs), lens.astype(np.int8)), inverse.ravel()
+
+
+def path_cost(chain: Chain, path: list[int]) -> float:
+    """The relaxation's cost of one chord path (``inf`` when it breaks a rule here)."""
+    cost = float(sum(chain.unary[b][j] for b, j in enumerate(path)))
+    cost += float(sum(m[i, j] for m, i, j in zip(chain.moves, path, path[1:])))
+    if chain.run_weight and chain.runs:
+        classes = np.stack([chain.runs[b][j] for b, j in enumerate(path)])  # (bars, pairs)
+        for k in range(len(path) - RUN):
+            window = classes[k:k + RUN + 1]
+            cost += chain.run_weight * int(((window == window[0]) & (window[0] > 0))
+                                           .all(axis=0).sum())
+    return cost
+
+
+def locate(chain: Chain, rows: list[list[int]]) -> list[int] | None:
+    """Chord indices of a score given as universe indices per bar (top down), None when a
+    chord is not in the relaxation (which would mean it is stricter than the model)."""
+    out = []
+    for b, row in enumerate(rows):
+        hit = np.nonzero((chain.chords[b] == np.array(row)[None, :]).all(axis=1))[0]
+        if len(hit) == 0:
+            return None
+        out.append(int(hit[0]))
+    return out
+
+
+def restrict(model: cp_model.CpModel, sm: ScoreModel, chain: Chain, paths: Paths,
+             upper: float) -> int:
+    """Add to ``model`` (``sm.m`` or a clone of it) table constraints that remove the chords
+    and the moves between bars whose cheapest completion in the relaxation costs more than
+    ``upper``: no score costing ``upper`` or less uses them. Returns how many chords were
+    removed."""
+    removed = 0
+    slack = 1e-9
+
+    def var(x):
+        return model.GetIntVarFromProtoIndex(x.Index())
+
+    cols = []
+    for bar in range(sm.bars):
+        xs = [line.x[bar * GRID] for line in sm.lines]
+        cols.append([v for v, x in enumerate(xs) if not isinstance(x, int)])
+    for bar, chords in enumerate(chain.chords):
+        k = paths.chord_cost[bar] <= upper + slack
+        removed += int((~k).sum())
+        rows = {tuple(int(i) for i in row) for row in chords[k][:, cols[bar]]}
+        model.AddAllowedAssignments([var(sm.lines[v].x[bar * GRID]) for v in cols[bar]],
+                                    sorted(rows))
+    for bar, through in enumerate(paths.move_cost):
+        ii, jj = np.nonzero(through <= upper + slack)
+        c0, c1 = cols[bar], cols[bar + 1]
+        rows = {tuple(int(i) for i in chain.chords[bar][a, c0]) +
+                tuple(int(i) for i in chain.chords[bar + 1][b, c1]) for a, b in zip(ii, jj)}
+        if len(rows) > MAX_PAIRS_TABLE:
+            continue
+        xs = [var(sm.lines[v].x[bar * GRID]) for v in c0] + \
+            [var(sm.lines[v].x[(bar + 1) * GRID]) for v in c1]
+        model.AddAllowedAssignments(xs, sorted(rows))
+    return removed
+
+
+def path_decisions(sm: ScoreModel, chain: Chain, path: tuple[int, ...]) -> list[tuple[int, int]]:
+    """(variable index, value) for every pitch variable along a chord path (a hint)."""
+    out = []
+    for bar, j in enumerate(path):
+        for v, line in enumerate(sm.lines):
+            x = line.x[bar * GRID]
+            if not isinstance(x, int):
+                out.append((x.Index(), int(chain.chords[bar][j, v])))
+    return out
