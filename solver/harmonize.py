@@ -44,15 +44,14 @@ def plan_slots(melody: Melody, beats_per_chord: int = 1):
     end = max(n.end for n in notes)
     fermata_spans = []
     for n in notes:
-        if n.tie in ("stop", "continue"):
-            continue
         # a fermata note, and the last note before a rest or at the end (a phrase's last
         # note), with the notes tied to it, holds one chord: the cadence arrives on its onset
         stop = n.end
         for m in notes:
             if m.onset == stop and m.tie in ("stop", "continue") and m.midi == n.midi:
                 stop = m.end
-        if n.onset in melody.fermatas or _sounding(notes, stop) is None:
+        if n.onset in melody.fermatas or (n.tie not in ("stop", "continue")
+                                          and _sounding(notes, stop) is None):
             fermata_spans.append((n.onset, stop))
     onsets: list[Fraction] = []
     t = Fraction(0)

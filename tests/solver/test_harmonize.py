@@ -183,3 +183,16 @@ def test_chorales_that_needed_phrase_end_and_appoggiatura(name):
     melody = melody_from_stream(corpus.parse(f"bach/{name}"), name)
     piece = harmonize(melody, FAST).piece
     assert hard(check(piece)) == []
+
+
+def test_fermata_on_a_tied_note_ends_a_phrase():
+    """BWV 41.6: D5 (a dotted half) is tied into the D5 that carries the fermata; the
+    fermata's onset is still a phrase end (a cadence slot), as is a note before a rest."""
+    from music21 import corpus
+
+    from stretto.solver.harmonize import plan_slots
+
+    melody = melody_from_stream(corpus.parse("bach/bwv41.6"), "bwv41.6")
+    onsets, _, _, _, cads, _ = plan_slots(melody)
+    ends = {onsets[t] for t in cads}
+    assert set(melody.fermatas) <= ends
