@@ -119,7 +119,7 @@ def one(name: str, time_limit: float):
             tonic, mode = name.split()
             return music21.key.Key(tonic.replace("b", "-") if len(tonic) > 1 else tonic, mode)
 
-        same = agree = bass_same = n = 0
+        agree = bass_same = n = 0
         for a, row in zip(h["analysis"], bach):
             if row is None:
                 continue
@@ -174,9 +174,9 @@ def main() -> None:
         n = sum(r[key][1] for r in ok if key in r)
         return 100 * a / n if n else 0.0
 
-    print(f"| chorales | success | first valid: median s | p95 s | hard violations | "
-          f"parallel 5/8 per 100 moves (stretto) | (Bach) | chord agreement % | "
-          f"bass agreement % |")
+    print("| chorales | success | first valid: median s | p95 s | hard violations | "
+          "parallel 5/8 per 100 moves (stretto) | (Bach) | chord agreement % | "
+          "bass agreement % |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     print(f"| {len(results)} | {100 * len(ok) / len(results):.1f}% | "
           f"{statistics.median(times):.2f} | {p95:.2f} | {hard_total} | {rate('ours'):.2f} | "

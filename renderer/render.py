@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
 from stretto.errors import BadInput
 from stretto.renderer.synth import INSTRUMENTS, RELEASE_TAIL, default_instrument

@@ -212,7 +212,7 @@ def solve_beam(cm: ChoraleModel, objective: bool = True, width: int = 400):
     be required to equal the leader's note ``delay`` slots back. Not exhaustive: None means
     the beam found nothing (CP-SAT then searches). Deterministic."""
     ch = Chain(cm, objective)
-    T, P = ch.T, cm.P
+    T = ch.T
     links = _equalities(cm)  # slot tb -> [(va, ta, vb, allowed pairs table)]
     pending = [sorted({(va, ta) for tb, items in links.items() if tb > t
                        for va, ta, _, _ in items if ta <= t}) for t in range(T)]

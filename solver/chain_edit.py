@@ -46,17 +46,8 @@ def _masks(model, chain: Chain, task, constraints):
         if isinstance(c, Pin):
             equals(c.voice, task.slot_at(c.bar, c.beat), c.pitch)
         elif isinstance(c, Lock):
-            from fractions import Fraction
-
-            from stretto.pitch import Pitch
-
-            notes = [(Fraction(on), Fraction(on) + Fraction(d), Pitch.parse(p))
-                     for on, d, p in c.notes]
-            for t, a in enumerate(task.onsets):
-                if c.first <= task.bar_of(t) <= c.last:
-                    pitch = next((p for on, end, p in notes if on <= a < end), None)
-                    if pitch is not None:
-                        equals(c.voice, t, pitch)
+            for t, pitch in task.locked(c):
+                equals(c.voice, t, pitch)
         elif isinstance(c, RangeRule):
             for t, s in enumerate(chain.slots):
                 masks[t] &= (s.midi[:, c.voice] >= c.low.midi) & \

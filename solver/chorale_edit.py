@@ -86,6 +86,18 @@ class Task:
     def bar_of(self, t: int) -> int:
         return int(self.onsets[t] // self.bar_length) + 1
 
+    def locked(self, c: Lock) -> list[tuple[int, Pitch]]:
+        """(slot, pitch) for every slot a lock holds: the locked note sounding at the slot."""
+        notes = [(Fraction(on), Fraction(on) + Fraction(d), Pitch.parse(p))
+                 for on, d, p in c.notes]
+        out = []
+        for t, a in enumerate(self.onsets):
+            if c.first <= self.bar_of(t) <= c.last:
+                pitch = next((p for on, end, p in notes if on <= a < end), None)
+                if pitch is not None:
+                    out.append((t, pitch))
+        return out
+
 
 def task_of(kind: str, spec: dict) -> Task:
     """Rebuild the problem of a harmonize or compose project from its ``spec``."""
@@ -156,13 +168,8 @@ def add_wish(model: ChoraleModel, task: Task, c: Constraint) -> None:
         _equals(model, c.voice, task.slot_at(c.bar, c.beat, f"{c.describe()}: "), c.pitch)
     elif isinstance(c, Lock):
         _voice(model, c.voice, c)
-        notes = [(Fraction(on), Fraction(on) + Fraction(d), Pitch.parse(p))
-                 for on, d, p in c.notes]
-        for t, a in enumerate(task.onsets):
-            if c.first <= task.bar_of(t) <= c.last:
-                pitch = next((p for on, end, p in notes if on <= a < end), None)
-                if pitch is not None:
-                    _equals(model, c.voice, t, pitch)
+        for t, pitch in task.locked(c):
+            _equals(model, c.voice, t, pitch)
     elif isinstance(c, RangeRule):
         _voice(model, c.voice, c)
         for mid in model.midi[c.voice]:

@@ -170,7 +170,7 @@ def _species4(sm: ScoreModel, line: Line) -> None:
                 x, d = _new_pitch(sm, line, str(p))
                 onset = True
             elif q == 0:
-                held_x, held_d = x, d
+                held_x = x
                 x, d = _new_pitch(sm, line, str(p))
                 brk = sm.m.NewBoolVar(f"{line.name}_broken{b}")
                 sm.m.Add(x == held_x).OnlyEnforceIf(brk.Not())

@@ -11,7 +11,6 @@ runner (timings, kept under ``timing``, aside).
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import time
 from pathlib import Path

@@ -69,7 +69,6 @@ def test_successions_break_at_rests():
     from stretto.score import Piece, make_voice
 
     up = make_voice("U", parse_pitches("G4 A4"), [Fraction(4)] * 2, role="free")
-    low = make_voice("L", parse_pitches("C4"), [Fraction(4)], role="free")
     low2 = make_voice("L", parse_pitches("D4"), [Fraction(4)], start=Fraction(4), role="free")
     gap = make_voice("L", parse_pitches("C4 D4"), [Fraction(2), Fraction(2)], role="free")
     assert len(successions(*lines(Piece(voices=(up, low2))))) == 0

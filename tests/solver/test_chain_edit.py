@@ -13,7 +13,9 @@ from stretto.edits import IntervalRule, MaxLeapRule, Pin, RangeRule
 from stretto.pitch import Pitch
 from stretto.solver import chorale_edit
 
-from test_chorale_edit import FAST, chorale  # noqa: F401 - the fixture
+from stretto.solver.spec import SolveSettings
+
+FAST = SolveSettings(time_limit=3)
 
 WISHES = {
     "pin": (Pin("c1", 2, 1, Fraction(3), Pitch.parse("E4")),),
@@ -24,7 +26,7 @@ WISHES = {
 
 
 @pytest.mark.parametrize("name", list(WISHES))
-def test_chain_re_solve_equals_cp_sat(chorale, monkeypatch, name) -> None:  # noqa: F811
+def test_chain_re_solve_equals_cp_sat(chorale, monkeypatch, name) -> None:
     spec, piece = chorale
     wishes = WISHES[name]
     chain = chorale_edit.resolve("harmonize", spec, wishes, piece, FAST)

@@ -12,40 +12,19 @@ import pytest
 from stretto.check import check, hard
 from stretto.edits import IntervalRule, Lock, MaxLeapRule, Pin
 from stretto.errors import Unsatisfiable
-from stretto.io.melody import Melody, melody_to_dict
 from stretto.pitch import Pitch
-from stretto.score import Note
 from stretto.solver import chorale_edit
 from stretto.solver.edit import Region, lock_notes, mark_origins
 from stretto.solver.form import compose, form_from_dict
-from stretto.solver.harmonize import harmonize
 from stretto.solver.spec import SolveSettings
 
 FAST = SolveSettings(time_limit=3)
-# Two phrases: the rest after bar 2 beat 3 closes the first with a cadence.
-TUNE = "E5 D5 C5 D5 E5 E5 E5 r D5 D5 E5 D5 C5"
 PLAN = {"piece": {"key": "D minor", "meter": "4/4", "bars": 4},
         "voice": [{"name": "Soprano", "range": ["C4", "G5"]},
                   {"name": "Bass", "range": ["E2", "D4"]}],
         "cadence": [{"bar": 2, "type": "half"}],
         "canon": [{"leader": "Soprano", "follower": "Bass", "interval": "-P8",
                    "delay": "1 bar", "to_bar": 2}]}
-
-
-def _melody(names: str) -> Melody:
-    notes = [Note(id=f"v0n{k}", pitch=Pitch.parse(n), onset=Fraction(k), duration=Fraction(1),
-                  origin="human") for k, n in enumerate(names.split()) if n != "r"]
-    return Melody(notes=tuple(notes), meter="4/4", fermatas=frozenset(),
-                  pickup_shift=Fraction(0), title="tune")
-
-
-@pytest.fixture(scope="module")
-def chorale():
-    melody = _melody(TUNE)
-    result = harmonize(melody, FAST)
-    spec = {"melody": melody_to_dict(melody), "key": result.stats["key"],
-            "beats_per_chord": 1, "ornament": False}
-    return spec, mark_origins(result.piece, (), "r1")
 
 
 @pytest.fixture(scope="module")

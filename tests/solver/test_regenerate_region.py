@@ -13,13 +13,10 @@ from stretto.check import check, hard
 from stretto.corpora import load_cantus
 from stretto.edits import Pin
 from stretto.errors import Unsatisfiable
-from stretto.io.melody import melody_to_dict
 from stretto.solver import SolveSettings, SpeciesSpec, solve_species
 from stretto.solver import chorale_edit, edit
-from stretto.solver.edit import Region, mark_origins
-from stretto.solver.harmonize import harmonize
+from stretto.solver.edit import Region
 
-from test_chorale_edit import TUNE, _melody
 
 FAST = SolveSettings(time_limit=3.0)
 
@@ -29,15 +26,6 @@ def species():
     cantus, mode = load_cantus("fux-dorian")
     spec = SpeciesSpec(cantus=tuple(cantus), mode=mode, species=(1, 1, 1), cantus_voice=2)
     return spec, solve_species(spec, FAST).piece
-
-
-@pytest.fixture(scope="module")
-def chorale():
-    melody = _melody(TUNE)
-    result = harmonize(melody, FAST)
-    spec = {"melody": melody_to_dict(melody), "key": result.stats["key"],
-            "beats_per_chord": 1, "ornament": False}
-    return spec, mark_origins(result.piece, (), "r1")
 
 
 def _notes(piece, v):
