@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import TUNE
 from stretto.cli import main
 
 music21 = pytest.importorskip("music21")
-
-TUNE = "E5 D5 C5 D5 E5 E5 E5 r D5 D5 E5 D5 C5"
 PLAN = """[piece]
 key = "D minor"
 meter = "4/4"
