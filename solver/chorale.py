@@ -707,7 +707,7 @@ class ChoraleModel:
             self.m.AddAllowedAssignments([dd, self.dss[v, t]], rows)
 
     def _resolutions(self) -> None:
-        m, V = self.m, self.V
+        V = self.V
         for t in range(self.T - 1):
             if not self.prob.links[t]:
                 continue
@@ -744,22 +744,28 @@ class ChoraleModel:
         for a, b, steps, semis in self.prob.equal:
             pairs.append((a, b, steps, semis, "recurrence"))
         for (va, ta), (vb, tb), steps, semis, rule in pairs:
-            a, b = self.x[va][ta], self.x[vb][tb]
-            rows = self.copy_rows(a, b, steps, semis)
-            if not rows:
+            if self.copy_constraint(self.x[va][ta], self.x[vb][tb], steps, semis) is None:
                 from stretto.errors import Unsatisfiable
                 raise Unsatisfiable(
                     f"{rule} {self.prob.voices[va].name} -> {self.prob.voices[vb].name} at "
                     f"{self._where(tb)}: the transposed note cannot fit the follower's range",
                     (rule, "satb-range"))
-            vars_ = [v for v in (a, b) if not isinstance(v, int)]
-            if not vars_:
-                continue
-            if isinstance(a, int):
-                rows = [(j,) for i, j in rows if i == a]
-            elif isinstance(b, int):
-                rows = [(i,) for i, j in rows if j == b]
-            self.m.AddAllowedAssignments(vars_, rows)
+
+    def copy_constraint(self, a, b, steps: int, semis: int | None):
+        """Require ``b`` to be ``a`` transposed (see :meth:`copy_rows`). Returns the table
+        constraint (for a caller to guard), True when both notes are given and fit, None when
+        no pair of their pitches fits."""
+        rows = self.copy_rows(a, b, steps, semis)
+        if not rows:
+            return None
+        vars_ = [v for v in (a, b) if not isinstance(v, int)]
+        if not vars_:
+            return True
+        if isinstance(a, int):
+            rows = [(j,) for i, j in rows if i == a]
+        elif isinstance(b, int):
+            rows = [(i,) for i, j in rows if j == b]
+        return self.m.AddAllowedAssignments(vars_, rows)
 
     def copy_rows(self, a, b, steps: int, semis: int | None) -> list[tuple[int, int]]:
         """(pitch index of ``a``, of ``b``) where ``b`` is ``a`` moved ``steps`` letter steps,
@@ -956,7 +962,6 @@ class ChoraleModel:
         for t in range(1, self.T):
             if kidx[t] == kidx[t - 1]:
                 continue
-            a, b = val(self.c[t - 1]), val(self.c[t])
             entry = {"slot": t, "from": str(keys[t - 1]), "to": str(keys[t])}
             if self.prob.links[t - 1]:
                 old, new = keys[t - 1].m21_name, keys[t].m21_name

@@ -537,19 +537,12 @@ def _post(model: ChoraleModel, wish) -> None:
         for (va, ta), (vb, tb), steps, semis in wish[1]:
             if ta >= model.T or tb >= model.T:
                 continue
-            a, b = model.x[va][ta], model.x[vb][tb]
-            rows = model.copy_rows(a, b, steps, semis)
-            if not rows:
+            ct = model.copy_constraint(model.x[va][ta], model.x[vb][tb], steps, semis)
+            if ct is None:
                 sm.fail()
                 return
-            vars_ = [x for x in (a, b) if not isinstance(x, int)]
-            if not vars_:
-                continue
-            if isinstance(a, int):
-                rows = [(j,) for i, j in rows if i == a]
-            elif isinstance(b, int):
-                rows = [(i,) for i, j in rows if j == b]
-            sm.enforce(m.AddAllowedAssignments(vars_, rows))
+            if ct is not True:
+                sm.enforce(ct)
     elif what == "notes":
         for v, t, p in wish[1]:
             _equals(model, v, t, p)
