@@ -1,4 +1,5 @@
-"""A lower bound for first species: dynamic programming over the chords of successive bars.
+"""A lower bound for first species (and, through :mod:`stretto.solver.bound_second`, second
+species in two voices): dynamic programming over the chords of successive bars.
 
 Why: in three and four voices the CP-SAT model's LP bound stays far below the optimum (the
 voices' costs look independent to the LP, while the rules between them couple every bar), so
@@ -28,6 +29,11 @@ and the two-bar preferences of :mod:`stretto.solver.style`, in numpy, from the s
 (:func:`~stretto.solver.model.interval_class`, :func:`~stretto.solver.melodic.melodic_ok`, the
 mode's ficta). A rule changed there must be changed here, or left out here (leaving a rule out
 only weakens the bound); the test fails when the two disagree.
+
+The dynamic program (:func:`shortest_paths`), the restriction (:func:`restrict`) and the hint
+(:func:`path_decisions`) serve both species: a chord's columns name the (voice, grid position)
+whose pitch they hold (:meth:`Chain.cell`), every voice's downbeat here, the counterpoint's
+downbeat and upbeat in second species.
 """
 
 from __future__ import annotations
@@ -51,10 +57,12 @@ MAX_PAIRS_TABLE = 20000  # moves kept as a table constraint per bar line
 
 @dataclass(frozen=True)
 class Chain:
-    """The relaxation. ``chords[b]``: (n_b, V) universe indices of every voice, top down;
-    ``unary[b]``: (n_b,) cost of each chord; ``moves[b]``: (n_b, n_{b+1}) cost of each move
-    from bar b to bar b+1, ``inf`` where a rule forbids it; ``runs[b]``: (n_b, pairs) the
-    imperfect class (1 third, 2 sixth, 0 other) of every voice pair in each chord, for the
+    """The relaxation. ``chords[b]``: (n_b, columns) universe indices, by default of every
+    voice top down on the downbeat (else ``columns[b]`` names each column's voice and grid
+    position, :meth:`cell`); ``unary[b]``: (n_b,) cost of each chord; ``moves[b]``:
+    (n_b, n_{b+1}) cost of each move from bar b to bar b+1, ``inf`` where a rule forbids it;
+    ``runs[b]``: (n_b, pairs) the imperfect class (1 third, 2 sixth, 0 other) of every voice
+    pair in each chord (in second species: of the downbeat), for the
     ``parallel-imperfect-run`` preference (weight ``run_weight``). Costs in units of rule
     weight."""
 
@@ -63,6 +71,15 @@ class Chain:
     moves: tuple[np.ndarray, ...]
     runs: tuple[np.ndarray, ...] = ()
     run_weight: int = 0
+    columns: tuple[tuple[tuple[int, int], ...], ...] = ()
+
+    def cell(self, bar: int, column: int) -> tuple[int, int]:
+        """(voice index, grid position) whose pitch column ``column`` of ``chords[bar]``
+        holds: every voice on the downbeat in first species (the default), the counterpoint's
+        downbeat and upbeat in second species (:mod:`stretto.solver.bound_second`)."""
+        if self.columns:
+            return self.columns[bar][column]
+        return column, bar * GRID
 
 
 @dataclass(frozen=True)
@@ -78,8 +95,9 @@ class Paths:
 
 
 def applies(spec: SpeciesSpec) -> bool:
-    """The bound is for first species in every added voice."""
-    return set(spec.species) == {1}
+    """The bound is for first species in every added voice, and for second species in two
+    voices (:mod:`stretto.solver.bound_second`)."""
+    return set(spec.species) == {1} or tuple(spec.species) == (2,)
 
 
 def _tables(sm: ScoreModel):
@@ -112,8 +130,11 @@ class _TooBig(Exception):
 
 
 def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
-    """The relaxation of ``sm`` (built from ``spec``, first species), or None when the chords
-    are too many to enumerate."""
+    """The relaxation of ``sm`` (built from ``spec``, first species, or second species in two
+    voices), or None when the chords are too many to enumerate."""
+    if tuple(spec.species) == (2,):
+        from stretto.solver.bound_second import build_chain as second
+        return second(sm, spec)
     ic, mel, false_rel, dia, step, diatonic = _tables(sm)
     mode, lines, bars = sm.mode, sm.lines, sm.bars
     V = len(lines)
@@ -368,16 +389,17 @@ def restrict(model: cp_model.CpModel, sm: ScoreModel, chain: Chain, paths: Paths
     def var(x):
         return model.GetIntVarFromProtoIndex(x.Index())
 
-    cols = []
-    for bar in range(sm.bars):
-        xs = [line.x[bar * GRID] for line in sm.lines]
-        cols.append([v for v, x in enumerate(xs) if not isinstance(x, int)])
+    cols, xs = [], []  # per bar: the chord columns that are variables, and those variables
+    for bar, chords in enumerate(chain.chords):
+        cells = [chain.cell(bar, k) for k in range(chords.shape[1])]
+        keep = [k for k, (v, p) in enumerate(cells) if not isinstance(sm.lines[v].x[p], int)]
+        cols.append(keep)
+        xs.append([var(sm.lines[cells[k][0]].x[cells[k][1]]) for k in keep])
     for bar, chords in enumerate(chain.chords):
         k = paths.chord_cost[bar] <= upper + slack
         removed += int((~k).sum())
         rows = {tuple(int(i) for i in row) for row in chords[k][:, cols[bar]]}
-        model.AddAllowedAssignments([var(sm.lines[v].x[bar * GRID]) for v in cols[bar]],
-                                    sorted(rows))
+        model.AddAllowedAssignments(xs[bar], sorted(rows))
     for bar, through in enumerate(paths.move_cost):
         ii, jj = np.nonzero(through <= upper + slack)
         c0, c1 = cols[bar], cols[bar + 1]
@@ -385,9 +407,7 @@ def restrict(model: cp_model.CpModel, sm: ScoreModel, chain: Chain, paths: Paths
                 tuple(int(i) for i in chain.chords[bar + 1][b, c1]) for a, b in zip(ii, jj)}
         if len(rows) > MAX_PAIRS_TABLE:
             continue
-        xs = [var(sm.lines[v].x[bar * GRID]) for v in c0] + \
-            [var(sm.lines[v].x[(bar + 1) * GRID]) for v in c1]
-        model.AddAllowedAssignments(xs, sorted(rows))
+        model.AddAllowedAssignments(xs[bar] + xs[bar + 1], sorted(rows))
     return removed
 
 
@@ -395,8 +415,23 @@ def path_decisions(sm: ScoreModel, chain: Chain, path: tuple[int, ...]) -> list[
     """(variable index, value) for every pitch variable along a chord path (a hint)."""
     out = []
     for bar, j in enumerate(path):
-        for v, line in enumerate(sm.lines):
-            x = line.x[bar * GRID]
+        for k in range(chain.chords[bar].shape[1]):
+            v, p = chain.cell(bar, k)
+            x = sm.lines[v].x[p]
             if not isinstance(x, int):
-                out.append((x.Index(), int(chain.chords[bar][j, v])))
+                out.append((x.Index(), int(chain.chords[bar][j, k])))
     return out
+
+
+def score_rows(sm: ScoreModel, chain: Chain, value) -> list[list[int]]:
+    """The pitches of a score at the chain's columns, bar by bar (``value(x)``: the value of
+    a pitch variable), for :func:`locate`."""
+    rows = []
+    for bar, chords in enumerate(chain.chords):
+        row = []
+        for k in range(chords.shape[1]):
+            v, p = chain.cell(bar, k)
+            x = sm.lines[v].x[p]
+            row.append(x if isinstance(x, int) else int(value(x)))
+        rows.append(row)
+    return rows
