@@ -1,5 +1,6 @@
-"""A lower bound for first species (and, through :mod:`stretto.solver.bound_second`, second
-species in two voices): dynamic programming over the chords of successive bars.
+"""A lower bound for first species (and, through :mod:`stretto.solver.bound_second` and
+:mod:`stretto.solver.bound_fourth`, second and fourth species in two voices): dynamic
+programming over the chords of successive bars.
 
 Why: in three and four voices the CP-SAT model's LP bound stays far below the optimum (the
 voices' costs look independent to the LP, while the rules between them couple every bar), so
@@ -33,7 +34,7 @@ only weakens the bound); the test fails when the two disagree.
 The dynamic program (:func:`shortest_paths`), the restriction (:func:`restrict`) and the hint
 (:func:`path_decisions`) serve both species: a chord's columns name the (voice, grid position)
 whose pitch they hold (:meth:`Chain.cell`), every voice's downbeat here, the counterpoint's
-downbeat and upbeat in second species.
+downbeat and upbeat in second and fourth species.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ class Chain:
     position, :meth:`cell`); ``unary[b]``: (n_b,) cost of each chord; ``moves[b]``:
     (n_b, n_{b+1}) cost of each move from bar b to bar b+1, ``inf`` where a rule forbids it;
     ``runs[b]``: (n_b, pairs) the imperfect class (1 third, 2 sixth, 0 other) of every voice
-    pair in each chord (in second species: of the downbeat), for the
+    pair in each chord (in second and fourth species: of the downbeat), for the
     ``parallel-imperfect-run`` preference (weight ``run_weight``). Costs in units of rule
     weight."""
 
@@ -76,7 +77,7 @@ class Chain:
     def cell(self, bar: int, column: int) -> tuple[int, int]:
         """(voice index, grid position) whose pitch column ``column`` of ``chords[bar]``
         holds: every voice on the downbeat in first species (the default), the counterpoint's
-        downbeat and upbeat in second species (:mod:`stretto.solver.bound_second`)."""
+        downbeat and upbeat in second and fourth species."""
         if self.columns:
             return self.columns[bar][column]
         return column, bar * GRID
@@ -95,9 +96,9 @@ class Paths:
 
 
 def applies(spec: SpeciesSpec) -> bool:
-    """The bound is for first species in every added voice, and for second species in two
-    voices (:mod:`stretto.solver.bound_second`)."""
-    return set(spec.species) == {1} or tuple(spec.species) == (2,)
+    """The bound is for first species in every added voice, and for second and fourth species
+    in two voices (:mod:`stretto.solver.bound_second`, :mod:`stretto.solver.bound_fourth`)."""
+    return set(spec.species) == {1} or tuple(spec.species) in ((2,), (4,))
 
 
 def _tables(sm: ScoreModel):
@@ -130,11 +131,14 @@ class _TooBig(Exception):
 
 
 def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
-    """The relaxation of ``sm`` (built from ``spec``, first species, or second species in two
-    voices), or None when the chords are too many to enumerate."""
+    """The relaxation of ``sm`` (built from ``spec``, first species, or second or fourth
+    species in two voices), or None when the chords are too many to enumerate."""
     if tuple(spec.species) == (2,):
         from stretto.solver.bound_second import build_chain as second
         return second(sm, spec)
+    if tuple(spec.species) == (4,):
+        from stretto.solver.bound_fourth import build_chain as fourth
+        return fourth(sm, spec)
     ic, mel, false_rel, dia, step, diatonic = _tables(sm)
     mode, lines, bars = sm.mode, sm.lines, sm.bars
     V = len(lines)

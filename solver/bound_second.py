@@ -43,6 +43,31 @@ from stretto.solver.spec import SpeciesSpec
 DISSONANT = (DISS, P4, TRITONE)  # in two voices no third voice makes a fourth consonant
 
 
+def pitch_flags(sm: ScoreModel):
+    """Per universe pitch: raised leading tone, raised third, flattened ficta, plain seventh
+    degree; per pitch pair: a tritone (simple A4 or d5, ``outlined-tritone``)."""
+    mode, P = sm.mode, sm.u.pitches
+    return (np.array([mode.is_raised_leading_tone(p) for p in P]),
+            np.array([mode.is_raised_third(p) for p in P]),
+            np.array([mode.is_flat_ficta(p) for p in P]),
+            np.array([mode.degree(p) == 7 and mode.is_diatonic(p) for p in P]),
+            np.array([[Interval.between(a, b).simple.name in ("A4", "d5") for b in P]
+                      for a in P]))
+
+
+def note_triple(dia, tritone, w, x0, x1, x2) -> np.ndarray:
+    """Three successive notes of a line (universe indices, broadcast): ``inf`` where they
+    break ``leap-span`` (two leaps one way beyond an octave), else what ``leap-recovery`` and
+    ``outlined-tritone`` charge for them (:mod:`stretto.solver.melodic`)."""
+    d1, d2 = dia[x1] - dia[x0], dia[x2] - dia[x1]
+    span = ((d1 >= 2) & (d2 >= 2) & (d1 + d2 > 7)) | ((d1 <= -2) & (d2 <= -2) & (d1 + d2 < -7))
+    unrecovered = ((d1 >= 3) & ~((d2 >= -2) & (d2 <= -1))) | \
+        ((d1 <= -3) & ~((d2 >= 1) & (d2 <= 2)))
+    same = ((d1 > 0) & (d2 > 0)) | ((d1 < 0) & (d2 < 0))
+    cost = w("leap-recovery") * unrecovered + w("outlined-tritone") * (tritone[x0, x2] & same)
+    return np.where(span, np.inf, cost)
+
+
 def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
     """The relaxation of a two-voice second-species model ``sm``, or None when the states of
     a bar are too many."""
@@ -53,14 +78,8 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
     above = cp.index < cf.index
     crossing = spec.allow_crossing
     w = spec.weight
-    P = sm.u.pitches
-    raised_lt = np.array([mode.is_raised_leading_tone(p) for p in P])
-    raised_3 = np.array([mode.is_raised_third(p) for p in P])
-    flat = np.array([mode.is_flat_ficta(p) for p in P])
-    natural7 = np.array([mode.degree(p) == 7 and mode.is_diatonic(p) for p in P])
+    raised_lt, raised_3, flat, natural7, tritone = pitch_flags(sm)
     on_final = step == mode.final_step
-    tritone = np.array([[Interval.between(a, b).simple.name in ("A4", "d5") for b in P]
-                        for a in P])
     perfect = np.isin(ic, PERFECT)
     cantus = [cf.x[b * GRID] for b in range(bars)]
     dom = np.array(cp.domain)
@@ -122,15 +141,7 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
             return Chain(tuple(chords), tuple(unary), (), tuple(runs), 0, tuple(columns))
 
     def triple(x0, x1, x2):
-        """leap-span (inf where broken), leap-recovery and outlined-tritone of three
-        successive notes, as the model prices them."""
-        d1, d2 = dia[x1] - dia[x0], dia[x2] - dia[x1]
-        span = ((d1 >= 2) & (d2 >= 2) & (d1 + d2 > 7)) | ((d1 <= -2) & (d2 <= -2) & (d1 + d2 < -7))
-        unrecovered = ((d1 >= 3) & ~((d2 >= -2) & (d2 <= -1))) | \
-            ((d1 <= -3) & ~((d2 >= 1) & (d2 <= 2)))
-        same = ((d1 > 0) & (d2 > 0)) | ((d1 < 0) & (d2 < 0))
-        cost = w("leap-recovery") * unrecovered + w("outlined-tritone") * (tritone[x0, x2] & same)
-        return np.where(span, np.inf, cost)
+        return note_triple(dia, tritone, w, x0, x1, x2)
 
     c_step = dia[cantus[last]] - dia[cantus[last - 1]]
     moves = []

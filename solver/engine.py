@@ -249,7 +249,8 @@ def _hint_everything(sm: ScoreModel, decisions: list[tuple[int, int]],
 
 
 def _solve_on_chain(spec: SpeciesSpec, settings: SolveSettings) -> "Outcome":
-    """First species, and second species in two voices, with the objective, in one model.
+    """First species, and second or fourth species in two voices, with the objective, in one
+    model.
     The chain relaxation of
     :mod:`stretto.solver.bound` gives a lower bound ``L`` on the objective and the cost
     through every chord; its cheapest path, completed by CP-SAT, a first score of cost ``U``
@@ -259,9 +260,9 @@ def _solve_on_chain(spec: SpeciesSpec, settings: SolveSettings) -> "Outcome":
     optimum, proved, since every score costing ``T`` or less is in the restricted model and
     "no solution" at ``T`` proves that none costs ``T`` or less. The answer is one CP-SAT
     would give without the restriction, only found and proved sooner (four voices on a
-    14-note cantus: from 14 s to the limit to half a second; second species in two voices:
-    from seconds to a fraction of one). Out of time, the best score found, at worst the first
-    one."""
+    14-note cantus: from 14 s to the limit to half a second; second and fourth species in two
+    voices: from up to 15 s to a fifth of a second). Out of time, the best score found, at
+    worst the first one."""
     sm = build_model(spec, settings)
     chain = bound.build_chain(sm, spec)
     paths = bound.shortest_paths(chain) if chain is not None else None
@@ -301,8 +302,7 @@ def _solve_on_chain(spec: SpeciesSpec, settings: SolveSettings) -> "Outcome":
                 return Outcome(code, solver, sm, True, cp_sat_time=spent)
             if code == cp_model.INFEASIBLE and upper is not None:
                 raise AssertionError("the chain bound cut off a known score: a rule in "
-                                     "stretto/solver/bound.py or bound_second.py disagrees "
-                                     "with the model")
+                                     "stretto/solver/bound*.py disagrees with the model")
             if first is None:  # infeasible, or nothing found in time
                 return Outcome(code, solver, sm, True, cp_sat_time=spent)
             return Outcome(cp_model.FEASIBLE, first[2], sm, True, lower=lower,
@@ -340,8 +340,9 @@ class Outcome:
 def _solve(spec: SpeciesSpec, settings: SolveSettings) -> Outcome:
     """Two phases on one model, both deterministic: first any score that obeys the hard rules
     (no preferences yet: fast), then the preferences are added and optimised from that score
-    as a hint, so the answer is never worse than it. First species, and second species in two
-    voices, are optimised in one go on the chain bound (:func:`_solve_on_chain`)."""
+    as a hint, so the answer is never worse than it. First species, and second or fourth
+    species in two voices, are optimised in one go on the chain bound
+    (:func:`_solve_on_chain`)."""
     if settings.objective and bound.applies(spec):
         return _solve_on_chain(spec, settings)
     sm = build_hard(spec)
