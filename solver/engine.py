@@ -248,7 +248,7 @@ def _hint_everything(sm: ScoreModel, decisions: list[tuple[int, int]],
         sm.m.AddHint(sm.m.GetIntVarFromProtoIndex(i), value)
 
 
-def _solve_on_chain(spec: SpeciesSpec, settings: SolveSettings) -> "Outcome":
+def _solve_on_chain(spec: SpeciesSpec, settings: SolveSettings) -> "Outcome | None":
     """First species, and second or fourth species in two voices, with the objective, in one
     model.
     The chain relaxation of
@@ -262,11 +262,14 @@ def _solve_on_chain(spec: SpeciesSpec, settings: SolveSettings) -> "Outcome":
     would give without the restriction, only found and proved sooner (four voices on a
     14-note cantus: from 14 s to the limit to half a second; second and fourth species in two
     voices: from up to 15 s to a fifth of a second). Out of time, the best score found, at
-    worst the first one."""
+    worst the first one. None when the chain is too large for second or fourth species (they
+    then solve in two phases)."""
     sm = build_model(spec, settings)
     chain = bound.build_chain(sm, spec)
     paths = bound.shortest_paths(chain) if chain is not None else None
     if paths is None:  # too many chords, or no chain at all: CP-SAT alone decides
+        if set(spec.species) != {1}:
+            return None  # the florid species' two phases (a first score, then preferences)
         one = preference_solver(spec, settings)
         return Outcome(one.Solve(sm.m), one, sm, True)
     lower = round(SCALE * paths.lower)
@@ -344,7 +347,9 @@ def _solve(spec: SpeciesSpec, settings: SolveSettings) -> Outcome:
     species in two voices, are optimised in one go on the chain bound
     (:func:`_solve_on_chain`)."""
     if settings.objective and bound.applies(spec):
-        return _solve_on_chain(spec, settings)
+        out = _solve_on_chain(spec, settings)
+        if out is not None:
+            return out
     sm = build_hard(spec)
     first = solver_for(settings)
     _plain_rhythm_first(sm, first)

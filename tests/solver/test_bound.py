@@ -229,3 +229,21 @@ def test_second_and_fourth_species_proved_optimal(case: str) -> None:
 def test_fourth_species_relaxation_prices_scores_as_the_model_does(case: str) -> None:
     assert _check_prices(_spec(*CASES_4[case]), CHAIN_RULES_4, 10, completing=True,
                          model_samples=5) >= 12
+
+
+@pytest.mark.parametrize("species", [1, 2, 4], ids=lambda s: f"species{s}")
+def test_without_a_chain_the_model_alone_solves(monkeypatch, species: int) -> None:
+    """A chain too large to enumerate (wide custom ranges) is skipped: first species is then one
+    CP-SAT solve, second and fourth their two phases; the answer still obeys every rule."""
+    from stretto.check import check, hard
+    from stretto.solver import bound_fourth, bound_second
+
+    for module in (bound, bound_second, bound_fourth):
+        monkeypatch.setattr(module, "MAX_CHORDS", 1)
+    cantus, mode = load_cantus("fux-dorian")
+    spec = SpeciesSpec(cantus=tuple(cantus), mode=mode, species=(species,), cantus_voice=1)
+    sm = build_model(spec, SolveSettings())
+    assert bound.build_chain(sm, spec) is None
+    result = solve_species(spec, SolveSettings(time_limit=5.0))
+    assert result.status in ("optimal", "feasible")
+    assert hard(check(result.piece)) == []
