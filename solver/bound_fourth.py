@@ -33,8 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from stretto.solver.bound import MAX_CHORDS, PERFECT, Chain, _tables
-from stretto.solver.bound_second import DISSONANT, note_triple, pitch_flags
+from stretto.solver.bound import PERFECT, Chain, _tables
+from stretto.solver.bound_second import DISSONANT, note_triple, pitch_flags, two_voices
 from stretto.solver.dissonance import _suspension_interval
 from stretto.solver.model import GRID, OCT, P5, SIXTH, THIRD, UNI, ScoreModel
 from stretto.solver.spec import SpeciesSpec
@@ -45,9 +45,10 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
     a bar are too many."""
     ic, mel, false_rel, dia, step, _ = _tables(sm)
     mode, bars, last = sm.mode, sm.bars, sm.bars - 1
-    cp = next(line for line in sm.lines if not line.is_cantus)
-    cf = next(line for line in sm.lines if line.is_cantus)
-    above = cp.index < cf.index
+    tv = two_voices(sm)
+    if tv is None:
+        return None
+    cp, cf, above, dom, cantus, under = tv.cp, tv.cf, tv.above, tv.dom, tv.cantus, tv.under
     crossing = spec.allow_crossing
     w = spec.weight
     P = sm.u.pitches
@@ -57,14 +58,6 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
     kind = _suspension_interval(True)
     susp = np.array([[kind(a, b) for b in P] for a in P])
     dissonant = np.isin(ic, DISSONANT)
-    cantus = [cf.x[b * GRID] for b in range(bars)]
-    dom = np.array(cp.domain)
-    if len(dom) ** 2 > MAX_CHORDS:
-        return None
-
-    def under(x, c):
-        """x is on the counterpoint's side of (or equal to) the cantus pitch c (crossing)."""
-        return x >= c if above else x <= c
 
     chords, unary, runs, columns = [], [], [], []
     for bar in range(bars):

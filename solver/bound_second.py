@@ -32,15 +32,45 @@ carries the run). ``tests/solver/test_bound.py`` prices model-accepted scores bo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from stretto.pitch import Interval
 from stretto.solver.bound import MAX_CHORDS, PERFECT, Chain, _tables
-from stretto.solver.model import (DISS, GRID, OCT, P4, P5, SIXTH, THIRD, TRITONE, UNI,
+from stretto.solver.model import (DISS, GRID, OCT, P4, P5, SIXTH, THIRD, TRITONE, UNI, Line,
                                   ScoreModel)
 from stretto.solver.spec import SpeciesSpec
 
 DISSONANT = (DISS, P4, TRITONE)  # in two voices no third voice makes a fourth consonant
+
+
+@dataclass(frozen=True)
+class TwoVoices:
+    """What a two-voice chain reads off the model: the counterpoint ``cp`` and the cantus
+    ``cf``, whether the counterpoint is above, its pitch domain, the cantus pitch per bar."""
+
+    cp: Line
+    cf: Line
+    above: bool
+    dom: np.ndarray
+    cantus: list[int]
+
+    def under(self, x, c):
+        """x is on the counterpoint's side of (or equal to) the cantus pitch c (crossing)."""
+        return x >= c if self.above else x <= c
+
+
+def two_voices(sm: ScoreModel) -> TwoVoices | None:
+    """The two lines of a two-voice model, or None when a bar's states (pairs of the
+    counterpoint's pitches) would be more than :data:`MAX_CHORDS`."""
+    cp = next(line for line in sm.lines if not line.is_cantus)
+    cf = next(line for line in sm.lines if line.is_cantus)
+    dom = np.array(cp.domain)
+    if len(dom) ** 2 > MAX_CHORDS:
+        return None
+    return TwoVoices(cp, cf, cp.index < cf.index, dom,
+                     [cf.x[b * GRID] for b in range(sm.bars)])
 
 
 def pitch_flags(sm: ScoreModel):
@@ -73,22 +103,15 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
     a bar are too many."""
     ic, mel, false_rel, dia, step, _ = _tables(sm)
     mode, bars, last = sm.mode, sm.bars, sm.bars - 1
-    cp = next(line for line in sm.lines if not line.is_cantus)
-    cf = next(line for line in sm.lines if line.is_cantus)
-    above = cp.index < cf.index
+    tv = two_voices(sm)
+    if tv is None:
+        return None
+    cp, cf, above, dom, cantus, under = tv.cp, tv.cf, tv.above, tv.dom, tv.cantus, tv.under
     crossing = spec.allow_crossing
     w = spec.weight
     raised_lt, raised_3, flat, natural7, tritone = pitch_flags(sm)
     on_final = step == mode.final_step
     perfect = np.isin(ic, PERFECT)
-    cantus = [cf.x[b * GRID] for b in range(bars)]
-    dom = np.array(cp.domain)
-    if len(dom) ** 2 > MAX_CHORDS:
-        return None
-
-    def under(x, c):
-        """x is on the counterpoint's side of (or equal to) the cantus pitch c (crossing)."""
-        return x >= c if above else x <= c
 
     chords, unary, runs, columns = [], [], [], []
     for bar in range(bars):
