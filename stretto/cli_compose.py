@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 from stretto.errors import BadInput
 
@@ -19,56 +18,6 @@ def _settings(args: argparse.Namespace):
 
     return SolveSettings(time_limit=args.time_limit, seed=args.seed, workers=args.workers,
                          objective=not args.no_objective)
-
-
-def _report(args, result, kind: str, extra: dict, project_kind: str, spec: dict,
-            what: str) -> int:
-    """Check the result and write the project folder: the score plus the editing data
-    (the input as data, the settings, the run), so the editing commands work on it."""
-    from pathlib import Path
-
-    from stretto.check import check, hard
-    from stretto.io.project import save_project
-    from stretto.project import Project
-    from stretto.solver.edit import mark_origins
-
-    if result.piece is None:
-        print(f"stretto: no score found within the time limit ({args.time_limit:g} s): raise "
-              "--time-limit", file=sys.stderr)
-        return 1
-    run = "r1"
-    piece = mark_origins(result.piece, (), run)
-    project = Project(piece=piece, spec=spec, kind=project_kind,
-                      settings={"time_limit": args.time_limit, "seed": args.seed,
-                                "workers": args.workers, "objective": not args.no_objective})
-    project = project.with_run(result.stats, run).logged(project_kind, what, run=run)
-    violations = check(piece)
-    n_hard = len(hard(violations))
-    s = result.stats
-    previous = Path(args.out) / "score.json"
-    paths = save_project(project, args.out, previous_text=previous.read_text(encoding="utf-8")
-                         if previous.is_file() else None)
-    summary = {"status": result.status, "objective": s.get("objective"),
-               "solve_time": s.get("solve_time"), "seed": args.seed,
-               "hard_violations": n_hard, "soft_violations": len(violations) - n_hard,
-               **extra, "files": {k: str(v) for k, v in paths.items()}}
-    if args.json:
-        print(json.dumps(summary, indent=2))
-    else:
-        obj = "-" if s.get("objective") is None else f"{s['objective']:g}"
-        print(f"status {result.status}, objective {obj}, solve time "
-              f"{s.get('solve_time', 0):.3f} s (seed {args.seed})")
-        for k, v in extra.items():
-            if isinstance(v, list):
-                print(f"{k}: " + "; ".join(str(x) for x in v))
-            else:
-                print(f"{k}: {v}")
-        print(f"checker: {n_hard} hard, {len(violations) - n_hard} soft violations")
-        for v in violations:
-            print(f"  [{v.severity}] {v.rule} bar {v.bar} beat {v.beat} "
-                  f"({', '.join(v.voices)}): {v.message}")
-        print(f"wrote {paths['midi']}, {paths['musicxml']}, {paths['json']}")
-    return 0 if n_hard == 0 else 1
 
 
 def cmd_harmonize(args: argparse.Namespace) -> int:
@@ -98,10 +47,12 @@ def cmd_harmonize(args: argparse.Namespace) -> int:
 
     spec = {"melody": melody_to_dict(melody), "key": result.stats.get("key"),
             "beats_per_chord": args.beats_per_chord, "ornament": bool(args.ornament)}
-    return _report(args, result, "chorale harmonization",
-                   {"key": h.get("key"), "cadences": cads}, "harmonize", spec,
-                   f"harmonized {melody.title} in {result.stats.get('key')} "
-                   f"({len(melody.notes)} melody notes)")
+    from stretto.cli import write_first_run
+
+    return write_first_run(args, result, spec=spec, kind="harmonize",
+                           what=f"harmonized {melody.title} in {result.stats.get('key')} "
+                                f"({len(melody.notes)} melody notes)",
+                           extra={"key": h.get("key"), "cadences": cads})
 
 
 def cmd_compose(args: argparse.Namespace) -> int:
@@ -129,8 +80,11 @@ def cmd_compose(args: argparse.Namespace) -> int:
     info = result.piece.info if result.piece is not None else {}
     h = info.get("harmony", {})
     cads = [f"{c['where']} {c['type']} ({c['key']})" for c in h.get("cadences", [])]
-    return _report(args, result, "composition", {"key": h.get("key"), "cadences": cads},
-                   "compose", saved, f"composed {spec.title} from the plan {name}")
+    from stretto.cli import write_first_run
+
+    return write_first_run(args, result, spec=saved, kind="compose",
+                           what=f"composed {spec.title} from the plan {name}",
+                           extra={"key": h.get("key"), "cadences": cads})
 
 
 def _common(p: argparse.ArgumentParser, out: str) -> None:
