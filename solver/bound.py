@@ -62,7 +62,7 @@ class Chain:
     voice top down on the downbeat (else ``columns[b]`` names each column's voice and grid
     position, :meth:`cell`); ``unary[b]``: (n_b,) cost of each chord; ``moves[b]``:
     (n_b, n_{b+1}) cost of each move from bar b to bar b+1, ``inf`` where a rule forbids it;
-    ``runs[b]``: (n_b, pairs) the imperfect class (1 third, 2 sixth, 0 other) of every voice
+    ``links``: when set, ``moves[b]`` is factored (:class:`Link`); ``runs[b]``: (n_b, pairs) the imperfect class (1 third, 2 sixth, 0 other) of every voice
     pair in each chord (in second and fourth species: of the downbeat), for the
     ``parallel-imperfect-run`` preference (weight ``run_weight``). Costs in units of rule
     weight."""
@@ -73,6 +73,7 @@ class Chain:
     runs: tuple[np.ndarray, ...] = ()
     run_weight: int = 0
     columns: tuple[tuple[tuple[int, int], ...], ...] = ()
+    links: tuple["Link", ...] = ()  # per move: factored through a few columns (else dense)
 
     def cell(self, bar: int, column: int) -> tuple[int, int]:
         """(voice index, grid position) whose pitch column ``column`` of ``chords[bar]``
@@ -82,12 +83,50 @@ class Chain:
             return self.columns[bar][column]
         return column, bar * GRID
 
+    def tail_of(self, bar: int) -> np.ndarray:
+        """For each chord of ``bar``: its row of ``moves[bar]`` (the chord itself unless the
+        move is factored through a few columns, :class:`Link`)."""
+        if self.links:
+            return self.links[bar].tail
+        return np.arange(len(self.chords[bar]))
+
+    def head_of(self, bar: int) -> np.ndarray:
+        """For each chord of ``bar + 1``: its column of ``moves[bar]``."""
+        if self.links:
+            return self.links[bar].head
+        return np.arange(len(self.chords[bar + 1]))
+
+    def move_row(self, bar: int, chord: int) -> np.ndarray:
+        """The cost of moving from chord ``chord`` of ``bar`` to each chord of ``bar + 1``."""
+        return self.moves[bar][self.tail_of(bar)[chord]][self.head_of(bar)]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A move between bars that depends on a few columns only (third species: the last two
+    notes of a bar and the first two of the next). ``moves[b]`` is then a (tails, heads)
+    matrix: ``tail[i]`` is chord i's row (its ``tail_columns`` values), ``head[j]`` the
+    column of chord j of bar b + 1 (its ``head_columns`` values). The dynamic program then
+    costs tails x heads per bar instead of chords x chords."""
+
+    tail: np.ndarray
+    head: np.ndarray
+    tail_columns: tuple[int, ...]
+    head_columns: tuple[int, ...]
+
+
+def factor(chords: np.ndarray, columns: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``chords[:, columns]`` and each chord's index among them."""
+    rows, index = np.unique(chords[:, list(columns)], axis=0, return_inverse=True)
+    return rows, index.ravel()
+
 
 @dataclass(frozen=True)
 class Paths:
     """Shortest paths through a :class:`Chain`: ``lower`` is the minimum cost, ``best`` the
     chord index per bar of one cheapest path, ``chord_cost[b][j]`` the cheapest path through
-    chord j of bar b, ``move_cost[b][i, j]`` the cheapest through the move i -> j."""
+    chord j of bar b, ``move_cost[b][i, j]`` the cheapest through the move i -> j (through
+    tail i and head j where the move is factored, :class:`Link`)."""
 
     lower: float
     best: tuple[int, ...]
@@ -284,7 +323,12 @@ def shortest_paths(chain: Chain) -> Paths | None:
     """Shortest paths through the chain, exactly: the states are a chord and, for every voice
     pair in a third or sixth, how many downbeats in a row it has held that class (up to
     three), so that the fourth in a row costs ``run_weight`` as in the model. None when no
-    path exists."""
+    path exists.
+
+    A move from bar b depends on a chord only through its tail and run state, and leads to a
+    head (:class:`Link`; in a dense chain both are the chord itself), so each bar costs
+    (tail, run) keys x heads: the cheapest way into every head and run length, then into the
+    chords that share that head."""
     if len(chain.moves) != len(chain.chords) - 1 or any(len(c) == 0 for c in chain.chords):
         return None
     bars = len(chain.chords)
@@ -294,39 +338,64 @@ def shortest_paths(chain: Chain) -> Paths | None:
     length = [(runs[0] > 0).astype(np.int8)]
     (chord[0], length[0]), _ = _unique_states(chord[0], length[0])
     ahead = [chain.unary[0][chord[0]].astype(float)]
-    edges = []
+    steps = []  # per move: (key of each state, key tails, edges (kk, dst, cost), head of
+    # each next state)
     for b in range(bars - 1):
-        m = chain.moves[b]
-        kk, jj = np.nonzero(np.isfinite(m[chord[b]]))
-        ci, cj = runs[b][chord[b][kk]], runs[b + 1][jj]
+        m, tail, head = chain.moves[b], chain.tail_of(b), chain.head_of(b)
+        # states -> (tail, run classes, run lengths) keys
+        t, r, ln = tail[chord[b]], runs[b][chord[b]], length[b]
+        key = np.concatenate([t[:, None], r, ln], axis=1).astype(np.int64)
+        keys, of_state = np.unique(key, axis=0, return_inverse=True)
+        of_state = of_state.ravel()
+        first = np.full(len(keys), np.inf)
+        np.minimum.at(first, of_state, ahead[b])
+        kt, kr, kl = keys[:, 0], keys[:, 1:1 + r.shape[1]], keys[:, 1 + r.shape[1]:]
+        # keys -> heads, with the run lengths the heads continue or start
+        head_runs = np.zeros((m.shape[1], r.shape[1]), np.int64)
+        head_runs[head] = runs[b + 1]
+        kk, hh = np.nonzero(np.isfinite(m[kt]))
+        ci, cj = kr[kk], head_runs[hh]
         same = (ci == cj) & (cj > 0)
-        lens = length[b][kk]
-        new = np.where(same, np.minimum(lens + 1, RUN), (cj > 0).astype(np.int8))
-        cost = m[chord[b][kk], jj] + chain.unary[b + 1][jj] + \
-            chain.run_weight * (same & (lens >= RUN)).sum(axis=1)
-        states, dst = _unique_states(jj, new.astype(np.int8))
-        chord.append(states[0])
-        length.append(states[1])
-        nxt = np.full(len(states[0]), np.inf)
-        np.minimum.at(nxt, dst, ahead[b][kk] + cost)
-        ahead.append(nxt)
-        edges.append((kk, dst, cost))
+        lens = kl[kk]
+        new = np.where(same, np.minimum(lens + 1, RUN), (cj > 0)).astype(np.int8)
+        cost = m[kt[kk], hh] + chain.run_weight * (same & (lens >= RUN)).sum(axis=1)
+        if len(kk) == 0:
+            return None  # no move leads on
+        (hs, hl), dst = _unique_states(hh, new)
+        into = np.full(len(hs), np.inf)
+        np.minimum.at(into, dst, first[kk] + cost)
+        # head states -> the chords of bar b + 1 with that head
+        order = np.argsort(head, kind="stable")
+        starts = np.searchsorted(head[order], np.arange(m.shape[1] + 1))
+        counts = starts[hs + 1] - starts[hs]
+        owner = np.repeat(np.arange(len(hs)), counts)
+        offset = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
+        nxt = order[starts[hs][owner] + offset]
+        chord.append(nxt)
+        length.append(hl[owner])
+        ahead.append(into[owner] + chain.unary[b + 1][nxt])
+        steps.append((of_state, kt, (kk, dst, cost), hs, owner))
     behind = [np.zeros(len(chord[-1]))]
+    after_key, after_head = [None] * (bars - 1), [None] * (bars - 1)
     for b in range(bars - 2, -1, -1):
-        kk, dst, cost = edges[b]
-        here = np.full(len(chord[b]), np.inf)
-        np.minimum.at(here, kk, cost + behind[0][dst])
-        behind.insert(0, here)
+        of_state, kt, (kk, dst, cost), hs, owner = steps[b]
+        out_of = np.full(len(hs), np.inf)  # cheapest completion from each head state
+        np.minimum.at(out_of, owner, chain.unary[b + 1][chord[b + 1]] + behind[0])
+        key_cost = np.full(len(kt), np.inf)
+        np.minimum.at(key_cost, kk, cost + out_of[dst])
+        behind.insert(0, key_cost[of_state])
+        after_key[b], after_head[b] = key_cost, out_of
     lower = float((ahead[-1]).min())
     if not np.isfinite(lower):
         return None
     k = int(np.argmin(ahead[0] + behind[0]))
     best = [int(chord[0][k])]
     for b in range(bars - 1):
-        kk, dst, cost = edges[b]
-        out = np.nonzero(kk == k)[0]
-        e = out[int(np.argmin(cost[out] + behind[b + 1][dst[out]]))]
-        k = int(dst[e])
+        of_state, kt, (kk, dst, cost), hs, owner = steps[b]
+        out = np.nonzero(kk == of_state[k])[0]
+        e = out[int(np.argmin(cost[out] + after_head[b][dst[out]]))]
+        mine = np.nonzero(owner == dst[e])[0]
+        k = int(mine[np.argmin(chain.unary[b + 1][chord[b + 1][mine]] + behind[b + 1][mine])])
         best.append(int(chord[b + 1][k]))
     chord_cost = []
     for b in range(bars):
@@ -335,10 +404,11 @@ def shortest_paths(chain: Chain) -> Paths | None:
         chord_cost.append(c)
     move_cost = []
     for b in range(bars - 1):
-        kk, dst, cost = edges[b]
+        of_state, kt, (kk, dst, cost), hs, owner = steps[b]
+        first = np.full(len(kt), np.inf)
+        np.minimum.at(first, of_state, ahead[b])
         c = np.full(chain.moves[b].shape, np.inf)
-        np.minimum.at(c, (chord[b][kk], chord[b + 1][dst]),
-                      ahead[b][kk] + cost + behind[b + 1][dst])
+        np.minimum.at(c, (kt[kk], hs[dst]), first[kk] + cost + after_head[b][dst])
         move_cost.append(c)
     return Paths(lower, tuple(best), tuple(chord_cost), tuple(move_cost))
 
@@ -359,7 +429,7 @@ def _unique_states(chord: np.ndarray, length: np.ndarray):
 def path_cost(chain: Chain, path: list[int]) -> float:
     """The relaxation's cost of one chord path (``inf`` when it breaks a rule here)."""
     cost = float(sum(chain.unary[b][j] for b, j in enumerate(path)))
-    cost += float(sum(m[i, j] for m, i, j in zip(chain.moves, path, path[1:])))
+    cost += float(sum(chain.move_row(b, i)[j] for b, (i, j) in enumerate(zip(path, path[1:]))))
     if chain.run_weight and chain.runs:
         classes = np.stack([chain.runs[b][j] for b, j in enumerate(path)])  # (bars, pairs)
         for k in range(len(path) - RUN):
@@ -406,13 +476,32 @@ def restrict(model: cp_model.CpModel, sm: ScoreModel, chain: Chain, paths: Paths
         model.AddAllowedAssignments(xs[bar], sorted(rows))
     for bar, through in enumerate(paths.move_cost):
         ii, jj = np.nonzero(through <= upper + slack)
-        c0, c1 = cols[bar], cols[bar + 1]
+        if chain.links:  # a factored move: a table over the tail and head columns only
+            link = chain.links[bar]
+            c0 = [k for k in link.tail_columns if k in cols[bar]]
+            c1 = [k for k in link.head_columns if k in cols[bar + 1]]
+            tails = _representatives(chain.chords[bar], link.tail, through.shape[0])
+            heads = _representatives(chain.chords[bar + 1], link.head, through.shape[1])
+            x0 = [xs[bar][cols[bar].index(k)] for k in c0]
+            x1 = [xs[bar + 1][cols[bar + 1].index(k)] for k in c1]
+            ii, jj = tails[ii], heads[jj]
+            keep = (ii >= 0) & (jj >= 0)
+            ii, jj = ii[keep], jj[keep]
+        else:
+            c0, c1, x0, x1 = cols[bar], cols[bar + 1], xs[bar], xs[bar + 1]
         rows = {tuple(int(i) for i in chain.chords[bar][a, c0]) +
                 tuple(int(i) for i in chain.chords[bar + 1][b, c1]) for a, b in zip(ii, jj)}
         if len(rows) > MAX_PAIRS_TABLE:
             continue
-        model.AddAllowedAssignments(xs[bar] + xs[bar + 1], sorted(rows))
+        model.AddAllowedAssignments(x0 + x1, sorted(rows))
     return removed
+
+
+def _representatives(chords: np.ndarray, of_chord: np.ndarray, count: int) -> np.ndarray:
+    """For each of ``count`` tails (or heads): one chord having it (-1 when none does)."""
+    out = np.full(count, -1)
+    out[of_chord[::-1]] = np.arange(len(chords))[::-1]
+    return out
 
 
 def path_decisions(sm: ScoreModel, chain: Chain, path: tuple[int, ...]) -> list[tuple[int, int]]:

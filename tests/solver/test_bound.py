@@ -73,8 +73,12 @@ def _sampled_paths(chain: bound.Chain, count: int, seed: int,
             path = [int(rng.integers(len(chain.chords[0])))]
         else:
             path = [int(rng.choice(np.nonzero(np.isfinite(paths.chord_cost[0]))[0]))]
-        for b, m in enumerate(chain.moves):
-            through = m[path[-1]] if paths is None else paths.move_cost[b][path[-1]]
+        for b in range(len(chain.moves)):
+            if paths is None:
+                through = chain.move_row(b, path[-1])
+            else:  # through the move's tail and head, into a chord that leads on
+                through = paths.move_cost[b][chain.tail_of(b)[path[-1]]][chain.head_of(b)]
+                through = np.where(np.isfinite(paths.chord_cost[b + 1]), through, np.inf)
             options = np.nonzero(np.isfinite(through))[0]
             if len(options) == 0:
                 break
