@@ -134,10 +134,15 @@ class Paths:
     move_cost: tuple[np.ndarray, ...]
 
 
+# Two-voice chains of the other species, each in a module of its own.
+TWO_VOICE = {(2,): "bound_second", (4,): "bound_fourth"}
+
+
 def applies(spec: SpeciesSpec) -> bool:
-    """The bound is for first species in every added voice, and for second and fourth species
-    in two voices (:mod:`stretto.solver.bound_second`, :mod:`stretto.solver.bound_fourth`)."""
-    return set(spec.species) == {1} or tuple(spec.species) in ((2,), (4,))
+    """The bound is for first species in every added voice, and for the species of
+    :data:`TWO_VOICE` in two voices (:mod:`stretto.solver.bound_second`,
+    :mod:`stretto.solver.bound_fourth`)."""
+    return set(spec.species) == {1} or tuple(spec.species) in TWO_VOICE
 
 
 def _tables(sm: ScoreModel):
@@ -170,14 +175,12 @@ class _TooBig(Exception):
 
 
 def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
-    """The relaxation of ``sm`` (built from ``spec``, first species, or second or fourth
-    species in two voices), or None when the chords are too many to enumerate."""
-    if tuple(spec.species) == (2,):
-        from stretto.solver.bound_second import build_chain as second
-        return second(sm, spec)
-    if tuple(spec.species) == (4,):
-        from stretto.solver.bound_fourth import build_chain as fourth
-        return fourth(sm, spec)
+    """The relaxation of ``sm`` (built from ``spec``, first species, or a species of
+    :data:`TWO_VOICE` in two voices), or None when the chords are too many to enumerate."""
+    if tuple(spec.species) in TWO_VOICE:
+        from importlib import import_module
+        module = import_module(f"stretto.solver.{TWO_VOICE[tuple(spec.species)]}")
+        return module.build_chain(sm, spec)
     ic, mel, false_rel, dia, step, diatonic = _tables(sm)
     mode, lines, bars = sm.mode, sm.lines, sm.bars
     V = len(lines)
