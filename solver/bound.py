@@ -135,7 +135,8 @@ class Paths:
 
 
 # Two-voice chains of the other species, each in a module of its own.
-TWO_VOICE = {(2,): "bound_second", (4,): "bound_fourth"}
+TWO_VOICE = {(2,): "bound_second", (3,): "bound_third", (4,): "bound_fourth",
+             (5,): "bound_fifth"}
 
 
 def applies(spec: SpeciesSpec) -> bool:
