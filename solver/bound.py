@@ -1,6 +1,5 @@
-"""A lower bound for first species (and, through :mod:`stretto.solver.bound_second` and
-:mod:`stretto.solver.bound_fourth`, second and fourth species in two voices): dynamic
-programming over the chords of successive bars.
+"""A lower bound for first species (and, through the modules of :data:`TWO_VOICE`, the other
+species in two voices): dynamic programming over the chords of successive bars.
 
 Why: in three and four voices the CP-SAT model's LP bound stays far below the optimum (the
 voices' costs look independent to the LP, while the rules between them couple every bar), so
@@ -34,7 +33,9 @@ only weakens the bound); the test fails when the two disagree.
 The dynamic program (:func:`shortest_paths`), the restriction (:func:`restrict`) and the hint
 (:func:`path_decisions`) serve both species: a chord's columns name the (voice, grid position)
 whose pitch they hold (:meth:`Chain.cell`), every voice's downbeat here, the counterpoint's
-downbeat and upbeat in second and fourth species.
+downbeat and upbeat in second and fourth species, its four quarters in third species. Where a
+bar has thousands of states (third species), the moves between bars are factored through the
+few notes at the barline (:class:`Link`).
 """
 
 from __future__ import annotations

@@ -249,8 +249,8 @@ def _hint_everything(sm: ScoreModel, decisions: list[tuple[int, int]],
 
 
 def _solve_on_chain(spec: SpeciesSpec, settings: SolveSettings) -> "Outcome | None":
-    """First species, and second or fourth species in two voices, with the objective, in one
-    model.
+    """First species, and the other species of :data:`bound.TWO_VOICE` in two voices, with
+    the objective, in one model.
     The chain relaxation of
     :mod:`stretto.solver.bound` gives a lower bound ``L`` on the objective and the cost
     through every chord; its cheapest path, completed by CP-SAT, a first score of cost ``U``
@@ -260,10 +260,10 @@ def _solve_on_chain(spec: SpeciesSpec, settings: SolveSettings) -> "Outcome | No
     optimum, proved, since every score costing ``T`` or less is in the restricted model and
     "no solution" at ``T`` proves that none costs ``T`` or less. The answer is one CP-SAT
     would give without the restriction, only found and proved sooner (four voices on a
-    14-note cantus: from 14 s to the limit to half a second; second and fourth species in two
-    voices: from up to 15 s to a fifth of a second). Out of time, the best score found, at
-    worst the first one. None when the chain is too large for second or fourth species (they
-    then solve in two phases)."""
+    14-note cantus: from 14 s to the limit to half a second; second, third and fourth species
+    in two voices: from up to 15 s to under half a second). Out of time, the best score
+    found, at worst the first one. None when the chain is too large for the other species
+    (they then solve in two phases)."""
     sm = build_model(spec, settings)
     chain = bound.build_chain(sm, spec)
     paths = bound.shortest_paths(chain) if chain is not None else None
@@ -343,8 +343,8 @@ class Outcome:
 def _solve(spec: SpeciesSpec, settings: SolveSettings) -> Outcome:
     """Two phases on one model, both deterministic: first any score that obeys the hard rules
     (no preferences yet: fast), then the preferences are added and optimised from that score
-    as a hint, so the answer is never worse than it. First species, and second or fourth
-    species in two voices, are optimised in one go on the chain bound
+    as a hint, so the answer is never worse than it. First species, and the species of
+    :data:`bound.TWO_VOICE` in two voices, are optimised in one go on the chain bound
     (:func:`_solve_on_chain`)."""
     if settings.objective and bound.applies(spec):
         out = _solve_on_chain(spec, settings)

@@ -227,7 +227,7 @@ def test_fourth_species_relaxation_prices_scores_as_the_model_does(case: str) ->
                          model_samples=5) >= 12
 
 
-@pytest.mark.parametrize("species", [1, 2, 4], ids=lambda s: f"species{s}")
+@pytest.mark.parametrize("species", [1, 2, 3, 4], ids=lambda s: f"species{s}")
 def test_without_a_chain_the_model_alone_solves(monkeypatch, species: int) -> None:
     """A chain too large to enumerate (wide custom ranges) is skipped: first species is then one
     CP-SAT solve, second and fourth their two phases; the answer still obeys every rule."""
