@@ -1,0 +1,124 @@
+"""The chain relaxation of fifth species in two voices (stretto.solver.bound_fifth) against the
+CP-SAT model: model-accepted scores (CP-SAT's own, sampled chain paths the model confirms,
+scores the model finds under random objectives) are paths of the chain, priced rule by rule as
+the model prices them; the optimum is the one CP-SAT alone proves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ortools.sat.python import cp_model
+
+from stretto.solver import bound, bound_fifth, engine
+from stretto.solver.engine import (_plain_rhythm_first, build_hard, build_model,
+                                   preference_solver, solve_species, solver_for)
+from stretto.solver.model import GRID
+from stretto.solver.spec import SolveSettings, SpeciesSpec
+from stretto.corpora import load_cantus
+from test_bound import CHAIN_RULES_2, _model_costs, _sampled_paths, _spec
+
+# Priced exactly; florid-rhythm exactly but for its repeated-rhythm part (left out).
+EXACT_5 = CHAIN_RULES_2
+CASES_5 = {f"{name.removeprefix('fux-')}-{where}": (name, 2, cv, 5)
+           for name, places in (("fux-dorian", ("below", "above")), ("fux-phrygian", ("above",)),
+                                ("fux-mixolydian", ("below",)))
+           for where, cv in (("below", 1), ("above", 0)) if where in places}
+
+
+def _check_fifth(spec: SpeciesSpec, samples: int, model_samples: int) -> int:
+    """Like test_bound._check_prices (completing walks): every model-accepted score is a chain
+    path, priced as the model prices ``EXACT_5`` plus ``florid-rhythm`` less its
+    repeated-rhythm part, never more than the model's whole objective."""
+    sm = build_model(spec, SolveSettings())
+    chain = bound.build_chain(sm, spec)
+    assert chain is not None
+    hard = build_hard(spec)  # the engine's first phase: any score the rules allow
+    solver = solver_for(SolveSettings(time_limit=10.0))
+    _plain_rhythm_first(hard, solver)
+    assert solver.Solve(hard.m) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    paths = bound.shortest_paths(chain)
+    walks = [list(paths.best)] + _sampled_paths(chain, samples, seed=1, paths=paths)
+    first = bound.score_rows(sm, chain, lambda x: solver.Value(
+        hard.m.GetIntVarFromProtoIndex(x.Index())))
+    accepted = [w for w in walks if _compare(sm, chain, spec,
+                                             [list(chain.chords[b][j]) for b, j in enumerate(w)])]
+    near = _model_scores_near(sm, chain, accepted, model_samples, seed=2)
+    compared = len(accepted) + sum(_compare(sm, chain, spec, rows) for rows in [first] + near)
+    return compared
+
+
+def _compare(sm, chain: bound.Chain, spec: SpeciesSpec, rows) -> bool:
+    """Check the chain's price of one score against the model's (False: the model rejects
+    the score, by a rule the chain leaves out such as the range)."""
+    costs = _model_costs(sm, chain, rows)
+    if costs is None:
+        return False
+    path = bound.locate(chain, rows)
+    assert path is not None, "the relaxation lacks a chord the model allows"
+    relaxed = bound.path_cost(chain, path)
+    assert np.isfinite(relaxed), "the relaxation forbids a move the model allows"
+    repeat = max(1, spec.weight("florid-rhythm") // 2)
+    left_out = repeat * bound_fifth.repeated_rhythm(bound_fifth.patterns_of(rows))
+    assert relaxed == sum(costs.get(r, 0) for r in EXACT_5) + \
+        costs.get("florid-rhythm", 0) - left_out
+    assert relaxed <= sum(costs.values())
+    return True
+
+
+def _model_scores_near(sm, chain: bound.Chain, walks, count: int,
+                       seed: int) -> list[list[list[int]]]:
+    """Scores the model finds under random linear objectives over its pitch variables, with
+    the pitches of a chain path fixed but in two successive bars (CP-SAT alone seldom finds a
+    florid score in a fraction of a second): the model chooses those bars' rhythm and pitches,
+    which need not be a path the relaxation expects."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for walk in walks:
+        free = int(rng.integers(1, len(walk) - 2))
+        copy = sm.m.Clone()
+        copy.ClearObjective()
+        for bar, j in enumerate(walk):
+            for k, value in enumerate(chain.chords[bar][j]):
+                v, p = chain.cell(bar, k)
+                x = sm.lines[v].x[p]
+                if not isinstance(x, int) and not free <= bar <= free + 1 and \
+                        not (bar == free + 2 and k == 1):  # the pitch before a bar
+                    copy.Add(copy.GetIntVarFromProtoIndex(x.Index()) == int(value))
+        pitches = {x.Index() for line in sm.lines for x in line.x[free * GRID:(free + 2) * GRID]
+                   if x is not None and not isinstance(x, int)}
+        copy.Minimize(sum(int(rng.integers(-5, 6)) * copy.GetIntVarFromProtoIndex(i)
+                          for i in sorted(pitches)))
+        solver = solver_for(SolveSettings(time_limit=1.0))
+        if solver.Solve(copy) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            out.append(bound.score_rows(
+                sm, chain, lambda x: solver.Value(copy.GetIntVarFromProtoIndex(x.Index()))))
+        if len(out) == count:
+            break
+    return out
+
+
+@pytest.mark.parametrize("case", list(CASES_5), ids=list(CASES_5))
+def test_fifth_species_relaxation_prices_scores_as_the_model_does(case: str) -> None:
+    assert _check_fifth(_spec(*CASES_5[case]), 30, 3) >= 5
+
+
+def test_the_bound_keeps_the_optimum_on_a_short_cantus() -> None:
+    """CP-SAT alone (seconds on six bars) and on the chain bound prove the same optimum."""
+    cantus, mode = load_cantus("fux-dorian")
+    spec = SpeciesSpec(cantus=tuple(cantus[-6:]), mode=mode, species=(5,), cantus_voice=1)
+    settings = SolveSettings(time_limit=30.0)
+    sm = build_model(spec, settings)
+    plain = preference_solver(spec, settings)
+    assert plain.Solve(sm.m) == cp_model.OPTIMAL
+    result = solve_species(spec, settings)
+    assert result.status == "optimal"
+    assert result.objective == plain.ObjectiveValue() / engine.SCALE
+
+
+def test_fifth_species_proved_optimal() -> None:
+    """Fux's dorian cantus, counterpoint below: proved optimal, the bound meeting the
+    objective (before the chain: the time limit, a bound near 0)."""
+    result = solve_species(_spec("fux-dorian", 2, 1, 5), SolveSettings(time_limit=10.0,
+                                                                         workers=1))
+    assert result.status == "optimal"
+    assert result.bound == result.objective
