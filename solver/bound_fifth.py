@@ -26,22 +26,21 @@ Restated exactly from the model (two voices: a fourth is a dissonance):
   the first interval and the cadence. Preferences: ``imperfect-preferred`` at every position
   of an inner bar where a note may begin (held ones too, as the model counts them),
   ``steps-over-leaps`` between successive positions, ``ficta-sparingly`` for each note that
-  begins, ``contrary-motion`` into the downbeat, the eighth-pair and four-quarter parts of
-  ``florid-rhythm``, and ``leap-span``, ``leap-recovery`` and ``outlined-tritone`` of every
-  three successive notes that begin within the bar (or the pitch before it);
+  begins, ``contrary-motion`` into the downbeat, ``florid-rhythm`` of the bar's rhythm, and
+  ``leap-span``, ``leap-recovery`` and ``outlined-tritone`` of every three successive notes
+  that begin within the bar (or the pitch before it);
 * across a barline (factored, :class:`~stretto.solver.bound.Link`): the tail of a bar is its
-  last two notes and whether it ends with a half note (a tie into the next bar needs one) or
-  must move on by step (an eighth on the last quaver, or a dissonant quarter on beat 4 that
-  needs the next downbeat as its passing or neighbour note); the head of the next bar is the
-  pitch before it, whether its downbeat is tied and its first note after that pitch. The move
-  checks that the pitch before the bar is the tail's last note, the tie and the step, and
-  prices the three notes (last two of the bar, next note).
+  last two notes, its rhythm, and whether it ends with a half note (a tie into the next bar
+  needs one) or must move on by step (an eighth on the last quaver, or a dissonant quarter on
+  beat 4 that needs the next downbeat as its passing or neighbour note); the head of the next
+  bar is the pitch before it, its rhythm (so whether its downbeat is tied) and its first note
+  after that pitch. The move checks that the pitch before the bar is the tail's last note,
+  the tie and the step, and prices the three notes (the bar's last two, the next one) and
+  ``florid-rhythm``'s repeated rhythm. A few hundred tails and heads per barline.
 
-Left out, which only weakens the bound: ``range``, ``single-climax``, ``climax-apart``, false
-relations between pitches of two bars other than the pitch just before the bar, and the third
-part of ``florid-rhythm``, the cost of repeating the previous bar's rhythm (it needs both bars'
-patterns in the factored move, which would make it too large). The ``parallel-imperfect-run``
-of downbeats is counted by the shared dynamic program. ``tests/solver/test_bound_fifth.py``
+Left out, which only weakens the bound: ``range``, ``single-climax``, ``climax-apart``, and
+false relations between pitches of two bars other than the pitch just before the bar. The
+``parallel-imperfect-run`` of downbeats is counted by the shared dynamic program. ``tests/solver/test_bound_fifth.py``
 prices model-accepted scores both ways.
 """
 
@@ -59,25 +58,6 @@ from stretto.solver.spec import SpeciesSpec
 MAX_FLORID = 300_000  # chords per bar; beyond this the bound is skipped (wide custom ranges)
 POSITIONS = (0, 2, 3, 4, 6, 7)  # where a note may begin in an inner bar
 HALF, MUST_STEP = 1, 2  # a tail's flag: ends with a half note; must move on by step
-
-
-def repeated_rhythm(patterns: list[tuple[int, ...] | None]) -> int:
-    """How many inner bars repeat the rhythm of the inner bar before (the part of
-    ``florid-rhythm`` this relaxation leaves out); ``patterns``: per bar, None outside."""
-    return sum(1 for a, b in zip(patterns, patterns[1:]) if a is not None and a == b)
-
-
-def patterns_of(rows: list[list[int]]) -> list[tuple[int, ...] | None]:
-    """The rhythm of each inner bar of a chord path (rows as :func:`bound.score_rows` gives
-    them: cantus, pitch before the bar, then the pitches at :data:`POSITIONS`)."""
-    out: list[tuple[int, ...] | None] = []
-    for b, row in enumerate(rows):
-        if b == 0 or b == len(rows) - 1:
-            out.append(None)
-            continue
-        cols = list(row[1:])
-        out.append(tuple(q for k, q in enumerate(POSITIONS) if cols[k + 1] != cols[k]))
-    return out
 
 
 def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
@@ -138,7 +118,8 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
             unary.append(w_flat * flat[x].astype(float))
             runs.append(np.zeros((len(x), 1), int))  # no downbeat: the bar begins with a rest
             columns.append(((cf.index, 0), (cp.index, 4)))
-            tails.append(np.stack([np.full(len(x), -1), x, np.full(len(x), HALF)], axis=1))
+            tails.append(np.stack([np.full(len(x), -1), x, np.full(len(x), HALF),
+                                   np.full(len(x), -1)], axis=1))
             heads.append(None)
             continue
         c_prev = cantus[bar - 1]
@@ -163,13 +144,14 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
             k = ic[f, c]
             runs.append(np.where(k == THIRD, 1, np.where(k == SIXTH, 2, 0))[:, None])
             columns.append(((cf.index, bar * GRID), before_cols, (cp.index, bar * GRID)))
-            heads.append(np.stack([p7, np.zeros(len(f), int), f], axis=1))
+            heads.append(np.stack([p7, np.full(len(f), -1), f], axis=1))
             tails.append(None)
             break
         here = side(c) & ~raised_3 & (~raised_lt | (bar == pen))
         parts, costs, tail_rows, head_rows = [], [], [], []
-        for pat in FLORID_PATTERNS:
-            rows, cost, tail, head = _inner(pat, bar, c, c_prev, before, here, go, stepwise,
+        for rhythm, pat in enumerate(FLORID_PATTERNS):
+            rows, cost, tail, head = _inner(rhythm, pat, bar, c, c_prev, before, here, go,
+                                            stepwise,
                                             locals())
             parts.append(rows)
             costs.append(cost)
@@ -190,16 +172,19 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
             return Chain(tuple(chords), tuple(unary), (), tuple(runs), 0, tuple(columns))
 
     moves, links = [], []
+    tied = np.array([0 not in pat for pat in FLORID_PATTERNS] + [False])  # [-1]: last bar
     for bar in range(bars - 1):
-        tail_rows, tail = _unique_rows(tails[bar], n)
-        head_rows, head = _unique_rows(heads[bar + 1], n)
-        l1, l2, flag = (tail_rows[:, k][:, None] for k in range(3))
-        p7, tie, nxt = (head_rows[:, k][None, :] for k in range(3))
+        tail_rows, tail = _unique_rows(tails[bar])
+        head_rows, head = _unique_rows(heads[bar + 1])
+        l1, l2, flag, rhythm = (tail_rows[:, k][:, None] for k in range(4))
+        p7, again, nxt = (head_rows[:, k][None, :] for k in range(3))
+        tie = tied[again]  # the next bar's downbeat is tied (again: its rhythm, -1 last bar)
         ok = l2 == p7  # the pitch before the next bar is this bar's last
         if bar >= 1:  # a tie into the bar only from a half note
-            ok &= (tie == 0) | (flag == HALF)
-        ok &= (flag != MUST_STEP) | ((tie == 0) & stepwise[l2, nxt])
-        price = np.where(l1 >= 0, triple(np.maximum(l1, 0), l2, nxt), 0.0)
+            ok &= ~tie | (flag == HALF)
+        ok &= (flag != MUST_STEP) | (~tie & stepwise[l2, nxt])
+        price = np.where(l1 >= 0, triple(np.maximum(l1, 0), l2, nxt), 0.0) + \
+            max(1, w_florid // 2) * ((rhythm == again) & (rhythm >= 0))  # the same rhythm
         moves.append(np.where(ok, price, np.inf))
         last_col = len(columns[bar]) - 1
         links.append(Link(tail.ravel(), head.ravel(), (last_col,), (2,)))
@@ -207,17 +192,22 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
                  w("parallel-imperfect-run"), tuple(columns), tuple(links))
 
 
-def _unique_rows(rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct rows of ``rows`` (three small non-negative-or--1 integers below ``n``) and
-    each row's index among them (np.unique over rows, through one integer key: faster)."""
-    base = n + 1
-    key = ((rows[:, 0] + 1) * base + rows[:, 1]) * base + rows[:, 2]
+def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``rows`` (small integers, -1 or more) and each row's index among
+    them (np.unique over rows, through one integer key: faster)."""
+    key = np.zeros(len(rows), np.int64)
+    bases = rows.max(axis=0) + 2 if len(rows) else np.ones(rows.shape[1], np.int64)
+    for k in range(rows.shape[1]):
+        key = key * bases[k] + rows[:, k] + 1
     keys, index = np.unique(key, return_inverse=True)
-    out = np.stack([keys // (base * base) - 1, keys // base % base, keys % base], axis=1)
+    out = np.zeros((len(keys), rows.shape[1]), np.int64)
+    for k in range(rows.shape[1] - 1, -1, -1):
+        out[:, k] = keys % bases[k] - 1
+        keys = keys // bases[k]
     return out, index.ravel()
 
 
-def _inner(pat, bar, c, c_prev, before, here, go, stepwise, env):
+def _inner(rhythm, pat, bar, c, c_prev, before, here, go, stepwise, env):
     """The chords of an inner bar with rhythm ``pat``: (rows of the pitch before the bar and
     the pitches at :data:`POSITIONS`, their unary costs, tails, heads)."""
     ic, dia, dissonant, susp, false_rel = (env[k] for k in
@@ -325,6 +315,6 @@ def _inner(pat, bar, c, c_prev, before, here, go, stepwise, env):
     seq = [s[ok] for s in seq]
     ends_half = not ({6, 7} & set(pat))
     flag = np.where(must, MUST_STEP, HALF if ends_half else 0)
-    tail = np.stack([seq[-2], seq[-1], flag], axis=1)
-    head = np.stack([seq[0], np.full(len(rows), int(0 not in pat)), seq[1]], axis=1)
+    tail = np.stack([seq[-2], seq[-1], flag, np.full(len(rows), rhythm)], axis=1)
+    head = np.stack([seq[0], np.full(len(rows), rhythm), seq[1]], axis=1)
     return rows, cost, tail, head

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
-from stretto.solver import bound, bound_fifth, engine
+from stretto.solver import bound, engine
 from stretto.solver.engine import (_plain_rhythm_first, build_hard, build_model,
                                    preference_solver, solve_species, solver_for)
 from stretto.solver.model import GRID
@@ -17,8 +17,8 @@ from stretto.solver.spec import SolveSettings, SpeciesSpec
 from stretto.corpora import load_cantus
 from test_bound import CHAIN_RULES_2, _model_costs, _sampled_paths, _spec
 
-# Priced exactly; florid-rhythm exactly but for its repeated-rhythm part (left out).
-EXACT_5 = CHAIN_RULES_2
+# The preferences the relaxation prices exactly (the others cost 0 there).
+CHAIN_RULES_5 = CHAIN_RULES_2 + ("florid-rhythm",)
 CASES_5 = {f"{name.removeprefix('fux-')}-{where}": (name, 2, cv, 5)
            for name, places in (("fux-dorian", ("below", "above")), ("fux-phrygian", ("above",)),
                                 ("fux-mixolydian", ("below",)))
@@ -27,8 +27,8 @@ CASES_5 = {f"{name.removeprefix('fux-')}-{where}": (name, 2, cv, 5)
 
 def _check_fifth(spec: SpeciesSpec, samples: int, model_samples: int) -> int:
     """Like test_bound._check_prices (completing walks): every model-accepted score is a chain
-    path, priced as the model prices ``EXACT_5`` plus ``florid-rhythm`` less its
-    repeated-rhythm part, never more than the model's whole objective."""
+    path, priced as the model prices :data:`CHAIN_RULES_5`, never more than the model's whole
+    objective; returns how many scores were compared."""
     sm = build_model(spec, SolveSettings())
     chain = bound.build_chain(sm, spec)
     assert chain is not None
@@ -57,10 +57,7 @@ def _compare(sm, chain: bound.Chain, spec: SpeciesSpec, rows) -> bool:
     assert path is not None, "the relaxation lacks a chord the model allows"
     relaxed = bound.path_cost(chain, path)
     assert np.isfinite(relaxed), "the relaxation forbids a move the model allows"
-    repeat = max(1, spec.weight("florid-rhythm") // 2)
-    left_out = repeat * bound_fifth.repeated_rhythm(bound_fifth.patterns_of(rows))
-    assert relaxed == sum(costs.get(r, 0) for r in EXACT_5) + \
-        costs.get("florid-rhythm", 0) - left_out
+    assert relaxed == sum(costs.get(r, 0) for r in CHAIN_RULES_5)
     assert relaxed <= sum(costs.values())
     return True
 
