@@ -40,8 +40,8 @@ Restated exactly from the model (two voices: a fourth is a dissonance):
 
 Left out, which only weakens the bound: ``range``, ``single-climax``, ``climax-apart``, and
 false relations between pitches of two bars other than the pitch just before the bar. The
-``parallel-imperfect-run`` of downbeats is counted by the shared dynamic program. ``tests/solver/test_bound_fifth.py``
-prices model-accepted scores both ways.
+``parallel-imperfect-run`` of downbeats is counted by the shared dynamic program.
+``tests/solver/test_bound_fifth.py`` prices model-accepted scores both ways.
 """
 
 from __future__ import annotations
@@ -106,6 +106,110 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
         ok &= ~(similar & perfect[x0, c1])
         return ok, w_contrary * similar
 
+    def inner(rhythm, pat, bar, c, c_prev, before, here):
+        """The chords of an inner bar with rhythm ``pat``: (rows of the pitch before the bar and
+        the pitches at :data:`POSITIONS`, their unary costs, tails, heads)."""
+        idx = np.arange(n)
+        if 0 in pat:  # a new note on the downbeat (overlap: not past the previous cantus note)
+            start = before[:, None] & (here & side(c_prev))[None, :] & go
+            a, b = np.nonzero(start)
+            rows = np.stack([a, b], axis=1)
+        else:  # tied over from the pitch before
+            keep = idx[before & here]
+            rows = np.stack([keep, keep], axis=1)
+        # What the consonance rule needs of each pitch as far as it is known (the whole rule is
+        # checked below; this only keeps the rows few)
+        diss = dissonant[:, c]
+        x = rows[:, 1]
+        rows = rows[(ic[x, c] != UNI) & (~diss[x] | ((0 not in pat) & susp[x, c]))]
+        for q in POSITIONS[1:]:
+            prev = rows[:, -1]
+            if q in pat:
+                allowed = go[prev] & here[None, :]
+                if q in (3, 7) or (q == 4 and 3 in pat):  # eighths move by step
+                    allowed &= stepwise[prev]
+                if q == 2:  # a dissonance here is a step from the downbeat
+                    allowed &= ~diss[None, :] | ((0 in pat) & stepwise[prev])
+                if q == 3:
+                    allowed &= ~diss[None, :] | (0 in pat)
+                if q == 4:  # a dissonance here passes from the pitch before
+                    allowed &= ~diss[None, :] | ((6 in pat) & stepwise[prev])
+                i, j = np.nonzero(allowed)
+                rows = np.concatenate([rows[i], j[:, None]], axis=1)
+            else:
+                rows = np.concatenate([rows, prev[:, None]], axis=1)
+        p7, x0, x2, x3, x4, x6, x7 = rows.T
+        ok = np.ones(len(rows), bool)
+        d = {q: dia[x] for q, x in zip(("p7", 0, 2, 3, 4, 6, 7), rows.T)}
+
+        def passing(a, b, nxt):
+            return ((dia[b] - dia[a] == 1) & (dia[nxt] - dia[b] == 1)) | \
+                ((dia[b] - dia[a] == -1) & (dia[nxt] - dia[b] == -1))
+
+        def neighbour(a, b, nxt):
+            return (np.abs(dia[b] - dia[a]) == 1) & (dia[nxt] - dia[b] == -(dia[b] - dia[a]))
+
+        # consonance, and the dissonances each place allows
+        if 0 in pat:
+            ok &= ~dissonant[x0, c]
+        else:  # a suspension: resolves down by step to a consonance on beat 3
+            ok &= ~dissonant[x0, c] | (susp[x0, c] & (d[4] - d[0] == -1) & ~dissonant[x4, c])
+        if 2 in pat:
+            if 3 in pat:
+                allowed = passing(x0, x2, x3)
+            else:
+                allowed = passing(x0, x2, x4) | neighbour(x0, x2, x4) | \
+                    ((d[2] - d[0] == -1) & (d[4] - d[2] == -2) & (d[6] - d[4] == 1))
+            ok &= ~dissonant[x2, c] | (allowed & (0 in pat))
+        if 3 in pat:
+            ok &= ~dissonant[x3, c] | ((passing(x2, x3, x4) | neighbour(x2, x3, x4)) & (0 in pat))
+        ok &= ~dissonant[x4, c] | ((6 in pat) & passing(x3, x4, x6))
+        must = np.full(len(rows), 7 in pat)
+        if 6 in pat:
+            if 7 in pat:
+                ok &= ~dissonant[x6, c] | passing(x4, x6, x7)
+            else:  # a quarter: passing or neighbour into the next downbeat, a step away
+                ok &= ~dissonant[x6, c] | (np.abs(d[6] - d[4]) == 1)
+                must |= dissonant[x6, c]
+        ok &= ic[x0, c] != UNI  # unison
+        good, cost = barline(p7, x0, c_prev, c, np.full(len(rows), 0 in pat))
+        ok &= good
+        # false relations: within the bar, and with the pitch before it (in bar 1 that is the half
+        # note on beat 3 of bar 0, a bar or less from positions 0-4 only)
+        cols = [x0, x2, x3, x4, x6, x7]
+        for i in range(6):
+            for j in range(i + 1, 6):
+                ok &= ~false_rel[cols[i], cols[j]]
+        for i, q in enumerate(POSITIONS):
+            if bar > 1 or q <= 4:
+                ok &= ~false_rel[p7, cols[i]]
+        # the notes: the pitch before the bar, then each note that begins here
+        seq = [p7] + [cols[POSITIONS.index(q)] for q in pat]
+        if bar == pen:  # the raised leading tone rises by step to the next note
+            for a, b in zip(seq[1:], seq[2:]):
+                ok &= ~raised_lt[a] | (dia[b] == dia[a] + 1)
+            if raised_lt.any():
+                ok &= ~natural7[x7]
+        for a, b, e in zip(seq, seq[1:], seq[2:]):
+            cost = cost + triple(a, b, e)
+        ok &= np.isfinite(cost)
+        cost = cost + w_imp * sum(perfect[x, c].astype(int) for x in cols)
+        every = [p7] + cols
+        cost = cost + w_step * sum(np.maximum(np.abs(dia[b] - dia[a]) - 1, 0)
+                                   for a, b in zip(every, every[1:]))
+        cost = cost + w_flat * sum(flat[x].astype(int) for x in seq[1:])
+        if {3, 7} & set(pat):
+            cost = cost + w_florid
+        elif pat == (0, 2, 4, 6):
+            cost = cost + max(1, w_florid // 3)
+        rows, cost, must = rows[ok], np.asarray(cost, float)[ok], must[ok]
+        seq = [s[ok] for s in seq]
+        ends_half = not ({6, 7} & set(pat))
+        flag = np.where(must, MUST_STEP, HALF if ends_half else 0)
+        tail = np.stack([seq[-2], seq[-1], flag, np.full(len(rows), rhythm)], axis=1)
+        head = np.stack([seq[0], np.full(len(rows), rhythm), seq[1]], axis=1)
+        return rows, cost, tail, head
+
     chords, unary, runs, columns, tails, heads = [], [], [], [], [], []
     for bar in range(bars):
         c = cantus[bar]
@@ -150,9 +254,7 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
         here = side(c) & ~raised_3 & (~raised_lt | (bar == pen))
         parts, costs, tail_rows, head_rows = [], [], [], []
         for rhythm, pat in enumerate(FLORID_PATTERNS):
-            rows, cost, tail, head = _inner(rhythm, pat, bar, c, c_prev, before, here, go,
-                                            stepwise,
-                                            locals())
+            rows, cost, tail, head = inner(rhythm, pat, bar, c, c_prev, before, here)
             parts.append(rows)
             costs.append(cost)
             tail_rows.append(tail)
@@ -205,116 +307,3 @@ def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         out[:, k] = keys % bases[k] - 1
         keys = keys // bases[k]
     return out, index.ravel()
-
-
-def _inner(rhythm, pat, bar, c, c_prev, before, here, go, stepwise, env):
-    """The chords of an inner bar with rhythm ``pat``: (rows of the pitch before the bar and
-    the pitches at :data:`POSITIONS`, their unary costs, tails, heads)."""
-    ic, dia, dissonant, susp, false_rel = (env[k] for k in
-                                           ("ic", "dia", "dissonant", "susp", "false_rel"))
-    raised_lt, natural7, flat, perfect = (env[k] for k in
-                                          ("raised_lt", "natural7", "flat", "perfect"))
-    triple, barline, pen, last = env["triple"], env["barline"], env["pen"], env["last"]
-    w_imp, w_step, w_flat, w_florid = (env[k] for k in ("w_imp", "w_step", "w_flat",
-                                                        "w_florid"))
-    n = len(here)
-    idx = np.arange(n)
-    if 0 in pat:  # a new note on the downbeat (overlap: not past the previous cantus note)
-        start = before[:, None] & (here & env["side"](c_prev))[None, :] & go
-        a, b = np.nonzero(start)
-        rows = np.stack([a, b], axis=1)
-    else:  # tied over from the pitch before
-        keep = idx[before & here]
-        rows = np.stack([keep, keep], axis=1)
-    # What the consonance rule needs of each pitch as far as it is known (the whole rule is
-    # checked below; this only keeps the rows few)
-    diss = dissonant[:, c]
-    x = rows[:, 1]
-    rows = rows[(ic[x, c] != UNI) & (~diss[x] | ((0 not in pat) & susp[x, c]))]
-    for q in POSITIONS[1:]:
-        prev = rows[:, -1]
-        if q in pat:
-            allowed = go[prev] & here[None, :]
-            if q in (3, 7) or (q == 4 and 3 in pat):  # eighths move by step
-                allowed &= stepwise[prev]
-            if q == 2:  # a dissonance here is a step from the downbeat
-                allowed &= ~diss[None, :] | ((0 in pat) & stepwise[prev])
-            if q == 3:
-                allowed &= ~diss[None, :] | (0 in pat)
-            if q == 4:  # a dissonance here passes from the pitch before
-                allowed &= ~diss[None, :] | ((6 in pat) & stepwise[prev])
-            i, j = np.nonzero(allowed)
-            rows = np.concatenate([rows[i], j[:, None]], axis=1)
-        else:
-            rows = np.concatenate([rows, prev[:, None]], axis=1)
-    p7, x0, x2, x3, x4, x6, x7 = rows.T
-    ok = np.ones(len(rows), bool)
-    d = {q: dia[x] for q, x in zip(("p7", 0, 2, 3, 4, 6, 7), rows.T)}
-
-    def passing(a, b, nxt):
-        return ((dia[b] - dia[a] == 1) & (dia[nxt] - dia[b] == 1)) | \
-            ((dia[b] - dia[a] == -1) & (dia[nxt] - dia[b] == -1))
-
-    def neighbour(a, b, nxt):
-        return (np.abs(dia[b] - dia[a]) == 1) & (dia[nxt] - dia[b] == -(dia[b] - dia[a]))
-
-    # consonance, and the dissonances each place allows
-    if 0 in pat:
-        ok &= ~dissonant[x0, c]
-    else:  # a suspension: resolves down by step to a consonance on beat 3
-        ok &= ~dissonant[x0, c] | (susp[x0, c] & (d[4] - d[0] == -1) & ~dissonant[x4, c])
-    if 2 in pat:
-        if 3 in pat:
-            allowed = passing(x0, x2, x3)
-        else:
-            allowed = passing(x0, x2, x4) | neighbour(x0, x2, x4) | \
-                ((d[2] - d[0] == -1) & (d[4] - d[2] == -2) & (d[6] - d[4] == 1))
-        ok &= ~dissonant[x2, c] | (allowed & (0 in pat))
-    if 3 in pat:
-        ok &= ~dissonant[x3, c] | ((passing(x2, x3, x4) | neighbour(x2, x3, x4)) & (0 in pat))
-    ok &= ~dissonant[x4, c] | ((6 in pat) & passing(x3, x4, x6))
-    must = np.full(len(rows), 7 in pat)
-    if 6 in pat:
-        if 7 in pat:
-            ok &= ~dissonant[x6, c] | passing(x4, x6, x7)
-        else:  # a quarter: passing or neighbour into the next downbeat, a step away
-            ok &= ~dissonant[x6, c] | (np.abs(d[6] - d[4]) == 1)
-            must |= dissonant[x6, c]
-    ok &= ic[x0, c] != UNI  # unison
-    good, cost = barline(p7, x0, c_prev, c, np.full(len(rows), 0 in pat))
-    ok &= good
-    # false relations: within the bar, and with the pitch before it (in bar 1 that is the half
-    # note on beat 3 of bar 0, a bar or less from positions 0-4 only)
-    cols = [x0, x2, x3, x4, x6, x7]
-    for i in range(6):
-        for j in range(i + 1, 6):
-            ok &= ~false_rel[cols[i], cols[j]]
-    for i, q in enumerate(POSITIONS):
-        if bar > 1 or q <= 4:
-            ok &= ~false_rel[p7, cols[i]]
-    # the notes: the pitch before the bar, then each note that begins here
-    seq = [p7] + [cols[POSITIONS.index(q)] for q in pat]
-    if bar == pen:  # the raised leading tone rises by step to the next note
-        for a, b in zip(seq[1:], seq[2:]):
-            ok &= ~raised_lt[a] | (dia[b] == dia[a] + 1)
-        if raised_lt.any():
-            ok &= ~natural7[x7]
-    for a, b, e in zip(seq, seq[1:], seq[2:]):
-        cost = cost + triple(a, b, e)
-    ok &= np.isfinite(cost)
-    cost = cost + w_imp * sum(perfect[x, c].astype(int) for x in cols)
-    every = [p7] + cols
-    cost = cost + w_step * sum(np.maximum(np.abs(dia[b] - dia[a]) - 1, 0)
-                               for a, b in zip(every, every[1:]))
-    cost = cost + w_flat * sum(flat[x].astype(int) for x in seq[1:])
-    if {3, 7} & set(pat):
-        cost = cost + w_florid
-    elif pat == (0, 2, 4, 6):
-        cost = cost + max(1, w_florid // 3)
-    rows, cost, must = rows[ok], np.asarray(cost, float)[ok], must[ok]
-    seq = [s[ok] for s in seq]
-    ends_half = not ({6, 7} & set(pat))
-    flag = np.where(must, MUST_STEP, HALF if ends_half else 0)
-    tail = np.stack([seq[-2], seq[-1], flag, np.full(len(rows), rhythm)], axis=1)
-    head = np.stack([seq[0], np.full(len(rows), rhythm), seq[1]], axis=1)
-    return rows, cost, tail, head
