@@ -7,6 +7,8 @@ Soft: ``steps-over-leaps``, ``leap-recovery``, ``single-climax``, ``climax-apart
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ortools.sat.python import cp_model
 
 from stretto.pitch import Interval, Pitch
@@ -181,8 +183,7 @@ def soft_repeated_notes(sm: ScoreModel, line: Line, weight: int) -> None:
 def soft_outlined_tritone(sm: ScoreModel, line: Line, weight: int) -> None:
     """outlined-tritone: three notes moving one way should not span a tritone."""
     for p0, p1, p2, lit in note_triples(sm, line):
-        tri = sm.feature("tritone", line.x[p0], line.x[p2],
-                         lambda a, b: Interval.between(a, b).simple.name in ("A4", "d5"))
+        tri = sm.feature("tritone", line.x[p0], line.x[p2], outlines_tritone)
         if tri is False:
             continue
         d1 = line.dia[p1] - line.dia[p0]
@@ -191,6 +192,13 @@ def soft_outlined_tritone(sm: ScoreModel, line: Line, weight: int) -> None:
         down = sm.all_true(sm.compare(d1, "<", 0), sm.compare(d2, "<", 0))
         same = sm.any_true([up, down])
         sm.penalize("outlined-tritone", weight, sm.all_true(lit, tri, same))
+
+
+@lru_cache(maxsize=None)
+def outlines_tritone(a: Pitch, b: Pitch) -> bool:
+    """The simple interval between ``a`` and ``b`` is a tritone (A4 or d5); cached, since
+    every pair of a line's pitch variables three notes apart asks it for every pitch pair."""
+    return Interval.between(a, b).simple.name in ("A4", "d5")
 
 
 def _distinct(values):
