@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
-from stretto.solver import bound, engine
+from stretto.solver import bound, bound_fifth, engine
 from stretto.solver.engine import (_plain_rhythm_first, build_hard, build_model,
                                    preference_solver, solve_species, solver_for)
 from stretto.solver.model import GRID
@@ -119,3 +119,12 @@ def test_fifth_species_proved_optimal() -> None:
                                                                          workers=1))
     assert result.status == "optimal"
     assert result.bound == result.objective
+
+
+def test_without_a_chain_the_two_phases_solve(monkeypatch) -> None:
+    """A bar with too many chords to enumerate (wide custom ranges) skips the chain: the
+    engine then hands the problem to its two phases (a first score, then the preferences)."""
+    monkeypatch.setattr(bound_fifth, "MAX_FLORID", 1)
+    spec = _spec("fux-dorian", 2, 1, 5)
+    assert bound.build_chain(build_model(spec, SolveSettings()), spec) is None
+    assert engine._solve_on_chain(spec, SolveSettings()) is None
