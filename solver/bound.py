@@ -349,12 +349,16 @@ def shortest_paths(chain: Chain) -> Paths | None:
         m, tail, head = chain.moves[b], chain.tail_of(b), chain.head_of(b)
         # states -> (tail, run classes, run lengths) keys
         t, r, ln = tail[chord[b]], runs[b][chord[b]], length[b]
-        key = np.concatenate([t[:, None], r, ln], axis=1).astype(np.int64)
-        keys, of_state = np.unique(key, axis=0, return_inverse=True)
+        # one integer per key, ordered as the rows (t, r..., ln...) are: classes and lengths
+        # take two bits each
+        key = t.astype(np.int64)
+        for column in [*r.T, *ln.T]:
+            key = (key << 2) | column.astype(np.int64)
+        _, one, of_state = np.unique(key, return_index=True, return_inverse=True)
         of_state = of_state.ravel()
-        first = np.full(len(keys), np.inf)
+        first = np.full(len(one), np.inf)
         np.minimum.at(first, of_state, ahead[b])
-        kt, kr, kl = keys[:, 0], keys[:, 1:1 + r.shape[1]], keys[:, 1 + r.shape[1]:]
+        kt, kr, kl = t[one], r[one], ln[one]
         # keys -> heads, with the run lengths the heads continue or start
         head_runs = np.zeros((m.shape[1], r.shape[1]), np.int64)
         head_runs[head] = runs[b + 1]
