@@ -48,9 +48,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from stretto.solver.bound import PERFECT, Chain, Link, _tables
-from stretto.solver.bound_second import DISSONANT, note_triple, pitch_flags, two_voices
-from stretto.solver.dissonance import _suspension_interval
+from stretto.solver.bound import PERFECT, Chain, Link
+from stretto.solver.bound_two import two_voices
 from stretto.solver.lines import FLORID_PATTERNS
 from stretto.solver.model import GRID, OCT, P5, SIXTH, THIRD, UNI, ScoreModel
 from stretto.solver.spec import SpeciesSpec
@@ -63,21 +62,16 @@ HALF, MUST_STEP = 1, 2  # a tail's flag: ends with a half note; must move on by 
 def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
     """The relaxation of a two-voice fifth-species model ``sm``, or None when the chords of a
     bar are too many (or the cantus is shorter than three notes)."""
-    ic, mel, false_rel, dia, step, _ = _tables(sm)
-    mode, bars, last = sm.mode, sm.bars, sm.bars - 1
-    tv = two_voices(sm)
+    bars, last = sm.bars, sm.bars - 1
+    tv = two_voices(sm, spec)
     if tv is None or bars < 3:
         return None
     cp, cf, above, dom, cantus, under = tv.cp, tv.cf, tv.above, tv.dom, tv.cantus, tv.under
-    crossing = spec.allow_crossing
-    w = spec.weight
+    crossing, w, triple = tv.crossing, tv.weight, tv.triple
+    ic, mel, false_rel, dia, on_final = tv.ic, tv.mel, tv.false_rel, tv.dia, tv.on_final
+    raised_lt, raised_3, flat, natural7 = tv.raised_lt, tv.raised_3, tv.flat, tv.natural7
+    perfect, dissonant, susp = tv.perfect, tv.dissonant, tv.susp
     P = sm.u.pitches
-    raised_lt, raised_3, flat, natural7, tritone = pitch_flags(sm)
-    on_final = step == mode.final_step
-    perfect = np.isin(ic, PERFECT)
-    dissonant = np.isin(ic, DISSONANT)
-    kind = _suspension_interval(True)
-    susp = np.array([[kind(a, b) for b in P] for a in P])
     n = len(P)
     in_dom = np.zeros(n, bool)
     in_dom[dom] = True
@@ -90,9 +84,6 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
 
     def side(c):  # pitches on the counterpoint's side of the cantus note c (crossing)
         return in_dom & (np.ones(n, bool) if crossing else under(np.arange(n), c))
-
-    def triple(x0, x1, x2):
-        return note_triple(dia, tritone, w, x0, x1, x2)
 
     def barline(p7, x0, c0, c1, onset):
         """The downbeat after p7 over the cantus step c0 -> c1: parallel and direct perfect

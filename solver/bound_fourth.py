@@ -33,9 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from stretto.solver.bound import PERFECT, Chain, _tables
-from stretto.solver.bound_second import DISSONANT, note_triple, pitch_flags, two_voices
-from stretto.solver.dissonance import _suspension_interval
+from stretto.solver.bound import PERFECT, Chain
+from stretto.solver.bound_two import two_voices
 from stretto.solver.model import GRID, OCT, P5, SIXTH, THIRD, UNI, ScoreModel
 from stretto.solver.spec import SpeciesSpec
 
@@ -43,21 +42,15 @@ from stretto.solver.spec import SpeciesSpec
 def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
     """The relaxation of a two-voice fourth-species model ``sm``, or None when the states of
     a bar are too many."""
-    ic, mel, false_rel, dia, step, _ = _tables(sm)
-    mode, bars, last = sm.mode, sm.bars, sm.bars - 1
-    tv = two_voices(sm)
+    bars, last = sm.bars, sm.bars - 1
+    tv = two_voices(sm, spec)
     if tv is None:
         return None
     cp, cf, above, dom, cantus, under = tv.cp, tv.cf, tv.above, tv.dom, tv.cantus, tv.under
-    crossing = spec.allow_crossing
-    w = spec.weight
-    P = sm.u.pitches
-    raised_lt, raised_3, flat, natural7, tritone = pitch_flags(sm)
-    on_final = step == mode.final_step
-    perfect = np.isin(ic, PERFECT)
-    kind = _suspension_interval(True)
-    susp = np.array([[kind(a, b) for b in P] for a in P])
-    dissonant = np.isin(ic, DISSONANT)
+    crossing, w, triple = tv.crossing, tv.weight, tv.triple
+    ic, mel, false_rel, dia, on_final = tv.ic, tv.mel, tv.false_rel, tv.dia, tv.on_final
+    raised_lt, raised_3, flat, natural7 = tv.raised_lt, tv.raised_3, tv.flat, tv.natural7
+    perfect, dissonant, susp = tv.perfect, tv.dissonant, tv.susp
 
     chords, unary, runs, columns = [], [], [], []
     for bar in range(bars):
@@ -109,9 +102,6 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
         runs.append(cls.astype(int)[:, None])  # downbeats from bar 1 (bar 0 rests)
         if not ok.any():
             return Chain(tuple(chords), tuple(unary), (), tuple(runs), 0, tuple(columns))
-
-    def triple(x0, x1, x2):
-        return note_triple(dia, tritone, w, x0, x1, x2)
 
     c_step = dia[cantus[last]] - dia[cantus[last - 1]]
     moves = []

@@ -32,86 +32,26 @@ carries the run). ``tests/solver/test_bound.py`` prices model-accepted scores bo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from stretto.pitch import Interval
-from stretto.solver.bound import MAX_CHORDS, PERFECT, Chain, _tables
-from stretto.solver.model import (DISS, GRID, OCT, P4, P5, SIXTH, THIRD, TRITONE, UNI, Line,
-                                  ScoreModel)
+from stretto.solver.bound import PERFECT, Chain
+from stretto.solver.bound_two import DISSONANT, two_voices
+from stretto.solver.model import GRID, OCT, P5, SIXTH, THIRD, UNI, ScoreModel
 from stretto.solver.spec import SpeciesSpec
-
-DISSONANT = (DISS, P4, TRITONE)  # in two voices no third voice makes a fourth consonant
-
-
-@dataclass(frozen=True)
-class TwoVoices:
-    """What a two-voice chain reads off the model: the counterpoint ``cp`` and the cantus
-    ``cf``, whether the counterpoint is above, its pitch domain, the cantus pitch per bar."""
-
-    cp: Line
-    cf: Line
-    above: bool
-    dom: np.ndarray
-    cantus: list[int]
-
-    def under(self, x, c):
-        """x is on the counterpoint's side of (or equal to) the cantus pitch c (crossing)."""
-        return x >= c if self.above else x <= c
-
-
-def two_voices(sm: ScoreModel) -> TwoVoices | None:
-    """The two lines of a two-voice model, or None when a bar's states (pairs of the
-    counterpoint's pitches) would be more than :data:`MAX_CHORDS`."""
-    cp = next(line for line in sm.lines if not line.is_cantus)
-    cf = next(line for line in sm.lines if line.is_cantus)
-    dom = np.array(cp.domain)
-    if len(dom) ** 2 > MAX_CHORDS:
-        return None
-    return TwoVoices(cp, cf, cp.index < cf.index, dom,
-                     [cf.x[b * GRID] for b in range(sm.bars)])
-
-
-def pitch_flags(sm: ScoreModel):
-    """Per universe pitch: raised leading tone, raised third, flattened ficta, plain seventh
-    degree; per pitch pair: a tritone (simple A4 or d5, ``outlined-tritone``)."""
-    mode, P = sm.mode, sm.u.pitches
-    return (np.array([mode.is_raised_leading_tone(p) for p in P]),
-            np.array([mode.is_raised_third(p) for p in P]),
-            np.array([mode.is_flat_ficta(p) for p in P]),
-            np.array([mode.degree(p) == 7 and mode.is_diatonic(p) for p in P]),
-            np.array([[Interval.between(a, b).simple.name in ("A4", "d5") for b in P]
-                      for a in P]))
-
-
-def note_triple(dia, tritone, w, x0, x1, x2) -> np.ndarray:
-    """Three successive notes of a line (universe indices, broadcast): ``inf`` where they
-    break ``leap-span`` (two leaps one way beyond an octave), else what ``leap-recovery`` and
-    ``outlined-tritone`` charge for them (:mod:`stretto.solver.melodic`)."""
-    d1, d2 = dia[x1] - dia[x0], dia[x2] - dia[x1]
-    span = ((d1 >= 2) & (d2 >= 2) & (d1 + d2 > 7)) | ((d1 <= -2) & (d2 <= -2) & (d1 + d2 < -7))
-    unrecovered = ((d1 >= 3) & ~((d2 >= -2) & (d2 <= -1))) | \
-        ((d1 <= -3) & ~((d2 >= 1) & (d2 <= 2)))
-    same = ((d1 > 0) & (d2 > 0)) | ((d1 < 0) & (d2 < 0))
-    cost = w("leap-recovery") * unrecovered + w("outlined-tritone") * (tritone[x0, x2] & same)
-    return np.where(span, np.inf, cost)
 
 
 def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
     """The relaxation of a two-voice second-species model ``sm``, or None when the states of
     a bar are too many."""
-    ic, mel, false_rel, dia, step, _ = _tables(sm)
-    mode, bars, last = sm.mode, sm.bars, sm.bars - 1
-    tv = two_voices(sm)
+    bars, last = sm.bars, sm.bars - 1
+    tv = two_voices(sm, spec)
     if tv is None:
         return None
     cp, cf, above, dom, cantus, under = tv.cp, tv.cf, tv.above, tv.dom, tv.cantus, tv.under
-    crossing = spec.allow_crossing
-    w = spec.weight
-    raised_lt, raised_3, flat, natural7, tritone = pitch_flags(sm)
-    on_final = step == mode.final_step
-    perfect = np.isin(ic, PERFECT)
+    crossing, w, triple = tv.crossing, tv.weight, tv.triple
+    ic, mel, false_rel, dia, perfect = tv.ic, tv.mel, tv.false_rel, tv.dia, tv.perfect
+    raised_lt, raised_3, flat, natural7 = tv.raised_lt, tv.raised_3, tv.flat, tv.natural7
+    on_final = tv.on_final
 
     chords, unary, runs, columns = [], [], [], []
     for bar in range(bars):
@@ -162,9 +102,6 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
         runs.append(np.where(k == THIRD, 1, np.where(k == SIXTH, 2, 0))[:, None])
         if not ok.any():
             return Chain(tuple(chords), tuple(unary), (), tuple(runs), 0, tuple(columns))
-
-    def triple(x0, x1, x2):
-        return note_triple(dia, tritone, w, x0, x1, x2)
 
     c_step = dia[cantus[last]] - dia[cantus[last - 1]]
     moves = []

@@ -39,8 +39,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from stretto.solver.bound import PERFECT, Chain, Link, _tables, factor
-from stretto.solver.bound_second import DISSONANT, note_triple, pitch_flags, two_voices
+from stretto.solver.bound import PERFECT, Chain, Link, factor
+from stretto.solver.bound_two import two_voices
 from stretto.solver.model import GRID, OCT, P5, SIXTH, THIRD, UNI, ScoreModel
 from stretto.solver.spec import SpeciesSpec
 
@@ -51,21 +51,15 @@ TAIL, HEAD = (3, 4), (1, 2)  # chord columns: 0 the cantus, 1-4 the quarters a0 
 def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
     """The relaxation of a two-voice third-species model ``sm``, or None when the states of a
     bar are too many."""
-    ic, mel, false_rel, dia, step, _ = _tables(sm)
-    mode, bars, last = sm.mode, sm.bars, sm.bars - 1
-    tv = two_voices(sm)
+    bars, last = sm.bars, sm.bars - 1
+    tv = two_voices(sm, spec)
     if tv is None:
         return None
     cp, cf, above, dom, cantus, under = tv.cp, tv.cf, tv.above, tv.dom, tv.cantus, tv.under
-    crossing = spec.allow_crossing
-    w = spec.weight
-    raised_lt, raised_3, flat, natural7, tritone = pitch_flags(sm)
-    on_final = step == mode.final_step
-    perfect = np.isin(ic, PERFECT)
-    dissonant = np.isin(ic, DISSONANT)
-
-    def triple(x0, x1, x2):
-        return note_triple(dia, tritone, w, x0, x1, x2)
+    crossing, w, triple = tv.crossing, tv.weight, tv.triple
+    ic, mel, false_rel, dia, on_final = tv.ic, tv.mel, tv.false_rel, tv.dia, tv.on_final
+    raised_lt, raised_3, flat, natural7 = tv.raised_lt, tv.raised_3, tv.flat, tv.natural7
+    perfect, dissonant = tv.perfect, tv.dissonant
 
     def leads(x0, x1, x2, neighbour=True):
         """x1 is a passing note (or a neighbour) between x0 and x2."""

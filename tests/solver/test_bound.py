@@ -1,5 +1,6 @@
 """The chain relaxations (stretto.solver.bound: first species; bound_second and bound_fourth:
-second and fourth species in two voices) against the CP-SAT model.
+second and fourth species in two voices; third and fifth in test_bound_third/_fifth) against
+the CP-SAT model.
 
 The bound is only sound if every score the model allows is a path of the relaxation and the
 relaxation never charges more than the model does. These tests take scores the model accepts
@@ -232,9 +233,9 @@ def test_without_a_chain_the_model_alone_solves(monkeypatch, species: int) -> No
     """A chain too large to enumerate (wide custom ranges) is skipped: first species is then one
     CP-SAT solve, second and fourth their two phases; the answer still obeys every rule."""
     from stretto.check import check, hard
-    from stretto.solver import bound_second
+    from stretto.solver import bound_two
 
-    for module in (bound, bound_second):
+    for module in (bound, bound_two):
         monkeypatch.setattr(module, "MAX_CHORDS", 1)
     cantus, mode = load_cantus("fux-dorian")
     spec = SpeciesSpec(cantus=tuple(cantus), mode=mode, species=(species,), cantus_voice=1)
