@@ -63,8 +63,9 @@ class Chain:
     voice top down on the downbeat (else ``columns[b]`` names each column's voice and grid
     position, :meth:`cell`); ``unary[b]``: (n_b,) cost of each chord; ``moves[b]``:
     (n_b, n_{b+1}) cost of each move from bar b to bar b+1, ``inf`` where a rule forbids it;
-    ``links``: when set, ``moves[b]`` is factored (:class:`Link`); ``runs[b]``: (n_b, pairs) the imperfect class (1 third, 2 sixth, 0 other) of every voice
-    pair in each chord (in second and fourth species: of the downbeat), for the
+    ``links``: when set, ``moves[b]`` is factored (:class:`Link`); ``runs[b]``: (n_b, pairs)
+    the imperfect class (1 third, 2 sixth, 0 other) of every voice pair in each chord (in the
+    other species: of the downbeat), for the
     ``parallel-imperfect-run`` preference (weight ``run_weight``). Costs in units of rule
     weight."""
 

@@ -10,12 +10,13 @@ import pytest
 from ortools.sat.python import cp_model
 
 from stretto.solver import bound, bound_fifth, engine
-from stretto.solver.engine import (_plain_rhythm_first, build_hard, build_model,
-                                   preference_solver, solve_species, solver_for)
+from stretto.solver.engine import (_plain_rhythm_first, build_hard, build_model, solve_species,
+                                   solver_for)
 from stretto.solver.model import GRID
 from stretto.solver.spec import SolveSettings, SpeciesSpec
 from stretto.corpora import load_cantus
-from test_bound import CHAIN_RULES_2, _model_costs, _sampled_paths, _spec
+from test_bound import (CHAIN_RULES_2, _model_costs, _sampled_paths, _spec,
+                        assert_same_optimum)
 
 # The preferences the relaxation prices exactly (the others cost 0 there).
 CHAIN_RULES_5 = CHAIN_RULES_2 + ("florid-rhythm",)
@@ -103,13 +104,7 @@ def test_the_bound_keeps_the_optimum_on_a_short_cantus() -> None:
     """CP-SAT alone (seconds on six bars) and on the chain bound prove the same optimum."""
     cantus, mode = load_cantus("fux-dorian")
     spec = SpeciesSpec(cantus=tuple(cantus[-6:]), mode=mode, species=(5,), cantus_voice=1)
-    settings = SolveSettings(time_limit=30.0)
-    sm = build_model(spec, settings)
-    plain = preference_solver(spec, settings)
-    assert plain.Solve(sm.m) == cp_model.OPTIMAL
-    result = solve_species(spec, settings)
-    assert result.status == "optimal"
-    assert result.objective == plain.ObjectiveValue() / engine.SCALE
+    assert_same_optimum(spec, 30.0)
 
 
 def test_fifth_species_proved_optimal() -> None:

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from ortools.sat.python import cp_model
 
 from stretto.check import check, hard
-from stretto.solver import bound, engine
-from stretto.solver.engine import build_model, preference_solver, solve_species
+from stretto.solver import bound
+from stretto.solver.engine import build_model, solve_species
 from stretto.solver.model import DISS, P4, TRITONE, interval_class
 from stretto.solver.spec import SolveSettings
 
-from test_bound import CASES_2, CHAIN_RULES_2, _check_prices, _spec
+from test_bound import CASES_2, CHAIN_RULES_2, _check_prices, _spec, assert_same_optimum
 
 CASES_3 = {case: (name, voices, cv, 3) for case, (name, voices, cv, _) in CASES_2.items()}
 
@@ -37,13 +36,7 @@ def test_third_species_proved_optimal(case: str) -> None:
 @pytest.mark.parametrize("case", ["dorian-below", "ionian-above"])
 def test_the_bound_keeps_the_third_species_optimum(case: str) -> None:
     """CP-SAT alone and on the chain bound prove the same optimal objective."""
-    spec = _spec(*CASES_3[case])
-    settings = SolveSettings(time_limit=30.0)
-    sm = build_model(spec, settings)
-    plain = preference_solver(spec, settings)
-    assert plain.Solve(sm.m) == cp_model.OPTIMAL
-    result = solve_species(spec, settings)
-    assert result.objective == plain.ObjectiveValue() / engine.SCALE
+    assert_same_optimum(_spec(*CASES_3[case]), 30.0)
 
 
 def test_the_moves_are_factored_through_the_barline_notes() -> None:
