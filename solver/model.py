@@ -114,6 +114,7 @@ class ScoreModel:
         self._ic_cache: dict[tuple, Val] = {}
         self._view_cache: dict[tuple, Lit] = {}
         self._feat_cache: dict[tuple, Lit] = {}
+        self._feat_tables: dict[tuple, list] = {}  # feature name and function -> 0/1 table
         # Domains of the integer variables we create. (Reading them back through IntVar.Proto()
         # is unsafe: the proto view dangles once the model grows.)
         self._domains: dict[int, list[int]] = {}
@@ -246,14 +247,21 @@ class ScoreModel:
         key = (name, _key(a), _key(b))
         if key in self._feat_cache:
             return self._feat_cache[key]
-        P = self.u.pitches
-        dom_a = [a] if isinstance(a, int) else self._domain_of(a)
+        table = self._feature_table(name, f, b is not None)
+        # Rows over the variables only (a constant pitch is not a column).
         if b is None:
-            rows = [(i, int(f(P[i]))) for i in dom_a]
+            rows = [(i, table[i]) for i in self._domain_of(a)] if not isinstance(a, int) \
+                else [(table[a],)]
             vars_ = [a]
+        elif isinstance(a, int) and isinstance(b, int):
+            rows, vars_ = [(table[a][b],)], []
+        elif isinstance(a, int):
+            rows, vars_ = [(j, table[a][j]) for j in self._domain_of(b)], [b]
+        elif isinstance(b, int):
+            rows, vars_ = [(i, table[i][b]) for i in self._domain_of(a)], [a]
         else:
-            dom_b = [b] if isinstance(b, int) else self._domain_of(b)
-            rows = [(i, j, int(f(P[i], P[j]))) for i in dom_a for j in dom_b]
+            dom_b = self._domain_of(b)
+            rows = [(i, j, table[i][j]) for i in self._domain_of(a) for j in dom_b]
             vars_ = [a, b]
         values = {r[-1] for r in rows}
         if len(values) == 1:
@@ -261,12 +269,20 @@ class ScoreModel:
         else:
             lit = self.m.NewBoolVar(name)
             self.m.AddAllowedAssignments([v for v in vars_ if not isinstance(v, int)] + [lit],
-                                         [tuple(x for x, v in zip(r[:-1], vars_)
-                                                if not isinstance(v, int)) + (r[-1],)
-                                          for r in rows])
+                                         rows)
             result = lit
         self._feat_cache[key] = result
         return result
+
+    def _feature_table(self, name: str, f: Callable[..., bool], pair: bool) -> list:
+        """``f`` over every pitch (or pitch pair) of the universe as 0/1, computed once per
+        feature name and function: rules ask one feature of many variables."""
+        key = (name, getattr(f, "__code__", f), getattr(f, "__defaults__", None), pair)
+        if key not in self._feat_tables:
+            P = self.u.pitches
+            self._feat_tables[key] = [[int(f(p, q)) for q in P] for p in P] if pair else \
+                [int(f(p)) for p in P]
+        return self._feat_tables[key]
 
     def ic(self, a: Val, b: Val) -> Val:
         """Interval-class variable (or constant) between two sounding pitches."""
