@@ -16,6 +16,7 @@ constants or literals, so one rule serves fixed and variable rhythms alike.
 
 from __future__ import annotations
 
+import operator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Union
@@ -350,12 +351,9 @@ class ScoreModel:
     def compare(self, expr: cp_model.LinearExprT, op: str, value: int) -> Lit:
         """Literal for ``expr op value`` with op in <, <=, ==, >=, >, !=."""
         lit = self.m.NewBoolVar(f"cmp{op}{value}")
-        pos = {"<": expr < value, "<=": expr <= value, "==": expr == value,
-               ">=": expr >= value, ">": expr > value, "!=": expr != value}
-        neg = {"<": expr >= value, "<=": expr > value, "==": expr != value,
-               ">=": expr < value, ">": expr <= value, "!=": expr == value}
-        self.m.Add(pos[op]).OnlyEnforceIf(lit)
-        self.m.Add(neg[op]).OnlyEnforceIf(lit.Not())
+        pos, neg = _COMPARE[op]
+        self.m.Add(pos(expr, value)).OnlyEnforceIf(lit)
+        self.m.Add(neg(expr, value)).OnlyEnforceIf(lit.Not())
         return lit
 
     def dia_diff_is(self, line: Line, a: int, b: int, value: int) -> Lit:
@@ -383,6 +381,12 @@ class ScoreModel:
 
     def _int_domain(self, v: cp_model.IntVar) -> list[int]:
         return self._domains[v.Index()]
+
+
+# Each comparison and its negation (built only for the operator asked).
+_COMPARE = {"<": (operator.lt, operator.ge), "<=": (operator.le, operator.gt),
+            "==": (operator.eq, operator.ne), ">=": (operator.ge, operator.lt),
+            ">": (operator.gt, operator.le), "!=": (operator.ne, operator.eq)}
 
 
 def _key(v: object) -> object:
