@@ -26,9 +26,8 @@ from stretto.pitch import Interval, Pitch
 from stretto.rulebook import BY_NAME
 from stretto.score import Piece
 
-from stretto.solver import bound
-from stretto.solver.engine import (Outcome, add_preferences, build_hard, optimise_on_chain,
-                                   preference_solver, result_of, solver_for)
+from stretto.solver.engine import (add_preferences, build_hard, preference_solver,
+                                   result_of, solver_for)
 from stretto.solver.lines import register_pitches
 from stretto.solver.model import GRID, Line, Lit, ScoreModel
 from stretto.solver.spec import SolveResult, SolveSettings, SpeciesSpec
@@ -377,42 +376,24 @@ def _solve(spec, constraints, previous, settings, region, run_id) -> EditResult:
         _hint(sm, previous)
     # Stage 2: the preferences, with no more changes than the fewest possible.
     add_preferences(sm, spec)
-    left = replace(settings, time_limit=max(budget - used, budget / 4))
-    out = _on_chain(sm, spec, left, decisions) if decisions else None
-    if out is None:
-        if decisions:
-            sm.m.ClearHints()
-            for v, value in decisions:
-                sm.m.AddHint(v, value)
-        second = preference_solver(spec, left)
-        out = Outcome(second.Solve(sm.m), second, sm, True)
-    if out.code == cp_model.INFEASIBLE:
+    if decisions:
+        sm.m.ClearHints()
+        for v, value in decisions:
+            sm.m.AddHint(v, value)
+    second = preference_solver(spec, replace(settings,
+                                             time_limit=max(budget - used, budget / 4)))
+    code = second.Solve(sm.m)
+    if code == cp_model.INFEASIBLE:
         raise _unsatisfiable(spec, constraints, previous, region, settings)
-    if out.code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise _no_time(settings)
-    result = result_of(sm, out.solver, spec, settings, out.code, True,
-                       time.perf_counter() - start, run_id, lower=out.lower,
-                       cp_sat_time=out.cp_sat_time)
+    result = result_of(sm, second, spec, settings, code, True, time.perf_counter() - start,
+                       run_id)
     piece = mark_origins(result.piece, constraints, run_id)
     result = replace(result, piece=piece)
     changed, total = count_changes(previous, piece, spec.cantus_voice)
     result.stats["notes_changed"] = changed
     return EditResult(result=result, changed=changed, total=total)
-
-
-def _on_chain(sm: ScoreModel, spec: SpeciesSpec, settings: SolveSettings,
-              decisions: list) -> Outcome | None:
-    """The preferences optimised on the chain bound (:func:`engine.optimise_on_chain`) from
-    the fewest-changes score, where the species has a chain: the pins and the change limit
-    only narrow the model, so the chain is still a relaxation of it. None where it has none."""
-    if not bound.applies(spec):
-        return None
-    chain = bound.build_chain(sm, spec)
-    paths = bound.shortest_paths(chain) if chain is not None else None
-    if paths is None:
-        return None
-    return optimise_on_chain(sm, spec, settings, chain, paths,
-                             [(v.Index(), value) for v, value in decisions])
 
 
 def _no_time(settings: SolveSettings) -> Exception:

@@ -272,25 +272,13 @@ def _solve_on_chain(spec: SpeciesSpec, settings: SolveSettings) -> "Outcome | No
             return None  # the florid species' two phases (a first score, then preferences)
         one = preference_solver(spec, settings)
         return Outcome(one.Solve(sm.m), one, sm, True)
-    return optimise_on_chain(sm, spec, settings, chain, paths,
-                             bound.path_decisions(sm, chain, paths.best))
-
-
-def optimise_on_chain(sm: ScoreModel, spec: SpeciesSpec, settings: SolveSettings,
-                      chain: bound.Chain, paths: bound.Paths,
-                      decisions: list[tuple[int, int]]) -> "Outcome":
-    """Optimise the preferences of ``sm`` (the model with its objective; a composer's pins
-    and change limit may be in it too: the chain stays a relaxation of it) on the chain bound,
-    starting from the score the ``decisions`` (variable index, value) fix, when it obeys the
-    rules: the thresholds of :func:`_solve_on_chain`."""
     lower = round(SCALE * paths.lower)
     total = sm.m.NewIntVar(lower, SCALE * 10**6, "objective")
     sm.m.Add(total == objective_of(sm))
     sm.m.Minimize(total)
-    first = _complete(sm, decisions, settings, light=True)
+    first = _complete(sm, bound.path_decisions(sm, chain, paths.best), settings, light=True)
     spent = first[2].WallTime() if first is not None else 0.0  # CP-SAT's time, every solve
     if first is not None:
-        sm.m.ClearHints()  # an edit's model may hold the previous score's hint
         for i, value in enumerate(first[0]):
             sm.m.AddHint(sm.m.GetIntVarFromProtoIndex(i), value)
     upper = first[1] if first is not None else None

@@ -187,24 +187,3 @@ def test_count_changes_and_grid() -> None:
     assert count_changes(piece, piece, 1) == (0, len(spec.cantus))
     grid = grid_of(piece, 0, 8 * len(spec.cantus))
     assert grid[0][1] and not grid[1][1] and grid[8][0] == piece.voices[0].sounding()[1].pitch
-
-
-@pytest.mark.parametrize("species,cantus_voice", [((1,), 1), ((3,), 1), ((1, 1, 1), 3)],
-                         ids=["species1-2v", "species3-2v", "species1-4v"])
-def test_a_re_solve_on_the_chain_bound_keeps_the_optimum(monkeypatch, species,
-                                                         cantus_voice) -> None:
-    """The preferences of a re-solve are optimised on the chain bound (the pin and the change
-    limit only narrow the model the chain relaxes): the same changes and the same optimum as
-    CP-SAT alone, proved."""
-    from stretto.solver import edit
-
-    spec, piece = _base(species=species, cantus_voice=cantus_voice)
-    settings = SolveSettings(time_limit=20.0)
-    pin, out = _pin_that_holds(spec, piece, 4)
-    chained = resolve(spec, (pin,), piece, settings)
-    monkeypatch.setattr(edit, "_on_chain", lambda *a: None)
-    plain = resolve(spec, (pin,), piece, settings)
-    assert chained.result.status == plain.result.status == "optimal"
-    assert chained.changed == plain.changed
-    assert chained.result.objective == plain.result.objective == chained.result.bound
-    _no_hard(chained.result.piece)
