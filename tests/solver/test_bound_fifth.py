@@ -15,8 +15,8 @@ from stretto.solver.engine import (_plain_rhythm_first, build_hard, build_model,
 from stretto.solver.model import GRID
 from stretto.solver.spec import SolveSettings, SpeciesSpec
 from stretto.corpora import load_cantus
-from test_bound import (CHAIN_RULES_2, _model_costs, _sampled_paths, _spec,
-                        assert_same_optimum)
+from test_bound import (CHAIN_RULES_2, _sampled_paths, _spec, assert_same_optimum,
+                        compare_prices)
 
 # The preferences the relaxation prices exactly (the others cost 0 there).
 CHAIN_RULES_5 = CHAIN_RULES_2 + ("florid-rhythm",)
@@ -41,26 +41,11 @@ def _check_fifth(spec: SpeciesSpec, samples: int, model_samples: int) -> int:
     walks = [list(paths.best)] + _sampled_paths(chain, samples, seed=1, paths=paths)
     first = bound.score_rows(sm, chain, lambda x: solver.Value(
         hard.m.GetIntVarFromProtoIndex(x.Index())))
-    accepted = [w for w in walks if _compare(sm, chain, spec,
-                                             [list(chain.chords[b][j]) for b, j in enumerate(w)])]
+    accepted = [w for w in walks if compare_prices(
+        sm, chain, [list(chain.chords[b][j]) for b, j in enumerate(w)], CHAIN_RULES_5)]
     near = _model_scores_near(sm, chain, accepted, model_samples, seed=2)
-    compared = len(accepted) + sum(_compare(sm, chain, spec, rows) for rows in [first] + near)
-    return compared
-
-
-def _compare(sm, chain: bound.Chain, spec: SpeciesSpec, rows) -> bool:
-    """Check the chain's price of one score against the model's (False: the model rejects
-    the score, by a rule the chain leaves out such as the range)."""
-    costs = _model_costs(sm, chain, rows)
-    if costs is None:
-        return False
-    path = bound.locate(chain, rows)
-    assert path is not None, "the relaxation lacks a chord the model allows"
-    relaxed = bound.path_cost(chain, path)
-    assert np.isfinite(relaxed), "the relaxation forbids a move the model allows"
-    assert relaxed == sum(costs.get(r, 0) for r in CHAIN_RULES_5)
-    assert relaxed <= sum(costs.values())
-    return True
+    return len(accepted) + sum(compare_prices(sm, chain, rows, CHAIN_RULES_5)
+                               for rows in [first] + near)
 
 
 def _model_scores_near(sm, chain: bound.Chain, walks, count: int,
