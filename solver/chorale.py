@@ -100,10 +100,6 @@ class ChoraleModel(VoicingMixin, RulesMixin, StyleMixin, SolveMixin):
         self._build()
 
     # ------------------------------------------------------------------ helpers
-    def _cls_index(self, p: Pitch) -> int | None:
-        c = (p.step, p.alter)
-        return self.classes.index(c) if c in self.classes else None
-
     def _bool(self, name: str):
         return self.m.NewBoolVar(name)
 
