@@ -119,8 +119,23 @@ class Link:
 
 def factor(chords: np.ndarray, columns: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of ``chords[:, columns]`` and each chord's index among them."""
-    rows, index = np.unique(chords[:, list(columns)], axis=0, return_inverse=True)
-    return rows, index.ravel()
+    return unique_rows(chords[:, list(columns)])
+
+
+def unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``rows`` (small integers, -1 or more) in lexicographic order, and
+    each row's index among them: ``np.unique(rows, axis=0)`` through one integer key per row,
+    which is several times faster."""
+    key = np.zeros(len(rows), np.int64)
+    bases = rows.max(axis=0) + 2 if len(rows) else np.ones(rows.shape[1], np.int64)
+    for k in range(rows.shape[1]):
+        key = key * bases[k] + rows[:, k] + 1
+    keys, index = np.unique(key, return_inverse=True)
+    out = np.zeros((len(keys), rows.shape[1]), np.int64)
+    for k in range(rows.shape[1] - 1, -1, -1):
+        out[:, k] = keys % bases[k] - 1
+        keys = keys // bases[k]
+    return out, index.ravel()
 
 
 @dataclass(frozen=True)
@@ -143,8 +158,7 @@ TWO_VOICE = {(2,): "bound_second", (3,): "bound_third", (4,): "bound_fourth",
 
 def applies(spec: SpeciesSpec) -> bool:
     """The bound is for first species in every added voice, and for the species of
-    :data:`TWO_VOICE` in two voices (:mod:`stretto.solver.bound_second`,
-    :mod:`stretto.solver.bound_fourth`)."""
+    :data:`TWO_VOICE` in two voices (second to fifth, each in a module of its own)."""
     return set(spec.species) == {1} or tuple(spec.species) in TWO_VOICE
 
 
@@ -344,8 +358,8 @@ def shortest_paths(chain: Chain) -> Paths | None:
     length = [(runs[0] > 0).astype(np.int8)]
     (chord[0], length[0]), _ = _unique_states(chord[0], length[0])
     ahead = [chain.unary[0][chord[0]].astype(float)]
-    steps = []  # per move: (key of each state, key tails, edges (kk, dst, cost), head of
-    # each next state)
+    steps = []  # per move: (key of each state, key tails, cheapest arrival per key, edges
+    # (kk, dst, cost), head states, head state of each next state)
     for b in range(bars - 1):
         m, tail, head = chain.moves[b], chain.tail_of(b), chain.head_of(b)
         # states -> (tail, run classes, run lengths) keys
@@ -384,24 +398,24 @@ def shortest_paths(chain: Chain) -> Paths | None:
         chord.append(nxt)
         length.append(hl[owner])
         ahead.append(into[owner] + chain.unary[b + 1][nxt])
-        steps.append((of_state, kt, (kk, dst, cost), hs, owner))
+        steps.append((of_state, kt, first, (kk, dst, cost), hs, owner))
     behind = [np.zeros(len(chord[-1]))]
-    after_key, after_head = [None] * (bars - 1), [None] * (bars - 1)
+    after_head = [None] * (bars - 1)  # per move: cheapest completion from each head state
     for b in range(bars - 2, -1, -1):
-        of_state, kt, (kk, dst, cost), hs, owner = steps[b]
+        of_state, kt, _, (kk, dst, cost), hs, owner = steps[b]
         out_of = np.full(len(hs), np.inf)  # cheapest completion from each head state
         np.minimum.at(out_of, owner, chain.unary[b + 1][chord[b + 1]] + behind[0])
         key_cost = np.full(len(kt), np.inf)
         np.minimum.at(key_cost, kk, cost + out_of[dst])
         behind.insert(0, key_cost[of_state])
-        after_key[b], after_head[b] = key_cost, out_of
+        after_head[b] = out_of
     lower = float((ahead[-1]).min())
     if not np.isfinite(lower):
         return None
     k = int(np.argmin(ahead[0] + behind[0]))
     best = [int(chord[0][k])]
     for b in range(bars - 1):
-        of_state, kt, (kk, dst, cost), hs, owner = steps[b]
+        of_state, kt, _, (kk, dst, cost), hs, owner = steps[b]
         out = np.nonzero(kk == of_state[k])[0]
         e = out[int(np.argmin(cost[out] + after_head[b][dst[out]]))]
         mine = np.nonzero(owner == dst[e])[0]
@@ -414,9 +428,7 @@ def shortest_paths(chain: Chain) -> Paths | None:
         chord_cost.append(c)
     move_cost = []
     for b in range(bars - 1):
-        of_state, kt, (kk, dst, cost), hs, owner = steps[b]
-        first = np.full(len(kt), np.inf)
-        np.minimum.at(first, of_state, ahead[b])
+        of_state, kt, first, (kk, dst, cost), hs, owner = steps[b]
         c = np.full(chain.moves[b].shape, np.inf)
         np.minimum.at(c, (kt[kk], hs[dst]), first[kk] + cost + after_head[b][dst])
         move_cost.append(c)

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from stretto.solver.bound import PERFECT, Chain, Link
+from stretto.solver.bound import PERFECT, Chain, Link, unique_rows
 from stretto.solver.bound_two import two_voices
 from stretto.solver.lines import FLORID_PATTERNS
 from stretto.solver.model import GRID, OCT, P5, SIXTH, THIRD, UNI, ScoreModel
@@ -133,13 +133,7 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
         ok = np.ones(len(rows), bool)
         d = {q: dia[x] for q, x in zip(("p7", 0, 2, 3, 4, 6, 7), rows.T)}
 
-        def passing(a, b, nxt):
-            return ((dia[b] - dia[a] == 1) & (dia[nxt] - dia[b] == 1)) | \
-                ((dia[b] - dia[a] == -1) & (dia[nxt] - dia[b] == -1))
-
-        def neighbour(a, b, nxt):
-            return (np.abs(dia[b] - dia[a]) == 1) & (dia[nxt] - dia[b] == -(dia[b] - dia[a]))
-
+        passing, neighbour = tv.passing, tv.neighbour
         # consonance, and the dissonances each place allows
         if 0 in pat:
             ok &= ~dissonant[x0, c]
@@ -150,7 +144,7 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
                 allowed = passing(x0, x2, x3)
             else:
                 allowed = passing(x0, x2, x4) | neighbour(x0, x2, x4) | \
-                    ((d[2] - d[0] == -1) & (d[4] - d[2] == -2) & (d[6] - d[4] == 1))
+                    tv.cambiata(x0, x2, x4, x6)
             ok &= ~dissonant[x2, c] | (allowed & (0 in pat))
         if 3 in pat:
             ok &= ~dissonant[x3, c] | ((passing(x2, x3, x4) | neighbour(x2, x3, x4)) & (0 in pat))
@@ -267,8 +261,8 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
     moves, links = [], []
     tied = np.array([0 not in pat for pat in FLORID_PATTERNS] + [False])  # [-1]: last bar
     for bar in range(bars - 1):
-        tail_rows, tail = _unique_rows(tails[bar])
-        head_rows, head = _unique_rows(heads[bar + 1])
+        tail_rows, tail = unique_rows(tails[bar])
+        head_rows, head = unique_rows(heads[bar + 1])
         l1, l2, flag, rhythm = (tail_rows[:, k][:, None] for k in range(4))
         p7, again, nxt = (head_rows[:, k][None, :] for k in range(3))
         tie = tied[again]  # the next bar's downbeat is tied (again: its rhythm, -1 last bar)
@@ -283,18 +277,3 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
         links.append(Link(tail.ravel(), head.ravel(), (last_col,), (2,)))
     return Chain(tuple(chords), tuple(unary), tuple(moves), tuple(runs),
                  w("parallel-imperfect-run"), tuple(columns), tuple(links))
-
-
-def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct rows of ``rows`` (small integers, -1 or more) and each row's index among
-    them (np.unique over rows, through one integer key: faster)."""
-    key = np.zeros(len(rows), np.int64)
-    bases = rows.max(axis=0) + 2 if len(rows) else np.ones(rows.shape[1], np.int64)
-    for k in range(rows.shape[1]):
-        key = key * bases[k] + rows[:, k] + 1
-    keys, index = np.unique(key, return_inverse=True)
-    out = np.zeros((len(keys), rows.shape[1]), np.int64)
-    for k in range(rows.shape[1] - 1, -1, -1):
-        out[:, k] = keys % bases[k] - 1
-        keys = keys // bases[k]
-    return out, index.ravel()

@@ -116,8 +116,7 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
         if bar + 1 < last:
             ok &= ~false_rel[u, u2]
         # consonance: a dissonant upbeat is a passing tone into the next downbeat
-        passing = ((dia[u] - dia[d] == 1) & (dia[d2] - dia[u] == 1)) | \
-            ((dia[u] - dia[d] == -1) & (dia[d2] - dia[u] == -1))
+        passing = tv.passing(d, u, d2)
         ok &= ~np.isin(ic[u, c0], DISSONANT) | whole | passing
         # parallel-perfect, upbeat -> downbeat (both voices move)
         both = (u != d2) & (c0 != c1)

@@ -61,11 +61,9 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
     raised_lt, raised_3, flat, natural7 = tv.raised_lt, tv.raised_3, tv.flat, tv.natural7
     perfect, dissonant = tv.perfect, tv.dissonant
 
-    def leads(x0, x1, x2, neighbour=True):
-        """x1 is a passing note (or a neighbour) between x0 and x2."""
-        d1, d2 = dia[x1] - dia[x0], dia[x2] - dia[x1]
-        ok = (np.abs(d1) == 1) & (d2 == d1)
-        return ok | ((np.abs(d1) == 1) & (d2 == -d1)) if neighbour else ok
+    def leads(x0, x1, x2):
+        """x1 is a passing or a neighbour note between x0 and x2."""
+        return tv.passing(x0, x1, x2) | tv.neighbour(x0, x1, x2)
 
     chords, unary, runs, columns = [], [], [], []
     for bar in range(bars):
@@ -102,9 +100,8 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
         for i in range(4):  # false relations inside the bar
             for j in range(i + 1, 4):
                 ok &= ~false_rel[notes[i], notes[j]]
-        ok &= ~dissonant[a2, c] | leads(a0, a2, a4) | (
-            (dia[a2] - dia[a0] == -1) & (dia[a4] - dia[a2] == -2) & (dia[a6] - dia[a4] == 1))
-        ok &= ~dissonant[a4, c] | leads(a2, a4, a6, neighbour=False)
+        ok &= ~dissonant[a2, c] | leads(a0, a2, a4) | tv.cambiata(a0, a2, a4, a6)
+        ok &= ~dissonant[a4, c] | tv.passing(a2, a4, a6)
         if bar == last - 1 and raised_lt.any():  # the leading tone rises by step
             for i in range(3):
                 ok &= ~raised_lt[notes[i]] | (dia[notes[i + 1]] == dia[notes[i]] + 1)

@@ -12,9 +12,9 @@ from typing import Callable
 
 import numpy as np
 
-from stretto.pitch import Interval
 from stretto.solver.bound import MAX_CHORDS, PERFECT, _tables
 from stretto.solver.dissonance import _suspension_interval
+from stretto.solver.melodic import outlines_tritone
 from stretto.solver.model import DISS, GRID, P4, TRITONE, Line, ScoreModel
 from stretto.solver.spec import SpeciesSpec
 
@@ -57,6 +57,23 @@ class TwoVoices:
         """x is on the counterpoint's side of (or equal to) the cantus pitch c (crossing)."""
         return x >= c if self.above else x <= c
 
+    def passing(self, x0, x1, x2) -> np.ndarray:
+        """x1 is a passing note between x0 and x2: a step in, a step on the same way
+        (:func:`~stretto.solver.dissonance._passing`)."""
+        d1, d2 = self.dia[x1] - self.dia[x0], self.dia[x2] - self.dia[x1]
+        return (np.abs(d1) == 1) & (d2 == d1)
+
+    def neighbour(self, x0, x1, x2) -> np.ndarray:
+        """x1 is a neighbour note between x0 and x2: a step away and the same step back."""
+        d1, d2 = self.dia[x1] - self.dia[x0], self.dia[x2] - self.dia[x1]
+        return (np.abs(d1) == 1) & (d2 == -d1)
+
+    def cambiata(self, x0, x1, x2, x3) -> np.ndarray:
+        """Fux's nota cambiata on x1: a step down into it, a third down, then a step up
+        (:func:`~stretto.solver.dissonance._cambiata`)."""
+        dia = self.dia
+        return (dia[x1] - dia[x0] == -1) & (dia[x2] - dia[x1] == -2) & (dia[x3] - dia[x2] == 1)
+
     def triple(self, x0, x1, x2) -> np.ndarray:
         """Three successive notes of the counterpoint (universe indices, broadcast): ``inf``
         where they break ``leap-span`` (two leaps one way beyond an octave), else what
@@ -93,7 +110,6 @@ def two_voices(sm: ScoreModel, spec: SpeciesSpec) -> TwoVoices | None:
         flat=np.array([mode.is_flat_ficta(p) for p in P]),
         natural7=np.array([mode.degree(p) == 7 and mode.is_diatonic(p) for p in P]),
         on_final=step == mode.final_step,
-        tritone=np.array([[Interval.between(a, b).simple.name in ("A4", "d5") for b in P]
-                          for a in P]),
+        tritone=np.array([[outlines_tritone(a, b) for b in P] for a in P]),
         perfect=np.isin(ic, PERFECT), dissonant=np.isin(ic, DISSONANT),
         susp=np.array([[kind(a, b) for b in P] for a in P]))

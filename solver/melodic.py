@@ -7,8 +7,6 @@ Soft: ``steps-over-leaps``, ``leap-recovery``, ``single-climax``, ``climax-apart
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from ortools.sat.python import cp_model
 
 from stretto.pitch import Interval, Pitch
@@ -194,10 +192,8 @@ def soft_outlined_tritone(sm: ScoreModel, line: Line, weight: int) -> None:
         sm.penalize("outlined-tritone", weight, sm.all_true(lit, tri, same))
 
 
-@lru_cache(maxsize=None)
 def outlines_tritone(a: Pitch, b: Pitch) -> bool:
-    """The simple interval between ``a`` and ``b`` is a tritone (A4 or d5); cached, since
-    every pair of a line's pitch variables three notes apart asks it for every pitch pair."""
+    """The simple interval between ``a`` and ``b`` is a tritone (A4 or d5)."""
     return Interval.between(a, b).simple.name in ("A4", "d5")
 
 
