@@ -297,12 +297,13 @@ def _solve_on_chain(spec: SpeciesSpec, settings: SolveSettings) -> "Outcome | No
             limit = upper if final else threshold
             bound.restrict(copy, sm, chain, paths, limit / SCALE)
             copy.Add(objective <= int(limit))
-            if upper is not None and limit < upper:
+            if settings.workers > 1 and upper is not None and limit < upper:
                 # The hinted score costs more than this threshold allows: a complete hint
                 # that is infeasible makes CP-SAT 9.15's interleaved multi-worker search
                 # repair it with a fixed search it never built, and abort the process
                 # ("Check failed: heuristics.fixed_search != nullptr", exit 134, --workers
-                # 2 to 8). The threshold solve needs no hint: it proves or finds.
+                # 2 to 8). The threshold solve needs no hint: it proves or finds. One
+                # worker only takes the hint's polarities, so its search stays as it was.
                 copy.ClearHints()
         copy.Add(objective >= lower)
         # A threshold neither proved empty nor solved soon hands over to the final solve,
