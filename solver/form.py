@@ -67,6 +67,7 @@ leader transposed and delayed, note for note (checked by :func:`stretto.check.ch
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -176,7 +177,62 @@ def read_form_data(path: str | Path) -> dict:
         raise BadInput(f"{path.name} is not valid TOML: {exc}") from None
 
 
+#: The tables of a form plan and the keys each may hold. Anything else is a typo that would
+#: otherwise drop a cadence or a canon without a word.
+PLAN_KEYS: dict[str, frozenset[str]] = {
+    "piece": frozenset({"title", "key", "mode", "final", "meter", "bars", "beats_per_chord"}),
+    "voice": frozenset({"name", "range"}),
+    "cadence": frozenset({"bar", "key", "type"}),
+    "section": frozenset({"bars", "key", "cadence"}),
+    "canon": frozenset({"leader", "follower", "interval", "transposition", "delay",
+                        "from_bar", "to_bar"}),
+    "recurrence": frozenset({"voice", "to_voice", "bars", "at_bar", "interval",
+                             "transposition"}),
+    "invertible": frozenset({"upper", "lower", "at", "bars", "again_at_bar"}),
+    "fugue": frozenset({"subject", "answer", "countersubject", "length", "order"}),
+}
+PLAN_ARRAYS = frozenset({"voice", "cadence", "section", "canon", "recurrence", "invertible"})
+
+
+def _did_you_mean(word: str, known) -> str:
+    close = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.6)
+    return f": did you mean {close[0]!r}?" if close else f" (known: {', '.join(sorted(known))})"
+
+
+def check_plan_keys(data: dict) -> None:
+    """BadInput naming the first unknown table or key of a form plan and the closest known
+    one, or a table written with the wrong brackets; ranges ``bars = [FIRST, LAST]`` must
+    not run backwards."""
+    for table, body in data.items():
+        if not isinstance(body, (dict, list)):
+            raise BadInput(f"{table} = ... stands outside any table: put it under [piece] "
+                           "(or the table it belongs to)")
+        if table not in PLAN_KEYS:
+            close = difflib.get_close_matches(table, sorted(PLAN_KEYS), n=1, cutoff=0.6)
+            brackets = (lambda t: f"[[{t}]]" if t in PLAN_ARRAYS else f"[{t}]")
+            hint = f": did you mean {brackets(close[0])}?" if close else ""
+            shown = f"[[{table}]]" if isinstance(body, list) else f"[{table}]"
+            raise BadInput(f"unknown table {shown}{hint}")
+        many = table in PLAN_ARRAYS
+        if many != isinstance(body, list):
+            right = f"[[{table}]]" if many else f"[{table}]"
+            raise BadInput(f"write the {table} table as {right}")
+        for row in (body if many else [body]):
+            if not isinstance(row, dict):
+                raise BadInput(f"{table} must be a table of keys")
+            for key in row:
+                if key not in PLAN_KEYS[table]:
+                    raise BadInput(f"unknown key {key!r} in [{table}]"
+                                   f"{_did_you_mean(key, PLAN_KEYS[table])}")
+            span = row.get("bars")
+            if isinstance(span, list) and len(span) == 2 and all(
+                    isinstance(b, int) for b in span) and span[0] > span[1]:
+                raise BadInput(f"[{table}] bars = [{span[0]}, {span[1]}] runs backwards: "
+                               f"write [{span[1]}, {span[0]}]")
+
+
 def form_from_dict(data: dict, name: str = "form") -> FormSpec:
+    check_plan_keys(data)
     piece = data.get("piece")
     if not isinstance(piece, dict):
         raise BadInput("the plan needs a [piece] table with key, meter and bars")
