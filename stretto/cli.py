@@ -225,8 +225,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if not bad else 1
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with its errors on one line (the usage block is what ``--help`` is for);
+    the sub-commands' parsers are of this class too, so every command answers alike."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="stretto", description="Counterpoint a composer can trust and steer.")
     from stretto import __version__
     parser.add_argument("--version", action="version", version=f"stretto {__version__}")
