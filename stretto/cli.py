@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from stretto.errors import BadInput, StrettoError, Unsatisfiable
+from stretto import cli_args
 
 
 def _species_list(text: str) -> tuple[int, ...]:
@@ -247,17 +248,19 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("--mode", help="mode name (dorian ...) or 'G dorian'; default: from the "
                     "cantus's final")
     sp.add_argument("--species", default="1", help="species per added voice, top down: 1 or 3,1")
-    sp.add_argument("--voices", type=int, help="voices in all, 2-4 (default: species + cantus)")
+    sp.add_argument("--voices", type=cli_args.voices,
+                    help="voices in all, 2-4 (default: species + cantus)")
     sp.add_argument("--cantus-voice", default="bottom",
                     help="top, bottom, or N counted from the top (default bottom)")
     sp.add_argument("--range", action="append", metavar="VOICE=LOW-HIGH",
                     help="register of an added voice, e.g. 1=C4-G5 (repeatable)")
-    sp.add_argument("--max-range", type=int, default=9,
+    sp.add_argument("--max-range", type=cli_args.max_range, default=9,
                     help="largest span of a voice in letter steps (9 = a tenth)")
     sp.add_argument("--allow-crossing", action="store_true", help="let voices cross")
-    sp.add_argument("--seed", type=int, default=0)
-    sp.add_argument("--time-limit", type=float, default=10.0, help="seconds (deterministic)")
-    sp.add_argument("--workers", type=int, default=1)
+    sp.add_argument("--seed", type=cli_args.seed, default=0)
+    sp.add_argument("--time-limit", type=cli_args.time_limit,
+                    default=10.0, help="seconds (deterministic)")
+    sp.add_argument("--workers", type=cli_args.workers, default=1)
     sp.add_argument("--no-objective", action="store_true",
                     help="stop at the first valid score (no style preferences)")
     sp.add_argument("--out", default="out/species", help="project folder to write")
@@ -269,7 +272,7 @@ def make_parser() -> argparse.ArgumentParser:
     ck.add_argument("--species", help="species of the voices other than the cantus, top down")
     ck.add_argument("--cantus-voice", help="top, bottom or N from the top")
     ck.add_argument("--allow-crossing", action="store_true", help="let voices cross")
-    ck.add_argument("--max-range", type=int, default=9,
+    ck.add_argument("--max-range", type=cli_args.max_range, default=9,
                     help="largest span of a voice in letter steps (9 = a tenth)")
     ck.add_argument("--fux", action="store_true",
                     help="allow the liberties Fux takes in his own figures (crossing, a "

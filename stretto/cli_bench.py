@@ -9,6 +9,7 @@ import sys
 import time
 
 from stretto.errors import BadInput
+from stretto import cli_args
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -66,13 +67,13 @@ def add_parsers(sub) -> None:
                     help="bach | fux PATH | stretto-species | stretto-chorales | baselines "
                     "(repeatable)")
     bp.add_argument("--out", default="out/bench", help="report folder (default out/bench)")
-    bp.add_argument("--workers", type=int, default=None,
+    bp.add_argument("--workers", type=cli_args.workers, default=None,
                     help="local worker processes (default: one per CPU, at most 8)")
     bp.add_argument("--ray", metavar="ADDRESS", help="run on a Ray cluster (or 'auto')")
-    bp.add_argument("--seed", type=int, default=0, help="seed of generated suites")
+    bp.add_argument("--seed", type=cli_args.seed, default=0, help="seed of generated suites")
     bp.add_argument("--limit", type=int, help="at most this many pieces per suite system")
     bp.add_argument("--count", type=int, default=20, help="pieces per baseline generator")
-    bp.add_argument("--time-limit", type=float, default=1.0,
+    bp.add_argument("--time-limit", type=cli_args.time_limit, default=1.0,
                     help="deterministic solver limit per stretto-species piece (s)")
     bp.add_argument("--chorales", type=int, default=8,
                     help="Bach melodies stretto-chorales harmonizes (default 8)")

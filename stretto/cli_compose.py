@@ -11,6 +11,7 @@ import argparse
 import json
 
 from stretto.errors import BadInput
+from stretto import cli_args
 
 
 def _settings(args: argparse.Namespace):
@@ -88,9 +89,10 @@ def cmd_compose(args: argparse.Namespace) -> int:
 
 
 def _common(p: argparse.ArgumentParser, out: str) -> None:
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--time-limit", type=float, default=10.0, help="seconds (deterministic)")
-    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--seed", type=cli_args.seed, default=0)
+    p.add_argument("--time-limit", type=cli_args.time_limit,
+                   default=10.0, help="seconds (deterministic)")
+    p.add_argument("--workers", type=cli_args.workers, default=1)
     p.add_argument("--no-objective", action="store_true",
                    help="stop at the first valid score (no style preferences)")
     p.add_argument("--out", default=out, help="project folder to write")

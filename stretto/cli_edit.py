@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from stretto.errors import BadInput, Unsatisfiable
+from stretto import cli_args
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -403,8 +404,9 @@ def cmd_provenance(args: argparse.Namespace) -> int:
 def _solve_options(p: argparse.ArgumentParser, *, no_solve: bool = True) -> None:
     p.add_argument("dir", help="project folder (written by stretto species, harmonize or "
                    "compose)")
-    p.add_argument("--time-limit", type=float, help="seconds (default: the project's)")
-    p.add_argument("--seed", type=int, help="default: the project's")
+    p.add_argument("--time-limit", type=cli_args.time_limit,
+                   help="seconds (default: the project's)")
+    p.add_argument("--seed", type=cli_args.seed, help="default: the project's")
     p.add_argument("--json", action="store_true", help="print the outcome (or conflict) as "
                    "JSON")
     if no_solve:

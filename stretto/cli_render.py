@@ -12,6 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from stretto.errors import BadInput
+from stretto import cli_args
 
 
 def _tempo(text: str) -> Fraction:
@@ -105,7 +106,7 @@ def add_parsers(sub) -> None:
     rp.add_argument("--min-accuracy", type=float, default=DEFAULT_MIN_ACCURACY,
                     help=f"note accuracy each voice needs with --verify "
                     f"(default {DEFAULT_MIN_ACCURACY})")
-    rp.add_argument("--detune", type=float, default=0.0, metavar="CENTS",
+    rp.add_argument("--detune", type=cli_args.detune_cents, default=0.0, metavar="CENTS",
                     help="shift every pitch by CENTS (to test --verify; default 0)")
     rp.add_argument("--json", action="store_true", help="print the summary as JSON")
     rp.set_defaults(func=cmd_render)

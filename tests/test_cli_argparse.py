@@ -20,3 +20,24 @@ def test_argument_errors_are_one_line(argv: list[str], names: str, capsys) -> No
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and names in err, err
+
+
+@pytest.mark.parametrize("argv, names", [
+    pytest.param(["species", "--seed", "2147483648"], "0 to 2147483647", id="seed-int32"),
+    pytest.param(["species", "--voices", "0"], "2 to 4", id="voices-0"),
+    pytest.param(["species", "--workers", "0"], "1 to 64", id="workers-0"),
+    pytest.param(["species", "--time-limit", "0"], "above 0", id="time-limit-0"),
+    pytest.param(["species", "--time-limit", "nan"], "time-limit", id="time-limit-nan"),
+    pytest.param(["check", "x", "--max-range", "-1"], "1 to 36", id="max-range-negative"),
+    pytest.param(["render", "x", "--detune", "nan"], "-100.0 to 100.0", id="detune-nan"),
+    pytest.param(["render", "x", "--detune", "1e9"], "-100.0 to 100.0", id="detune-huge"),
+    pytest.param(["bench", "--time-limit", "0"], "above 0", id="bench-time-limit-0"),
+    pytest.param(["pin", "p", "--voice", "1", "--bar", "2", "--pitch", "D4",
+                  "--time-limit", "0"], "above 0", id="pin-time-limit-0"),
+])
+def test_numbers_out_of_range_are_refused(argv: list[str], names: str, capsys) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and names in err, err

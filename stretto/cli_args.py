@@ -1,0 +1,50 @@
+"""Range-checked argument types for the command line.
+
+argparse turns the ``ArgumentTypeError`` of these into one line and exit 2 (see
+:class:`stretto.cli.OneLineParser`), so a value no solve could use is refused before any work,
+never accepted silently or carried into CP-SAT (whose seed is a 32-bit int).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import Callable
+
+SEED_MAX = 2**31 - 1  # CP-SAT's random_seed is an int32
+WORKERS_MAX = 64
+TIME_LIMIT_MAX = 3600.0
+
+
+def _number(kind: type, low: float, high: float, what: str) -> Callable[[str], float]:
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a {kind.__name__} number, "
+                                             f"not {text!r}") from None
+        if not (isinstance(value, int) or math.isfinite(value)) or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must lie in {kind(low)} to "
+                                             f"{kind(high)}, not {text}")
+        return value
+    parse.__name__ = what  # argparse names the type in its messages
+    return parse
+
+
+seed = _number(int, 0, SEED_MAX, "seed")
+workers = _number(int, 1, WORKERS_MAX, "workers")
+voices = _number(int, 2, 4, "voices")
+max_range = _number(int, 1, 36, "max-range")
+detune_cents = _number(float, -100.0, 100.0, "detune")
+
+
+def time_limit(text: str) -> float:
+    """Seconds of deterministic time: above 0 (a limit of 0 would skip every solve) and at
+    most an hour."""
+    value = _number(float, 0.0, TIME_LIMIT_MAX, "time-limit")(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"time-limit must be above 0 seconds, not {text}")
+    return value
+
+
+__all__ = ["detune_cents", "max_range", "seed", "time_limit", "voices", "workers"]
