@@ -296,11 +296,32 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Commands that change the project folder they are given (``dir``, ``project`` or ``--out``),
+#: and those that only read it.
+WRITERS = frozenset({"species", "harmonize", "compose", "pin", "unpin", "lock", "unlock",
+                     "regenerate", "constrain", "undo", "redo", "render", "engrave"})
+READERS = frozenset({"history", "provenance"})
+
+
+def _project_lock(args: argparse.Namespace):
+    """The project lock the command needs for its whole run (see :mod:`stretto.io.lock`)."""
+    from contextlib import nullcontext
+
+    from stretto.io.lock import project_lock
+
+    folder = getattr(args, "dir", None) or getattr(args, "project", None) or \
+        getattr(args, "out", None)
+    if not isinstance(folder, str) or not folder or args.command not in WRITERS | READERS:
+        return nullcontext()
+    return project_lock(folder, shared=args.command in READERS)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        with _project_lock(args):
+            return args.func(args)
     except StrettoError as exc:
         if isinstance(exc, Unsatisfiable) and getattr(args, "json", False):
             from stretto.cli_edit import report_conflict

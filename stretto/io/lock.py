@@ -1,0 +1,75 @@
+"""One writer per project: an OS file lock on ``<project>/.stretto/lock``.
+
+Every command that changes a project holds an exclusive ``flock`` for its whole
+read-solve-write, so two edits at the same moment run one after the other, the second on the
+first's result (both edits survive, and their undo steps cannot collide). Readers take a shared
+lock, so they never see a half-written version. The lock belongs to the open file, not to a
+pid file: a command killed by SIGKILL releases it with its process, and nothing stale is left.
+A writer waits at most ``STRETTO_LOCK_WAIT`` seconds (default 120) for the other, then stops
+with one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from stretto.errors import BadInput
+
+LOCK = ".stretto/lock"
+DEFAULT_WAIT = 120.0
+POLL = 0.05
+
+
+def lock_wait() -> float:
+    """Seconds a command waits for another one's lock (``STRETTO_LOCK_WAIT``)."""
+    text = os.environ.get("STRETTO_LOCK_WAIT", "")
+    try:
+        return max(0.0, float(text)) if text else DEFAULT_WAIT
+    except ValueError:
+        raise BadInput(f"STRETTO_LOCK_WAIT={text!r} is not a number of seconds") from None
+
+
+@contextmanager
+def project_lock(folder: str | Path, *, shared: bool = False,
+                 wait: float | None = None) -> Iterator[None]:
+    """Hold the project's lock (exclusive for writers, ``shared`` for readers) while the
+    block runs. A folder that is not a project yet (no score.json) is not locked: there is
+    nothing in it to lose, and the first write creates it. BadInput after ``wait`` seconds."""
+    import fcntl  # POSIX only; imported here so the module imports anywhere
+
+    folder = Path(folder)
+    if not (folder / "score.json").exists():
+        yield
+        return
+    path = folder / LOCK
+    try:
+        path.parent.mkdir(exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        if shared:  # a read-only project can still be read
+            yield
+            return
+        raise BadInput(f"cannot lock {folder}: {exc.strerror}; check that the folder is "
+                       "writable") from None
+    mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+    deadline = time.monotonic() + (lock_wait() if wait is None else wait)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, mode | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise BadInput(f"the project {folder} is being changed by another stretto "
+                                   "command; try again when it finishes") from None
+                time.sleep(POLL)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+__all__ = ["LOCK", "lock_wait", "project_lock"]
