@@ -25,8 +25,8 @@ INTERVAL_CLASSES = {"unison": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 
 def parse_bars(text: str) -> tuple[int, int]:
     """``"3-5"`` -> (3, 5); ``"4"`` -> (4, 4). Raises BadInput for anything else."""
     try:
-        a, _, b = str(text).partition("-")
-        first, last = int(a), int(b or a)
+        a, dash, b = str(text).partition("-")
+        first, last = int(a), int(b if dash else a)  # "2-" is unfinished, not bar 2
     except ValueError:
         raise BadInput(f"cannot read bars {text!r}: write A-B, e.g. 3-5") from None
     if first < 1 or last < first:

@@ -41,3 +41,19 @@ def test_numbers_out_of_range_are_refused(argv: list[str], names: str, capsys) -
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and names in err, err
+
+
+@pytest.mark.parametrize("text", ["2-", "-3", "4-1", "0-2", "x"], ids=str)
+def test_bar_spans_that_mean_nothing_are_refused(text: str) -> None:
+    from stretto.edits import parse_bars
+    from stretto.errors import BadInput
+
+    with pytest.raises(BadInput, match="bars"):
+        parse_bars(text)
+
+
+@pytest.mark.parametrize("text, span", [("3-5", (3, 5)), ("4", (4, 4))], ids=str)
+def test_bar_spans_read(text: str, span: tuple[int, int]) -> None:
+    from stretto.edits import parse_bars
+
+    assert parse_bars(text) == span
