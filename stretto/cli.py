@@ -245,7 +245,8 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("--cantus", help='the cantus firmus, e.g. "D4 F4 E4 D4 G4 F4 A4 G4 F4 E4 D4"')
     sp.add_argument("--cantus-name", help="a shipped cantus: fux-dorian, fux-phrygian, "
                     "fux-lydian, fux-mixolydian, fux-aeolian, fux-ionian")
-    sp.add_argument("--mode", help="mode name (dorian ...) or 'G dorian'; default: from the "
+    sp.add_argument("--mode", type=cli_args.mode,
+                    help="mode name (dorian ...) or 'G dorian'; default: from the "
                     "cantus's final")
     sp.add_argument("--species", default="1", help="species per added voice, top down: 1 or 3,1")
     sp.add_argument("--voices", type=cli_args.voices,
@@ -263,7 +264,8 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("--workers", type=cli_args.workers, default=1)
     sp.add_argument("--no-objective", action="store_true",
                     help="stop at the first valid score (no style preferences)")
-    sp.add_argument("--out", default="out/species", help="project folder to write")
+    sp.add_argument("--out", type=cli_args.folder, default="out/species",
+                    help="project folder to write")
     sp.add_argument("--json", action="store_true", help="print the summary as JSON")
     sp.set_defaults(func=cmd_species)
 

@@ -47,4 +47,20 @@ def time_limit(text: str) -> float:
     return value
 
 
-__all__ = ["detune_cents", "max_range", "seed", "time_limit", "voices", "workers"]
+def _text(what: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"{what} is empty: give a value or leave the "
+                                             "option out")
+        return text
+    parse.__name__ = what
+    return parse
+
+
+folder = _text("folder")  # an empty --out would write into the current directory
+mode = _text("mode")
+key = _text("key")
+
+
+__all__ = ["detune_cents", "folder", "key", "max_range", "mode", "seed", "time_limit", "voices",
+           "workers"]

@@ -95,14 +95,15 @@ def _common(p: argparse.ArgumentParser, out: str) -> None:
     p.add_argument("--workers", type=cli_args.workers, default=1)
     p.add_argument("--no-objective", action="store_true",
                    help="stop at the first valid score (no style preferences)")
-    p.add_argument("--out", default=out, help="project folder to write")
+    p.add_argument("--out", type=cli_args.folder, default=out, help="project folder to write")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
 
 def add_parsers(sub) -> None:
     hz = sub.add_parser("harmonize", help="harmonize a melody in four parts (SATB chorale)")
     hz.add_argument("melody", help="the melody: .musicxml, .mxl, .mid (top part/track)")
-    hz.add_argument("--key", help="the key, e.g. 'D minor' or 'F# major' (default: detected)")
+    hz.add_argument("--key", type=cli_args.key,
+                    help="the key, e.g. 'D minor' or 'F# major' (default: detected)")
     hz.add_argument("--beats-per-chord", type=int, default=1,
                     help="harmonic rhythm: beats per chord (default 1)")
     hz.add_argument("--ornament", action="store_true",

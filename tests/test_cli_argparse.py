@@ -57,3 +57,15 @@ def test_bar_spans_read(text: str, span: tuple[int, int]) -> None:
     from stretto.edits import parse_bars
 
     assert parse_bars(text) == span
+
+
+@pytest.mark.parametrize("argv", [
+    pytest.param(["species", "--cantus-name", "fux-dorian", "--out", ""], id="out-empty"),
+    pytest.param(["species", "--cantus-name", "fux-dorian", "--mode", ""], id="mode-empty"),
+    pytest.param(["harmonize", "x.mid", "--key", " "], id="key-empty"),
+])
+def test_empty_values_are_refused(argv: list[str], capsys) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and err.count("\n") == 1 and "is empty" in err, err
