@@ -320,7 +320,10 @@ def _project_lock(args: argparse.Namespace):
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # an argument error (one line, printed) or --help/--version
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         with _project_lock(args):
             return args.func(args)
