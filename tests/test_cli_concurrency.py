@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from stretto.cli import main
-from stretto.io.lock import LOCK
 from stretto.io.project import load_project, undo_depth
 
 
@@ -74,8 +73,7 @@ def test_a_held_lock_refuses_a_second_writer_in_one_line(tmp_path: Path, capsys,
     out = _project(tmp_path / "p")
     before = (out / "score.json").read_bytes()
     monkeypatch.setenv("STRETTO_LOCK_WAIT", "0.2")
-    (out / LOCK).parent.mkdir(exist_ok=True)
-    fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT)
+    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         code = main(["pin", str(out), "--voice", "1", "--bar", "3", "--pitch",

@@ -1,10 +1,12 @@
-"""One writer per project: an OS file lock on ``<project>/.stretto/lock``.
+"""One writer per project: an OS file lock (``flock``) on the project folder itself.
 
 Every command that changes a project holds an exclusive ``flock`` for its whole
 read-solve-write, so two edits at the same moment run one after the other, the second on the
 first's result (both edits survive, and their undo steps cannot collide). Readers take a shared
 lock, so they never see a half-written version. The lock belongs to the open file, not to a
 pid file: a command killed by SIGKILL releases it with its process, and nothing stale is left.
+The folder, not a file in it, is locked: its inode survives every atomic replace of the files
+inside, and locking adds no file to the folder.
 A writer waits at most ``STRETTO_LOCK_WAIT`` seconds (default 120) for the other, then stops
 with one line and exit 2.
 """
@@ -19,7 +21,6 @@ from typing import Iterator
 
 from stretto.errors import BadInput
 
-LOCK = ".stretto/lock"
 DEFAULT_WAIT = 120.0
 POLL = 0.05
 
@@ -45,16 +46,10 @@ def project_lock(folder: str | Path, *, shared: bool = False,
     if not (folder / "score.json").exists():
         yield
         return
-    path = folder / LOCK
     try:
-        path.parent.mkdir(exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as exc:
-        if shared:  # a read-only project can still be read
-            yield
-            return
-        raise BadInput(f"cannot lock {folder}: {exc.strerror}; check that the folder is "
-                       "writable") from None
+        raise BadInput(f"cannot lock {folder}: {exc.strerror}") from None
     mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
     deadline = time.monotonic() + (lock_wait() if wait is None else wait)
     try:
@@ -72,4 +67,4 @@ def project_lock(folder: str | Path, *, shared: bool = False,
         os.close(fd)  # closing the descriptor releases the lock
 
 
-__all__ = ["LOCK", "lock_wait", "project_lock"]
+__all__ = ["lock_wait", "project_lock"]
