@@ -39,8 +39,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
         import os
 
         workers = args.workers if args.workers is not None else min(os.cpu_count() or 1, 8)
-        if workers < 1:
-            raise BadInput(f"--workers {workers}: give 1 or more")
         workers = min(workers, len(jobs))
         results = run_local(jobs, workers=workers, progress=progress)
         runner = {"runner": "local", "workers": workers}
