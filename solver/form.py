@@ -194,9 +194,9 @@ PLAN_KEYS: dict[str, frozenset[str]] = {
 PLAN_ARRAYS = frozenset({"voice", "cadence", "section", "canon", "recurrence", "invertible"})
 
 
-def _did_you_mean(word: str, known) -> str:
+def _closest(word: str, known) -> str | None:
     close = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.6)
-    return f": did you mean {close[0]!r}?" if close else f" (known: {', '.join(sorted(known))})"
+    return close[0] if close else None
 
 
 def check_plan_keys(data: dict) -> None:
@@ -208,9 +208,9 @@ def check_plan_keys(data: dict) -> None:
             raise BadInput(f"{table} = ... stands outside any table: put it under [piece] "
                            "(or the table it belongs to)")
         if table not in PLAN_KEYS:
-            close = difflib.get_close_matches(table, sorted(PLAN_KEYS), n=1, cutoff=0.6)
-            brackets = (lambda t: f"[[{t}]]" if t in PLAN_ARRAYS else f"[{t}]")
-            hint = f": did you mean {brackets(close[0])}?" if close else ""
+            close = _closest(table, PLAN_KEYS)
+            hint = "" if close is None else \
+                f": did you mean {f'[[{close}]]' if close in PLAN_ARRAYS else f'[{close}]'}?"
             shown = f"[[{table}]]" if isinstance(body, list) else f"[{table}]"
             raise BadInput(f"unknown table {shown}{hint}")
         many = table in PLAN_ARRAYS
@@ -222,8 +222,10 @@ def check_plan_keys(data: dict) -> None:
                 raise BadInput(f"{table} must be a table of keys")
             for key in row:
                 if key not in PLAN_KEYS[table]:
-                    raise BadInput(f"unknown key {key!r} in [{table}]"
-                                   f"{_did_you_mean(key, PLAN_KEYS[table])}")
+                    close = _closest(key, PLAN_KEYS[table])
+                    hint = f": did you mean {close!r}?" if close else \
+                        f" (known: {', '.join(sorted(PLAN_KEYS[table]))})"
+                    raise BadInput(f"unknown key {key!r} in [{table}]{hint}")
             span = row.get("bars")
             if isinstance(span, list) and len(span) == 2 and all(
                     isinstance(b, int) for b in span) and span[0] > span[1]:
