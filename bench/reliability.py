@@ -1,22 +1,28 @@
-"""Concurrent edits on one project: are any lost?
+"""Concurrent edits and crashes on one project: are any edits lost?
 
 Runs ``--pairs`` pairs of ``stretto pin`` started at the same moment on one project, and
 ``--undo-pairs`` pairs of ``pin`` beside ``undo``, and counts edits lost (a pin that exited 0
 but is missing from score.json, or an undo history that does not step back one edit per
-step). Prints a table. Usage: ``python bench/reliability.py [--pairs 20] [--undo-pairs 5]``.
+step). Then kills ``pin`` and ``regenerate`` with SIGKILL at ``--kills`` random moments and
+checks, after the next command, that the folder is one whole version (the old or the new)
+with an exact one-step undo and nothing left over. Prints a table. Usage:
+``python bench/reliability.py [--pairs 20] [--undo-pairs 5] [--kills 60] [--seed 0]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from stretto.io.project import load_project, undo_depth
+from stretto.io.journal import journals
+from stretto.io.project import load_project, project_problems, undo_depth
 
 
 def _run(*argv: str) -> subprocess.Popen:
@@ -80,22 +86,102 @@ def undo_pairs(root: Path, pairs: int) -> tuple[int, int, int]:
     return pairs, refused, lost
 
 
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _stray(folder: Path) -> list[str]:
+    """Files that are neither the score nor an undo/redo step (a leftover of a save)."""
+    known = {"score.json", "score.mid", "score.musicxml"}
+    return [name for name in _files(folder)
+            if name not in known and not name.startswith((".stretto/undo/", ".stretto/redo/"))]
+
+
+def _verdict(folder: Path, before: dict[str, bytes], depth: tuple[int, int]) -> str:
+    """'old', 'new' or what is wrong, for a project after a killed edit and one more command."""
+    problems = project_problems(folder) + [f"left over: {n}" for n in _stray(folder)]
+    if journals(folder) or problems:
+        return "; ".join(problems) or "journal left"
+    if _files(folder) == before:
+        return "old"
+    newest = sorted((folder / ".stretto" / "undo").glob("*.json"))
+    ok = (undo_depth(folder) == (depth[0] + 1, 0) and newest
+          and newest[-1].read_bytes() == before["score.json"])
+    return "new" if ok else "a new version without an exact one-step undo"
+
+
+def crash_runs(root: Path, kills: int, seed: int) -> dict[str, int]:
+    """Kill ``pin`` / ``regenerate`` at random moments of their run; count the verdicts."""
+    rng = random.Random(seed)
+    base = root / "crash-base"
+    subprocess.run([sys.executable, "-m", "stretto.cli", "species", "--cantus-name",
+                    "fux-dorian", "--species", "1", "--time-limit", "2", "--out", str(base)],
+                   check=True, capture_output=True)
+    for bar in (4, 5):  # one undo step and one redo step, so the save also removes one
+        subprocess.run([sys.executable, "-m", "stretto.cli", "pin", str(base), "--voice", "1",
+                        "--bar", str(bar), "--pitch", _pitch(base, 0, bar)], check=True,
+                       capture_output=True)
+    subprocess.run([sys.executable, "-m", "stretto.cli", "undo", str(base)], check=True,
+                   capture_output=True)
+    commands = {"pin": ["--voice", "1", "--bar", "7", "--pitch", _pitch(base, 0, 7)],
+                "regenerate": ["--voice", "1", "--bars", "2-3"]}
+    took = {}
+    for kind, extra in commands.items():  # how long a whole run takes: kills fall inside it
+        start = time.monotonic()
+        subprocess.run(["cp", "-a", str(base), str(root / f"time-{kind}")], check=True)
+        subprocess.run([sys.executable, "-m", "stretto.cli", kind, str(root / f"time-{kind}"),
+                        *extra], check=True, capture_output=True)
+        took[kind] = time.monotonic() - start
+    counts = {"old": 0, "new": 0, "finished": 0, "broken": 0}
+    for i in range(kills):
+        kind = ("pin", "regenerate")[i % 2]
+        folder = root / f"crash{i}"
+        subprocess.run(["cp", "-a", str(base), str(folder)], check=True)
+        before, depth = _files(folder), undo_depth(folder)
+        run = _run(kind, str(folder), *commands[kind])
+        try:
+            run.wait(timeout=rng.uniform(0.3, 1.1) * took[kind])
+            counts["finished"] += 1  # it ended before the kill: still checked below
+        except subprocess.TimeoutExpired:
+            run.send_signal(signal.SIGKILL)
+            run.wait()
+        subprocess.run([sys.executable, "-m", "stretto.cli", "history", str(folder)],
+                       check=True, capture_output=True)
+        verdict = _verdict(folder, before, depth)
+        if verdict in ("old", "new"):
+            counts[verdict] += 1
+        else:
+            counts["broken"] += 1
+            print(f"crash {i} ({kind}): {verdict}", file=sys.stderr)
+    counts["parent leftovers"] = sum(1 for p in root.iterdir() if ".tmp-" in p.name)
+    return counts
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=20)
     parser.add_argument("--undo-pairs", type=int, default=5)
+    parser.add_argument("--kills", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         start = time.monotonic()
         tried, refused, lost = pin_pairs(Path(tmp), args.pairs)
         upairs, urefused, ulost = undo_pairs(Path(tmp), args.undo_pairs)
+        crashes = crash_runs(Path(tmp), args.kills, args.seed)
         took = time.monotonic() - start
     print("| case | runs | refused (exit 2) | lost edits |")
     print("|---|---:|---:|---:|")
     print(f"| concurrent pin pairs ({args.pairs}) | {tried} | {refused} | {lost} |")
     print(f"| pin beside undo ({upairs}) | {2 * upairs} | {urefused} | {ulost} |")
+    print("\n| SIGKILL at a random moment | runs | old version | new version | "
+          "ended before the kill | not one whole version | leftovers beside the folder |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(f"| pin / regenerate | {args.kills} | {crashes['old']} | {crashes['new']} | "
+          f"{crashes['finished']} | {crashes['broken']} | {crashes['parent leftovers']} |")
     print(f"\n{took:.0f} s in all")
-    return 1 if lost or ulost else 0
+    return 1 if lost or ulost or crashes["broken"] or crashes["parent leftovers"] else 0
 
 
 if __name__ == "__main__":

@@ -152,10 +152,10 @@ def render_piece(piece: "Piece", *, sr: int = DEFAULT_SR, tempo: Fraction | None
 
 def write_render(render: Render, project: str | Path) -> dict[str, Path]:
     """Write ``stems/NN-name.wav`` and ``mix.wav`` (24-bit PCM) into ``project``, all or
-    nothing; stems of an earlier render that this one does not replace are removed after."""
+    nothing; stems of an earlier render that this one does not replace are removed in the same write."""
     import soundfile as sf
 
-    from stretto.io.project import write_files
+    from stretto.io.journal import write_files
 
     names = [stem_name(i, n) for i, n in enumerate(render.names)]
 
@@ -165,12 +165,10 @@ def write_render(render: Render, project: str | Path) -> dict[str, Path]:
             sf.write(folder / name, audio, render.sr, subtype="PCM_24")
         sf.write(folder / MIX, render.mix, render.sr, subtype="PCM_24")
 
-    paths = write_files(project, [*names, MIX], stage)
     keep = {Path(n).name for n in names}
-    for old in (Path(project) / STEMS_DIR).glob("[0-9][0-9]-*.wav"):
-        if old.name not in keep:
-            old.unlink(missing_ok=True)
-    return paths
+    stale = [f"{STEMS_DIR}/{old.name}" for old in (Path(project) / STEMS_DIR).glob("[0-9][0-9]-*.wav")
+             if old.name not in keep]
+    return write_files(project, [*names, MIX], stage, remove=stale)
 
 
 def load_project(project: str | Path) -> "Piece":

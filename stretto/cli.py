@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -266,6 +267,8 @@ def make_parser() -> argparse.ArgumentParser:
                     help="stop at the first valid score (no style preferences)")
     sp.add_argument("--out", type=cli_args.folder, default="out/species",
                     help="project folder to write")
+    sp.add_argument("--force", action="store_true",
+                    help="--out may hold other files: move them into a dated backup first")
     sp.add_argument("--json", action="store_true", help="print the summary as JSON")
     sp.set_defaults(func=cmd_species)
 
@@ -318,6 +321,36 @@ def _project_lock(args: argparse.Namespace):
     return project_lock(folder, shared=args.command in READERS)
 
 
+FIRST_RUNS = frozenset({"species", "harmonize", "compose"})
+
+
+def guard_out(args: argparse.Namespace) -> None:
+    """Before a new project is solved into ``--out``: refuse a folder holding the user's own
+    files (BadInput naming one), or with ``--force`` move them into a dated backup first."""
+    import time
+
+    from stretto.io.project import back_up, foreign_files
+
+    out = Path(args.out)
+    if out.is_symlink() and not out.exists():
+        raise BadInput(f"--out {out} is a symlink to nothing: point it at a folder or remove it")
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"--out {out} is a file, not a folder: choose a folder")
+    above = next((p for p in out.absolute().parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        raise BadInput(f"--out {out} lies under {above}, which is a file: choose a folder")
+    found = foreign_files(out, args.command)
+    if not found:
+        return
+    if not args.force:
+        name, why = found[0]
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise BadInput(f"--out {out} holds {name}{more}, {why}; choose another --out, or add "
+                       "--force to move them into a dated backup folder there first")
+    folder = back_up(out, [name for name, _ in found], stamp=time.strftime("%Y%m%d-%H%M%S"))
+    print(f"moved {len(found)} of your files out of the way into {folder}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     try:
@@ -326,6 +359,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     try:
         with _project_lock(args):
+            if args.command in FIRST_RUNS:
+                guard_out(args)
             return args.func(args)
     except StrettoError as exc:
         if isinstance(exc, Unsatisfiable) and getattr(args, "json", False):
@@ -333,6 +368,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             report_conflict(exc)
         print(f"stretto: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # stdout closed early (`| head`): the work itself is done
+        sys.stdout = open(os.devnull, "w")
+        return 0
+    except OSError as exc:  # a full disk, a read-only folder: the save was rolled back
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"stretto: {exc.strerror or exc}:{where}; nothing was saved (free some space, "
+              "fix the folder's permissions, or choose another folder)", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:  # pragma: no cover
         print("stretto: interrupted; no files were changed", file=sys.stderr)
         return 130

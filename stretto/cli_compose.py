@@ -96,6 +96,8 @@ def _common(p: argparse.ArgumentParser, out: str) -> None:
     p.add_argument("--no-objective", action="store_true",
                    help="stop at the first valid score (no style preferences)")
     p.add_argument("--out", type=cli_args.folder, default=out, help="project folder to write")
+    p.add_argument("--force", action="store_true",
+                   help="--out may hold other files: move them into a dated backup first")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
 

@@ -115,9 +115,19 @@ def _solve_and_save(args, project, old_text: str, action: str, what: str, *,
     return 0
 
 
-def _load(args):
-    from stretto.io.project import load_project
-    return load_project(args.dir)
+def _load(args, *, edit: bool = True):
+    """The project and its score.json text. For an edit, a note changed by hand in score.json
+    (or score.mid) is refused, naming it: the re-solve and save would silently undo it."""
+    from stretto.io.project import hand_edit, load_project
+
+    project, text = load_project(args.dir)
+    if edit:
+        where = hand_edit(args.dir, project)
+        if where is not None:
+            raise BadInput(f"{args.dir} was edited outside stretto ({where}); this edit would "
+                           "overwrite that: put it back as it was, then set the note with "
+                           "`stretto pin`")
+    return project, text
 
 
 def _add(project, make):
@@ -350,7 +360,7 @@ def cmd_undo(args: argparse.Namespace) -> int:
 def cmd_history(args: argparse.Namespace) -> int:
     from stretto.io.project import undo_depth
 
-    project, _ = _load(args)
+    project, _ = _load(args, edit=False)
     runs = {r["id"]: r for r in project.runs}
     if args.json:
         print(json.dumps({"history": list(project.history), "runs": list(project.runs),
@@ -372,11 +382,11 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_provenance(args: argparse.Namespace) -> int:
     from stretto.provenance import prov_json, shares
 
-    project, _ = _load(args)
+    project, _ = _load(args, edit=False)
     if args.format == "prov-json":
         text = prov_json(project)
         if args.output:
-            from stretto.io.project import write_files
+            from stretto.io.journal import write_files
             out = Path(args.output).absolute()
             write_files(out.parent, [out.name],
                         lambda tmp: (tmp / out.name).write_text(text, encoding="utf-8"))

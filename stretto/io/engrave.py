@@ -13,7 +13,7 @@ signature of the mode, ties and rests):
   that are not XML names appear escaped as ``v{voice}_...``, as in the MusicXML). This is
   checked after rendering: a missing id is an error, not a silent loss.
 
-Both files are written all or nothing (:func:`stretto.io.project.write_files`).
+Both files are written all or nothing (:func:`stretto.io.journal.write_files`).
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def engrave_project(project: str | Path, formats: Iterable[str] = ("pdf", "svg")
     Returns the paths by format plus ``pages`` (PDF pages), ``svg_notes`` (note elements in
     the SVG) and ``ids`` (how many of the score's note ids the SVG carries)."""
     from stretto.io.musicxml import musicxml_bytes
-    from stretto.io.project import write_files
+    from stretto.io.journal import write_files
     from stretto.renderer.render import load_project
 
     formats = tuple(formats)

@@ -3,7 +3,8 @@
 Every command that changes a project holds an exclusive ``flock`` for its whole
 read-solve-write, so two edits at the same moment run one after the other, the second on the
 first's result (both edits survive, and their undo steps cannot collide). Readers take a shared
-lock, so they never see a half-written version. The lock belongs to the open file, not to a
+lock, so they never see a half-written version; whoever takes the lock first finishes a save
+that a crash interrupted (:func:`stretto.io.journal.recover`). The lock belongs to the open file, not to a
 pid file: a command killed by SIGKILL releases it with its process, and nothing stale is left.
 The folder, not a file in it, is locked: its inode survives every atomic replace of the files
 inside, and locking adds no file to the folder.
@@ -38,19 +39,23 @@ def lock_wait() -> float:
 def project_lock(folder: str | Path, *, shared: bool = False,
                  wait: float | None = None) -> Iterator[None]:
     """Hold the project's lock (exclusive for writers, ``shared`` for readers) while the
-    block runs. A folder that is not a project yet (no score.json) is not locked: there is
-    nothing in it to lose, and the first write creates it. BadInput after ``wait`` seconds."""
+    block runs. A folder that does not exist yet is not locked: there is nothing in it to
+    lose, and the first write creates it. BadInput after ``wait`` seconds."""
     import fcntl  # POSIX only; imported here so the module imports anywhere
 
+    from stretto.io.journal import journals, recover
+
     folder = Path(folder)
-    if not (folder / "score.json").exists():
+    if not folder.is_dir():
         yield
         return
     try:
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as exc:
         raise BadInput(f"cannot lock {folder}: {exc.strerror}") from None
-    mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+    # a save that a crash interrupted is finished (or undone) first, under the exclusive lock
+    mode = fcntl.LOCK_EX if shared and journals(folder) else \
+        fcntl.LOCK_SH if shared else fcntl.LOCK_EX
     deadline = time.monotonic() + (lock_wait() if wait is None else wait)
     try:
         while True:
@@ -62,6 +67,10 @@ def project_lock(folder: str | Path, *, shared: bool = False,
                     raise BadInput(f"the project {folder} is being changed by another stretto "
                                    "command; try again when it finishes") from None
                 time.sleep(POLL)
+        if mode == fcntl.LOCK_EX:
+            recover(folder)
+            if shared:
+                fcntl.flock(fd, fcntl.LOCK_SH)  # back to a reader's lock
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock

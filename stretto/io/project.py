@@ -1,22 +1,18 @@
-"""Write files into a project folder all or nothing.
+"""A project folder: score.mid, score.musicxml and score.json, and the undo/redo steps.
 
-Everything is first written into a temporary folder next to ``out_dir`` (so on the same file
-system), then moved into place with :func:`os.replace`. If anything fails, the files already
-moved are rolled back: ``out_dir`` keeps its old files, gains no new or partial one, and no
-temporary folder is left behind. :func:`write_files` is the general form (any files, also in
-subfolders such as ``stems/``); :func:`write_project` writes score.mid, score.musicxml and
-score.json with it.
+Every save goes through :func:`stretto.io.journal.write_files`, so score.json, score.mid,
+score.musicxml and the undo/redo snapshots of one version switch together, even across a
+crash: the folder always holds one whole version.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from stretto.errors import BadInput
+from stretto.io.journal import STATE, write_files
 from stretto.score import Piece, save_json
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,63 +34,6 @@ def _stage(piece: Piece, folder: Path, provenance: str | None,
         (folder / FILES["json"]).write_text(json_text, encoding="utf-8")
 
 
-def _backup(target: Path, backup: Path) -> None:
-    try:
-        os.link(target, backup)
-    except OSError:  # no hard links here: copy instead
-        shutil.copy2(target, backup)
-
-
-def write_files(out_dir: str | Path, names: Iterable[str],
-                stage: Callable[[Path], None]) -> dict[str, Path]:
-    """Write the files ``names`` (paths relative to ``out_dir``, e.g. ``stems/01-Alto.wav``)
-    all or nothing: ``stage(folder)`` writes them under a temporary ``folder``, then each is
-    moved into ``out_dir`` (created if missing, with any subfolders). Returns name -> path."""
-    names = list(names)
-    out = Path(out_dir).absolute()
-    created = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    new, old = tmp / "new", tmp / "old"
-    placed: list[str] = []
-    made_dirs: list[Path] = []
-    try:
-        new.mkdir()
-        old.mkdir()
-        stage(new)
-        for name in names:
-            target = out / name
-            for parent in reversed(target.relative_to(out).parents[:-1]):
-                if not (out / parent).exists():
-                    (out / parent).mkdir()
-                    made_dirs.append(out / parent)
-            if target.exists():
-                (old / name).parent.mkdir(parents=True, exist_ok=True)
-                _backup(target, old / name)
-            os.replace(new / name, target)
-            placed.append(name)
-    except BaseException:
-        for name in reversed(placed):
-            if (old / name).exists():
-                os.replace(old / name, out / name)
-            else:
-                (out / name).unlink(missing_ok=True)
-        for folder in reversed(made_dirs):
-            try:
-                folder.rmdir()
-            except OSError:
-                pass
-        if created:
-            try:
-                out.rmdir()
-            except OSError:
-                pass
-        raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return {name: out / name for name in names}
-
-
 def write_project(piece: Piece, out_dir: str | Path, *,
                   provenance: str | None = None) -> dict[str, Path]:
     """Write score.mid, score.musicxml and score.json into ``out_dir`` (created if missing),
@@ -107,7 +46,7 @@ def write_project(piece: Piece, out_dir: str | Path, *,
 
 # ---------------------------------------------------------------------------- editing
 
-STATE = ".stretto"  # undo and redo snapshots: whole earlier score.json texts
+# undo and redo snapshots (whole earlier score.json texts) live in the state folder
 UNDO, REDO = f"{STATE}/undo", f"{STATE}/redo"
 
 
@@ -149,22 +88,20 @@ def save_project(project: "Project", folder: str | Path, *,
     if previous_text is not None:
         extra[_next_snapshot(folder, UNDO)] = previous_text
     text = project_dumps(project)
-    paths = _write(project, folder, names + list(extra), text, extra)
-    if previous_text is not None:
-        for old in _snapshots(folder, REDO):
-            old.unlink()
-    return paths
+    redo = [str(p.relative_to(folder)) for p in _snapshots(folder, REDO)]
+    return _write(project, folder, names + list(extra), text, extra,
+                  remove=redo if previous_text is not None else [])
 
 
 def _write(project: "Project", folder: Path, names: list[str], text: str,
-           extra: dict[str, str]) -> dict[str, Path]:
+           extra: dict[str, str], *, remove: list[str]) -> dict[str, Path]:
     def stage(tmp: Path) -> None:
         _stage(project.piece, tmp, project.summary(), text)
         for name, content in extra.items():
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp / name).write_text(content, encoding="utf-8")
 
-    paths = write_files(folder, names, stage)
+    paths = write_files(folder, names, stage, remove=remove)
     return {kind: paths[name] for kind, name in FILES.items()}
 
 
@@ -183,9 +120,134 @@ def step_back(folder: str | Path, *, redo: bool = False) -> "Project":
     text = steps[-1].read_text(encoding="utf-8")
     project = project_loads(text, str(steps[-1]))
     name = _next_snapshot(folder, target)
-    _write(project, folder, list(FILES.values()) + [name], text, {name: current})
-    steps[-1].unlink()
+    _write(project, folder, list(FILES.values()) + [name], text, {name: current},
+           remove=[str(steps[-1].relative_to(folder))])
     return project
+
+
+def project_problems(folder: str | Path) -> list[str]:
+    """What is wrong with the project in ``folder`` as one version, in words (empty when
+    whole): score.mid or score.musicxml not written from this score.json, an undo or redo
+    step that is not a readable project, or a save journal left behind."""
+    import tempfile
+
+    from stretto.io.journal import journals
+    from stretto.project import project_loads
+
+    folder = Path(folder)
+    project, text = load_project(folder)
+    problems = [f"an unfinished save {j.name} in {STATE}/" for j in journals(folder)]
+    with tempfile.TemporaryDirectory() as tmp:
+        _stage(project.piece, Path(tmp), project.summary(), text)
+        for name in (FILES["midi"], FILES["musicxml"]):
+            try:
+                same = (folder / name).read_bytes() == (Path(tmp) / name).read_bytes()
+            except OSError:
+                same = False
+            if not same:
+                problems.append(f"{name} is not the score in score.json")
+    for which in (UNDO, REDO):
+        for step in _snapshots(folder, which):
+            try:
+                project_loads(step.read_text(encoding="utf-8"), str(step))
+            except (OSError, BadInput) as exc:
+                problems.append(f"{which}/{step.name} is not a project: {exc}")
+    return problems
+
+
+def _key(note) -> tuple:
+    return note.midi, note.onset, note.duration
+
+
+def hand_edit(folder: str | Path, project: "Project") -> str | None:
+    """Where score.json and the score.mid saved with it disagree about a note (one of them
+    was edited outside stretto, and the next save would overwrite that), in words; None when
+    they agree or there is no score.mid to compare with."""
+    import tempfile
+
+    from stretto.io.midi import read_midi, write_midi
+
+    folder = Path(folder)
+    midi = folder / FILES["midi"]
+    if not midi.is_file():
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        write_midi(project.piece, Path(tmp) / "x.mid", text=project.summary())
+        if (Path(tmp) / "x.mid").read_bytes() == midi.read_bytes():
+            return None  # the common case: written together, untouched
+    try:
+        saved = [v.sounding() for v in read_midi(midi).voices]
+    except BadInput:
+        return f"{FILES['midi']} is no longer a readable MIDI file"
+    json_name, midi_name = FILES["json"], FILES["midi"]
+    for v, (mine, theirs) in enumerate(zip((v.sounding() for v in project.piece.voices), saved)):
+        for a, b in zip(mine, theirs):
+            if _key(a) != _key(b):
+                bar, beat = project.piece.bar_beat(min(a.onset, b.onset))
+                where = f"voice {v + 1} bar {bar} beat {float(beat):g}"
+                if a.onset == b.onset and a.duration == b.duration:
+                    return f"{where}: {a.name} in {json_name}, {b.name} in {midi_name}"
+                return f"{where}: the rhythm differs between {json_name} and {midi_name}"
+        if len(mine) != len(theirs):
+            return f"voice {v + 1}: {len(mine)} notes in {json_name}, {len(theirs)} in {midi_name}"
+    if len(project.piece.voices) != len(saved):
+        return f"{len(project.piece.voices)} voices in {json_name}, {len(saved)} in {midi_name}"
+    return None
+
+
+#: What stretto writes into a project folder; anything else there is the user's.
+OWN = ("score.json", "score.mid", "score.musicxml", "score.pdf", "score.svg", "mix.wav",
+       "stems", STATE)
+BACKUP_PREFIX = "backup-"
+
+
+def foreign_files(out: str | Path, kind: str) -> list[tuple[str, str]]:
+    """What writing a new ``kind`` project into ``out`` would overwrite of the user's work, as
+    (name, why) pairs: a file of another program, a score.json that is not a stretto project
+    or is one of another kind (then every file of that project is listed), a score.mid or
+    score.musicxml changed since stretto saved it. Empty for a missing or empty folder, or a
+    stretto project of this kind as stretto left it (its score.json becomes an undo step)."""
+    import tempfile
+
+    from stretto.project import project_loads
+
+    out = Path(out)
+    if not out.is_dir():
+        return []
+    found = [(p.name, "not written by stretto") for p in sorted(out.iterdir())
+             if p.name not in OWN and not p.name.startswith(BACKUP_PREFIX)]
+    ours = [name for name in OWN if (out / name).exists() or (out / name).is_symlink()]
+    json_path = out / FILES["json"]
+    if not json_path.is_file():
+        return found + [(name, "written without a score.json") for name in ours]
+    try:
+        project = project_loads(json_path.read_text(encoding="utf-8"), str(json_path))
+    except (OSError, UnicodeDecodeError, BadInput):
+        return found + [(name, "beside a score.json that is not a stretto project")
+                        for name in ours]
+    if project.kind != kind:
+        return found + [(name, f"of a {project.kind} project, not a {kind} one")
+                        for name in ours]
+    with tempfile.TemporaryDirectory() as tmp:
+        _stage(project.piece, Path(tmp), project.summary(), "")
+        for name in (FILES["midi"], FILES["musicxml"]):
+            path = out / name
+            if path.exists() and path.read_bytes() != (Path(tmp) / name).read_bytes():
+                found.append((name, "changed since stretto wrote it"))
+    return found
+
+
+def back_up(out: str | Path, names: Iterable[str], *, stamp: str) -> Path:
+    """Move ``names`` (in ``out``) into a new folder ``out/backup-<stamp>/``; its path."""
+    out = Path(out)
+    folder, n = out / f"{BACKUP_PREFIX}{stamp}", 1
+    while folder.exists():
+        n += 1
+        folder = out / f"{BACKUP_PREFIX}{stamp}-{n}"
+    folder.mkdir()
+    for name in names:
+        os.replace(out / name, folder / name)
+    return folder
 
 
 def undo_depth(folder: str | Path) -> tuple[int, int]:
@@ -194,5 +256,4 @@ def undo_depth(folder: str | Path) -> tuple[int, int]:
     return len(_snapshots(folder, UNDO)), len(_snapshots(folder, REDO))
 
 
-__all__ = ["FILES", "load_project", "save_project", "step_back", "undo_depth", "write_files",
-           "write_project"]
+__all__ = ["FILES", "OWN", "back_up", "foreign_files", "hand_edit", "load_project", "project_problems", "save_project", "step_back", "undo_depth", "write_project"]
