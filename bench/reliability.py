@@ -25,10 +25,10 @@ from stretto.io.journal import journals
 from stretto.io.project import load_project, project_problems, undo_depth
 
 
-def _run(*argv: str) -> subprocess.Popen:
+def _run(*argv: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "stretto.cli", *argv],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ, SOURCE_DATE_EPOCH="1790000000"))
+                            env=dict(os.environ, SOURCE_DATE_EPOCH="1790000000", **(env or {})))
 
 
 def _pins(folder: Path) -> set[tuple[int, int]]:
@@ -133,19 +133,30 @@ def crash_runs(root: Path, kills: int, seed: int) -> dict[str, int]:
         subprocess.run([sys.executable, "-m", "stretto.cli", kind, str(root / f"time-{kind}"),
                         *extra], check=True, capture_output=True)
         took[kind] = time.monotonic() - start
-    counts = {"old": 0, "new": 0, "finished": 0, "broken": 0}
-    for i in range(kills):
+    steps = ["staged", "committed", "applied-1", "applied-2", "applied-3", "applied-4",
+             "removed"]
+    counts = {"old": 0, "new": 0, "timed kills": 0, "save-step kills": 0, "finished": 0,
+              "broken": 0}
+    i = 0
+    while counts["timed kills"] + counts["save-step kills"] < kills and i < 3 * kills:
         kind = ("pin", "regenerate")[i % 2]
+        at_step = i % 4 >= 2  # half the kills land inside the save itself, at a chosen step
         folder = root / f"crash{i}"
+        i += 1
         subprocess.run(["cp", "-a", str(base), str(folder)], check=True)
         before, depth = _files(folder), undo_depth(folder)
-        run = _run(kind, str(folder), *commands[kind])
+        env = {"STRETTO_FAULT": rng.choice(steps)} if at_step else {}
+        run = _run(kind, str(folder), *commands[kind], env=env)
         try:
-            run.wait(timeout=rng.uniform(0.3, 1.1) * took[kind])
-            counts["finished"] += 1  # it ended before the kill: still checked below
+            code = run.wait(timeout=None if at_step else rng.uniform(0.2, 1.0) * took[kind])
+            if code == -signal.SIGKILL:
+                counts["save-step kills"] += 1
+            else:
+                counts["finished"] += 1  # it ended before the kill: checked, but not a kill
         except subprocess.TimeoutExpired:
             run.send_signal(signal.SIGKILL)
             run.wait()
+            counts["timed kills"] += 1
         subprocess.run([sys.executable, "-m", "stretto.cli", "history", str(folder)],
                        check=True, capture_output=True)
         verdict = _verdict(folder, before, depth)
@@ -175,11 +186,13 @@ def main() -> int:
     print("|---|---:|---:|---:|")
     print(f"| concurrent pin pairs ({args.pairs}) | {tried} | {refused} | {lost} |")
     print(f"| pin beside undo ({upairs}) | {2 * upairs} | {urefused} | {ulost} |")
-    print("\n| SIGKILL at a random moment | runs | old version | new version | "
-          "ended before the kill | not one whole version | leftovers beside the folder |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    print(f"| pin / regenerate | {args.kills} | {crashes['old']} | {crashes['new']} | "
-          f"{crashes['finished']} | {crashes['broken']} | {crashes['parent leftovers']} |")
+    print("\n| SIGKILL of pin / regenerate | kills at a random moment | kills at a random "
+          "save step | runs that ended first | old version after | new version after | "
+          "not one whole version | leftovers |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"| {args.kills} kills | {crashes['timed kills']} | {crashes['save-step kills']} | "
+          f"{crashes['finished']} | {crashes['old']} | {crashes['new']} | {crashes['broken']} | "
+          f"{crashes['parent leftovers']} |")
     print(f"\n{took:.0f} s in all")
     return 1 if lost or ulost or crashes["broken"] or crashes["parent leftovers"] else 0
 
