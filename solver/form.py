@@ -68,6 +68,7 @@ leader transposed and delayed, note for note (checked by :func:`stretto.check.ch
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -193,10 +194,63 @@ PLAN_KEYS: dict[str, frozenset[str]] = {
 }
 PLAN_ARRAYS = frozenset({"voice", "cadence", "section", "canon", "recurrence", "invertible"})
 
+#: The type each key's value must have (keys not named here: a text or number, read as text).
+_INT, _TEXT, _SPAN = "a whole number", "a text in quotes", "a pair of bars [FIRST, LAST]"
+_TEXTS, _VOICE = "a text or a list of texts", "a voice name or number"
+PLAN_TYPES: dict[tuple[str, str], str] = {
+    **{("piece", k): _TEXT for k in ("title", "key", "mode", "final", "meter")},
+    ("piece", "bars"): _INT, ("piece", "beats_per_chord"): _INT,
+    ("voice", "name"): _TEXT, ("voice", "range"): "a pair of pitches [\"LOW\", \"HIGH\"]",
+    ("cadence", "bar"): _INT, ("cadence", "key"): _TEXT, ("cadence", "type"): _TEXTS,
+    ("section", "bars"): _SPAN, ("section", "key"): _TEXT, ("section", "cadence"): _TEXTS,
+    ("canon", "leader"): _VOICE, ("canon", "follower"): _VOICE, ("canon", "delay"): _TEXT,
+    ("canon", "transposition"): _TEXT, ("canon", "from_bar"): _INT, ("canon", "to_bar"): _INT,
+    ("recurrence", "voice"): _VOICE, ("recurrence", "to_voice"): _VOICE,
+    ("recurrence", "bars"): _SPAN, ("recurrence", "at_bar"): _INT,
+    ("recurrence", "transposition"): _TEXT,
+    ("invertible", "upper"): _VOICE, ("invertible", "lower"): _VOICE,
+    ("invertible", "at"): _TEXT, ("invertible", "bars"): _SPAN,
+    ("invertible", "again_at_bar"): _INT,
+    ("fugue", "subject"): _TEXT, ("fugue", "answer"): _TEXT, ("fugue", "length"): _INT,
+    ("fugue", "order"): "a list of voice names or numbers",
+    ("fugue", "countersubject"): "true or false",
+}
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _has_type(value, kind: str) -> bool:
+    if kind == _INT:
+        return _is_int(value)
+    if kind == _TEXT:
+        return isinstance(value, str)
+    if kind == _SPAN:
+        return isinstance(value, list) and len(value) == 2 and all(map(_is_int, value))
+    if kind == _TEXTS:
+        return isinstance(value, str) or (isinstance(value, list) and bool(value) and all(
+            isinstance(v, str) for v in value))
+    if kind == _VOICE:
+        return isinstance(value, str) or _is_int(value)
+    if kind.startswith("a pair of pitches"):
+        return isinstance(value, list) and len(value) == 2 and all(
+            isinstance(v, str) for v in value)
+    if kind.startswith("a list of voice"):
+        return isinstance(value, list) and all(isinstance(v, str) or _is_int(v) for v in value)
+    if kind == "true or false":
+        return isinstance(value, bool)
+    return True
+
 
 def _closest(word: str, known) -> str | None:
     close = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.6)
     return close[0] if close else None
+
+
+def _toml_value(value) -> str:
+    text = json.dumps(value) if not isinstance(value, bool) else str(value).lower()
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def check_plan_keys(data: dict) -> None:
@@ -226,6 +280,12 @@ def check_plan_keys(data: dict) -> None:
                     hint = f": did you mean {close!r}?" if close else \
                         f" (known: {', '.join(sorted(PLAN_KEYS[table]))})"
                     raise BadInput(f"unknown key {key!r} in [{table}]{hint}")
+            for key, value in row.items():
+                kind = PLAN_TYPES.get((table, key))
+                if kind is None and isinstance(value, (dict, list, bool)) and key != "interval":
+                    kind = "a text or a number"
+                if kind is not None and not _has_type(value, kind):
+                    raise BadInput(f"[{table}] {key} = {_toml_value(value)} should be {kind}")
             span = row.get("bars")
             if isinstance(span, list) and len(span) == 2 and all(
                     isinstance(b, int) for b in span) and span[0] > span[1]:

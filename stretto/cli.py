@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -321,6 +322,7 @@ def _project_lock(args: argparse.Namespace):
     return project_lock(folder, shared=args.command in READERS)
 
 
+INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug in stretto, not in the input
 FIRST_RUNS = frozenset({"species", "harmonize", "compose"})
 
 
@@ -358,7 +360,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # an argument error (one line, printed) or --help/--version
         return exc.code if isinstance(exc.code, int) else 2
     try:
-        with _project_lock(args):
+        with _project_lock(args), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # music21's and others' warnings never reach stderr
             if args.command in FIRST_RUNS:
                 guard_out(args)
             return args.func(args)
@@ -376,6 +379,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"stretto: {exc.strerror or exc}:{where}; nothing was saved (free some space, "
               "fix the folder's permissions, or choose another folder)", file=sys.stderr)
         return 2
+    except Exception as exc:  # noqa: BLE001 - the last resort: one line, never a traceback
+        if os.environ.get("STRETTO_DEBUG"):
+            raise
+        print(f"stretto: internal error ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
+              "nothing was saved. Please report it, with the command (STRETTO_DEBUG=1 shows "
+              "the traceback)", file=sys.stderr)
+        return INTERNAL_ERROR
     except KeyboardInterrupt:  # pragma: no cover
         print("stretto: interrupted; no files were changed", file=sys.stderr)
         return 130

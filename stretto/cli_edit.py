@@ -382,6 +382,12 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_provenance(args: argparse.Namespace) -> int:
     from stretto.provenance import prov_json, shares
 
+    if args.output and args.format != "prov-json":
+        raise BadInput("--output writes a PROV-JSON file: add --format prov-json (the other "
+                       "formats print on stdout)")
+    if args.output and Path(args.output).is_dir():
+        raise BadInput(f"--output {args.output} is a folder: give a file name, e.g. "
+                       f"{Path(args.output) / 'provenance.json'}")
     project, _ = _load(args, edit=False)
     if args.format == "prov-json":
         text = prov_json(project)

@@ -223,10 +223,14 @@ def constraint_from_dict(d: dict[str, Any]) -> Constraint:
                 v = Pitch.parse(v)
             elif f.name == "notes":
                 v = tuple(tuple(n) for n in v)
+            elif f.type == "int" and (not isinstance(v, int) or isinstance(v, bool)):
+                raise TypeError(f"{f.name} must be a whole number, not {v!r}")
+            elif f.type == "str" and not isinstance(v, str):
+                raise TypeError(f"{f.name} must be a text, not {v!r}")
             values[f.name] = v
         return cls(**values)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise BadInput(f"score.json has a malformed constraint {d!r}: {exc}") from None
+    except (KeyError, TypeError, ValueError, AttributeError, ZeroDivisionError) as exc:
+        raise BadInput(f"score.json has a malformed constraint {str(d)[:80]}: {exc}") from None
 
 
 __all__ = ["ClimaxRule", "Constraint", "ContourRule", "IntervalRule", "Lock", "MaxLeapRule",

@@ -33,6 +33,11 @@ class Pitch:
     step: int
     alter: int = 0
 
+    def __post_init__(self) -> None:
+        if not (0 <= self.step <= 6 and -2 <= self.alter <= 2 and -1 <= self.octave <= 9):
+            raise ValueError(f"no such pitch: step {self.step}, alter {self.alter}, "
+                             f"octave {self.octave} (steps 0-6, alters -2..2, octaves -1..9)")
+
     @classmethod
     def parse(cls, text: str) -> "Pitch":
         """Parse ``C4``, ``F#3``, ``Bb3`` or music21's ``B-3``; raise :class:`BadInput` otherwise."""

@@ -22,6 +22,7 @@ from typing import Any
 
 from stretto.edits import Constraint, constraint_from_dict
 from stretto.errors import BadInput
+from stretto.limits import validate_piece
 from stretto.score import Piece, piece_from_dict, piece_to_dict
 
 PROJECT_VERSION = 1
@@ -124,15 +125,36 @@ def project_loads(text: str, where: str = "score.json") -> Project:
     try:
         piece = piece_from_dict(data)
         p = data["project"]
+        if not isinstance(p, dict):
+            raise TypeError("its project entry is not a table")
         if p.get("version") != PROJECT_VERSION:
             raise BadInput(f"{where}: project version {p.get('version')!r} is not supported "
                            f"(this stretto reads version {PROJECT_VERSION})")
+        for key, kind in (("spec", dict), ("settings", dict), ("constraints", list),
+                          ("runs", list), ("history", list)):
+            if not isinstance(p[key], kind):
+                raise TypeError(f"project.{key} is not a {kind.__name__}")
+        for key in ("runs", "history"):
+            if not all(isinstance(e, dict) for e in p[key]):
+                raise TypeError(f"project.{key} holds an entry that is not a table")
+        for e in p["history"]:  # what `stretto history` prints
+            if not (type(e.get("n")) is int and all(isinstance(e.get(k), str)
+                                                    for k in ("at", "by", "what"))):
+                raise TypeError(f"history entry {str(e)[:60]} lacks n, at, by or what")
+        if not _is_count(p["next_id"]):
+            raise TypeError("project.next_id is not a whole number")
+        validate_piece(piece, where=where)
         return Project(piece=piece, spec=p["spec"], settings=p["settings"],
                        constraints=tuple(constraint_from_dict(c) for c in p["constraints"]),
                        runs=tuple(p["runs"]), history=tuple(p["history"]),
                        next_id=int(p["next_id"]), kind=p.get("kind", "species"))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, ZeroDivisionError,
+            OverflowError) as exc:
         raise BadInput(f"{where} is malformed: {exc}") from None
+
+
+def _is_count(value: Any) -> bool:
+    return type(value) is int and value >= 0
 
 
 __all__ = ["PROJECT_VERSION", "Project", "now", "project_dumps", "project_loads",

@@ -12,8 +12,10 @@ Pure Python: no music21, no numpy.
 
 from __future__ import annotations
 
+import bisect
 import json
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterable
@@ -82,12 +84,20 @@ class Voice:
                 out.append(replace(n, tie=None))
         return out
 
+    @cached_property
+    def _by_onset(self) -> tuple[list[Fraction], list[Note], bool]:
+        notes = sorted(self.notes, key=lambda n: n.onset)
+        overlapping = any(a.end > b.onset for a, b in zip(notes, notes[1:]))
+        return [n.onset for n in notes], notes, overlapping
+
     def at(self, time: Fraction) -> Note | None:
-        """The notated note sounding at ``time`` (None during a rest)."""
-        for n in self.notes:
-            if n.onset <= time < n.end:
-                return n
-        return None
+        """The notated note sounding at ``time`` (None during a rest). A binary search over
+        the onsets (computed once per voice), so checking a long piece stays fast."""
+        onsets, notes, overlapping = self._by_onset
+        if overlapping:  # not one line (only pieces built in memory): the first match
+            return next((n for n in self.notes if n.onset <= time < n.end), None)
+        k = bisect.bisect_right(onsets, time) - 1
+        return notes[k] if k >= 0 and time < notes[k].end else None
 
 
 @dataclass(frozen=True)
@@ -184,21 +194,34 @@ def piece_to_dict(piece: Piece) -> dict[str, Any]:
     }
 
 
+def _require(value: Any, kind: type | tuple[type, ...], what: str) -> Any:
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise TypeError(f"{what} has the wrong type ({type(value).__name__})")
+    return value
+
+
 def piece_from_dict(d: dict[str, Any]) -> Piece:
+    _require(d, dict, "the score")
     version = d.get("format_version")
     if version != FORMAT_VERSION:
         raise BadInput(f"score.json format_version {version!r} is not supported "
                        f"(this stretto reads version {FORMAT_VERSION})")
+    voices = [_require(v, dict, "a voice") for v in _require(d["voices"], list, "voices")]
+    mode = _require(d["mode"], dict, "mode")
     return Piece(
-        voices=tuple(Voice(name=v["name"], role=v.get("role", "counterpoint"),
-                           species=v.get("species"),
-                           notes=tuple(note_from_dict(n) for n in v["notes"]))
-                     for v in d["voices"]),
-        mode=Mode(d["mode"]["name"], d["mode"]["final"]),
-        meter=d.get("meter", "4/4"),
-        tempo=Fraction(d.get("tempo", "120")),
-        title=d.get("title", "Untitled"),
-        info=d.get("info", {}),
+        voices=tuple(Voice(name=_require(v["name"], str, "a voice name"),
+                           role=_require(v.get("role", "counterpoint"), str, "a voice role"),
+                           species=v.get("species") if v.get("species") is None else
+                           _require(v.get("species"), int, "a voice's species"),
+                           notes=tuple(note_from_dict(_require(n, dict, "a note"))
+                                       for n in _require(v["notes"], list, "a voice's notes")))
+                     for v in voices),
+        mode=Mode(_require(mode["name"], str, "mode.name"), _require(mode["final"], str,
+                                                                     "mode.final")),
+        meter=_require(d.get("meter", "4/4"), str, "meter"),
+        tempo=Fraction(_require(d.get("tempo", "120"), (str, int), "tempo")),
+        title=_require(d.get("title", "Untitled"), str, "title"),
+        info=_require(d.get("info", {}), dict, "info"),
     )
 
 
@@ -214,7 +237,8 @@ def loads(text: str) -> Piece:
         raise BadInput(f"score.json is not valid JSON (line {exc.lineno}): {exc.msg}") from None
     try:
         return piece_from_dict(data)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, ZeroDivisionError,
+            OverflowError) as exc:
         raise BadInput(f"score.json is malformed: {exc}") from None
 
 

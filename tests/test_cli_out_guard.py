@@ -124,3 +124,16 @@ def test_a_note_edited_by_hand_is_refused_not_reverted(tmp_path, capsys):
     err = _one_line(capsys)
     assert "voice 2 bar 3" in err and "edited outside stretto" in err
     assert _files(out) == before
+
+
+@pytest.mark.parametrize("extra, words", [
+    (["--format", "prov-json", "--output", "{dir}"], "is a folder"),
+    (["--output", "{dir}/p.json"], "add --format prov-json"),
+], ids=["output-a-folder", "output-without-prov-json"])
+def test_provenance_output_mistakes_are_one_line(tmp_path, capsys, extra, words):
+    out = _project(tmp_path / "p")
+    capsys.readouterr()
+    argv = ["provenance", str(out), *[a.format(dir=tmp_path) for a in extra]]
+    assert main(argv) == 2
+    assert words in _one_line(capsys)
+    assert not (tmp_path / "p.json").exists()

@@ -79,9 +79,8 @@ def _linked(piece: Piece, a: Fraction, b: Fraction) -> bool:
     """Every voice sounds without a rest from ``a`` to ``b``."""
     for v in piece.voices:
         t = a
-        notes = sorted(v.notes, key=lambda n: n.onset)
         while t < b:
-            n = next((n for n in notes if n.onset <= t < n.end), None)
+            n = v.at(t)
             if n is None:
                 return False
             t = n.end

@@ -24,22 +24,26 @@ def read_score(path: str | Path, *, mode: Mode | None = None) -> Piece:
     ``.mid``/``.midi``. ``mode`` overrides the guessed mode of MusicXML and MIDI files (a
     score.json records its own). Raises :class:`BadInput` for other suffixes or unreadable
     files."""
+    from stretto.limits import validate_piece
+
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".json":
-        from stretto.score import load_json
-
-        return load_json(path)
-    if suffix in MUSICXML_SUFFIXES:
-        from stretto.io.musicxml import read_musicxml
-
-        return read_musicxml(path, mode=mode)
-    if suffix in MIDI_SUFFIXES:
-        from stretto.io.midi import read_midi
-
-        return read_midi(path, mode=mode)
-    raise BadInput(f"unsupported file type {suffix or '(no suffix)'!r} for {path.name}: "
-                   "use .musicxml, .mxl, .mid or score.json")
+        from stretto.score import load_json as reader
+    elif suffix in MUSICXML_SUFFIXES:
+        from stretto.io.musicxml import read_musicxml as reader
+    elif suffix in MIDI_SUFFIXES:
+        from stretto.io.midi import read_midi as reader
+    else:
+        raise BadInput(f"unsupported file type {suffix or '(no suffix)'!r} for {path.name}: "
+                       "use .musicxml, .mxl, .mid or score.json")
+    try:
+        piece = reader(path) if suffix == ".json" else reader(path, mode=mode)
+    except (ValueError, KeyError, IndexError, TypeError, ZeroDivisionError, OverflowError,
+            AttributeError, RecursionError) as exc:  # a value the reader did not foresee
+        raise BadInput(f"cannot read {path.name}: {' '.join(str(exc).split())[:200] or type(exc).__name__}; "
+                       "is it a valid file?") from None
+    return validate_piece(piece, where=path.name)
 
 
 def write_project(piece: Piece, out_dir: str | Path, *,

@@ -110,11 +110,24 @@ def _from_stream(stream, name: str) -> Melody:
     tempo = Fraction(80)
     if mm and mm[0].number:
         tempo = Fraction(mm[0].getQuarterBPM()).limit_denominator(1000)
+    _validate(notes, meter, tempo, name)
     title = ""
     if stream.metadata is not None:
         title = stream.metadata.title or stream.metadata.movementName or ""
     return Melody(notes=tuple(notes), meter=meter, fermatas=frozenset(fermatas),
                   pickup_shift=shift, title=str(title or name), tempo=tempo)
+
+
+def _validate(notes: list[Note] | tuple[Note, ...], meter: str, tempo: Fraction,
+              name: str) -> None:
+    """The melody within stretto's limits (see :mod:`stretto.limits`), before any solving."""
+    from stretto.limits import MAX_MELODY_NOTES, validate_line, validate_meter_tempo
+
+    bar_length = validate_meter_tempo(meter, tempo, where=name)
+    if len(notes) > MAX_MELODY_NOTES:
+        raise BadInput(f"{name}: the melody has {len(notes)} notes; stretto harmonizes at most "
+                       f"{MAX_MELODY_NOTES} at once: split it into sections")
+    validate_line(notes, where=name, voice="melody", bar_length=bar_length)
 
 
 def read_melody(path: str | Path) -> Melody:
@@ -128,11 +141,13 @@ def read_melody(path: str | Path) -> Melody:
 
         try:
             stream = music21.converter.parse(str(path), forceSource=True)
+            return _from_stream(stream, path.name)
+        except BadInput:
+            raise
         except Exception as exc:  # noqa: BLE001 - music21 raises many types
             raise BadInput(f"cannot read {path.name}: not a readable MusicXML file "
                            f"({str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__})"
                            ) from None
-        return _from_stream(stream, path.name)
     if suffix in MIDI_SUFFIXES:
         from stretto.io import read_score
 
@@ -142,6 +157,7 @@ def read_melody(path: str | Path) -> Melody:
                            tie=n.tie, origin="human") for k, n in enumerate(top.notes))
         if not notes:
             raise BadInput(f"{path.name} has no notes to harmonize")
+        _validate(notes, piece.meter, piece.tempo, path.name)
         return Melody(notes=notes, meter=piece.meter, fermatas=frozenset(),
                       pickup_shift=Fraction(0), title=piece.title, tempo=piece.tempo)
     raise BadInput(f"unsupported melody file {path.name}: use .musicxml, .mxl, .mid or .midi")

@@ -168,11 +168,15 @@ def read_musicxml(path: str | Path, *, mode: Mode | None = None) -> Piece:
         for k, n in enumerate(flat.notesAndRests):
             if n.isRest or n.duration.isGrace:
                 continue
+            bar = f"{path.name}: part {vi + 1} bar {n.measureNumber}"
             if n.isChord:
-                raise BadInput(f"{path.name}: part {vi + 1} has chords at offset {n.offset}; "
-                               "stretto reads one melodic line per part")
+                raise BadInput(f"{bar} has a chord; stretto reads one melodic line per part: "
+                               "put each line in its own part")
             if not hasattr(n, "pitch"):  # unpitched percussion
-                continue
+                raise BadInput(f"{bar} has an unpitched (percussion) note; stretto reads "
+                               "pitched lines: remove the percussion part")
+            if n.quarterLength <= 0:
+                raise BadInput(f"{bar} has a note of no length; give it a duration or remove it")
             found.append((k, n))
         ids = file_ids[vi]
         keys = [(n.pitch.step, int(n.pitch.octave)) for _, n in found]

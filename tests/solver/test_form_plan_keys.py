@@ -29,6 +29,18 @@ def _with(**tables):
                  id="backwards-bars"),
     pytest.param(_with(cadence={"bar": 4}), "write the cadence table as [[cadence]]",
                  id="single-bracket-array"),
+    pytest.param(_with(piece={"key": "D minor", "bars": "8"}),
+                 '[piece] bars = "8" should be a whole number', id="bars-a-text"),
+    pytest.param(_with(piece={"key": "D minor", "bars": True}),
+                 "[piece] bars = true should be a whole number", id="bars-a-bool"),
+    pytest.param(_with(piece={"key": ["D minor"], "bars": 8}),
+                 '[piece] key = ["D minor"] should be a text in quotes', id="key-a-list"),
+    pytest.param(_with(cadence=[{"bar": 4.5}]), "[cadence] bar = 4.5 should be a whole number",
+                 id="bar-a-float"),
+    pytest.param(_with(section=[{"bars": [1, "4"]}]),
+                 "should be a pair of bars [FIRST, LAST]", id="span-with-a-text"),
+    pytest.param(_with(voice=[{"name": "upper", "range": "D4-G5"}]),
+                 "[voice] range = \"D4-G5\" should be a pair of pitches", id="range-a-text"),
 ])
 def test_plan_typos_are_named(data: dict, message: str) -> None:
     with pytest.raises(BadInput) as info:
