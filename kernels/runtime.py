@@ -1,0 +1,112 @@
+"""Backend choice, lazy Triton compilation and the launch counter of ``stretto.kernels``.
+
+Nothing here imports triton or torch at import time: ``triton`` is imported the first time a
+kernel is launched, so ``import stretto.kernels`` works on a machine without triton or a GPU.
+
+Why the kernels are jitted lazily: ``triton.jit`` decides *when it decorates* whether the
+function runs in the CPU interpreter (``TRITON_INTERPRET=1``) or is compiled for a GPU. A module
+decorated at import would freeze that choice; :class:`LazyKernel` instead wraps the plain Python
+kernel in ``triton.jit`` at launch, once per interpreter setting, so setting ``TRITON_INTERPRET``
+any time before a call takes effect.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["ENV_VAR", "LazyKernel", "choose_backend", "count_launches", "interpreting"]
+
+ENV_VAR = "STRETTO_KERNELS"
+MODES = ("auto", "triton", "torch")
+
+# Counters of the count_launches() blocks now open (a stack, so blocks may nest).
+_open_counters: list[Counter] = []
+
+
+def interpreting() -> bool:
+    """True when ``TRITON_INTERPRET`` asks Triton to run kernels in its CPU interpreter."""
+    return os.environ.get("TRITON_INTERPRET", "0").strip().lower() in ("1", "true", "on", "yes")
+
+
+def triton_available() -> bool:
+    """True when the triton package is installed (checked without importing it)."""
+    return importlib.util.find_spec("triton") is not None
+
+
+def choose_backend(op: str, *tensors: Any) -> str:
+    """``"triton"`` or ``"torch"`` for ``op`` on these tensors, from ``STRETTO_KERNELS`` read now.
+
+    ``auto`` (default): Triton for CUDA tensors when triton is installed, the reference otherwise.
+    ``torch``: always the reference. ``triton``: always Triton; on CPU tensors that needs
+    ``TRITON_INTERPRET=1``, and a missing one is a one-line error saying so.
+    """
+    mode = os.environ.get(ENV_VAR, "auto").strip().lower() or "auto"
+    if mode not in MODES:
+        raise ValueError(f"{ENV_VAR}={mode!r} is not one of auto, triton, torch")
+    if mode == "torch":
+        return "torch"
+    on_cuda = all(getattr(t, "is_cuda", False) for t in tensors)
+    if mode == "auto":
+        return "triton" if on_cuda and triton_available() else "torch"
+    if not triton_available():
+        raise RuntimeError(f"{ENV_VAR}=triton but triton is not installed: pip install 'stretto[neural]'")
+    if not on_cuda and not interpreting():
+        raise RuntimeError(
+            f"{ENV_VAR}=triton on CPU tensors ({op}) needs TRITON_INTERPRET=1: set it, "
+            f"or use {ENV_VAR}=auto for the PyTorch reference"
+        )
+    return "triton"
+
+
+@contextmanager
+def count_launches() -> Iterator[Counter]:
+    """Count the Triton kernel launches per op inside the block.
+
+    >>> with count_launches() as launched:
+    ...     y = rms_norm(x, w)
+    >>> launched["rms_norm"]   # 1 when the Triton kernel ran, 0 when the reference did
+    """
+    counter: Counter = Counter()
+    _open_counters.append(counter)
+    try:
+        yield counter
+    finally:
+        _open_counters.remove(counter)
+
+
+class LazyKernel:
+    """A Triton kernel written as a plain function, jitted at its first launch.
+
+    ``kernel[grid](*args, **meta)`` launches like a ``triton.jit`` function and counts one
+    launch of ``op`` in every open :func:`count_launches` block.
+    """
+
+    def __init__(self, fn: Callable[..., None], op: str) -> None:
+        self.fn = fn
+        self.op = op
+        self._compiled: dict[bool, Any] = {}  # interpreter on/off -> triton.jit(fn)
+
+    def jitted(self) -> Any:
+        """``triton.jit(fn)`` for the current ``TRITON_INTERPRET`` setting (cached)."""
+        key = interpreting()
+        if key not in self._compiled:
+            import triton  # the only place triton is imported on the kernel path
+
+            self._compiled[key] = triton.jit(self.fn)
+        return self._compiled[key]
+
+    def __getitem__(self, grid: Any) -> Callable[..., Any]:
+        launch = self.jitted()[grid]
+
+        def counted(*args: Any, **meta: Any) -> Any:
+            result = launch(*args, **meta)
+            for counter in _open_counters:
+                counter[self.op] += 1
+            return result
+
+        return counted
