@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["ENV_VAR", "LazyKernel", "choose_backend", "count_launches", "interpreting"]
+__all__ = ["ENV_VAR", "LazyKernel", "choose_backend", "count_launches", "interpreting", "output_like"]
 
 ENV_VAR = "STRETTO_KERNELS"
 MODES = ("auto", "triton", "torch")
@@ -77,6 +77,21 @@ def count_launches() -> Iterator[Counter]:
         yield counter
     finally:
         _open_counters.remove(counter)
+
+
+def output_like(out: Any, shape: tuple[int, ...], like: Any, dtype: Any = None) -> Any:
+    """The tensor a launcher writes: ``out`` when given (checked: shape, dtype, device,
+    contiguity), else a new uninitialised one. Tests pass an ``out`` filled with NaN so that an
+    element the kernel forgot to write shows up."""
+    import torch
+
+    dtype = like.dtype if dtype is None else dtype
+    if out is None:
+        return torch.empty(shape, dtype=dtype, device=like.device)
+    if (tuple(out.shape) != tuple(shape) or out.dtype != dtype or out.device != like.device
+            or not out.is_contiguous()):
+        raise ValueError(f"out must be a contiguous {dtype} tensor of shape {tuple(shape)} on {like.device}")
+    return out
 
 
 class LazyKernel:
