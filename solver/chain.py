@@ -50,9 +50,13 @@ class Slot:
         self.sev = a[:, 1 + 2 * V:1 + 3 * V].astype(bool)
         self.brole = a[:, 1 + 3 * V]
         self.lack = a[:, 2 + 3 * V].astype(bool)
-        pairs = a[:, 3 + 3 * V:]
+        npairs = V * (V - 1) // 2
+        pairs = a[:, 3 + 3 * V:3 + 3 * V + 2 * npairs]  # at the slot's onset
         self.p5 = pairs[:, 0::2].astype(bool)
         self.p8 = pairs[:, 1::2].astype(bool)
+        tails = a[:, 3 + 3 * V + 2 * npairs:]  # the last notes before the next slot
+        self.t5 = tails[:, 0::2].astype(bool)
+        self.t8 = tails[:, 1::2].astype(bool)
         self.n = len(rows)
         self.allowed = np.ones(self.n, dtype=bool)  # rows the beam may use
 
@@ -105,6 +109,7 @@ class Chain:
         ak, amidi, adia = a.k[ia], a.midi[ia], a.dia[ia]
         a_lt, asev, abrole = a.lt[ia], a.sev[ia], a.brole[ia]
         ap5, ap8 = a.p5[ia], a.p8[ia]
+        at5, at8 = a.t5[ia], a.t8[ia]
         na = len(ia)
         if not cm.prob.links[t]:
             return np.ones((na, b.n), dtype=bool), np.zeros((na, b.n), dtype=np.int64)
@@ -131,6 +136,15 @@ class Chain:
         dd = b.dia[None, :, :] - adia[:, None, :]  # (na, nb, V)
         ds = b.midi[None, :, :] - amidi[:, None, :]
         moves = ds != 0
+        # and from a given voice's notes as they sound (its last note before slot t + 1, the
+        # note on the beat even where the chord holds its appoggiatura's resolution):
+        # parallels and direct motion are judged at every onset too
+        tailed = [v for v in range(V) if v not in free]
+        arrive = ds.copy()
+        for v in tailed:
+            given = cm.prob.voices[v].fixed
+            arrive[:, :, v] = given[t + 1].midi - cm.tail.get((v, t), given[t]).midi
+        arrives = arrive != 0
         for v in range(V - 1):  # overlap
             feas &= b.midi[None, :, v + 1] <= amidi[:, None, v]
             feas &= b.midi[None, :, v] >= amidi[:, None, v + 1]
@@ -138,12 +152,17 @@ class Chain:
             both = moves[:, :, i] & moves[:, :, j]
             feas &= ~(ap5[:, None, pi] & b.p5[None, :, pi] & both)
             feas &= ~(ap8[:, None, pi] & b.p8[None, :, pi] & both)
+            if i in tailed or j in tailed:
+                both = arrives[:, :, i] & arrives[:, :, j]
+                feas &= ~(at5[:, None, pi] & b.p5[None, :, pi] & both)
+                feas &= ~(at8[:, None, pi] & b.p8[None, :, pi] & both)
         if V >= 2:
             po = pairs.index((0, V - 1))
             into = b.p5[None, :, po] | b.p8[None, :, po]
-            st, sb = ds[:, :, 0], ds[:, :, V - 1]
-            similar = ((st > 0) & (sb > 0)) | ((st < 0) & (sb < 0))
-            feas &= ~(into & similar & (np.abs(st) > 2))
+            for motion in ((ds, arrive) if {0, V - 1} & set(tailed) else (ds,)):
+                st, sb = motion[:, :, 0], motion[:, :, V - 1]
+                similar = ((st > 0) & (sb > 0)) | ((st < 0) & (sb < 0))
+                feas &= ~(into & similar & (np.abs(st) > 2))
         for v in free:
             ddv, dsv = dd[:, :, v], ds[:, :, v]
             inside = (np.abs(ddv) <= 14) & (np.abs(dsv) <= 24)

@@ -68,6 +68,8 @@ class ChoraleModel(VoicingMixin, RulesMixin, StyleMixin, SolveMixin):
                            for c in vocabulary(k) if c.function != "F"} for k in self.keys]
         self._edges: dict = {}
         self.appo = {(v, t): p for v, t, p in prob.appoggiaturas}
+        self.tail = {(v, t): p for v, t, p in prob.tails if prob.voices[v].fixed is not None
+                     and p != prob.voices[v].fixed[t]}
         classes: list[tuple[int, int]] = []
         for ch in self.vocab:
             for t in ch.tones:

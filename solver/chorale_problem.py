@@ -50,7 +50,14 @@ class HarmonyProblem:
     :meth:`~stretto.solver.chorale.ChoraleModel.edge`). ``appoggiaturas``: (voice, slot,
     pitch) where the given note on the beat may be an accented non-chord tone resolving by
     step, within the beat, to ``pitch`` (used only where no chord holds the note on the
-    beat)."""
+    beat). ``tails``: (voice, slot, pitch) where a given voice's last note before slot t+1's
+    onset differs from its note at slot t's onset (a melody note between the beats, an
+    appoggiatura's resolution): voice leading into slot t+1 is judged from that note, so no
+    parallel or direct perfect interval hides between the beats. ``consonant``: every two
+    voices sound a consonance at every slot (two- and three-voice textures, where all voices
+    attack together and a dissonance a chord label names would be bare; a fourth is consonant
+    between upper voices); dissonance enters only as the treated notes added between the
+    slots (passing tones)."""
 
     key: Key
     voices: tuple[VoicePart, ...]
@@ -69,6 +76,8 @@ class HarmonyProblem:
     appoggiaturas: tuple = ()  # (voice, slot, Pitch): the note a given note resolves to
     climax: tuple | None = None  # (voice, slot, midi): >= midi there, below it elsewhere
     holds: tuple = ()  # (voice, slot): the voice keeps its note from slot to slot + 1
+    tails: tuple = ()  # (voice, slot, Pitch): a given voice's last note before slot + 1
+    consonant: bool = False  # every pair consonant at every slot (2-3 voice textures)
 
 
 @dataclass

@@ -178,7 +178,10 @@ class RulesMixin:
             for v in range(V - 1):  # overlap
                 m.Add(mid[v + 1][t + 1] <= mid[v][t])
                 m.Add(mid[v][t + 1] >= mid[v + 1][t])
-        # no parallel perfect intervals in any pair (the flags come from the voicing table)
+        # no parallel perfect intervals in any pair, from beat to beat and at every onset:
+        # from the last notes before slot t + 1 (a given voice's note between the beats) into
+        # slot t + 1 (the flags come from the voicing table)
+        given = [v.fixed is not None for v in self.prob.voices]
         for i in range(V):
             for j in range(i + 1, V):
                 for t in range(T - 1):
@@ -188,19 +191,39 @@ class RulesMixin:
                         lits = [self.perf[i, j, t][kind], self.perf[i, j, t + 1][kind],
                                 self.moves[i, t], self.moves[j, t]]
                         self._forbid(lits)
-        # direct fifths and octaves in the outer voices
+                        if given[i] or given[j]:
+                            self._forbid([self.perf_tail[i, j, t][kind],
+                                          self.perf[i, j, t + 1][kind],
+                                          self._arrives(i, t), self._arrives(j, t)])
+        # direct fifths and octaves in the outer voices, from the beat and from the last onset
         top, bot = 0, V - 1
         for t in range(T - 1):
             if not self.prob.links[t] or V < 2:
                 continue
-            ds_t, ds_b = self.dss[top, t], self.dss[bot, t]
             into = self.sm.any_true([self.perf[top, bot, t + 1][0],
                                      self.perf[top, bot, t + 1][1]])
-            for sign in (1, -1):
-                same_t = self._sign_lit(ds_t, sign)
-                same_b = self._sign_lit(ds_b, sign)
-                leap_t = self._leap_lit(ds_t)
-                self._forbid([into, same_t, same_b, leap_t])
+            motions = [(self.dss[top, t], self.dss[bot, t])]
+            if given[top] or given[bot]:
+                motions.append((self._into(top, t), self._into(bot, t)))
+            for ds_t, ds_b in motions:
+                for sign in (1, -1):
+                    same_t = self._sign_lit(ds_t, sign)
+                    same_b = self._sign_lit(ds_b, sign)
+                    leap_t = self._leap_lit(ds_t)
+                    self._forbid([into, same_t, same_b, leap_t])
+
+    def _into(self, v: int, t: int):
+        """Voice v's motion in semitones into slot t + 1 from its last note before it."""
+        given = self.prob.voices[v].fixed
+        if given is None:
+            return self.dss[v, t]
+        return given[t + 1].midi - self.tail.get((v, t), given[t]).midi
+
+    def _arrives(self, v: int, t: int):
+        """Voice v moves into slot t + 1 (from its last note before it)."""
+        if self.prob.voices[v].fixed is None:
+            return self.moves[v, t]
+        return self._into(v, t) != 0
 
     def _sign_lit(self, ds, sign: int):
         if isinstance(ds, int):

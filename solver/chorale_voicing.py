@@ -7,7 +7,7 @@ here, rather than stating each rule as a constraint, keeps the model small. A mi
 from __future__ import annotations
 
 from stretto.errors import BadInput
-from stretto.pitch import Pitch
+from stretto.pitch import Interval, Pitch
 
 from stretto.solver.chorale_problem import VoicePart
 from stretto.solver.harmony import FIFTH, ROOT, SEVENTH, THIRD, Chord
@@ -125,7 +125,7 @@ class VoicingMixin:
         self.sev = [[self._bool(f"sev{v}_{t}") for t in range(T)] for v in range(V)]
         self.rows_count = 0
         self.slot_rows: list[list[tuple]] = []
-        self.perf = {}
+        self.perf, self.perf_tail = {}, {}
         for t in range(T):
             rows = []
             for k in domains[t]:
@@ -138,16 +138,27 @@ class VoicingMixin:
             free = [v for v in range(V) if not isinstance(self.x[v][t], int)]
             brole = m.NewIntVar(0, 3, f"brole{t}")
             lack = self._bool(f"lack{t}")
-            pcols = []
+            pcols, tcols, tkeep = [], [], []
+            base = 3 + 3 * V  # where a row's pair flags start (see _voicings)
+            npairs = V * (V - 1) // 2
             for i in range(V):
                 for j in range(i + 1, V):
                     p5, p8 = self._bool(f"p5_{i}{j}_{t}"), self._bool(f"p8_{i}{j}_{t}")
                     self.perf[i, j, t] = (p5, p8)
                     pcols += [p5, p8]
+                    if (i, t) in self.tail or (j, t) in self.tail:
+                        q = base + 2 * npairs + len(pcols) - 2
+                        t5, t8 = self._bool(f"t5_{i}{j}_{t}"), self._bool(f"t8_{i}{j}_{t}")
+                        self.perf_tail[i, j, t] = (t5, t8)
+                        tcols += [t5, t8]
+                        tkeep += [q, q + 1]
+                    else:
+                        self.perf_tail[i, j, t] = (p5, p8)
             cols = [self.c[t]] + [self.x[v][t] for v in free] + \
                 [self.lt[v][t] for v in range(V)] + [self.sev[v][t] for v in range(V)] + \
-                [brole, lack] + pcols
-            keep = [0] + [1 + v for v in free] + list(range(1 + V, 1 + 3 * V + 2 + len(pcols)))
+                [brole, lack] + pcols + tcols
+            keep = [0] + [1 + v for v in free] + \
+                list(range(1 + V, base + len(pcols))) + tkeep
             m.AddAllowedAssignments(cols, sorted({tuple(r[i] for i in keep) for r in rows}))
             self.brole.append(brole)
             self.lack.append(lack)
@@ -207,6 +218,11 @@ class VoicingMixin:
         cands[-1] = [o for o in cands[-1] if o[2] in bass_ok]
         last = t == self.T - 1
         pair_index = [(i, j) for i in range(V) for j in range(i + 1, V)]
+        # a given voice is judged by the note it sounds at the slot's onset (an appoggiatura,
+        # not its resolution) and, into the next slot, by its last note before it
+        heads = [v.fixed[t] if v.fixed is not None else None for v in prob.voices]
+        tails = [self.tail.get((vi, t), h) for vi, h in enumerate(heads)]
+        consonant = prob.consonant
 
         def leaf() -> None:
             roles = [o[2] for o in chosen]
@@ -226,13 +242,20 @@ class VoicingMixin:
             if sum(lts) > 1:
                 return
             lack = int(V >= 4 and plain and roles[-1] == ROOT and n[ROOT] < 2)
-            pairs = []
+            at = [h or P[o[0]] for h, o in zip(heads, chosen)]
+            end = [h or P[o[0]] for h, o in zip(tails, chosen)]
+            if consonant and not all(Interval.between(at[i], at[j]).is_consonant(
+                    fourth_ok=V >= 3 and j != V - 1) for i, j in pair_index):
+                return
+            pairs, tail_pairs = [], []
             for i, j in pair_index:
-                d = chosen[i][1] - chosen[j][1]
+                d = at[i].midi - at[j].midi
                 pairs += [int(d % 12 == 7), int(d % 12 == 0)]
+                d = end[i].midi - end[j].midi
+                tail_pairs += [int(d % 12 == 7), int(d % 12 == 0)]
             out.append(tuple(o[0] for o in chosen) + tuple(lts)
                        + tuple(int(r == SEVENTH) for r in roles) + (roles[-1], lack)
-                       + tuple(pairs))
+                       + tuple(pairs) + tuple(tail_pairs))
 
         def rec(v: int) -> None:
             if v == V:

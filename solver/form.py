@@ -725,7 +725,8 @@ def build_problem(spec: FormSpec, climax: bool = True) -> HarmonyProblem:
                                             for c in spec.canons),
                           figures=frozenset(figures) if figures is not None else None,
                           keys_at=keys_at, climax=peak if climax else None,
-                          holds=tuple((0, t) for t in sorted(holds)))
+                          holds=tuple((0, t) for t in sorted(holds)),
+                          consonant=len(voices) <= 3)
 
 
 def plan_keys(key: Key, slots: int, cadences: dict, cadence_keys: dict) -> tuple:
@@ -785,13 +786,15 @@ def _rhythm(spec: FormSpec, lines, holds: dict, slot_len: Fraction, durations):
     """The top voice's notes and durations from its note per chord (see
     :func:`melody_plan`): held slots become a half note or a dotted quarter and an eighth,
     a move by a third between quarters two eighths; passing tones and anticipations only where
-    they make no parallel or direct perfect interval, crossing or doubling against the other
-    voices (the check of harmonize's ornaments)."""
-    from stretto.solver.harmonize import _passing_ok
+    they make no parallel or direct perfect interval at any onset, crossing or doubling
+    against the other voices (:func:`stretto.solver.onsets.fits`), and in two or three voices
+    an anticipation only where it is consonant."""
+    from stretto.solver.onsets import fits
 
     mode, T, V = spec.key.church_mode, spec.slots, len(lines)
     line = lines[0]
-    halves: dict = {}
+    onsets = [t * slot_len for t in range(T)]
+    spans = [[(a, a + d, p) for a, d, p in zip(onsets, durations, voice)] for voice in lines]
 
     def between(p, q):
         if abs(q.diatonic - p.diatonic) != 2:
@@ -801,36 +804,37 @@ def _rhythm(spec: FormSpec, lines, holds: dict, slot_len: Fraction, durations):
             return None  # keep clear of the augmented second
         return mid
 
-    pitches, durs = [], []
+    # the held notes first, then each added eighth where it fits the notes around it
+    top: list = []
+    wishes = []  # (index of the note in top, the eighth's pitch)
     t = 0
     while t < T:
-        p = line[t]
+        p, a = line[t], onsets[t]
         if t in holds:
+            top.append((a, a + 2 * slot_len, p))
             nxt = line[t + 2] if t + 2 < T else None
-            eighth = None
             if holds[t] == "dotted" and nxt is not None:
-                top = max(q.midi for q in line)  # an anticipation never repeats the climax
+                peak = max(q.midi for q in line)  # an anticipation never repeats the climax
                 eighth = between(p, nxt) or (nxt if abs(nxt.diatonic - p.diatonic) == 1
-                                             and nxt.midi < top else None)
-                if eighth is not None and not _passing_ok(0, t + 1, eighth, lines, halves, V):
-                    eighth = None
-            if eighth is None:
-                pitches.append(p)
-                durs.append(2 * slot_len)
-            else:
-                pitches += [p, eighth]
-                durs += [slot_len * 3 / 2, slot_len / 2]
+                                             and nxt.midi < peak else None)
+                if eighth is not None:
+                    wishes.append((len(top) - 1, eighth, Fraction(3, 2) * slot_len))
             t += 2
             continue
+        top.append((a, a + durations[t], p))
         mid = between(p, line[t + 1]) if t + 1 < T - 1 else None
-        if mid is not None and _passing_ok(0, t, mid, lines, halves, V):
-            pitches += [p, mid]
-            durs += [slot_len / 2, slot_len / 2]
-        else:
-            pitches.append(p)
-            durs.append(durations[t])
+        if mid is not None:
+            wishes.append((len(top) - 1, mid, slot_len / 2))
         t += 1
-    return pitches, durs
+    shift = 0
+    for k, pitch, first in wishes:
+        k += shift
+        a, e, p = top[k]
+        trial = top[:k] + [(a, a + first, p), (a + first, e, pitch)] + top[k + 1:]
+        if fits([trial] + spans[1:], 0, (a + first, e, pitch), consonant=V <= 3):
+            top = trial
+            shift += 1
+    return [p for _, _, p in top], [e - a for a, e, _ in top]
 
 
 def slot_names(spec: FormSpec) -> list[str]:

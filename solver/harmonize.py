@@ -111,6 +111,23 @@ def appoggiaturas(melody: Melody, onsets, ends) -> tuple:
     return tuple(out)
 
 
+def melody_tails(melody: Melody, onsets, links) -> tuple:
+    """(0, slot, pitch) for every linked slot whose melody sounds another note just before the
+    next slot than at its own onset (a note between the beats, an appoggiatura's resolution):
+    the voice leading into the next slot is judged from that note."""
+    notes = sorted(melody.notes, key=lambda n: n.onset)
+    out = []
+    for t, linked in enumerate(links):
+        if not linked:
+            continue
+        a, b = onsets[t], onsets[t + 1]
+        last = [n for n in notes if a <= n.onset < b and n.end >= b]
+        head = _sounding(notes, a)
+        if last and head is not None and last[-1].pitch != head.pitch:
+            out.append((0, t, last[-1].pitch))
+    return tuple(out)
+
+
 def phrase_keys(key: Key, fixed, cads) -> tuple:
     """The keys each slot's chord may be in: the home key, and in the second half of a phrase
     (at least its last three chords) the closely related keys whose tonic triad holds the
@@ -200,7 +217,8 @@ def problem_in(melody: Melody, key: Key, beats_per_chord: int = 1):
     prob = HarmonyProblem(key=key, voices=tuple(voices), slots=len(onsets),
                           links=tuple(links), cadences={t: ALL_CADENCES for t in cads},
                           downbeats=downbeats, keys_at=phrase_keys(key, fixed, cads),
-                          appoggiaturas=appoggiaturas(melody, onsets, ends))
+                          appoggiaturas=appoggiaturas(melody, onsets, ends),
+                          tails=melody_tails(melody, onsets, links))
     bar = melody.bar_length
     names = []
     for a in onsets:
@@ -253,60 +271,33 @@ def build_piece(melody: Melody, key: Key, onsets, ends, sol, stats, names, *,
 def ornament_lines(pitches, onsets, ends, key: Key, melody: Melody):
     """Passing tones in the lower voices: where a voice moves by a third between two linked
     beats of a quarter or longer, its second half becomes the diatonic note between, unless
-    that makes a parallel or direct perfect interval, a crossing, or a second against another
-    voice (checked against every other voice's notes)."""
+    that makes a parallel or direct perfect interval at any onset, a crossing, or a unison or
+    octave against another voice (:func:`stretto.solver.onsets.fits`, judged against every
+    note of every voice, the melody's as written and the passing tones already placed)."""
+    from stretto.solver.onsets import fits
+
     mode = key.church_mode
     T = len(onsets)
-    out = []
     V = len(pitches)
-    # the other voices' sounding pitch at the half-beat (before ornaments: lower voices
-    # ornament one at a time, so later ones see earlier passing tones)
-    halves: dict[tuple[int, int], Pitch] = {}
-    for t in range(T):
-        n = _sounding(melody.notes, onsets[t] + (ends[t] - onsets[t]) / 2)
-        if n is not None:
-            halves[0, t] = n.pitch
+    lines = [[(n.onset, n.end, n.pitch) for n in sorted(melody.notes, key=lambda n: n.onset)]]
+    lines += [[(a, e, p) for p, a, e in zip(pitches[vi], onsets, ends)] for vi in range(1, V)]
     for vi in range(1, V):
-        notes = []
-        for t in range(T):
+        for t in range(T - 1):
             a, e, p = onsets[t], ends[t], pitches[vi][t]
-            linked = t + 1 < T and e == onsets[t + 1]
-            d = e - a
-            if linked and d >= 1 and abs(pitches[vi][t + 1].diatonic - p.diatonic) == 2:
-                q = pitches[vi][t + 1]
-                mid = mode.diatonic_pitch((p.diatonic + q.diatonic) // 2)
-                if key.mode == "minor" and mode.degree(mid) in (6, 7):
-                    mid = None  # keep clear of the augmented second in minor
-                if mid is not None and _passing_ok(vi, t, mid, pitches, halves, V):
-                    half = d / 2
-                    notes += [(p, a, half), (mid, a + half, half)]
-                    halves[vi, t] = mid
-                    continue
-            notes.append((p, a, d))
-        out.append(notes)
-    return out
-
-
-def _passing_ok(vi, t, mid, pitches, halves, V) -> bool:
-    for vj in range(V):
-        if vj == vi:
-            continue
-        other = halves.get((vj, t), pitches[vj][t])
-        nxt = pitches[vj][t + 1]
-        if (mid.midi - other.midi) % 12 == 0:
-            return False  # no unison or octave against a sounding note
-        if (vj < vi and mid.midi > other.midi) or (vj > vi and mid.midi < other.midi):
-            return False
-        for a1, b1, a2, b2 in ((mid, other, pitches[vi][t + 1], nxt),
-                               (pitches[vi][t], pitches[vj][t], mid, other)):
-            d1, d2 = abs(a1.midi - b1.midi), abs(a2.midi - b2.midi)
-            if (d1 % 12, d2 % 12) in ((7, 7), (0, 0)) and a1 != a2 and b1 != b2:
-                return False
-            if d2 % 12 in (0, 7) and (a2.midi - a1.midi) * (b2.midi - b1.midi) > 0 \
-                    and {vi, vj} == {0, V - 1} and abs(pitches[0][t + 1].midi
-                                                       - pitches[0][t].midi) > 2:
-                return False
-    return True
+            if e != onsets[t + 1] or e - a < 1 or \
+                    abs(pitches[vi][t + 1].diatonic - p.diatonic) != 2:
+                continue
+            q = pitches[vi][t + 1]
+            mid = mode.diatonic_pitch((p.diatonic + q.diatonic) // 2)
+            if key.mode == "minor" and mode.degree(mid) in (6, 7):
+                continue  # keep clear of the augmented second in minor
+            half = a + (e - a) / 2
+            line = lines[vi]
+            k = line.index((a, e, p))
+            trial = line[:k] + [(a, half, p), (half, e, mid)] + line[k + 1:]
+            if fits(lines[:vi] + [trial] + lines[vi + 1:], vi, (half, e, mid)):
+                lines[vi] = trial
+    return [[(p, a, e - a) for a, e, p in line] for line in lines[1:]]
 
 
 __all__ = ["build_piece", "harmonize", "melody_key", "plan_slots", "problem_in"]
