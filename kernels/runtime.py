@@ -35,7 +35,10 @@ def interpreting() -> bool:
 
 def triton_available() -> bool:
     """True when the triton package is installed (checked without importing it)."""
-    return importlib.util.find_spec("triton") is not None
+    try:
+        return importlib.util.find_spec("triton") is not None
+    except (ImportError, ValueError):  # a broken or blocked install counts as absent
+        return False
 
 
 def choose_backend(op: str, *tensors: Any) -> str:
@@ -111,7 +114,17 @@ class LazyKernel:
         key = interpreting()
         if key not in self._compiled:
             import triton  # the only place triton is imported on the kernel path
+            import triton.language.standard as tl_standard
 
+            # triton wraps its own library (tl.sum, tl.cumsum, ...) once, when it is imported, for
+            # the interpreter or the compiler; a kernel of the other kind cannot call it.
+            lib_interpreted = type(tl_standard.sum).__name__ == "InterpretedFunction"
+            if lib_interpreted != key:
+                raise RuntimeError(
+                    f"TRITON_INTERPRET={'1' if key else 'unset'} now, but triton was imported with it "
+                    f"{'set' if lib_interpreted else 'unset'}: set TRITON_INTERPRET before the first "
+                    "import of triton (at the start of the process) and leave it"
+                )
             self._compiled[key] = triton.jit(self.fn)
         return self._compiled[key]
 
