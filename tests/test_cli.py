@@ -120,8 +120,12 @@ def test_check_missing_file_exit_2(tmp_path: Path, capsys) -> None:
     assert main(["check", str(tmp_path / "nope.musicxml")]) == 2
 
 
-def test_help_is_instant_and_imports_nothing_heavy() -> None:
-    code = ("import sys; from stretto.cli import make_parser; make_parser(); "
+@pytest.mark.parametrize("load", ["from stretto.cli import make_parser; make_parser()",
+                                  "import stretto.solver.spec",
+                                  "from stretto.solver import SolveSettings"],
+                         ids=["help", "solver-spec", "solver-settings"])
+def test_help_and_spec_import_nothing_heavy(load: str) -> None:
+    code = (f"import sys; {load}; "
             "heavy = [m for m in ('ortools', 'music21', 'mido', 'numpy') if m in sys.modules]; "
             "print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
