@@ -209,11 +209,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         piece = replace(piece, voices=tuple(voices))
     settings = CheckSettings.fux() if args.fux else CheckSettings(
         allow_crossing=args.allow_crossing, max_range=args.max_range)
-    violations = check(piece, cantus_voice=cantus, settings=settings, rules=args.rules)
+    violations = check(piece, cantus_voice=cantus, settings=settings, rules=args.rules,
+                       beats=args.beats)
     rule_set = choose_rules(piece, None, cantus, args.rules)[0]
     bad = hard(violations)
     if args.json:
-        print(json.dumps({"file": args.file, "rules": rule_set, "hard": len(bad),
+        print(json.dumps({"file": args.file, "rules": rule_set,
+                          "motion": "beats" if args.beats else "every onset", "hard": len(bad),
                           "soft": len(violations) - len(bad),
                           "violations": [{"rule": v.rule, "severity": v.severity, "bar": v.bar,
                                           "beat": str(v.beat), "voices": list(v.voices),
@@ -224,7 +226,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"[{v.severity}] {v.rule} bar {v.bar} beat {v.beat} "
                   f"({', '.join(v.voices)}): {v.message}")
         print(f"{args.file}: {len(bad)} hard, {len(violations) - len(bad)} soft violations "
-              f"({rule_set} rules)")
+              f"({rule_set} rules{', motion on the beats only' if args.beats else ''})")
     return 0 if not bad else 1
 
 
@@ -288,6 +290,9 @@ def make_parser() -> argparse.ArgumentParser:
                     "rules where the score carries a Roman-numeral analysis), or auto (the "
                     "default: four voices without a cantus firmus are judged as four-part "
                     "writing, species exercises by the species rules)")
+    ck.add_argument("--beats", action="store_true",
+                    help="judge motion (parallel and direct perfects, overlap) from beat to "
+                    "beat only, as the literature counts; the default judges every onset")
     ck.add_argument("--json", action="store_true")
     ck.set_defaults(func=cmd_check)
 

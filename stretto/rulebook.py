@@ -30,6 +30,10 @@ RULES: tuple[Rule, ...] = (
     Rule("suspension", "hard",
          "a suspended dissonance must be prepared by a consonance and resolve down by step "
          "(7-6, 4-3, 9-8 above; 2-3 below)"),
+    Rule("treated-dissonance", "hard",
+         "in two or three voices a dissonance struck between two voices must be treated: a "
+         "passing or neighbour tone, a suspension prepared and resolved down by step, or an "
+         "appoggiatura resolved by step; a chord label never excuses it"),
     Rule("parallel-perfect", "hard",
          "no parallel fifths, octaves or unisons between any two voices"),
     Rule("downbeat-parallels", "hard",

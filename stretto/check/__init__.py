@@ -100,7 +100,8 @@ def _cantus_rhythm(voice, bar: Fraction) -> bool:
 
 def check(piece: Piece, *, species: Sequence[int | None] | None = None,
           cantus_voice: int | None = None,
-          settings: CheckSettings = CheckSettings(), rules: str = "auto") -> list[Violation]:
+          settings: CheckSettings = CheckSettings(), rules: str = "auto",
+          beats: bool = False) -> list[Violation]:
     """Every rule ``piece`` breaks, sorted by bar, beat and rule name.
 
     ``species`` gives each voice's species (None for the cantus); ``cantus_voice`` the index of
@@ -109,22 +110,32 @@ def check(piece: Piece, *, species: Sequence[int | None] | None = None,
     ``rules`` (``auto``, ``species``, ``satb``) picks the rule set, see :func:`choose_rules`:
     tonal four-part scores are checked by the four-part rules of :mod:`stretto.check.satb`
     instead of the species rules (with their Roman-numeral analysis when they carry one, plus
-    their canons and recurrences; by the label-free voice-leading rules when not).
+    their canons and recurrences; by the label-free voice-leading rules when not). Two- and
+    three-voice scores judged by those sets also answer to ``treated-dissonance``
+    (:mod:`stretto.check.free`).
+
+    Motion (parallel and direct perfects, overlap) is judged at every onset of each pair of
+    voices, in every rule set. ``beats=True`` is the beat-only view of the literature: motion
+    from beat to beat of the metre (the analysed beats of a labelled score), the notes between
+    the beats ignored. It passes what every onset catches; use it only to compare with counts
+    made that way.
     """
     rule_set, piece = choose_rules(piece, species, cantus_voice, rules)
     if rule_set != "species":
+        from stretto.check.free import check_treated_dissonance
         from stretto.check.satb import check_canons, check_satb, check_voice_leading
 
         if rule_set == "satb":
-            tonal = check_satb(piece) + check_canons(piece)
+            tonal = check_satb(piece, beats=beats) + check_canons(piece)
         else:
-            tonal = check_voice_leading(piece) + check_canons(piece)
+            tonal = check_voice_leading(piece, beats=beats) + check_canons(piece)
+        tonal += check_treated_dissonance(piece)
         if not settings.soft:
             tonal = [v for v in tonal if v.severity == "hard"]
         unique = list(dict.fromkeys(tonal))
         return sorted(unique, key=lambda v: (v.bar, v.beat, v.rule, v.voices))
     sp, cantus = resolve_roles(piece, species, cantus_voice)
-    tx = Texture(piece, sp, cantus)
+    tx = Texture(piece, sp, cantus, beats=beats)
     found: list[Violation] = []
     found += check_dissonance(tx, settings)
     found += check_parallels(tx, settings)

@@ -20,7 +20,7 @@ from typing import Sequence
 from stretto.errors import BadInput
 from stretto.pitch import Interval, Pitch
 from stretto.rulebook import rule as rulebook_rule
-from stretto.score import Note, Piece, Voice
+from stretto.score import Note, Piece, Voice, parse_meter
 
 
 @dataclass(frozen=True)
@@ -117,8 +117,12 @@ class Slice:
 class Texture:
     """Lines and slices of a piece, with the metre (bar, half bar) and the cantus."""
 
-    def __init__(self, piece: Piece, species: Sequence[int | None], cantus: int | None) -> None:
+    def __init__(self, piece: Piece, species: Sequence[int | None], cantus: int | None, *,
+                 beats: bool = False) -> None:
         self.piece = piece
+        # the beat-only view (``check(..., beats=True)``): motion judged from beat to beat of
+        # the metre, the notes between the beats ignored; None: at every onset
+        self.beat: Fraction | None = metre_beat(piece.meter) if beats else None
         self.bar_length = piece.bar_length
         self.half = self.bar_length / 2
         self.quarter = self.bar_length / 4
@@ -222,6 +226,13 @@ class Texture:
             return True
         g, q = iv.generic % 7, iv.quality
         return not ((g == 3 and q in ("P", "A")) or (g == 4 and q == "d"))
+
+
+def metre_beat(meter: str) -> Fraction:
+    """The metre's beat in quarter notes: the denominator's note (a quarter in 4/4 and 3/4, a
+    half in 2/2), a dotted quarter in compound metres (6/8, 9/8, 12/8)."""
+    num, den = parse_meter(meter)
+    return Fraction(4, den) * (3 if den == 8 and num % 3 == 0 and num > 3 else 1)
 
 
 def tolerated_off_beat(tx: "Texture", s: Slice, a: int, b: int, settings: CheckSettings) -> bool:

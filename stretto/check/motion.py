@@ -4,7 +4,9 @@ crossing and overlap, and the soft preferences about motion.
 Motion is read between *successive simultaneities of a pair*: for voices a and b, every slice
 where one of them begins a note while both sound, compared with the previous such slice. So in
 second species the weak half against the cantus is followed by the next downbeat, and parallel
-fifths from the weak half into the downbeat are caught, as Fux demands.
+fifths from the weak half into the downbeat are caught, as Fux demands. The beat-only view
+(``check(..., beats=True)``, ``Texture.beat``) reads the same rules from beat to beat of the
+metre instead, the notes between the beats ignored (for comparisons with the literature only).
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ _CLASS_NAME = {0: "octaves", 4: "fifths"}
 
 
 def pair_steps(tx: Texture, a: int, b: int) -> Iterator[tuple[Slice, Slice]]:
-    """Successive simultaneities of voices ``a`` and ``b`` (no rest in either between them)."""
+    """Successive simultaneities of voices ``a`` and ``b`` (no rest in either between them):
+    at every onset of either voice, or, in the beat-only view (``tx.beat``), at the beats."""
     prev: Slice | None = None
     for s in tx.slices:
+        if tx.beat is not None and s.time % tx.beat:
+            continue  # between the beats: not seen in the beat-only view
         if s.notes[a] is None or s.notes[b] is None:
             prev = None
             continue
@@ -33,8 +38,10 @@ def pair_steps(tx: Texture, a: int, b: int) -> Iterator[tuple[Slice, Slice]]:
 
 
 def _continuous(tx: Texture, v: int, s1: Slice, s2: Slice) -> bool:
+    """Voice ``v`` sounds without a rest from ``s1`` to ``s2`` (through any notes between,
+    which only the beat-only view skips)."""
     i, j = s1.notes[v], s2.notes[v]
-    return i == j or (j == i + 1 and tx.lines[v].prev(j) is not None)
+    return i <= j and all(tx.lines[v].prev(k) is not None for k in range(i + 1, j + 1))
 
 
 def _interval(tx: Texture, s: Slice, a: int, b: int) -> Interval:

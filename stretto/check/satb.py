@@ -6,10 +6,12 @@ in two sets over a :class:`Beats` grid (the pitch each voice sounds at a beat's 
 motion from one beat to the next while no voice rests):
 
 - :data:`VOICE_LEADING` needs no chord labels: ranges, crossing, spacing, overlap, parallel
-  and direct perfect intervals, melodic intervals. :func:`check_voice_leading` runs it on the
-  metre's beats (:func:`metre_beats`); passing notes between beats are surface, as in a
-  textbook's reduction to the chords (the bench's ``parallel_perfect_per_1000`` counts every
-  onset instead).
+  and direct perfect intervals, melodic intervals. :func:`check_voice_leading` judges the
+  vertical rules on the metre's beats (:func:`metre_beats`) and the motion rules (overlap,
+  parallel and direct perfects) at every onset of each pair (:mod:`stretto.check.onsets`): a
+  melody note between the beats that moves in octaves with the tenor into the next beat is
+  parallel octaves. ``beats=True`` keeps the beat-to-beat view of :data:`BEAT_MOTION`, the
+  textbook's reduction to the chords, for comparisons with the literature.
 - :data:`HARMONY` reads the Roman-numeral analysis in ``piece.info["harmony"]`` (spelled with
   music21's ``RomanNumeral``): chord tones, complete chords, doubling, inversion, resolution
   of sevenths and leading tones, cadences at phrase ends. :func:`check_satb` runs both sets on
@@ -29,10 +31,10 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import lru_cache
 
-from stretto.check.model import Violation
+from stretto.check.model import Violation, metre_beat
 from stretto.pitch import Interval, Pitch
 from stretto.rulebook import rule as rulebook_rule
-from stretto.score import Piece, parse_meter
+from stretto.score import Piece
 
 RANGES = {"Soprano": ("C4", "G5"), "Alto": ("G3", "D5"), "Tenor": ("C3", "A4"),
           "Bass": ("D2", "D4")}
@@ -167,8 +169,7 @@ def beat_grid(piece: Piece, onsets=None, melody: int | None = None,
 def metre_beats(piece: Piece) -> list[Fraction]:
     """Every beat of the metre from 0 to the end: the denominator's note (a quarter in 4/4 and
     3/4, a half in 2/2), a dotted quarter in compound metres (6/8, 9/8, 12/8)."""
-    num, den = parse_meter(piece.meter)
-    step = Fraction(4, den) * (3 if den == 8 and num % 3 == 0 and num > 3 else 1)
+    step = metre_beat(piece.meter)
     n, end = 0, piece.length
     out = []
     while step * n < end:
@@ -328,15 +329,30 @@ VOICE_LEADING = (check_range, check_crossing, check_spacing, check_overlap, chec
                  check_direct, check_melodic)
 
 
-def check_voice_leading(piece: Piece, grid: Beats | None = None) -> list[Violation]:
-    """Every label-free four-part rule ``piece`` breaks (:data:`VOICE_LEADING`), judged on the
-    metre's beats unless ``grid`` says otherwise. Needs no Roman-numeral analysis: this is how
-    a four-part tonal score without one (a Bach chorale, an imported MIDI/MusicXML file) is
-    checked."""
+# The motion rules that :mod:`stretto.check.onsets` judges at every onset instead, unless the
+# beat-only view is asked for.
+BEAT_MOTION = (check_overlap, check_parallels, check_direct)
+
+
+def check_voice_leading(piece: Piece, grid: Beats | None = None, *,
+                        beats: bool = False) -> list[Violation]:
+    """Every label-free four-part rule ``piece`` breaks (:data:`VOICE_LEADING`). Needs no
+    Roman-numeral analysis: this is how a four-part tonal score without one (a Bach chorale, an
+    imported MIDI/MusicXML file) is checked.
+
+    The vertical and melodic rules are judged on the metre's beats unless ``grid`` says
+    otherwise; the motion rules (overlap, parallel and direct perfects) at every onset of each
+    pair of voices (:mod:`stretto.check.onsets`), or, with ``beats=True``, from beat to beat of
+    the grid (the textbook's reduction to the chords, as the literature counts)."""
+    from stretto.check.onsets import check_onset_motion
+
     g = grid if grid is not None else beat_grid(piece, ranges=voice_ranges(piece))
     out: list[Violation] = []
     for rule_fn in VOICE_LEADING:
-        out += rule_fn(g)
+        if beats or rule_fn not in BEAT_MOTION:
+            out += rule_fn(g)
+    if not beats:
+        out += check_onset_motion(piece)
     return out
 
 
@@ -502,10 +518,11 @@ HARMONY = (check_chord_tones, check_chord_complete, check_doubling, check_invers
            check_seventh_resolution, check_leading_tone, check_cadence_plan)
 
 
-def check_satb(piece: Piece) -> list[Violation]:
+def check_satb(piece: Piece, *, beats: bool = False) -> list[Violation]:
     """Every tonal four-part rule ``piece`` breaks: the voice-leading rules
-    (:func:`check_voice_leading`) and the rules of :data:`HARMONY`, all on the analysed beats of
-    ``info["harmony"]`` (see the module text). [] without an analysis."""
+    (:func:`check_voice_leading`, motion at every onset unless ``beats``) and the rules of
+    :data:`HARMONY`, on the analysed beats of ``info["harmony"]`` (see the module text). []
+    without an analysis."""
     h = piece.info.get("harmony") or {}
     analysis = h.get("analysis") or []
     key = h.get("key")
@@ -518,7 +535,7 @@ def check_satb(piece: Piece) -> list[Violation]:
                     frozenset(c["slot"] for c in h.get("cadences", [])),
                     frozenset(Fraction(f) for f in h.get("fermatas", []) + h.get("phrase_ends", [])))
     g = _chord_tones_of_melody(g, labels)
-    out = check_voice_leading(piece, g)
+    out = check_voice_leading(piece, g, beats=beats)
     for rule_fn in HARMONY:
         out += rule_fn(g, labels)
     return out
@@ -627,5 +644,5 @@ def check_canons(piece: Piece) -> list[Violation]:
     return out
 
 
-__all__ = ["HARMONY", "VOICE_LEADING", "Beats", "Labels", "beat_grid", "check_canons",
+__all__ = ["BEAT_MOTION", "HARMONY", "VOICE_LEADING", "Beats", "Labels", "beat_grid", "check_canons",
            "check_satb", "check_voice_leading", "harmony_from_lyrics", "metre_beats"]
