@@ -308,10 +308,10 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 #: Commands that change the project folder they are given (``dir``, ``project`` or ``--out``),
-#: and those that only read it.
-WRITERS = frozenset({"species", "harmonize", "compose", "pin", "unpin", "lock", "unlock",
-                     "regenerate", "constrain", "undo", "redo", "render", "engrave"})
-READERS = frozenset({"history", "provenance"})
+#: and those that only read it. The editing commands (pin ... provenance) take the lock inside
+#: the application layer (:mod:`stretto.app`), which the studio calls too.
+WRITERS = frozenset({"species", "harmonize", "compose", "render", "engrave"})
+READERS: frozenset[str] = frozenset()
 
 
 def _project_lock(args: argparse.Namespace):

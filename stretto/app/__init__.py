@@ -1,0 +1,15 @@
+"""The application layer: what a composer does to a project, as typed keyword-only functions
+that the command line, the studio and the DAW import all call (:mod:`stretto.app.edit`,
+:mod:`stretto.app.rules`). Each returns a result object and raises
+:class:`~stretto.errors.BadInput` or :class:`~stretto.errors.Unsatisfiable`; the two kinds of
+project (species, chorale model) sit behind one protocol (:mod:`stretto.app.kinds`)."""
+
+from stretto.app.edit import History, StepResult, history, lock, pin, provenance, redo, \
+    regenerate, undo, unlock, unpin, write_provenance
+from stretto.app.kinds import ProjectKind, kind_of
+from stretto.app.rules import constrain
+from stretto.app.session import EditResult
+
+__all__ = ["EditResult", "History", "ProjectKind", "StepResult", "constrain", "history",
+           "kind_of", "lock", "pin", "provenance", "redo", "regenerate", "undo", "unlock",
+           "unpin", "write_provenance"]

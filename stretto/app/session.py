@@ -1,0 +1,101 @@
+"""The steps every edit shares: the project read under its lock (a hand edit refused), the
+solve settings, a new constraint with its id, the re-solve and the all-or-nothing save, and
+the :class:`EditResult` an operation returns (:mod:`stretto.app.edit`,
+:mod:`stretto.app.rules`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from stretto.app.kinds import kind_of
+from stretto.errors import BadInput
+
+@dataclass(frozen=True)
+class EditResult:
+    """What an edit did: its action and description, the notes it changed (None when it was
+    recorded without re-solving), the solver's status and run id, and the files written."""
+
+    action: str
+    what: str
+    notes_changed: int | None = None
+    notes_total: int | None = None
+    status: str | None = None
+    run: str | None = None
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def voice_index(voice: int | str, voices: int, what: str = "--voice") -> int:
+    """The 0-based index of ``voice``, counted from the top from 1; BadInput outside."""
+    try:
+        v = int(voice)
+    except (TypeError, ValueError):
+        raise BadInput(f"cannot read {what} {voice!r}: give a number counted from the top") \
+            from None
+    if not 1 <= v <= voices:
+        raise BadInput(f"{what} {v} is outside the {voices} voices (1 is the top)")
+    return v - 1
+
+
+def check_bars(project, first: int, last: int) -> None:
+    bars = project.piece.bars
+    if last > bars:
+        raise BadInput(f"bars {first}-{last} are outside the piece (bars 1-{bars})")
+
+
+def load(folder: str | Path, *, edit: bool = True):
+    """The project and its score.json text. For an edit, a note changed by hand in
+    score.json (or score.mid) is refused, naming it: the re-solve would silently undo it."""
+    from stretto.io.project import hand_edit, load_project
+
+    project, text = load_project(folder)
+    if edit:
+        where = hand_edit(folder, project)
+        if where is not None:
+            raise BadInput(f"{folder} was edited outside stretto ({where}); this edit would "
+                           "overwrite that: put it back as it was, then set the note with "
+                           "`stretto pin`")
+    return project, text
+
+
+def settings_of(project, time_limit: float | None, seed: int | None):
+    from stretto.solver.spec import SolveSettings
+
+    s = project.settings
+    return SolveSettings(time_limit=time_limit if time_limit else s["time_limit"],
+                         seed=seed if seed is not None else s["seed"],
+                         workers=s.get("workers", 1), objective=s.get("objective", True))
+
+
+def add_constraint(project, make):
+    cid, project = project.new_id()
+    c = make(cid)
+    return replace(project, constraints=project.constraints + (c,)), c
+
+
+def save_edit(folder, project, old_text: str, action: str, what: str, *, solve: bool,
+          time_limit: float | None, seed: int | None, region=None,
+          constraint: str | None = None) -> EditResult:
+    """Re-solve (or not), log the edit, save with an undo step."""
+    from stretto.io.project import save_project
+
+    changed = total = run = status = None
+    if solve or region is not None:
+        run = project.run_id()
+        out = kind_of(project).resolve(project, settings_of(project, time_limit, seed),
+                                       run_id=run, region=region)
+        changed, total, status = out.changed, out.total, out.result.status
+        project = replace(project, piece=out.result.piece).with_run(out.result.stats, run)
+    project = project.logged(action, what, run=run, changed=changed, constraint=constraint)
+    files = save_project(project, folder, previous_text=old_text)
+    return EditResult(action=action, what=what, notes_changed=changed, notes_total=total,
+                      status=status, run=run, files=dict(files))
+
+
+def locked(folder, *, shared: bool = False):
+    from stretto.io.lock import project_lock
+    return project_lock(folder, shared=shared)
+
+
+__all__ = ["EditResult", "add_constraint", "check_bars", "load", "locked", "save_edit",
+           "settings_of", "voice_index"]
