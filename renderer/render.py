@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stretto.errors import BadInput
+from stretto.renderer.engine import Line, make_engine
 from stretto.renderer.synth import INSTRUMENTS, RELEASE_TAIL, default_instrument
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
+    from stretto.renderer.engine import Engine
     from stretto.score import Piece
 
 DEFAULT_SR = 48_000
@@ -59,17 +61,20 @@ def stem_name(index: int, voice_name: str) -> str:
     return f"{STEMS_DIR}/{index + 1:02d}-{safe}.wav"
 
 
-def parse_instruments(specs: list[str] | None, voice_names: list[str]) -> list[str]:
+def parse_instruments(specs: list[str] | None, voice_names: list[str],
+                      known: tuple[str, ...] | None = None) -> list[str]:
     """Instrument per voice from ``VOICE=NAME`` strings (VOICE: a voice name, case-insensitive,
-    a number from the top, or ``all``); the rest get :func:`default_instrument`."""
+    a number from the top, or ``all``); the rest get :func:`default_instrument`. ``known``: the
+    engine's instruments (default: the built-in synthesis's)."""
+    names_ok = tuple(known) if known is not None else tuple(INSTRUMENTS)
     chosen = [default_instrument(n) for n in voice_names]
-    known = ", ".join(INSTRUMENTS)
+    known = ", ".join(names_ok)
     for spec in specs or []:
         voice, sep, name = spec.partition("=")
         if not sep:
             voice, name = "all", spec
         name = name.strip().lower()
-        if name not in INSTRUMENTS:
+        if name not in names_ok:
             raise BadInput(f"unknown instrument {name!r} in --instrument {spec!r}: use one of "
                            f"{known}")
         voice = voice.strip()
@@ -94,12 +99,29 @@ def timed_notes(piece: "Piece", tempo: Fraction) -> list[list[tuple[float, float
             for v in piece.voices]
 
 
+def lines_of(piece: "Piece", tempo: Fraction, sr: int, instruments: list[str]) -> list[Line]:
+    """Each voice as a :class:`~stretto.renderer.engine.Line`: notes as heard (ties merged) on
+    their exact samples, with their lyrics."""
+    spq = Fraction(60) / tempo
+    piece_samples = int(round(float(piece.length * spq) * sr))
+    out = []
+    for i, (v, inst) in enumerate(zip(piece.voices, instruments)):
+        notes = v.sounding()
+        out.append(Line(name=v.name, instrument=inst, index=i, piece_samples=piece_samples,
+                        notes=tuple((int(round(float(n.onset * spq * sr))),
+                                     int(round(float(n.end * spq * sr))), n.midi) for n in notes),
+                        lyrics=tuple(n.lyric for n in notes)))
+    return out
+
+
 def render_piece(piece: "Piece", *, sr: int = DEFAULT_SR, tempo: Fraction | None = None,
-                 instruments: list[str] | None = None, soundfont: str | Path | None = None,
-                 detune_cents: float = 0.0, progress: bool = True) -> Render:
-    """Synthesise every voice of ``piece``. ``instruments`` (one name per voice) default by
-    voice name; ``soundfont`` plays them through a SoundFont (tinysoundfont) instead of the
-    built-in synthesis; ``detune_cents`` shifts every pitch (only to test the fidelity check)."""
+                 instruments: list[str] | None = None, engine: "Engine | None" = None,
+                 soundfont: str | Path | None = None, detune_cents: float = 0.0,
+                 progress: bool = True) -> Render:
+    """Render every voice of ``piece`` through ``engine`` (an :class:`~stretto.renderer.engine.Engine`;
+    default: the built-in synthesis, or the SoundFont ``soundfont`` when given). ``instruments``
+    (one name per voice) default by voice name; ``detune_cents`` shifts every pitch of the
+    built-in synthesis (only to test the fidelity check)."""
     import numpy as np
 
     if not piece.voices or not any(v.notes for v in piece.voices):
@@ -109,31 +131,30 @@ def render_piece(piece: "Piece", *, sr: int = DEFAULT_SR, tempo: Fraction | None
     tempo = Fraction(tempo if tempo is not None else piece.tempo)
     if tempo <= 0:
         raise BadInput(f"tempo {tempo} must be positive (quarter notes per minute)")
+    if engine is None:
+        engine = make_engine("soundfont" if soundfont is not None else "synth",
+                             soundfont=soundfont,
+                             detune_cents=detune_cents if soundfont is None else 0.0)
     names = [v.name for v in piece.voices]
     instruments = instruments or [default_instrument(n) for n in names]
+    unknown = sorted(set(instruments) - set(engine.instruments()))
+    if unknown:
+        raise BadInput(f"the {engine.name} engine has no instrument {unknown[0]!r}: use one of "
+                       f"{', '.join(engine.instruments())}")
     spq = Fraction(60) / tempo
     length = int(round(float(piece.length * spq) * sr)) + int(round(RELEASE_TAIL * sr))
-    events = [[(int(round(float(n.onset * spq * sr))), int(round(float(n.end * spq * sr))),
-                n.midi) for n in v.sounding()] for v in piece.voices]
-    total = sum(len(e) for e in events)
+    lines = lines_of(piece, tempo, sr, instruments)
+    total = sum(len(line.notes) for line in lines)
     start = time.perf_counter()
     from tqdm import tqdm
 
     # the bar appears only if the render takes longer than a second, and only on a terminal
     bar = tqdm(total=total, unit="note", desc="render", delay=1.0,
                disable=None if progress else True, leave=False)
-    stems = []
     try:
-        if soundfont is not None:
-            from stretto.renderer.soundfont import render_soundfont_line
-            for ev, inst in zip(events, instruments):
-                stems.append(render_soundfont_line(soundfont, inst, ev, length, sr,
-                                                   on_note=bar.update))
-        else:
-            from stretto.renderer.synth import render_line
-            for ev, inst in zip(events, instruments):
-                stems.append(render_line(INSTRUMENTS[inst], ev, length, sr, detune_cents,
-                                         on_note=lambda: bar.update(1)))
+        stems = [np.asarray(engine.render_voice(line, n_samples=length, sr=sr,
+                                                on_note=lambda: bar.update(1)),
+                            dtype=np.float64) for line in lines]
     finally:
         bar.close()
     stem_peak = max(float(np.max(np.abs(s))) for s in stems)
@@ -143,11 +164,11 @@ def render_piece(piece: "Piece", *, sr: int = DEFAULT_SR, tempo: Fraction | None
     peak = float(np.max(np.abs(total_sum)))
     gain = min(1.0, PEAK / peak) if peak > 0 else 1.0
     seconds = time.perf_counter() - start
+    info = {"soundfont": str(soundfont) if soundfont else None, "detune_cents": detune_cents,
+            **engine.describe()}
     return Render(sr=sr, tempo=tempo, names=names, instruments=list(instruments), stems=stems,
                   mix=total_sum * gain, gain=gain, notes=timed_notes(piece, tempo),
-                  seconds=seconds,
-                  info={"soundfont": str(soundfont) if soundfont else None,
-                        "detune_cents": detune_cents})
+                  seconds=seconds, info=info)
 
 
 def write_render(render: Render, project: str | Path) -> dict[str, Path]:
@@ -187,5 +208,6 @@ def load_project(project: str | Path) -> "Piece":
                    "score.json")
 
 
-__all__ = ["DEFAULT_SR", "MIX", "Render", "load_project", "parse_instruments", "render_piece",
+__all__ = ["DEFAULT_SR", "MIX", "Render", "lines_of", "load_project", "parse_instruments",
+           "render_piece",
            "stem_name", "timed_notes", "write_render"]

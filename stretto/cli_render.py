@@ -27,29 +27,43 @@ def _tempo(text: str) -> Fraction:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from stretto.renderer.engine import make_engine
     from stretto.renderer.render import load_project, parse_instruments, render_piece, \
         write_render
 
     piece = load_project(args.project)
-    instruments = parse_instruments(args.instrument, [v.name for v in piece.voices])
-    soundfont = None
-    if args.soundfont:
-        from stretto.renderer.soundfont import check_soundfont
-        soundfont = check_soundfont(args.soundfont)
+    engine_name = args.engine or ("soundfont" if args.soundfont else "synth")
+    if args.soundfont and engine_name != "soundfont":
+        raise BadInput(f"--soundfont plays through a SoundFont: leave out --engine {engine_name}")
+    if engine_name != "neural" and (args.take or args.seed or args.checkpoint):
+        raise BadInput("--take, --seed and --checkpoint work with --engine neural only")
+    if engine_name == "neural":
+        try:
+            import torch
+        except ImportError:
+            raise BadInput("--engine neural needs the neural extra: pip install -e '.[neural]'") \
+                from None
+        torch.set_num_threads(1)  # decoding token by token is fastest on one thread
+    cache = Path(args.project) / ".stretto" / "cache" / "neural" if Path(args.project).is_dir() \
+        else None
+    engine = make_engine(engine_name, soundfont=args.soundfont, detune_cents=args.detune,
+                         checkpoint=args.checkpoint, seed=args.seed or 0, take=args.take or 0,
+                         cache_dir=cache)
+    instruments = parse_instruments(args.instrument, [v.name for v in piece.voices],
+                                    engine.instruments())
     tempo = _tempo(args.tempo) if args.tempo else None
     render = render_piece(piece, sr=args.sample_rate, tempo=tempo, instruments=instruments,
-                          soundfont=soundfont, detune_cents=args.detune,
-                          progress=not args.json)
+                          engine=engine, progress=not args.json)
     paths = write_render(render, args.project)
     summary = {"sample_rate": render.sr, "tempo": str(render.tempo),
                "seconds": round(render.duration, 3), "render_time": round(render.seconds, 3),
-               "mix_gain": round(render.gain, 6),
+               "mix_gain": round(render.gain, 6), "engine": render.info,
                "instruments": dict(zip(render.names, render.instruments)),
                "files": [str(p) for p in paths.values()]}
     code = 0
     if args.verify:
-        from stretto.renderer.verify import as_dicts, verify_render
-        results = verify_render(render, progress=not args.json)
+        from stretto.renderer.verify import as_dicts
+        results = engine.verify(render, progress=not args.json)
         summary["fidelity"] = as_dicts(results)
         summary["fidelity_ok"] = all(r.passed(args.min_accuracy) for r in results)
         code = 0 if summary["fidelity_ok"] else 1
@@ -100,6 +114,17 @@ def add_parsers(sub) -> None:
     rp.add_argument("--soundfont", metavar="FILE",
                     help="play through this .sf2 (needs tinysoundfont) instead of the built-in "
                     "synthesis")
+    rp.add_argument("--engine", choices=("synth", "soundfont", "neural"), default=None,
+                    help="synth: the built-in synthesis (default); soundfont: --soundfont FILE; "
+                    "neural: the score-conditioned LeLM + flow + F0-driven vocoder (needs the "
+                    "neural extra); every engine keeps the written notes and is checked by --verify")
+    rp.add_argument("--take", type=int, default=None, metavar="N",
+                    help="neural: another performance of the same notes (default 0)")
+    rp.add_argument("--seed", type=int, default=None,
+                    help="neural: seed of the sampling (default 0; same seed and take, same audio)")
+    rp.add_argument("--checkpoint", metavar="FILE|random",
+                    help="neural: weights (.safetensors) to use (default: the shipped checkpoint; "
+                    "'random' for untrained weights)")
     rp.add_argument("--verify", action="store_true",
                     help="track each stem's pitch and compare it with the score (exit 1 if a "
                     "voice's note accuracy is below --min-accuracy)")
