@@ -12,8 +12,8 @@ the remaining blocks (the diagonal and a ragged tail) with the causal and bounds
 
 Interpreter notes: ``tl.dot`` needs blocks of at least 16 on a GPU (the interpreter accepts 8),
 so BLOCK_M, BLOCK_N and the padded head dimension are >= 16; bf16 ``tl.dot`` is garbage in the
-interpreter, so there the inputs are upcast to fp32 (``UPCAST``). fp32 inputs use IEEE fp32 dots
-(no TF32), so fp32 keeps its 1e-3 accuracy on a GPU too.
+interpreter, so there the inputs are upcast to fp32 (``UPCAST``). fp32 inputs use "tf32x3" dots
+(not plain TF32), so fp32 keeps its 1e-3 accuracy on a GPU too.
 """
 
 from __future__ import annotations
@@ -116,6 +116,13 @@ def _attention_kernel(
 attention_kernel = LazyKernel(_attention_kernel, "attention")
 
 
+def fp32_dot_precision() -> str:
+    """fp32 dots as three TF32 products ("tf32x3": tensor cores, ~fp32 accuracy) on NVIDIA; AMD's
+    backend lacks it, so there IEEE. Plain "ieee" on NVIDIA unrolls into FMAs: slow to compile
+    (~15 s) and to run."""
+    return "ieee" if getattr(torch.version, "hip", None) else "tf32x3"
+
+
 def attention_triton(
     q: torch.Tensor,
     k: torch.Tensor,
@@ -133,14 +140,15 @@ def attention_triton(
     vc = v.contiguous()
     o = output_like(out, tuple(q.shape), q)
     block_d = max(16, triton.next_power_of_2(d))
+    wide = block_d > 64 or q.dtype == torch.float32  # fp32 tiles take twice the registers
     if block_m is None:
-        block_m = 128 if block_d <= 64 else 64
+        block_m = 64 if wide else 128
     if block_n is None:
-        block_n = 64 if block_d <= 64 else 32
+        block_n = 32 if wide else 64
     if min(block_m, block_n) < 16:
         raise ValueError(f"attention tiles must be >= 16 (tl.dot), got block_m={block_m}, block_n={block_n}")
     upcast = q.dtype == torch.float32 or (interpreting() and q.dtype == torch.bfloat16)
-    precision = "ieee" if upcast or q.dtype == torch.float32 else "tf32"  # tf32 is ignored for fp16/bf16
+    precision = fp32_dot_precision() if q.dtype == torch.float32 else "tf32"  # ignored for fp16/bf16
     num_warps = 4 if block_d <= 64 else 8
     grid = (triton.cdiv(q_len, block_m), b * h)
     attention_kernel[grid](

@@ -27,7 +27,6 @@ from .runtime import LazyKernel, output_like
 __all__ = ["harmonic_synth_triton", "BLOCK"]
 
 BLOCK = 1024  # samples per program
-TWO_PI = 6.283185307179586
 
 
 # No `from __future__ import annotations` here: triton must see `tl.float64` itself, not a string,
@@ -52,8 +51,9 @@ def _harmonic_kernel(
     f0 = tl.load(f0_ptr + b * n + offs, mask=ok, other=0.0)
     cycles = tl.cumsum(f0.to(tl.float64) * inv_sr, axis=0) + tl.load(start_ptr + b * n_blocks + j)
     frac = (cycles - tl.floor(cycles)).to(tl.float32)  # in [0, 1): small argument for sin/cos
-    s1 = tl.sin(TWO_PI * frac)
-    c1 = tl.cos(TWO_PI * frac)
+    angle = frac * 6.283185307179586  # 2 pi as a literal: a global would have to be a tl.constexpr
+    s1 = tl.sin(angle)
+    c1 = tl.cos(angle)
     f0f = f0.to(tl.float32)
 
     s = s1
