@@ -66,18 +66,20 @@ RULE_SET_NOTES = {
     "satb-voice-leading": (
         "satb-voice-leading is the checker's four-part rules that need no chord labels "
         "(range, crossing, spacing, overlap, parallel and direct perfects, melodic intervals; "
-        "`stretto.check.satb.VOICE_LEADING`), judged on the metre's beats. They are a "
+        "`stretto.check.satb.VOICE_LEADING`): range, crossing and spacing judged on the "
+        "metre's beats, the motion rules (overlap, parallel and direct perfects) at every "
+        "onset of each pair of voices, as `stretto check` judges them. They are a "
         "textbook's rules for students (Aldwell & Schachter, *Harmony and Voice Leading*, "
         "ch. 5-7), and Bach's chorales keep them but for a few liberties, which the counts "
         "show rather than hide: overlaps (most often the bass leaping an octave above the "
         "tenor's last note, or an inner voice passing its neighbour's note) and crossings of a "
         "beat; alto and tenor more than an octave apart; notes beyond the textbook ranges, "
-        "which are a convention of teaching; consecutive fifths and octaves from beat to beat, "
-        "most with passing notes between the beats (the surface has none there, so "
-        "parallel_perfect_per_1000, which judges every onset, does not count them) or across "
-        "a fermata, where one phrase ends and the next begins, and some by contrary motion "
-        "(the message says so). `python bench/bach_voice_leading.py` splits Bach's counts "
-        "this way."),
+        "which are a convention of teaching; consecutive fifths and octaves, many by contrary "
+        "motion (the message says so; parallel_perfect_per_1000 counts similar motion only) "
+        "or across a fermata, where one phrase ends and the next begins, and a few where "
+        "both voices leap an octave together. `python bench/bach_voice_leading.py` splits "
+        "Bach's counts this way and sets them beside the beat-to-beat counts of the "
+        "literature (`stretto check --beats`); docs/checker.md has the table."),
 }
 
 

@@ -76,8 +76,9 @@ def parallel_perfects(piece: Piece) -> dict:
     the pair (each onset of either voice where both sound, no rest between); a parallel perfect
     is a succession in similar motion from a fifth to a fifth or an octave/unison to an
     octave/unison (compound intervals reduced), see :func:`is_perfect_parallel`. Every onset
-    counts, off-beat notes included (a checker that judges only the beats may pass what this
-    counts). Returns ``{"parallel_perfect_per_1000": x, "parallel_perfect": count,
+    counts, off-beat notes included, as in the checker (:mod:`stretto.check.onsets`), whose
+    ``parallel-perfect`` also counts consecutive perfects by contrary motion; the beat-only
+    view (``stretto check --beats``) may pass what this counts. Returns ``{"parallel_perfect_per_1000": x, "parallel_perfect": count,
     "successions": n, "parallel_perfect_at": ["Alto-Bass bar 3 beat 2", ...]}``; x is None
     with no successions. Source: the prohibition of consecutive perfect consonances (Fux,
     *Gradus*, first species); the per-1,000-succession rate follows Huron (2001, "Tone and

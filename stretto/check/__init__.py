@@ -9,7 +9,11 @@ It shares nothing with the solver but the rulebook's names: it reads a finished
 ``species[i]`` is the species (1-5) of voice ``i`` and None for the cantus firmus; by default
 they come from ``Voice.species``/``Voice.role`` and, failing that, from each voice's rhythm.
 Modules: :mod:`~stretto.check.model` (the time-slice view), :mod:`~stretto.check.dissonance`,
-:mod:`~stretto.check.motion`, :mod:`~stretto.check.melodic`, :mod:`~stretto.check.species`.
+:mod:`~stretto.check.motion`, :mod:`~stretto.check.melodic`, :mod:`~stretto.check.species`;
+for tonal scores :mod:`~stretto.check.satb` (four-part rules), :mod:`~stretto.check.onsets`
+(motion at every onset) and :mod:`~stretto.check.free` (dissonance in two or three voices).
+Motion is judged at every onset in every rule set; ``check(..., beats=True)`` is the
+beat-only view of the literature (docs/checker.md).
 ``CheckSettings()`` is the rulebook as the solver guarantees it; ``CheckSettings.fux()``
 (``FUX_SETTINGS``) adds the liberties Fux takes in his own figures, under which all of them
 pass but the few listed, with reasons, in ``EXCEPTIONS.md`` and ``FUX_EXCEPTIONS``.
@@ -17,6 +21,7 @@ pass but the few listed, with reasons, in ``EXCEPTIONS.md`` and ``FUX_EXCEPTIONS
 
 from __future__ import annotations
 
+import sys
 from fractions import Fraction
 from typing import Iterable, Sequence
 
@@ -59,6 +64,14 @@ def choose_rules(piece: Piece, species: Sequence[int | None] | None = None,
        last a whole bar long on a barline): SATB without labels (Bach's chorales, imported
        MIDI/MusicXML, the block-chord baseline);
     5. anything else: species.
+
+    Two- and three-voice compositions (canons, inventions, two-part plans) go by rule 2 to
+    ``satb`` (or ``satb-voice-leading`` without an analysis), as does any score checked with
+    ``rules="satb"``: of the four-part rules they answer to those that make sense for their
+    number of voices (spacing and complete chords need three or four), and they add
+    ``treated-dissonance`` (:mod:`stretto.check.free`): in two or three voices an implied
+    chord does not make a struck dissonance consonant. A two- or three-voice score that is not
+    a composition and carries no analysis stays a species exercise (rule 5).
 
     The key signature is not consulted: readers guess a church mode from signature and final,
     and a major-key chorale ending on a half cadence reads as mixolydian.
@@ -170,3 +183,14 @@ def hard(violations: Iterable[Violation]) -> list[Violation]:
 def soft(violations: Iterable[Violation]) -> list[Violation]:
     """Only the violations of soft rules (preferences)."""
     return [v for v in violations if v.severity == "soft"]
+
+
+class _CallableModule(type(sys.modules[__name__])):
+    """``stretto.check(piece)`` calls :func:`check` even once this subpackage is imported
+    (importing ``stretto.check`` makes the package itself the ``stretto.check`` attribute)."""
+
+    def __call__(self, piece: Piece, **options):
+        return check(piece, **options)
+
+
+sys.modules[__name__].__class__ = _CallableModule
