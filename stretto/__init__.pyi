@@ -1,0 +1,38 @@
+# Signatures of stretto's public API for editors and type checkers; the names load lazily at
+# run time (see __init__.py).
+from stretto.app import EditResult as EditResult
+from stretto.app import constrain as constrain
+from stretto.app import history as history
+from stretto.app import lock as lock
+from stretto.app import pin as pin
+from stretto.app import provenance as provenance
+from stretto.app import redo as redo
+from stretto.app import regenerate as regenerate
+from stretto.app import undo as undo
+from stretto.app import unlock as unlock
+from stretto.app import unpin as unpin
+from stretto.app import write_provenance as write_provenance
+from stretto.errors import BadInput as BadInput
+from stretto.errors import Unsatisfiable as Unsatisfiable
+from stretto.io import read_score as read_score
+from stretto.io import write_project as write_project
+from stretto.io import write_score as write_score
+from stretto.io.melody import read_melody as read_melody
+from stretto.modes import Mode as Mode
+from stretto.pitch import Pitch as Pitch
+from stretto.pitch import parse_pitches as parse_pitches
+from stretto.project import Project as Project
+from stretto.score import Note as Note
+from stretto.score import Piece as Piece
+from stretto.score import Voice as Voice
+from stretto.solver.engine import solve_species as solve_species
+from stretto.solver.form import compose as compose
+from stretto.solver.form import load_form as load_form
+from stretto.solver.harmonize import harmonize as harmonize
+from stretto.solver.spec import SolveResult as SolveResult
+from stretto.solver.spec import SolveSettings as SolveSettings
+from stretto.solver.spec import SpeciesSpec as SpeciesSpec
+
+__version__: str
+
+def check(piece: Piece, **options: object) -> list: ...
