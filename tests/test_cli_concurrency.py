@@ -84,3 +84,35 @@ def test_a_held_lock_refuses_a_second_writer_in_one_line(tmp_path: Path, capsys,
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "another stretto command" in err
     assert (out / "score.json").read_bytes() == before  # nothing written
+
+
+KILLED_WRITER = r"""
+import fcntl, os, sys, time
+from stretto.io.project import load_project, save_project
+folder = sys.argv[1]
+fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+fcntl.flock(fd, fcntl.LOCK_EX)  # a writer holds the lock for its solve ...
+print("locked", flush=True)
+time.sleep(1.0)  # ... while the reader starts waiting for it ...
+project, text = load_project(folder)
+os.environ["STRETTO_FAULT"] = "applied-3"  # ... and is killed with score.json moved in
+save_project(project, folder, previous_text=text)
+"""
+
+
+def test_a_reader_waiting_beside_a_killed_writer_reads_a_whole_version(
+        tmp_path: Path, capsys) -> None:
+    from stretto.io.journal import journals
+
+    out = _project(tmp_path / "p")
+    capsys.readouterr()
+    writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(out)],
+                              stdout=subprocess.PIPE, text=True)
+    assert writer.stdout.readline().strip() == "locked"
+    # no journal yet when history asks for its shared lock; one is left when it gets it
+    assert main(["history", str(out)]) == 0
+    assert writer.wait(timeout=60) == -9
+    # the killed save was committed: history finished it first and read the new version,
+    # its undo step included (it read score.json new and no undo step before)
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "1 undo, 0 redo steps"
+    assert journals(out) == []

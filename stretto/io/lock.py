@@ -35,6 +35,21 @@ def lock_wait() -> float:
         raise BadInput(f"STRETTO_LOCK_WAIT={text!r} is not a number of seconds") from None
 
 
+def _take(fd: int, mode: int, folder: Path, deadline: float) -> None:
+    """Take (or convert to) the flock ``mode`` on ``fd``, polling until ``deadline``."""
+    import fcntl
+
+    while True:
+        try:
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise BadInput(f"the project {folder} is being changed by another stretto "
+                               "command; try again when it finishes") from None
+            time.sleep(POLL)
+
+
 @contextmanager
 def project_lock(folder: str | Path, *, shared: bool = False,
                  wait: float | None = None) -> Iterator[None]:
@@ -53,24 +68,24 @@ def project_lock(folder: str | Path, *, shared: bool = False,
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as exc:
         raise BadInput(f"cannot lock {folder}: {exc.strerror}") from None
-    # a save that a crash interrupted is finished (or undone) first, under the exclusive lock
-    mode = fcntl.LOCK_EX if shared and journals(folder) else \
-        fcntl.LOCK_SH if shared else fcntl.LOCK_EX
     deadline = time.monotonic() + (lock_wait() if wait is None else wait)
     try:
+        # a save that a crash interrupted is finished (or undone) first, under the exclusive
+        # lock. A reader checks again once it holds its lock: the writer it waited for may
+        # have been killed mid-save, and its half-applied journal must not be read as is.
+        mode = fcntl.LOCK_SH if shared and not journals(folder) else fcntl.LOCK_EX
+        recovered = False
         while True:
-            try:
-                fcntl.flock(fd, mode | fcntl.LOCK_NB)
+            _take(fd, mode, folder, deadline)
+            if mode == fcntl.LOCK_EX and not recovered:
+                recover(folder)
+                recovered = True
+            if not shared or (mode == fcntl.LOCK_SH and (recovered or not journals(folder))):
                 break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise BadInput(f"the project {folder} is being changed by another stretto "
-                                   "command; try again when it finishes") from None
-                time.sleep(POLL)
-        if mode == fcntl.LOCK_EX:
-            recover(folder)
-            if shared:
-                fcntl.flock(fd, fcntl.LOCK_SH)  # back to a reader's lock
+            # a reader: back to a shared lock after recovering, or up to an exclusive one to
+            # recover (flock converts a lock in place; it may let another process in between,
+            # hence the loop)
+            mode = fcntl.LOCK_SH if recovered else fcntl.LOCK_EX
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
