@@ -172,7 +172,10 @@ def decode_attention(
     q: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor, lengths: torch.Tensor
 ) -> torch.Tensor:
     """One query per sequence over a KV cache (split-K). q [B, H, D], caches [B, H, T_max, D],
-    lengths [B] ints in 1..T_max (keys at positions < lengths[b] only) -> [B, H, D]."""
+    lengths [B] ints in 1..T_max (keys at positions < lengths[b] only) -> [B, H, D].
+
+    Lengths are checked on CPU; on CUDA they are not (no sync per token), and one past T_max is
+    read as T_max."""
     _check_float("q", q)
     _check_float("k_cache", k_cache)
     _check_float("v_cache", v_cache)
@@ -188,8 +191,10 @@ def decode_attention(
     _check_device("decode_attention", ("q", q), ("k_cache", k_cache), ("v_cache", v_cache), ("lengths", lengths))
     if t_max == 0 or d == 0:
         raise ValueError(f"decode_attention needs a non-empty cache, got k_cache {tuple(k_cache.shape)}")
-    if b:
-        low, high = (int(v) for v in lengths.aminmax())  # one small sync: a bad length would read garbage
+    if b and not lengths.is_cuda:
+        # Checked off the GPU only: on CUDA the check would cost a device sync per decoded token
+        # (and break CUDA-graph capture); there the kernel clamps lengths to T_max instead.
+        low, high = (int(v) for v in lengths.aminmax())
         if low < 1 or high > t_max:
             raise ValueError(f"lengths must lie in 1..T_max={t_max}, got values from {low} to {high}")
     if choose_backend("decode_attention", q, k_cache, v_cache) == "torch":

@@ -32,7 +32,7 @@ def _decode_split_kernel(
 ):
     bh = tl.program_id(0).to(tl.int64)
     split = tl.program_id(1)
-    length = tl.load(len_ptr + bh // n_heads).to(tl.int32)
+    length = tl.minimum(tl.load(len_ptr + bh // n_heads).to(tl.int32), t_max)  # never past the cache
     start = split * chunk
     end = tl.minimum(start + chunk, length)
 
