@@ -1,0 +1,302 @@
+"""Benchmark of stretto.kernels on a CUDA GPU: each Triton kernel against its PyTorch reference,
+``torch.compile`` of that reference, and ``scaled_dot_product_attention`` for attention, at the
+renderer's real shapes. Prints one markdown table.
+
+    python bench/kernels.py                 # every op, fp16 (the synthesiser in fp32)
+    python bench/kernels.py --quick         # one shape per op (a few minutes of GPU time less)
+    python bench/kernels.py --ops attention,decode_attention --dtype bf16 --no-compile
+
+Columns: median milliseconds (``triton.testing.do_bench``); for the memory-bound ops the bytes
+the op must move divided by the Triton time, and that as a fraction of a device-to-device copy
+measured on the same GPU; for attention the TFLOP/s; and the max error of the Triton output
+against the reference relative to the reference's largest magnitude, so that the GPU run is
+also a correctness check of the compiled kernels (the tests run them in the CPU interpreter).
+
+Without a CUDA GPU it prints why it skips and exits 0. ``--smoke`` instead runs the whole
+bench machinery once at tiny shapes on CPU tensors through the Triton interpreter (needs
+``TRITON_INTERPRET=1``; timings meaningless, correctness column meaningful): the test suite
+uses it to keep this script working on machines without a GPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+SKIP = "bench/kernels.py: skipped: "
+OPS = ("rms_norm", "swiglu", "rope", "attention", "decode_attention", "flow_step", "modulate", "harmonic_synth")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One op at one shape: the Triton call, the reference call, what the op must move or compute."""
+
+    op: str
+    shape: str
+    dtype: str
+    triton: Callable[[], object]
+    reference: Callable[[], object]
+    compiled: Callable[[], object] | None  # torch.compile(reference), built lazily
+    sdpa: Callable[[], object] | None
+    bytes_moved: int | None  # memory-bound ops
+    flops: float | None  # attention
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Bad arguments: one line on stderr and exit 2, no usage dump."""
+
+    def error(self, message: str):  # type: ignore[override]
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = OneLineParser(prog="bench/kernels.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ops", default=",".join(OPS), help=f"comma-separated subset of {', '.join(OPS)}")
+    parser.add_argument("--dtype", default="fp16", choices=("fp16", "bf16", "fp32"),
+                        help="activations' dtype (the synthesiser always runs fp32)")
+    parser.add_argument("--quick", action="store_true", help="one shape per op")
+    parser.add_argument("--no-compile", action="store_true", help="leave out torch.compile of the references")
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny shapes on CPU through the Triton interpreter (needs TRITON_INTERPRET=1)")
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.ops.split(",")) - set(OPS))
+    if unknown:
+        parser.error(f"unknown op(s) {', '.join(unknown)}; choose from {', '.join(OPS)}")
+    return args
+
+
+def build_cases(ops: list[str], dtype_name: str, device: str, quick: bool, smoke: bool, compile_refs: bool) -> list[Case]:
+    """The renderer's shapes: LM (B up to 8, H 8, T up to 4096, D 64, width 512-1024), decode
+    (batch 4-64 over a 2048 cache), flow decoder ([B, 80/128 mel, T frames]), 30 s of 48 kHz
+    audio with 64 harmonics. ``smoke`` shrinks every shape to a few hundred elements."""
+    import torch
+
+    import stretto.kernels as K
+    from stretto.kernels import reference as R
+
+    dtype = {"fp16": torch.float16, "bf16": torch.bfloat16, "fp32": torch.float32}[dtype_name]
+    gen = torch.Generator(device=device).manual_seed(0)
+    size = lambda n, tiny: tiny if smoke else n  # noqa: E731
+
+    def randn(*shape, dt=dtype):
+        return torch.randn(shape, generator=gen, device=device, dtype=torch.float32).to(dt)
+
+    compiled_cache: dict[str, Callable] = {}
+
+    def compiled(name: str, fn: Callable, *args) -> Callable[[], object] | None:
+        if not compile_refs:
+            return None
+        if name not in compiled_cache:
+            compiled_cache[name] = torch.compile(fn)
+        return lambda: compiled_cache[name](*args)
+
+    esize = torch.finfo(dtype).bits // 8
+    cases: list[Case] = []
+    if "rms_norm" in ops:
+        for rows, c in [(8 * 1024, 1024), (4 * 4096, 512)][: 1 if quick else 2]:
+            rows, c = size(rows, 37), size(c, 48)
+            x, w = randn(rows, c), randn(c)
+            cases.append(Case("rms_norm", f"[{rows}, {c}]", dtype_name, lambda x=x, w=w: K.rms_norm(x, w),
+                              lambda x=x, w=w: R.rms_norm(x, w), compiled("rms_norm", R.rms_norm, x, w), None,
+                              2 * x.numel() * esize + c * esize, None))
+    if "swiglu" in ops:
+        for rows, c in [(8 * 1024, 2816), (4 * 4096, 1408)][: 1 if quick else 2]:
+            rows, c = size(rows, 9), size(c, 40)
+            g, u = randn(rows, c), randn(rows, c)
+            cases.append(Case("swiglu", f"[{rows}, {c}]", dtype_name, lambda g=g, u=u: K.swiglu(g, u),
+                              lambda g=g, u=u: R.swiglu(g, u), compiled("swiglu", R.swiglu, g, u), None,
+                              3 * g.numel() * esize, None))
+    if "rope" in ops:
+        for b, t in [(8, 4096), (1, 1024)][: 1 if quick else 2]:
+            b, t, h, d = size(b, 2), size(t, 19), size(8, 2), 64
+            x = randn(b, h, t, d)
+            angles = torch.arange(t, device=device)[:, None] * torch.rand(d, generator=gen, device=device)[None, :]
+            cos, sin = angles.cos().to(dtype), angles.sin().to(dtype)
+            cases.append(Case("rope", f"[{b}, {h}, {t}, {d}]", dtype_name, lambda x=x, c=cos, s=sin: K.rope(x, c, s),
+                              lambda x=x, c=cos, s=sin: R.rope(x, c, s), compiled("rope", R.rope, x, cos, sin), None,
+                              2 * x.numel() * esize + 2 * cos.numel() * esize, None))
+    if "attention" in ops:
+        shapes = [(1, 1024), (1, 4096), (4, 1024), (4, 2048), (8, 4096)]
+        for b, t in shapes[1:2] if quick else shapes:
+            b, t, h, d = size(b, 1), size(t, 40), size(8, 2), 64
+            q, k, v = randn(b, h, t, d), randn(b, h, t, d), randn(b, h, t, d)
+            sdpa = torch.nn.functional.scaled_dot_product_attention
+            cases.append(Case(
+                "attention", f"B{b} H{h} T{t} D{d} causal", dtype_name,
+                lambda q=q, k=k, v=v: K.attention(q, k, v, causal=True),
+                lambda q=q, k=k, v=v: R.attention(q, k, v, causal=True),
+                None if t > 2048 else compiled("attention", R.attention, q, k, v),  # T x T fp32 scores: memory
+                lambda q=q, k=k, v=v: sdpa(q, k, v, is_causal=True),
+                None, 4.0 * b * h * t * t * d / 2,
+            ))
+    if "decode_attention" in ops:
+        for b in [4, 16, 64][1:2] if quick else [4, 16, 64]:
+            b, h, t_max, d = size(b, 3), size(8, 2), size(2048, 50), 64
+            q, kc, vc = randn(b, h, d), randn(b, h, t_max, d), randn(b, h, t_max, d)
+            lengths = torch.randint(t_max // 2, t_max + 1, (b,), generator=gen, device=device, dtype=torch.int32)
+            lengths[0] = t_max
+            read = int(lengths.sum().item()) * h * d * 2 * esize
+            cases.append(Case(
+                "decode_attention", f"B{b} H{h} T_max{t_max} D{d} ragged", dtype_name,
+                lambda q=q, k=kc, v=vc, n=lengths: K.decode_attention(q, k, v, n),
+                lambda q=q, k=kc, v=vc, n=lengths: R.decode_attention(q, k, v, n),
+                compiled("decode_attention", R.decode_attention, q, kc, vc, lengths), None, read, None,
+            ))
+    if "flow_step" in ops:
+        for b, mel, frames in [(8, 128, 4096), (4, 80, 2048)][: 1 if quick else 2]:
+            b, mel, frames = size(b, 2), size(mel, 5), size(frames, 33)
+            x, vu, vc = randn(b, mel, frames), randn(b, mel, frames), randn(b, mel, frames)
+            cases.append(Case(
+                "flow_step", f"[{b}, {mel}, {frames}]", dtype_name,
+                lambda x=x, vu=vu, vc=vc: K.flow_step(x, vu, vc, 0.125, 2.0),
+                lambda x=x, vu=vu, vc=vc: R.flow_step(x, vu, vc, 0.125, 2.0),
+                compiled("flow_step", R.flow_step, x, vu, vc, 0.125, 2.0), None, 4 * x.numel() * esize, None,
+            ))
+    if "modulate" in ops:
+        for b, t, c in [(8, 4096, 512), (4, 2048, 1024)][: 1 if quick else 2]:
+            b, t, c = size(b, 2), size(t, 7), size(c, 24)
+            x, shift, scale = randn(b, t, c), randn(b, c), randn(b, c)
+            cases.append(Case(
+                "modulate", f"[{b}, {t}, {c}]", dtype_name,
+                lambda x=x, s=shift, z=scale: K.modulate(x, s, z),
+                lambda x=x, s=shift, z=scale: R.modulate(x, s, z),
+                compiled("modulate", R.modulate, x, shift, scale), None, 2 * x.numel() * esize, None,
+            ))
+    if "harmonic_synth" in ops:
+        for b in [1, 4][: 1 if quick else 2]:
+            b, n, k_harm, sr = b, size(30 * 48000, 3000), size(64, 6), 48000.0
+            t = torch.arange(n, device=device, dtype=torch.float32) / sr
+            f0 = (220.0 * (1 + 0.01 * torch.sin(2 * math.pi * 5 * t)))[None, :].repeat(b, 1).contiguous()
+            amps = torch.rand((b, k_harm, n), generator=gen, device=device) / k_harm
+            cases.append(Case(
+                "harmonic_synth", f"B{b} {n / sr:g} s @48k K{k_harm}", "fp32",
+                lambda f=f0, a=amps: K.harmonic_synth(f, a, sr),
+                lambda f=f0, a=amps: R.harmonic_synth(f, a, sr),
+                None,  # the reference's Python loop over K unrolls 64 float64 graphs: not worth compiling
+                None, (amps.numel() + 2 * f0.numel()) * 4, None,
+            ))
+    return cases
+
+
+def rel_error(actual, expected) -> float:
+    a, e = actual.double(), expected.double()
+    if not bool(a.isfinite().all()):
+        return float("inf")
+    return float((a - e).abs().max() / e.abs().max().clamp_min(1e-30))
+
+
+def format_table(rows: list[dict], device_name: str, copy_gbs: float) -> str:
+    lines = [
+        f"Device: {device_name}; device-to-device copy: {copy_gbs:.0f} GB/s (read + write).",
+        "",
+        "| op | shape | dtype | Triton ms | reference ms | torch.compile ms | SDPA ms | Triton speed-up vs best other "
+        "| achieved | max rel err |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+    ]
+    fmt = lambda v: "—" if v is None else (v if isinstance(v, str) else f"{v:.3f}")  # noqa: E731
+    for r in rows:
+        others = [v for v in (r["reference"], r["compiled"], r["sdpa"]) if isinstance(v, float)]
+        speedup = f"{min(others) / r['triton']:.2f}x" if others and r["triton"] > 0 else "—"
+        lines.append(
+            f"| {r['op']} | {r['shape']} | {r['dtype']} | {fmt(r['triton'])} | {fmt(r['reference'])} "
+            f"| {fmt(r['compiled'])} | {fmt(r['sdpa'])} | {speedup} | {r['achieved']} | {r['error']:.1e} |"
+        )
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+
+    device = "cpu" if args.smoke else "cuda"
+    if args.smoke:
+        def timer(fn: Callable[[], object]) -> float:  # one call: the interpreter is not worth timing
+            start = time.perf_counter()
+            fn()
+            return (time.perf_counter() - start) * 1e3
+
+        device_name = "CPU (Triton interpreter; timings meaningless)"
+    else:
+        import triton.testing
+
+        def timer(fn: Callable[[], object]) -> float:
+            return float(triton.testing.do_bench(fn, warmup=25, rep=100, return_mode="median"))
+
+        device_name = torch.cuda.get_device_name()
+    # Copy bandwidth: the ceiling a memory-bound kernel is measured against.
+    nbytes = (1 << 16) if args.smoke else (1 << 30)
+    src = torch.empty(nbytes, dtype=torch.uint8, device=device)
+    dst = torch.empty_like(src)
+    copy_gbs = 2 * nbytes / (timer(lambda: dst.copy_(src)) * 1e-3) / 1e9
+    del src, dst
+
+    cases = build_cases(args.ops.split(","), args.dtype, device, args.quick or args.smoke, args.smoke,
+                        compile_refs=not (args.no_compile or args.smoke))
+    rows = []
+    for case in cases:
+        error = rel_error(case.triton(), case.reference())
+        row = {"op": case.op, "shape": case.shape, "dtype": case.dtype, "error": error,
+               "triton": timer(case.triton), "reference": timer(case.reference), "compiled": None, "sdpa": None}
+        if case.compiled is not None:
+            try:
+                case.compiled()  # compile outside the timing
+                row["compiled"] = timer(case.compiled)
+            except Exception as err:  # inductor missing a compiler etc.: say so in the cell
+                row["compiled"] = f"failed: {type(err).__name__}"
+        if case.sdpa is not None:
+            row["sdpa"] = timer(case.sdpa)
+        seconds = row["triton"] * 1e-3
+        if case.bytes_moved is not None:
+            gbs = case.bytes_moved / seconds / 1e9
+            row["achieved"] = f"{gbs:.0f} GB/s ({100 * gbs / copy_gbs:.0f}% of copy)"
+        else:
+            row["achieved"] = f"{case.flops / seconds / 1e12:.1f} TFLOP/s"
+        rows.append(row)
+        print(f"  {case.op} {case.shape}: Triton {row['triton']:.3f} ms", file=sys.stderr, flush=True)
+    print(format_table(rows, device_name, copy_gbs))
+    worst = max((r["error"] for r in rows), default=0.0)
+    limit = {"fp32": 1e-3, "fp16": 1e-2, "bf16": 1.6e-2}[args.dtype]
+    if worst > limit:
+        print(f"error: a Triton kernel is off its reference by {worst:.2e} (> {limit:g}); see the table",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        import torch
+    except ImportError:
+        print(SKIP + "torch is not installed (pip install 'stretto[neural]')")
+        return 0
+    try:
+        import triton  # noqa: F401
+    except ImportError:
+        print(SKIP + "triton is not installed (pip install 'stretto[neural]' on Linux)")
+        return 0
+    interpret = os.environ.get("TRITON_INTERPRET", "0").strip().lower() in ("1", "true", "on", "yes")
+    if args.smoke:
+        if not interpret:
+            print("error: --smoke runs the kernels in the Triton interpreter: set TRITON_INTERPRET=1", file=sys.stderr)
+            return 2
+        os.environ["STRETTO_KERNELS"] = "triton"
+        return run(args)
+    if not torch.cuda.is_available():
+        print(SKIP + "no CUDA GPU here (torch.cuda.is_available() is False); the kernels are tested on CPU "
+              "by `pytest tests/kernels` with TRITON_INTERPRET=1")
+        return 0
+    if interpret:
+        print(SKIP + "TRITON_INTERPRET is set, which would time the CPU interpreter; unset it")
+        return 0
+    os.environ["STRETTO_KERNELS"] = "auto"  # Triton on CUDA, as the renderer runs it
+    return run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
