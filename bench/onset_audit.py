@@ -8,7 +8,8 @@ MusicXML that stretto wrote, and every judgement is music21's
   consecutive onsets of the pair (any note start of either part, ties merged, grace notes
   ignored) at both of which both parts sound, with no rest in either between them:
   ``parallelFifth``, ``parallelOctave``, ``parallelUnison`` (music21 counts similar motion and,
-  for fifths and simple octaves, contrary motion; a part that holds its note does not move);
+  for fifths and simple octaves, contrary motion; a part that holds its note does not move;
+  a succession music21 calls both octave and unison counts once among the parallels);
 - for the outer parts (first and last) only, where the upper part leaps (more than a second):
   ``hiddenFifth`` and ``hiddenOctave`` (similar motion into the perfect interval, not from the
   same one).
@@ -19,6 +20,7 @@ Usage::
     python bench/onset_audit.py --folk 34 --jobs 2               # harmonize 34 folk tunes
     python bench/onset_audit.py --chorales 371 --jobs 2          # Bach's melodies
     python bench/onset_audit.py --folk 34 --list                 # only name the tunes
+    python bench/onset_audit.py essenFolksong/erk10#176           # one corpus tune, harmonized
 
 ``--folk N`` picks N folk and dance tunes from music21's corpus (essenFolksong, oneills1850,
 ryansMammoth, airdsAirs; never chorales), deterministically: each source's tunes in the order of
@@ -79,14 +81,22 @@ def parts_of(score) -> list[tuple[str, list[tuple[Fraction, Fraction, object]]]]
             parts, names = [parts[i] for i in pick], [names[i] for i in pick]
     out = []
     for name, part in zip(names, parts):
-        notes = []
-        for n in part.stripTies().flatten().notes:
+        notes: list = []
+        tied = False
+        for n in sorted(part.flatten().notes, key=lambda x: x.offset):
             if n.duration.isGrace or n.quarterLength == 0 or type(n).__name__ == "ChordSymbol":
                 continue
             p = max(n.pitches, key=lambda q: q.ps) if n.isChord else n.pitch
             on = Fraction(n.offset)
-            notes.append((on, on + Fraction(n.quarterLength), p))
-        notes.sort(key=lambda x: x[0])
+            end = on + Fraction(n.quarterLength)
+            # a tie joins two notes of the same pitch that touch (music21's stripTies would
+            # also merge a tie written between two different pitches)
+            if tied and notes and notes[-1][1] == on and notes[-1][2].ps == p.ps:
+                notes[-1] = (notes[-1][0], end, notes[-1][2])
+            else:
+                notes.append((on, end, p))
+            tie = n.tie if not n.isChord else (n.notes[0].tie if n.notes else None)
+            tied = tie is not None and tie.type in ("start", "continue")
         out.append((str(name), notes))
     return out
 
@@ -103,7 +113,8 @@ def bar_finder(score):
             return f"offset {t}"
         start, number, pad = hit[-1]
         beat = t - start + pad + 1
-        return f"bar {number} beat {beat}" if beat != 1 else f"bar {number}"
+        text = str(beat.numerator) if beat.denominator == 1 else f"{float(beat):g}"
+        return f"bar {number} beat {text}" if beat != 1 else f"bar {number}"
     return where
 
 
@@ -145,7 +156,7 @@ def audit_score(score) -> dict:
     where = bar_finder(score)
     found: list[str] = []
     counts = dict.fromkeys(KINDS, 0)
-    total = 0
+    total = parallels = hidden = 0
     last = len(parts) - 1
     for i in range(len(parts)):
         for j in range(i + 1, len(parts)):
@@ -166,13 +177,15 @@ def audit_score(score) -> dict:
                         kinds.append("hidden fifth")
                     if q.hiddenOctave():
                         kinds.append("hidden octave")
+                if any(k.startswith("parallel") for k in kinds):
+                    parallels += 1  # music21 may call one succession octave and unison
+                if any(k.startswith("hidden") for k in kinds):
+                    hidden += 1
                 for k in kinds:
                     counts[k] += 1
                     found.append(f"{k} {nu}-{nl} {up[a][2].nameWithOctave}-"
                                  f"{up[b][2].nameWithOctave} over {lo[c][2].nameWithOctave}-"
                                  f"{lo[d][2].nameWithOctave}, {where(t1)} -> {where(t2)}")
-    parallels = counts["parallel fifth"] + counts["parallel octave"] + counts["parallel unison"]
-    hidden = counts["hidden fifth"] + counts["hidden octave"]
     return {"parts": len(parts), "successions": total, "parallels": parallels,
             "hidden": hidden, "counts": counts, "found": found}
 
@@ -243,6 +256,24 @@ def _usable(abc: str):
     if octaves:
         score = score.transpose(12 * octaves)
     return score, octaves
+
+
+def corpus_tune(name: str) -> dict:
+    """One tune named ``source/file#X`` (``essenFolksong/erk10#176``), moved by an octave
+    when that brings it into the soprano's range."""
+    from music21 import converter, corpus
+
+    stem, _, number = name.partition("#")
+    root = Path(corpus.getComposer("bach")[0]).parents[1]
+    path = root / f"{stem}.abc"
+    abc = next((text for x, text in _tunes(path) if str(x) == number), None) \
+        if path.is_file() else None
+    if abc is None:
+        raise SystemExit(f"onset_audit: no tune {name} in music21's corpus")
+    got = _usable(abc)
+    if got is None:  # outside the usual choice: take it as it is
+        return {"name": name, "octaves": 0, "score": converter.parse(abc, format="abc")}
+    return {"name": name, "octaves": got[1], "score": got[0]}
 
 
 def choose_folk(n: int) -> list[dict]:
@@ -390,7 +421,8 @@ def report(rows: list[dict], *, harmonized: bool, detail: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("paths", nargs="*", help="score files or project folders to audit")
+    ap.add_argument("paths", nargs="*", help="score files or project folders to audit, or "
+                    "corpus tunes to harmonize and audit (essenFolksong/erk10#176)")
     ap.add_argument("--folk", type=int, default=0, help="harmonize and audit N folk tunes")
     ap.add_argument("--chorales", type=int, default=0,
                     help="harmonize and audit the first N Bach chorale melodies")
@@ -407,9 +439,11 @@ def main() -> None:
         ap.error("give score files or project folders, --folk N or --chorales N")
     start = time.perf_counter()
     results: dict[str, list] = {}
-    if args.paths:
+    tunes = [p for p in args.paths if "#" in p and not Path(p).exists()]
+    files = [p for p in args.paths if p not in tunes]
+    if files:
         with Pool(args.jobs) as pool:
-            rows = pool.map(audit_path, args.paths, chunksize=1)
+            rows = pool.map(audit_path, files, chunksize=1)
         print(f"## {len(rows)} given scores\n")
         report(rows, harmonized=False, detail=args.detail)
         results["paths"] = rows
@@ -417,10 +451,14 @@ def main() -> None:
         work = Path(args.out) if args.out else Path(stack.enter_context(
             tempfile.TemporaryDirectory(prefix="onset_audit_")))
         work.mkdir(parents=True, exist_ok=True)
-        for what, n in (("folk", args.folk), ("chorales", args.chorales)):
+        for what, n in (("tunes", len(tunes)), ("folk", args.folk), ("chorales", args.chorales)):
             if not n:
                 continue
-            jobs = _folk_jobs(n, work, args) if what == "folk" else _chorale_jobs(n, work, args)
+            if what == "chorales":
+                jobs = _chorale_jobs(n, work, args)
+            else:
+                chosen = [corpus_tune(t) for t in tunes] if what == "tunes" else choose_folk(n)
+                jobs = _folk_jobs(chosen, work, args, prefix="t" if what == "tunes" else "")
             if args.list:
                 for j in jobs:
                     print(j["name"] + (f" (moved {j['octaves']:+d} octave)" if j.get("octaves")
@@ -428,8 +466,10 @@ def main() -> None:
                 continue
             with Pool(args.jobs) as pool:
                 rows = pool.map(harmonize_and_audit, jobs, chunksize=1)
-            print(f"\n## {len(rows)} {'folk and dance tunes' if what == 'folk' else 'Bach chorale melodies'}"
-                  f" harmonized (--time-limit {args.time_limit:g}, seed 0, {args.jobs} jobs)\n")
+            kind = {"tunes": "named tunes", "folk": "folk and dance tunes",
+                    "chorales": "Bach chorale melodies"}[what]
+            print(f"\n## {len(rows)} {kind} harmonized (--time-limit {args.time_limit:g}, "
+                  f"seed 0, {args.jobs} jobs)\n")
             report(rows, harmonized=True, detail=args.detail)
             results[what] = rows
     print(f"\n{time.perf_counter() - start:.0f} s wall")
@@ -437,15 +477,15 @@ def main() -> None:
         Path(args.json).write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
 
 
-def _folk_jobs(n: int, work: Path, args) -> list[dict]:
+def _folk_jobs(tunes: list[dict], work: Path, args, prefix: str = "") -> list[dict]:
     jobs = []
-    for k, tune in enumerate(choose_folk(n)):
-        safe = re.sub(r"[^A-Za-z0-9]+", "_", tune["name"])
-        path = work / f"{k + 1:03d}_{safe}.musicxml"
+    for k, tune in enumerate(tunes):
+        safe = f"{prefix}{k + 1:03d}_" + re.sub(r"[^A-Za-z0-9]+", "_", tune["name"])
+        path = work / f"{safe}.musicxml"
         if not args.list:
             tune["score"].write("musicxml", fp=str(path))
         jobs.append({"name": tune["name"], "octaves": tune["octaves"], "melody": str(path),
-                     "out": str(work / f"{k + 1:03d}_{safe}"), "time_limit": args.time_limit})
+                     "out": str(work / safe), "time_limit": args.time_limit})
     return jobs
 
 
@@ -459,6 +499,11 @@ def _chorale_jobs(n: int, work: Path, args) -> list[dict]:
         if isinstance(path, list):
             path = path[0]
         safe = re.sub(r"[^A-Za-z0-9]+", "_", str(name))
+        if Path(path).suffix not in (".mxl", ".xml", ".musicxml") and not args.list:
+            # a Humdrum chorale (bwv277, bwv281): handed to stretto as MusicXML
+            xml = work / f"c{k + 1:03d}_{safe}.musicxml"
+            corpus.parse(name).write("musicxml", fp=str(xml))
+            path = xml
         jobs.append({"name": str(name), "melody": str(path), "bach": True,
                      "out": str(work / f"c{k + 1:03d}_{safe}"), "time_limit": args.time_limit})
     return jobs
