@@ -847,8 +847,8 @@ def slot_names(spec: FormSpec) -> list[str]:
 
 
 def form_piece(spec: FormSpec, prob: HarmonyProblem, sol, stats: dict) -> Piece:
-    """The score of a solved plan: the voices, the Roman numerals under the bass, and
-    ``info`` with the analysis, the cadences and the form (canons, recurrences, fugue)."""
+    """The score of a solved plan: the voices, and ``info`` with the analysis (the numerals
+    shown under the bass), the cadences and the form (canons, recurrences, fugue)."""
     bar_len = Fraction(4 * spec.beats_per_bar, parse_meter(spec.meter)[1])
     slot_len = bar_len / spec.slots_per_bar
     names = slot_names(spec)
@@ -862,13 +862,9 @@ def form_piece(spec: FormSpec, prob: HarmonyProblem, sol, stats: dict) -> Piece:
             pitches, durs = _rhythm(spec, sol.pitches, holds, slot_len, durations)
         built = make_voice(v.name, pitches, durs, bar_length=bar_len, role="free",
                            id_prefix=f"v{vi}n")
+        # the Roman numerals (info["harmony"]["analysis"]) are written as MusicXML <harmony>
+        # under the lowest voice by stretto.io.musicxml, not as lyrics
         notes = list(built.notes)
-        if vi == len(spec.voices) - 1:
-            from dataclasses import replace
-
-            labels = dict(zip(onsets, sol.lyrics()))  # the key at the start and each change
-            notes = [replace(n, lyric=labels[n.onset]) if n.onset in labels and n.tie in (
-                None, "start") else n for n in notes]
         voices.append(Voice(v.name, tuple(notes), role="free"))
     analysis = sol.analysis(onsets, names)
     cadences = [dict(c, onset=str(onsets[c["slot"]]), where=names[c["slot"]])

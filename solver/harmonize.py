@@ -234,7 +234,13 @@ def build_piece(melody: Melody, key: Key, onsets, ends, sol, stats, names, *,
                 ornament: bool = False, title: str | None = None,
                 melody_voice: Voice | None = None) -> Piece:
     bar = melody.bar_length
-    voices = [melody_voice or Voice("Soprano", notes=melody.notes, role="melody")]
+    soprano = melody_voice or Voice("Soprano", notes=melody.notes, role="melody")
+    if melody.graces and not soprano.graces:  # grace notes stay with the melody, unjudged
+        soprano = replace(soprano, graces=melody.graces)
+    voices = [soprano]
+    # bar numbers as in the source: a pickup is bar 0 (Piece.bar_beat)
+    first = 0 if melody.pickup_shift else 1
+    names = [f"bar {int(a // bar) + first} beat {a % bar + 1}" for a in onsets]
     lines = sol.pitches[1:]
     if ornament:
         lines_notes = ornament_lines(sol.pitches, onsets, ends, key, melody)
@@ -245,11 +251,9 @@ def build_piece(melody: Melody, key: Key, onsets, ends, sol, stats, names, *,
         for p, a, d in notes:
             v = make_voice(name, [p], [d], start=a, bar_length=bar, id_prefix="x")
             built.extend(v.notes)
+        # the Roman numerals are info["harmony"]["analysis"], written as MusicXML <harmony>
+        # under the bass by stretto.io.musicxml, not lyrics (which are sung words)
         built = [replace(n, id=f"v{vi}n{k}") for k, n in enumerate(built)]
-        if name == "Bass":  # the key in front of the first numeral and at each change
-            starts = {a: lab for a, lab in zip(onsets, sol.lyrics())}
-            built = [replace(n, lyric=starts[n.onset]) if n.onset in starts and n.tie in (
-                None, "start") else n for n in built]
         voices.append(Voice(name, notes=tuple(built), role="harmony"))
     analysis = sol.analysis(onsets, names)
     for e, a, p in zip(analysis, onsets, sol.pitches[0]):
@@ -265,7 +269,8 @@ def build_piece(melody: Melody, key: Key, onsets, ends, sol, stats, names, *,
                         "fermatas": sorted(str(f) for f in melody.fermatas),
                         "ornament": ornament}}
     return Piece(voices=tuple(voices), mode=key.church_mode, meter=melody.meter,
-                 tempo=melody.tempo, title=title or f"{melody.title} (harmonized)", info=info)
+                 tempo=melody.tempo, title=title or f"{melody.title} (harmonized)", info=info,
+                 anacrusis=melody.anacrusis)
 
 
 def ornament_lines(pitches, onsets, ends, key: Key, melody: Melody):

@@ -27,6 +27,8 @@ from stretto.pitch import Pitch
 FORMAT_VERSION = 1
 ORIGINS = ("human", "solver", "import")
 TIES = (None, "start", "continue", "stop")
+# A grace note is an acciaccatura (written with a slash) or an appoggiatura (without).
+GRACES = (None, "acciaccatura", "appoggiatura")
 
 
 @dataclass(frozen=True)
@@ -41,12 +43,15 @@ class Note:
     lyric: str | None = None
     origin: str = "solver"
     source: str | None = None  # who exactly: a pin or lock id, "cantus", or a solver run id
+    grace: str | None = None  # set only on the notes of Voice.graces
 
     def __post_init__(self) -> None:
         if self.origin not in ORIGINS:
             raise ValueError(f"origin must be one of {ORIGINS}, not {self.origin!r}")
         if self.tie not in TIES:
             raise ValueError(f"tie must be one of {TIES}, not {self.tie!r}")
+        if self.grace not in GRACES:
+            raise ValueError(f"grace must be one of {GRACES}, not {self.grace!r}")
         if self.duration <= 0:
             raise ValueError(f"note {self.id} has non-positive duration {self.duration}")
 
@@ -66,12 +71,18 @@ class Note:
 @dataclass(frozen=True)
 class Voice:
     """A named voice. ``role`` is ``cantus`` for a given cantus firmus, ``counterpoint`` for a
-    solved line, ``melody``/``free`` otherwise; ``species`` is 1-5 for species counterpoint."""
+    solved line, ``melody``/``free`` otherwise; ``species`` is 1-5 for species counterpoint.
+
+    ``graces`` are the voice's grace notes, kept apart from ``notes`` so that the rules, the
+    solver and the renderer see only the main notes: each has ``grace`` set, its ``onset`` is
+    the onset of the main note it leads into (several before one note keep their order) and its
+    ``duration`` is its written value (an eighth: 1/2), which takes no time in the bar."""
 
     name: str
     notes: tuple[Note, ...]
     role: str = "counterpoint"
     species: int | None = None
+    graces: tuple[Note, ...] = ()
 
     def sounding(self) -> list[Note]:
         """Notes as heard: tied notes merged into one (keeping the first note's id)."""
@@ -103,7 +114,12 @@ class Voice:
 @dataclass(frozen=True)
 class Piece:
     """A whole score. ``voices`` run top to bottom; ``meter`` like ``"2/2"``; ``tempo`` in quarter
-    notes per minute; ``info`` carries solver settings and results (seed, time limit, status)."""
+    notes per minute; ``info`` carries solver settings and results (seed, time limit, status).
+
+    ``anacrusis`` is the length of a pickup (an incomplete first bar, numbered 0 as in the
+    source); 0 means none. Time 0 is always the start of a whole bar, so with a pickup the
+    first ``bar_length - anacrusis`` quarter notes are silent and are not written: barlines stay
+    at multiples of ``bar_length`` for the rules, and the notation shows the short bar."""
 
     voices: tuple[Voice, ...]
     mode: Mode = Mode("dorian", "D")
@@ -111,6 +127,12 @@ class Piece:
     tempo: Fraction = Fraction(160)
     title: str = "Untitled"
     info: dict[str, Any] = field(default_factory=dict, compare=True, hash=False)
+    anacrusis: Fraction = Fraction(0)
+
+    def __post_init__(self) -> None:
+        if not 0 <= Fraction(self.anacrusis) < self.bar_length:
+            raise ValueError(f"a pickup of {self.anacrusis} quarter notes does not fit a "
+                             f"{self.meter} bar")
 
     @property
     def bar_length(self) -> Fraction:
@@ -136,10 +158,17 @@ class Piece:
         raise BadInput(f"no voice named {name_or_index!r}; voices are "
                        f"{', '.join(v.name for v in self.voices)}")
 
+    @property
+    def first_bar(self) -> int:
+        """The number of the first bar: 0 for a pickup, else 1."""
+        return 0 if self.anacrusis else 1
+
     def bar_beat(self, time: Fraction) -> tuple[int, Fraction]:
-        """1-based bar and 1-based beat (in quarter notes from the bar start + 1) of ``time``."""
+        """Bar number (1-based; a pickup is bar 0, as in the source) and 1-based beat (in
+        quarter notes from the bar start + 1; a pickup's beats count from the whole bar's
+        start, so a one-beat pickup in 4/4 is on beat 4) of ``time``."""
         bar, offset = divmod(Fraction(time), self.bar_length)
-        return int(bar) + 1, offset + 1
+        return int(bar) + self.first_bar, offset + 1
 
 
 def parse_meter(meter: str) -> tuple[int, int]:
@@ -169,6 +198,8 @@ def note_to_dict(n: Note) -> dict[str, Any]:
         d["lyric"] = n.lyric
     if n.source is not None:
         d["source"] = n.source
+    if n.grace is not None:
+        d["grace"] = n.grace
     return d
 
 
@@ -178,20 +209,38 @@ def note_from_dict(d: dict[str, Any]) -> Note:
         raise BadInput(f"note {d.get('id')}: pitch {d['pitch']} does not match midi {d['midi']}")
     return Note(id=str(d["id"]), pitch=pitch, onset=Fraction(d["onset"]),
                 duration=Fraction(d["duration"]), tie=d.get("tie"), lyric=d.get("lyric"),
-                origin=d.get("origin", "import"), source=d.get("source"))
+                origin=d.get("origin", "import"), source=d.get("source"), grace=d.get("grace"))
+
+
+def _voice_to_dict(v: Voice) -> dict[str, Any]:
+    d: dict[str, Any] = {"name": v.name, "role": v.role, "species": v.species,
+                         "notes": [note_to_dict(n) for n in v.notes]}
+    if v.graces:  # written only when present: older score.json files stay byte-identical
+        d["graces"] = [note_to_dict(n) for n in v.graces]
+    return d
 
 
 def piece_to_dict(piece: Piece) -> dict[str, Any]:
-    return {
+    d = {
         "format_version": FORMAT_VERSION,
         "title": piece.title,
         "mode": {"name": piece.mode.name, "final": piece.mode.final},
         "meter": piece.meter,
         "tempo": _frac(piece.tempo),
-        "voices": [{"name": v.name, "role": v.role, "species": v.species,
-                    "notes": [note_to_dict(n) for n in v.notes]} for v in piece.voices],
+        "voices": [_voice_to_dict(v) for v in piece.voices],
         "info": piece.info,
     }
+    if piece.anacrusis:
+        d["anacrusis"] = _frac(piece.anacrusis)
+    return d
+
+
+def _graces_from(v: dict[str, Any]) -> tuple[Note, ...]:
+    graces = tuple(note_from_dict(_require(n, dict, "a grace note"))
+                   for n in _require(v.get("graces", []), list, "a voice's grace notes"))
+    if any(g.grace is None for g in graces):
+        raise ValueError("a grace note lacks its kind (acciaccatura or appoggiatura)")
+    return graces
 
 
 def _require(value: Any, kind: type | tuple[type, ...], what: str) -> Any:
@@ -214,7 +263,8 @@ def piece_from_dict(d: dict[str, Any]) -> Piece:
                            species=v.get("species") if v.get("species") is None else
                            _require(v.get("species"), int, "a voice's species"),
                            notes=tuple(note_from_dict(_require(n, dict, "a note"))
-                                       for n in _require(v["notes"], list, "a voice's notes")))
+                                       for n in _require(v["notes"], list, "a voice's notes")),
+                           graces=_graces_from(v))
                      for v in voices),
         mode=Mode(_require(mode["name"], str, "mode.name"), _require(mode["final"], str,
                                                                      "mode.final")),
@@ -222,6 +272,7 @@ def piece_from_dict(d: dict[str, Any]) -> Piece:
         tempo=Fraction(_require(d.get("tempo", "120"), (str, int), "tempo")),
         title=_require(d.get("title", "Untitled"), str, "title"),
         info=_require(d.get("info", {}), dict, "info"),
+        anacrusis=Fraction(_require(d.get("anacrusis", "0"), (str, int), "anacrusis")),
     )
 
 

@@ -6,12 +6,17 @@ signature of the mode, ties and rests):
 
 * **PDF** - LilyPond's ``musicxml2ly`` turns the MusicXML into a ``.ly`` file and the
   ``lilypond`` binary from the pip ``lilypond`` package typesets it. (music21's own LilyPond
-  writer is unmaintained, hence ``musicxml2ly``.)
+  writer is unmaintained, hence ``musicxml2ly``.) ``musicxml2ly`` ignores ``<harmony>``
+  numerals, so its copy of the MusicXML carries them as a line of text under the lowest staff
+  (``g: i``, ``V7``, ``iiø65``: LilyPond spaces the notes so they never collide), without the
+  verse number ``1.`` that ``musicxml2ly`` would print before them.
 * **SVG** - Verovio lays the MusicXML out on one tall page. Verovio keeps each ``<note id>`` as
   the ``id`` of the note's ``<g class="note">``, so every note of the score is addressable in
   the SVG by its stable id (a note split at a barline shows as ``{id}`` and ``{id}-1``...; ids
   that are not XML names appear escaped as ``v{voice}_...``, as in the MusicXML). This is
-  checked after rendering: a missing id is an error, not a silent loss.
+  checked after rendering: a missing id is an error, not a silent loss. Verovio does not space
+  the notes for ``<harmony>`` texts (long numerals run into each other), so it is given the
+  numerals as a text line too (:func:`numerals_as_text`), which it spaces like lyrics.
 
 Both files are written all or nothing (:func:`stretto.io.journal.write_files`).
 """
@@ -59,7 +64,9 @@ def render_svg(xml: bytes) -> str:
         raise BadInput("engraving SVG needs verovio: pip install 'stretto[render]'") from None
     tk = verovio.toolkit()
     tk.setOptions({"pageWidth": 2100, "pageHeight": 60000, "adjustPageHeight": True,
-                   "scale": 40, "breaks": "auto", "footer": "none", "svgViewBox": True})
+                   "scale": 40, "breaks": "auto", "footer": "none", "svgViewBox": True,
+                   # room for the numerals under the bass: wider notes, smaller text
+                   "spacingDurDetection": True, "spacingLinear": 0.5, "lyricSize": 3.8})
     if not tk.loadData(xml.decode("utf-8")):
         raise EngraveError("Verovio could not read the score's MusicXML")
     if tk.getPageCount() != 1:  # pragma: no cover - a score taller than 60000 units
@@ -88,13 +95,63 @@ def _run(cmd: list[str], cwd: Path, what: str) -> None:
                            f"{errors[-1] if errors else 'no message'}")
 
 
+def numerals_as_text(xml: bytes) -> bytes:
+    """The MusicXML for ``musicxml2ly``: each ``<harmony>`` numeral (and the key words before
+    it) becomes the lyric of the note it stands over, printed as in the SVG."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(xml)
+    found = False
+    for measure in root.iter("measure"):
+        pending: list[str] = []
+        for el in list(measure):
+            if el.tag == "direction" and el.get("placement") == "below" \
+                    and el.findtext("direction-type/words", "").endswith(":") \
+                    and _next_is_harmony(measure, el):
+                pending.append(el.findtext("direction-type/words").strip())
+                measure.remove(el)
+            elif el.tag == "harmony" and el.find("numeral") is not None:
+                roots = [r.get("text") or "" for r in el.iter("numeral-root")]
+                kinds = [k.get("text") or "" for k in el.findall("kind")]
+                pending.append("".join(r + k for r, k in zip(roots, kinds)))
+                measure.remove(el)
+                found = True
+            elif el.tag == "note" and pending and el.find("rest") is None:
+                for old in el.findall("lyric"):
+                    el.remove(old)
+                lyric = ET.Element("lyric", {"number": "1"})
+                ET.SubElement(lyric, "syllabic").text = "single"
+                ET.SubElement(lyric, "text").text = " ".join(pending)
+                children = list(el)
+                # <lyric> comes after <notations> and before <play>/<listen>
+                at = next((i for i, c in enumerate(children) if c.tag in ("play", "listen",
+                                                                           "footnote")),
+                          len(children))
+                el.insert(at, lyric)
+                pending = []
+    if not found:
+        return xml
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _next_is_harmony(measure, el) -> bool:
+    children = list(measure)
+    i = children.index(el)
+    return i + 1 < len(children) and children[i + 1].tag == "harmony"
+
+
+_STANZA = re.compile(r'\\set stanza = "[^"]*"\s*')
+
+
 def render_pdf(xml: bytes, folder: Path) -> Path:
     """Typeset the MusicXML with LilyPond in ``folder``; returns ``folder/score.pdf`` (the
     ``score.ly`` it was made from stays beside it)."""
     bin_dir = lilypond_bin().parent
-    (folder / "score.musicxml").write_bytes(xml)
+    (folder / "score.musicxml").write_bytes(numerals_as_text(xml))
     _run([str(bin_dir / "musicxml2ly"), "--no-beaming", "-o", LY, "score.musicxml"], folder,
          "musicxml2ly")
+    ly = (folder / LY).read_text(encoding="utf-8")
+    (folder / LY).write_text(_STANZA.sub("", ly), encoding="utf-8")  # no verse number "1."
     _run([str(bin_dir / "lilypond"), "-s", "-o", "score", LY], folder, "LilyPond")
     pdf = folder / PDF
     if not pdf.is_file():  # pragma: no cover
@@ -123,7 +180,7 @@ def engrave_project(project: str | Path, formats: Iterable[str] = ("pdf", "svg")
 
     def stage(folder: Path) -> None:
         if "svg" in formats:
-            svg = render_svg(xml)
+            svg = render_svg(numerals_as_text(xml))  # Verovio spaces lyrics, not <harm>
             ids = _written_ids(xml)
             found = set(svg_note_ids(svg))
             missing = [i for i in ids if i not in found]
@@ -146,5 +203,5 @@ def engrave_project(project: str | Path, formats: Iterable[str] = ("pdf", "svg")
     return result
 
 
-__all__ = ["EngraveError", "engrave_project", "lilypond_bin", "pdf_pages", "render_pdf",
-           "render_svg", "svg_note_ids"]
+__all__ = ["EngraveError", "engrave_project", "lilypond_bin", "numerals_as_text", "pdf_pages",
+           "render_pdf", "render_svg", "svg_note_ids"]

@@ -1,8 +1,10 @@
 """Standard MIDI files through mido: the only MIDI writer (and reader) in stretto.
 
-``write_midi`` writes a type-1 file: a conductor track (title, tempo, meter, key signature,
-optional provenance text) and one track per voice, top to bottom, each on its own channel
-(skipping the drum channel 9). ``read_midi`` reads one voice per track (per channel for type-0
+``write_midi`` writes a type-1 file: a conductor track (title, tempo, meter, key signature
+with its minor flag for a minor key or aeolian mode, optional provenance text) and one track per
+voice, top to bottom, each on its own channel (skipping the drum channel 9). MIDI has no grace
+notes: they are played on the beat, taking a thirty-second each (at most half the main note)
+from the note they lead into, so they are heard, not lost. ``read_midi`` reads one voice per track (per channel for type-0
 files) and spells the pitches in the piece's mode.
 
 mido is imported lazily inside the functions: ``import stretto.io.midi`` stays cheap.
@@ -26,6 +28,10 @@ VELOCITY = 80
 # Major keys by number of sharps (positive) or flats (negative), as mido names them.
 MAJOR_KEYS = {-7: "Cb", -6: "Gb", -5: "Db", -4: "Ab", -3: "Eb", -2: "Bb", -1: "F", 0: "C",
               1: "G", 2: "D", 3: "A", 4: "E", 5: "B", 6: "F#", 7: "C#"}
+# Minor keys by their signature (the relative minor of MAJOR_KEYS), as mido names them.
+MINOR_KEYS = {-7: "Abm", -6: "Ebm", -5: "Bbm", -4: "Fm", -3: "Cm", -2: "Gm", -1: "Dm", 0: "Am",
+              1: "Em", 2: "Bm", 3: "F#m", 4: "C#m", 5: "G#m", 6: "D#m", 7: "A#m"}
+GRACE_LENGTH = Fraction(1, 8)  # a thirty-second note, in quarter notes
 # Onsets read from a file are rounded to the nearest fraction with at most this denominator.
 MAX_DENOMINATOR = 64
 
@@ -55,7 +61,10 @@ def _conductor(piece: Piece, text: str | None):
     tempo = max(1, min(0xFFFFFF, round(Fraction(60_000_000) / Fraction(piece.tempo))))
     track.append(mido.MetaMessage("set_tempo", tempo=tempo, time=0))
     track.append(mido.MetaMessage("time_signature", numerator=num, denominator=den, time=0))
-    key = MAJOR_KEYS.get(piece.mode.fifths)
+    tonal = str((piece.info.get("harmony") or {}).get("key") or "")
+    minor = tonal.endswith(" minor") if tonal.endswith((" major", " minor")) \
+        else piece.mode.name == "aeolian"
+    key = (MINOR_KEYS if minor else MAJOR_KEYS).get(piece.mode.fifths)
     if key is not None:  # signatures beyond 7 sharps/flats cannot be written in MIDI
         track.append(mido.MetaMessage("key_signature", key=key, time=0))
     track.append(mido.MetaMessage("end_of_track", time=0))
@@ -67,15 +76,33 @@ def _voice_track(voice: Voice, channel: int, program: int, tpq: int):
 
     events: list[tuple[int, int, Any]] = []  # (tick, 0 = off / 1 = on, message)
     previous_end = None
+    graces: dict[Fraction, list[Note]] = {}
+    for g in voice.graces:
+        graces.setdefault(g.onset, []).append(g)
     for n in voice.sounding():
         start, end = _ticks(n.onset, tpq, f"note {n.id}"), _ticks(n.end, tpq, f"end of note {n.id}")
         if previous_end is not None and start < previous_end:
             raise ValueError(f"voice {voice.name!r}: note {n.id} overlaps the previous note")
         previous_end = end
+        played = [(g.midi, g.id) for g in graces.pop(n.onset, [])]
+        if played:  # on the beat, each a thirty-second (sharing at most half the note)
+            each = min(GRACE_LENGTH, n.duration / 2 / len(played))
+            for k, (midi, gid) in enumerate(played):
+                a = _ticks(n.onset + k * each, tpq, f"grace note {gid}")
+                b = _ticks(n.onset + (k + 1) * each, tpq, f"grace note {gid}")
+                events.append((a, 1, mido.Message("note_on", channel=channel, note=midi,
+                                                  velocity=VELOCITY)))
+                events.append((b, 0, mido.Message("note_off", channel=channel, note=midi,
+                                                  velocity=0)))
+            start = _ticks(n.onset + len(played) * each, tpq, f"note {n.id}")
         events.append((start, 1, mido.Message("note_on", channel=channel, note=n.midi,
                                               velocity=VELOCITY)))
         events.append((end, 0, mido.Message("note_off", channel=channel, note=n.midi,
                                             velocity=0)))
+    if graces:
+        g = next(iter(graces.values()))[0]
+        raise ValueError(f"voice {voice.name!r}: grace note {g.id} at {g.onset} leads into no "
+                         "note of the voice")
     events.sort(key=lambda e: (e[0], e[1]))
     track = mido.MidiTrack()
     track.append(mido.MetaMessage("track_name", name=voice.name, time=0))

@@ -1,9 +1,12 @@
 """MusicXML import and export through music21.
 
 ``write_musicxml`` builds the measures itself (notes split at barlines with ties, rests filling
-gaps), so music21 neither re-splits nor re-spells anything; the XML is then post-processed with
-:mod:`xml.etree` to add each note's stable id (the ``id`` attribute of ``<note>``), the encoding
-text and stable part ids. ``read_musicxml`` reads those ids back.
+gaps, grace notes before the note they lead into, a pickup as a short first measure numbered 0
+with ``implicit="yes"``), so music21 neither re-splits nor re-spells anything; the XML is then
+post-processed with :mod:`xml.etree` to add each note's stable id (the ``id`` attribute of
+``<note>``), the key's ``<mode>``, the Roman numerals of ``info["harmony"]`` as ``<harmony>``
+under the lowest part (:mod:`stretto.io.numerals`), one title, the encoding text and stable
+part ids. ``read_musicxml`` reads all of these back.
 
 music21 is imported lazily inside the functions: ``import stretto.io.musicxml`` stays cheap.
 """
@@ -25,6 +28,10 @@ from stretto.score import Note, Piece, Voice, parse_meter
 
 # <miscellaneous-field> that marks note ids written as v{voice}_{escaped id} (see _xml_ids).
 ID_FIELD = "stretto-note-ids"
+# <miscellaneous-field>s that keep what the checker needs of info["harmony"] besides numerals.
+STYLE_FIELD, MELODY_FIELD = "stretto-style", "stretto-melody-voice"
+# MusicXML <mode> words for the church modes (ionian and aeolian of a tonal key: major, minor).
+_MODE_WORDS = {"major": "ionian", "minor": "aeolian"}
 _NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _HEADER = ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE score-partwise PUBLIC '
            '"-//Recordare//DTD MusicXML 4.0 Partwise//EN" '
@@ -101,6 +108,37 @@ def _xml_key(n: ET.Element) -> tuple[str, int]:
     return pitch.findtext("step", "").strip(), int(pitch.findtext("octave", "0").strip() or 0)
 
 
+def _grace_elements(part: ET.Element) -> list[ET.Element]:
+    return [n for n in part.iter("note") if n.find("pitch") is not None
+            and n.find("chord") is None and n.find("grace") is not None]
+
+
+def _timeline(part: ET.Element, start: Fraction) -> list[tuple[ET.Element, ET.Element, Fraction]]:
+    """``(measure, element, time)`` for each ``<note>``/``<harmony>`` of a ``<part>``, time in
+    quarter notes from ``start`` (where the first measure begins: after a pickup's silence)."""
+    out = []
+    divisions = Fraction(1)
+    cursor = Fraction(start)
+    for measure in part.findall("measure"):
+        for el in measure:
+            if el.tag == "attributes" and el.findtext("divisions"):
+                divisions = Fraction(el.findtext("divisions").strip())
+            duration = Fraction(el.findtext("duration", "0").strip() or 0) / divisions
+            if el.tag == "harmony":
+                offset = Fraction(el.findtext("offset", "0").strip() or 0) / divisions
+                out.append((measure, el, cursor + offset))
+            elif el.tag == "note":
+                chord = el.find("chord") is not None
+                out.append((measure, el, cursor - duration if chord else cursor))
+                if not chord and el.find("grace") is None:
+                    cursor += duration
+            elif el.tag == "backup":
+                cursor -= duration
+            elif el.tag == "forward":
+                cursor += duration
+    return out
+
+
 def _read_xml_root(path: Path) -> ET.Element | None:
     """The score element of a .musicxml/.xml/.mxl file, or None if it cannot be read."""
     try:
@@ -120,17 +158,87 @@ def _read_xml_root(path: Path) -> ET.Element | None:
         return None
 
 
-def _file_info(path: Path) -> tuple[list[list[tuple[str | None, tuple[str, int]]]], bool, str]:
-    """Per ``<part>``: (id attribute, (step, octave)) of each note; whether ids are escaped;
-    the title (work title, else movement title, else empty)."""
+@dataclass(frozen=True)
+class _FileInfo:
+    """What music21 does not keep of a MusicXML file: per ``<part>`` the (id attribute,
+    (step, octave)) of each note and of each grace note; whether ids are escaped; the title
+    (work title, else movement title); the first key's ``<mode>``; stretto's fields."""
+
+    parts: list
+    graces: list
+    escaped: bool
+    title: str
+    mode_word: str | None
+    fields: dict
+    root: ET.Element | None
+
+
+def _file_info(path: Path) -> _FileInfo:
     root = _read_xml_root(path)
     if root is None:
-        return [], False, ""
-    escaped = any(f.get("name") == ID_FIELD for f in root.iter("miscellaneous-field"))
+        return _FileInfo([], [], False, "", None, {}, None)
+    fields = {f.get("name"): (f.text or "").strip() for f in root.iter("miscellaneous-field")}
     parts = [[(n.get("id"), _xml_key(n)) for n in _note_elements(p)] for p in root.iter("part")]
+    graces = [[(n.get("id"), _xml_key(n)) for n in _grace_elements(p)]
+              for p in root.iter("part")]
     title = (root.findtext("work/work-title") or "").strip() \
         or (root.findtext("movement-title") or "").strip()
-    return parts, escaped, title
+    key = next(root.iter("key"), None)
+    mode_word = (key.findtext("mode") or "").strip().lower() or None if key is not None \
+        else None
+    return _FileInfo(parts, graces, ID_FIELD in fields, title, mode_word, fields, root)
+
+
+def _mode_of(word: str | None, fifths: int) -> Mode | None:
+    """The mode a key's ``<mode>`` word names with this signature (None: no usable word)."""
+    name = _MODE_WORDS.get(word or "", word)
+    if name not in ("ionian", "dorian", "phrygian", "lydian", "mixolydian", "aeolian"):
+        return None
+    for step in range(7):
+        for sign in ("", "b", "#"):
+            mode = Mode(name, STEP_NAMES[step] + sign)
+            if mode.fifths == fifths:
+                return mode
+    return None
+
+
+def harmony_from_xml(root: ET.Element, shift: Fraction = Fraction(0),
+                     voices: int = 4) -> dict | None:
+    """``info["harmony"]`` rebuilt from the ``<harmony>`` numerals of a MusicXML score (the
+    lowest part that has any): ``key`` (the first numeral's key), ``analysis`` (``onset``,
+    ``chord`` in the home key as the checker reads it, ``local``, ``key``) and
+    ``melody_voice``. ``shift`` is the silence before a pickup. None without numerals."""
+    from stretto.io.numerals import figure_of, home_figure
+
+    fields = {f.get("name"): (f.text or "").strip() for f in root.iter("miscellaneous-field")}
+    for part in reversed(root.findall("part")):
+        entries = []
+        for _, el, time in _timeline(part, shift):
+            if el.tag != "harmony":
+                continue
+            found = figure_of(el)
+            if found is not None:
+                entries.append((time, *found))
+        if entries:
+            break
+    else:
+        return None
+    home = next((k for _, _, k in entries if k), None)
+    if home is None:
+        return None
+    analysis, local = [], home
+    for time, figure, key in entries:
+        local = key or local
+        analysis.append({"onset": str(time), "chord": home_figure(figure, local, home),
+                         "key": local, "local": figure})
+    melody = fields.get(MELODY_FIELD)
+    if melody is None:  # not written by stretto: the part named Soprano, else the top
+        names = [(p.findtext("part-name") or "").lower()
+                 for p in root.iter("score-part")][:voices]
+        melody_voice = next((i for i, n in enumerate(names) if n.startswith("soprano")), 0)
+    else:
+        melody_voice = int(melody) if melody.isdigit() else None
+    return {"key": home, "analysis": analysis, "melody_voice": melody_voice}
 
 
 # --------------------------------------------------------------------------- reading
@@ -145,6 +253,7 @@ def read_musicxml(path: str | Path, *, mode: Mode | None = None) -> Piece:
     lowest part's final unless ``mode`` is given.
     """
     import music21  # lazy: heavy
+    from music21 import harmony as m21harmony
 
     path = Path(path)
     if not path.is_file():
@@ -157,27 +266,48 @@ def read_musicxml(path: str | Path, *, mode: Mode | None = None) -> Piece:
     parts = list(stream.parts) if hasattr(stream, "parts") else []
     if not parts:
         raise BadInput(f"{path.name} has no parts")
-    file_ids, escaped, title = _file_info(path)
+    fi = _file_info(path)
+    file_ids, escaped, title = fi.parts, fi.escaped, fi.title
     if len(file_ids) != len(parts):
         file_ids = [[] for _ in parts]
+    grace_ids = fi.graces if len(fi.graces) == len(parts) else [[] for _ in parts]
+    measures = list(parts[0].getElementsByClass("Measure"))
+    # a pickup: music21 starts the short first measure at 0 and pads it on the left
+    shift = Fraction(measures[0].paddingLeft).limit_denominator(10000) if measures else 0
     voices: list[Voice] = []
     fifths, meter, tempo = 0, "4/4", Fraction(120)
     for vi, part in enumerate(parts):
         flat = part.flatten()
         found: list[tuple[int, Any]] = []
-        for k, n in enumerate(flat.notesAndRests):
-            if n.isRest or n.duration.isGrace:
-                continue
+        graces: list[tuple[int, Any, Fraction]] = []
+        waiting: list[tuple[int, Any]] = []
+        # chord symbols and numerals (<harmony>) are music21 chords: read apart, from the XML
+        for k, n in enumerate(e for e in flat.notesAndRests
+                              if not isinstance(e, m21harmony.Harmony)):
             bar = f"{path.name}: part {vi + 1} bar {n.measureNumber}"
+            if n.isRest:
+                if waiting:
+                    raise BadInput(f"{bar} has a grace note before a rest; stretto keeps grace "
+                                   "notes only before a note: move it or remove it")
+                continue
             if n.isChord:
                 raise BadInput(f"{bar} has a chord; stretto reads one melodic line per part: "
                                "put each line in its own part")
             if not hasattr(n, "pitch"):  # unpitched percussion
                 raise BadInput(f"{bar} has an unpitched (percussion) note; stretto reads "
                                "pitched lines: remove the percussion part")
+            if n.duration.isGrace:
+                waiting.append((k, n))
+                continue
             if n.quarterLength <= 0:
                 raise BadInput(f"{bar} has a note of no length; give it a duration or remove it")
+            graces += [(gk, g, Fraction(n.offset)) for gk, g in waiting]
+            waiting = []
             found.append((k, n))
+        if waiting:
+            raise BadInput(f"{path.name}: part {vi + 1} ends with a grace note (bar "
+                           f"{waiting[0][1].measureNumber}); stretto keeps grace notes only "
+                           "before a note: remove it")
         ids = file_ids[vi]
         keys = [(n.pitch.step, int(n.pitch.octave)) for _, n in found]
         use_ids = len(ids) == len(found) and [key for _, key in ids] == keys
@@ -186,13 +316,26 @@ def read_musicxml(path: str | Path, *, mode: Mode | None = None) -> Piece:
             xml_id = ids[j][0] if use_ids else None
             nid = (_unescape_id(xml_id) if escaped else xml_id) if xml_id else f"v{vi}n{k}"
             lyric = n.lyrics[0].rawText if n.lyrics and n.lyrics[0].text is not None else None
-            notes.append(Note(id=nid, pitch=_pitch_of(n.pitch), onset=Fraction(n.offset),
+            notes.append(Note(id=nid, pitch=_pitch_of(n.pitch),
+                              onset=Fraction(n.offset) + shift,
                               duration=Fraction(n.quarterLength),
                               tie=n.tie.type if n.tie is not None
                               and n.tie.type in ("start", "stop", "continue") else None,
                               lyric=lyric, origin="import"))
+        gids = grace_ids[vi]
+        use_gids = len(gids) == len(graces) and [key for _, key in gids] == [
+            (g.pitch.step, int(g.pitch.octave)) for _, g, _ in graces]
+        kept = []
+        for j, (k, g, onset) in enumerate(graces):
+            xml_id = gids[j][0] if use_gids else None
+            gid = (_unescape_id(xml_id) if escaped else xml_id) if xml_id else f"v{vi}g{k}"
+            kept.append(Note(id=gid, pitch=_pitch_of(g.pitch), onset=onset + shift,
+                             duration=_grace_value(g), origin="import",
+                             grace="acciaccatura" if getattr(g.duration, "slash", False)
+                             else "appoggiatura"))
         name = part.partName or f"Voice {vi + 1}"
-        voices.append(Voice(name=str(name), notes=tuple(notes), role="free"))
+        voices.append(Voice(name=str(name), notes=tuple(notes), role="free",
+                            graces=tuple(kept)))
         if vi == 0:
             ks = flat.getElementsByClass("KeySignature")
             fifths = ks[0].sharps if ks else 0
@@ -205,8 +348,30 @@ def read_musicxml(path: str | Path, *, mode: Mode | None = None) -> Piece:
     final = lowest[-1].pitch if lowest else None
     if not title and stream.metadata is not None:
         title = stream.metadata.title or stream.metadata.movementName or ""
-    return Piece(voices=tuple(voices), mode=mode or _guess_mode(fifths, final), meter=meter,
-                 tempo=tempo, title=str(title or path.stem))
+    bar_length = Fraction(4 * parse_meter(meter)[0], parse_meter(meter)[1])
+    anacrusis = bar_length - shift if 0 < shift < bar_length else Fraction(0)
+    info: dict[str, Any] = {}
+    harmony = harmony_from_xml(fi.root, shift if anacrusis else Fraction(0), len(voices)) \
+        if fi.root is not None else None
+    if harmony is not None:  # the analysis the checker judges (it also reads old lyrics)
+        style = fi.fields.get(STYLE_FIELD) or ("chorale" if len(voices) == 4 else
+                                                "composition")
+        info = {"style": style, "harmony": harmony}
+    return Piece(voices=tuple(voices),
+                 mode=mode or _mode_of(fi.mode_word, fifths) or _guess_mode(fifths, final),
+                 meter=meter, tempo=tempo, title=str(title or path.stem), info=info,
+                 anacrusis=anacrusis)
+
+
+def _grace_value(n) -> Fraction:
+    """A music21 grace note's written value in quarter notes (an eighth: 1/2)."""
+    from music21 import duration
+
+    try:
+        value = Fraction(duration.convertTypeToQuarterLength(n.duration.type))
+    except Exception:  # noqa: BLE001 - a grace note of no written type
+        return Fraction(1, 2)
+    return value * (2 - Fraction(1, 2 ** n.duration.dots)) if n.duration.dots else value
 
 
 # --------------------------------------------------------------------------- writing
@@ -317,7 +482,16 @@ def _tempo_mark(piece: Piece):
     return tempo.MetronomeMark(number=number, referent=duration.Duration(1))
 
 
-def _part(piece: Piece, vi: int, voice: Voice, written: list[_Written]):
+def _m21_grace(g: Note):
+    n = _m21_note(_Written(id=g.id, pitch=g.pitch, onset=g.onset, duration=g.duration,
+                           tie=None, lyric=None))
+    return n.getGrace(appoggiatura=g.grace == "appoggiatura")
+
+
+def _part(piece: Piece, vi: int, voice: Voice, written: list[_Written], shift: Fraction,
+          end: Fraction):
+    """One part. ``shift``: the silence before a pickup (0: none), not written; ``end``: where
+    the last measure ends (short when a pickup's last bar completes it)."""
     from music21 import bar, instrument, key, meter, note, stream
     from music21.exceptions21 import Music21Exception
     from music21.stream import makeNotation
@@ -336,9 +510,13 @@ def _part(piece: Piece, vi: int, voice: Voice, written: list[_Written]):
     by_bar: dict[int, list[_Written]] = {}
     for written_note in written:
         by_bar.setdefault(int(written_note.onset // bar_len), []).append(written_note)
+    graces: dict[Fraction, list[Note]] = {}
+    for g in voice.graces:
+        graces.setdefault(g.onset, []).append(g)
     for b in range(nbars):
-        start = b * bar_len
-        m = stream.Measure(number=b + 1)
+        start = shift if b == 0 else b * bar_len
+        stop_bar = min(b * bar_len + bar_len, end) if b == nbars - 1 else b * bar_len + bar_len
+        m = stream.Measure(number=b + (0 if shift else 1))
         if b == 0:
             m.insert(0, inst)
             m.insert(0, clef_for(voice))
@@ -349,16 +527,22 @@ def _part(piece: Piece, vi: int, voice: Voice, written: list[_Written]):
         cursor = start
         bar_notes: list[_Written | None] = [*by_bar.get(b, []), None]  # None: the bar's end
         for w in bar_notes:
-            stop = w.onset if w is not None else start + bar_len
+            stop = w.onset if w is not None else stop_bar
             for length in _expressible(stop - cursor) if stop > cursor else []:
                 m.insert(cursor - start, note.Rest(quarterLength=length))
                 cursor += length
             if w is not None:
+                for g in graces.pop(w.onset, []):  # music21 puts graces before the note
+                    m.insert(w.onset - start, _m21_grace(g))
                 m.insert(w.onset - start, _m21_note(w))
                 cursor = w.onset + w.duration
         if b == nbars - 1:
             m.rightBarline = bar.Barline("final")
         part.append(m)
+    if graces:
+        g = next(iter(graces.values()))[0]
+        raise ValueError(f"voice {voice.name!r}: grace note {g.id} at {g.onset} leads into no "
+                         "note of the voice")
     makeNotation.makeAccidentalsInMeasureStream(part)
     for m in part.getElementsByClass(stream.Measure):
         makeNotation.makeTupletBrackets(m, inPlace=True)
@@ -369,29 +553,79 @@ def _part(piece: Piece, vi: int, voice: Voice, written: list[_Written]):
     return part
 
 
+def _mode_word(piece: Piece) -> str:
+    """The key's ``<mode>``: major/minor for a tonal key (an analysis in a key), else the
+    church mode the score is in (dorian, phrygian, ... ionian, aeolian)."""
+    key = str((piece.info.get("harmony") or {}).get("key") or "")
+    if key.endswith((" major", " minor")):
+        return key.split()[1]
+    return piece.mode.name
+
+
+def _add_harmony(part: ET.Element, piece: Piece, shift: Fraction) -> None:
+    """The analysis's numerals as ``<harmony>`` before the notes they sound with, and the key
+    as words at the start and at each change (see :mod:`stretto.io.numerals`)."""
+    from stretto.io.numerals import harmony_element, key_words
+
+    h = piece.info.get("harmony") or {}
+    home = h.get("key")
+    if not home:
+        return
+    timeline = [(m, el, t) for m, el, t in _timeline(part, shift) if el.tag == "note"]
+    previous = None
+    for entry in sorted(h.get("analysis") or [], key=lambda e: Fraction(e["onset"])):
+        onset = Fraction(entry["onset"])
+        key, figure = entry.get("key") or home, entry.get("local") or entry["chord"]
+        # the first note at or after the onset, else the last before it (with an <offset>)
+        at = next(((m, el, t) for m, el, t in timeline if t >= onset), None) or timeline[-1]
+        measure, el, time = at
+        if time > onset and any(mm is measure and t <= onset for mm, _, t in timeline):
+            measure, el, time = next((mm, e, t) for mm, e, t in reversed(timeline)
+                                     if t <= onset)
+        harmony = harmony_element(figure, key)
+        if time != onset:
+            divisions = Fraction(part.findtext("measure/attributes/divisions", "1"))
+            ET.SubElement(harmony, "offset").text = str(int((onset - time) * divisions))
+        index = list(measure).index(el)
+        measure.insert(index, harmony)
+        if key != previous:
+            measure.insert(index, key_words(key))
+            previous = key
+
+
 def _postprocess(data: bytes, piece: Piece, ids: list[list[str]], escaped: bool,
-                 encoding_text: str | None) -> bytes:
-    """Add note ids, titles and encoding text; drop music21's date and placeholder composer."""
+                 encoding_text: str | None, grace_ids: list[list[str]],
+                 shift: Fraction) -> bytes:
+    """Add note ids, the key's mode, the numerals, the title and encoding text; mark a pickup
+    measure implicit; drop music21's date and placeholder composer."""
     import stretto
 
     root = ET.fromstring(data)
     for vi, part in enumerate(root.findall("part")):
-        elements = _note_elements(part)
-        if len(elements) != len(ids[vi]):  # pragma: no cover - a bug, not a user error
-            raise RuntimeError(f"music21 wrote {len(elements)} notes for voice {vi + 1}, "
-                               f"expected {len(ids[vi])}")
-        for el, nid in zip(elements, ids[vi]):
-            el.set("id", nid)
-    # titles: <work><work-title> and <movement-title> come first, in this order
+        for elements, want in ((_note_elements(part), ids[vi]),
+                               (_grace_elements(part), grace_ids[vi])):
+            if len(elements) != len(want):  # pragma: no cover - a bug, not a user error
+                raise RuntimeError(f"music21 wrote {len(elements)} notes for voice {vi + 1}, "
+                                   f"expected {len(want)}")
+            for el, nid in zip(elements, want):
+                el.set("id", nid)
+        measures = part.findall("measure")
+        if shift and measures:
+            measures[0].set("implicit", "yes")  # a pickup, numbered 0, not counted
+        for key in part.iter("key"):
+            for el in key.findall("mode"):
+                key.remove(el)
+            ET.SubElement(key, "mode").text = _mode_word(piece)
+    parts = root.findall("part")
+    if parts:
+        _add_harmony(parts[-1], piece, shift)
+    # one title: <work><work-title> (a <movement-title> too would print twice in LilyPond)
     for tag in ("work", "movement-title"):
         for el in root.findall(tag):
             root.remove(el)
     work = ET.Element("work")
     ET.SubElement(work, "work-title").text = piece.title
-    movement = ET.Element("movement-title")
-    movement.text = piece.title
     root.insert(0, work)
-    root.insert(1, movement)
     ident = root.find("identification")
     if ident is None:
         ident = ET.Element("identification")
@@ -412,12 +646,19 @@ def _postprocess(data: bytes, piece: Piece, ids: list[list[str]], escaped: bool,
         description = ET.Element("encoding-description")
         description.text = " ".join(encoding_text.split())
         encoding.insert(1, description)
+    fields = {}
     if escaped:
+        fields[ID_FIELD] = "v{voice}_{id with non-alphanumerics as _{hex}_}"
+    if (piece.info.get("harmony") or {}).get("analysis"):
+        fields[STYLE_FIELD] = str(piece.info.get("style") or "chorale")
+        melody = piece.info["harmony"].get("melody_voice")
+        fields[MELODY_FIELD] = "none" if melody is None else str(melody)
+    if fields:
         misc = ident.find("miscellaneous")
         if misc is None:
             misc = ET.SubElement(ident, "miscellaneous")
-        field = ET.SubElement(misc, "miscellaneous-field", name=ID_FIELD)
-        field.text = "v{voice}_{id with non-alphanumerics as _{hex}_}"
+        for name, text in fields.items():
+            ET.SubElement(misc, "miscellaneous-field", name=name).text = text
     ET.indent(root, space="  ")
     return (_HEADER + ET.tostring(root, encoding="unicode") + "\n").encode("utf-8")
 
@@ -437,19 +678,49 @@ def musicxml_bytes(piece: Piece, *, encoding_text: str | None = None) -> bytes:
 
     if not piece.voices:
         raise ValueError("cannot write MusicXML for a piece with no voices")
+    piece = _without_numeral_lyrics(piece)
     written = [_written(v, piece.bar_length) for v in piece.voices]
-    ids, escaped = _xml_ids([[w.id for w in ws] for ws in written])
+    graces = [sorted(v.graces, key=lambda g: g.onset) for v in piece.voices]
+    all_ids, escaped = _xml_ids([[w.id for w in ws] + [g.id for g in gs]
+                                 for ws, gs in zip(written, graces)])
+    ids = [xs[:len(ws)] for xs, ws in zip(all_ids, written)]
+    grace_ids = [xs[len(ws):] for xs, ws in zip(all_ids, written)]
+    bar = piece.bar_length
+    # a pickup: the first measure starts after the silence, unless a note sounds in it
+    shift = bar - piece.anacrusis if piece.anacrusis else Fraction(0)
+    if any(n.onset < shift for v in piece.voices for n in v.notes):
+        shift = Fraction(0)
+    end = max(1, piece.bars) * bar
+    if shift and piece.length % bar == shift:  # the last bar completes the pickup's bar
+        end = piece.length
     score = stream.Score()
     score.metadata = metadata.Metadata()
     score.metadata.title = piece.title
-    score.metadata.movementName = piece.title
     for vi, (voice, ws) in enumerate(zip(piece.voices, written)):
-        score.insert(0, _part(piece, vi, voice, ws))
+        score.insert(0, _part(piece, vi, voice, ws, shift, end))
     # makeNotation=False: the measures are final, so music21 neither re-splits nor re-spells
     exporter = ScoreExporter(score, makeNotation=False)
     exporter.midiChannelList = _ChannelsAsSet()  # keep our channels, even when shared
     exporter.parse()
-    return _postprocess(exporter.asBytes(), piece, ids, escaped, encoding_text)
+    return _postprocess(exporter.asBytes(), piece, ids, escaped, encoding_text, grace_ids,
+                        shift)
+
+
+def _without_numeral_lyrics(piece: Piece) -> Piece:
+    """Projects made before the numerals were ``<harmony>`` carry them as the lowest voice's
+    lyrics too (``g: i``, ``V7``): those are dropped, so they are not printed twice."""
+    from dataclasses import replace
+
+    analysis = (piece.info.get("harmony") or {}).get("analysis") or []
+    if not analysis or not piece.voices:
+        return piece
+    figures = {Fraction(e["onset"]): str(e.get("local") or e["chord"]) for e in analysis}
+    low = piece.voices[-1]
+    notes = tuple(replace(n, lyric=None) if n.lyric is not None and n.onset in figures
+                  and n.lyric.strip().endswith(figures[n.onset]) else n for n in low.notes)
+    if notes == low.notes:
+        return piece
+    return replace(piece, voices=piece.voices[:-1] + (replace(low, notes=notes),))
 
 
 def write_musicxml(piece: Piece, path: str | Path, *, encoding_text: str | None = None) -> None:
@@ -463,4 +734,4 @@ def write_musicxml(piece: Piece, path: str | Path, *, encoding_text: str | None 
     Path(path).write_bytes(musicxml_bytes(piece, encoding_text=encoding_text))
 
 
-__all__ = ["clef_for", "musicxml_bytes", "read_musicxml", "write_musicxml"]
+__all__ = ["clef_for", "harmony_from_xml", "musicxml_bytes", "read_musicxml", "write_musicxml"]

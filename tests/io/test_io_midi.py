@@ -54,9 +54,14 @@ def test_no_text_event_without_text(tmp_path):
 
 @pytest.mark.parametrize("mode, key", [
     (Mode("dorian", "G"), "F"), (Mode("dorian", "D"), "C"), (Mode("dorian", "E"), "D"),
-    (Mode("phrygian", "A"), "F"), (Mode("mixolydian", "C"), "F"), (Mode("aeolian", "B"), "D"),
-], ids=["G-dorian", "D-dorian", "E-dorian", "A-phrygian", "C-mixolydian", "B-aeolian"])
-def test_key_signature_is_major_key_of_same_signature(tmp_path, mode, key):
+    (Mode("phrygian", "A"), "F"), (Mode("mixolydian", "C"), "F"), (Mode("aeolian", "B"), "Bm"),
+    (Mode("aeolian", "G"), "Gm"),
+], ids=["G-dorian", "D-dorian", "E-dorian", "A-phrygian", "C-mixolydian", "B-aeolian",
+        "G-aeolian"])
+def test_key_signature_carries_the_minor_flag(tmp_path, mode, key):
+    """MIDI's key signature is a signature and a major/minor flag: aeolian (minor) keys set
+    the flag (G minor is 'Gm', two flats, not 'Bb'); the other modes have no MIDI name, so
+    they are written as the major key of the same signature."""
     piece = Piece(voices=g_dorian_trio().voices, mode=mode)
     mid = _write(tmp_path, piece)
     assert [m.key for m in mid.tracks[0] if m.type == "key_signature"] == [key]
