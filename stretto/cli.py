@@ -298,6 +298,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     from stretto.cli_render import add_parsers
     add_parsers(sub)  # render, engrave
+    from stretto.cli_train import add_parsers as add_train
+    add_train(sub)  # train-renderer
     from stretto.cli_compose import add_parsers as add_compose
     add_compose(sub)  # harmonize, compose
     from stretto.cli_bench import add_parsers as add_bench
