@@ -133,6 +133,21 @@ class SpeciesSpec:
             raise BadInput(f"score.json has a malformed species spec: {exc}") from None
 
 
+def shift_octaves(pitches, octaves: int) -> list[Pitch]:
+    """``pitches`` moved by whole ``octaves`` (spelling kept): ``--cantus-octave``. BadInput
+    when a note would leave C1-C7, the compass any voice here could sing."""
+    if not octaves:
+        return list(pitches)
+    moved = []
+    for p in pitches:
+        q = Pitch(min(max(p.octave + octaves, -1), 9), p.step, p.alter)
+        if q.octave != p.octave + octaves or not 24 <= q.midi <= 96:
+            raise BadInput(f"--cantus-octave {octaves:+d} moves {p.name} out of C1-C7: "
+                           "use a smaller shift")
+        moved.append(q)
+    return moved
+
+
 @dataclass(frozen=True)
 class SolveSettings:
     """``time_limit`` in seconds (also used as CP-SAT's deterministic time limit, which is what

@@ -61,9 +61,9 @@ def _cantus_index(text: str, voices: int) -> int:
 
 def build_spec(args: argparse.Namespace):
     """Turn ``stretto species`` arguments into a :class:`SpeciesSpec` (validating input)."""
-    from stretto.modes import Mode, mode_of_final
+    from stretto.modes import Mode, infer_mode
     from stretto.pitch import parse_pitches
-    from stretto.solver.spec import SpeciesSpec
+    from stretto.solver.spec import SpeciesSpec, shift_octaves
 
     if bool(args.cantus) == bool(args.cantus_name):
         raise BadInput("give the cantus firmus with --cantus \"D4 F4 ...\" or --cantus-name "
@@ -73,14 +73,17 @@ def build_spec(args: argparse.Namespace):
         cantus, mode = load_cantus(args.cantus_name)
     else:
         cantus = parse_pitches(args.cantus)
-        final = cantus[-1].name[:-1]
+        final = cantus[-1].name.rstrip("0123456789")
         mode = None
+    cantus = shift_octaves(cantus, args.cantus_octave)
     if args.mode:
         mode = Mode.parse(args.mode) if " " in args.mode.strip() else Mode(args.mode, final if
                                                                            mode is None else
                                                                            mode.final)
-    if mode is None:
-        mode = mode_of_final(final)
+    args.mode_note = None
+    if mode is None:  # read from the final and the accidentals; said in one line
+        reading = infer_mode(cantus)
+        mode, args.mode_note = reading.mode, reading.describe()
     species = _species_list(args.species)
     voices = args.voices if args.voices else len(species) + 1
     if not 2 <= voices <= 4:
@@ -116,13 +119,13 @@ def cmd_species(args: argparse.Namespace) -> int:
     settings = SolveSettings(time_limit=args.time_limit, seed=args.seed, workers=args.workers,
                              objective=not args.no_objective)
     result = solve_species(spec, settings)
-    if result.status == "infeasible":
-        raise Unsatisfiable(
-            "no score satisfies every hard rule with this cantus, species and range: try a "
-            "wider --range, --max-range, --allow-crossing, or another --cantus-voice")
+    if result.status == "infeasible":  # name a minimal conflicting set and a fix that holds
+        from stretto.solver.edit import explain_first
+        raise explain_first(spec, settings)
     what = (f"species {','.join(map(str, spec.species))} on a cantus of {len(spec.cantus)} "
             f"notes in {spec.mode} (voice {spec.cantus_voice + 1} of {spec.voices})")
-    return write_first_run(args, result, spec=spec.to_dict(), kind="species", what=what)
+    return write_first_run(args, result, spec=spec.to_dict(), kind="species", what=what,
+                           extra={"mode": args.mode_note} if args.mode_note else None)
 
 
 def write_first_run(args: argparse.Namespace, result, *, spec: dict, kind: str, what: str,
@@ -250,13 +253,15 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("--cantus-name", help="a shipped cantus: fux-dorian, fux-phrygian, "
                     "fux-lydian, fux-mixolydian, fux-aeolian, fux-ionian")
     sp.add_argument("--mode", type=cli_args.mode,
-                    help="mode name (dorian ...) or 'G dorian'; default: from the "
-                    "cantus's final")
+                    help="mode name (dorian ...) or 'G dorian'; default: read from the "
+                    "cantus's final and accidentals (Bb ionian, F# phrygian ...)")
     sp.add_argument("--species", default="1", help="species per added voice, top down: 1 or 3,1")
     sp.add_argument("--voices", type=cli_args.voices,
                     help="voices in all, 2-4 (default: species + cantus)")
     sp.add_argument("--cantus-voice", default="bottom",
                     help="top, bottom, or N counted from the top (default bottom)")
+    sp.add_argument("--cantus-octave", type=cli_args.octaves, default=0,
+                    help="move the cantus by whole octaves, e.g. -1 (default 0)")
     sp.add_argument("--range", action="append", metavar="VOICE=LOW-HIGH",
                     help="register of an added voice, e.g. 1=C4-G5 (repeatable)")
     sp.add_argument("--max-range", type=cli_args.max_range, default=9,

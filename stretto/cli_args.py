@@ -36,6 +36,7 @@ workers = _number(int, 1, WORKERS_MAX, "workers")
 voices = _number(int, 2, 4, "voices")
 max_range = _number(int, 1, 36, "max-range")
 detune_cents = _number(float, -100.0, 100.0, "detune")
+octaves = _number(int, -3, 3, "cantus-octave")
 
 
 def time_limit(text: str) -> float:
@@ -62,5 +63,5 @@ mode = _text("mode")
 key = _text("key")
 
 
-__all__ = ["detune_cents", "folder", "key", "max_range", "mode", "seed", "time_limit", "voices",
-           "workers"]
+__all__ = ["detune_cents", "folder", "key", "max_range", "mode", "octaves", "seed", "time_limit",
+           "voices", "workers"]

@@ -168,3 +168,108 @@ def mode_of_final(final: str) -> Mode:
     if letter not in by_final:
         raise BadInput(f"no church mode has the white-key final {final!r}; give --mode explicitly")
     return Mode(by_final[letter], letter)
+
+
+# The order in which equally fitting modes are preferred on a final that is not a white key
+# (a cantus on B-flat that never touches E or E-flat is read as B-flat ionian, not lydian):
+# the common modes first.
+_PREFERENCE = ("ionian", "aeolian", "dorian", "mixolydian", "phrygian", "lydian")
+
+
+@dataclass(frozen=True)
+class ModeReading:
+    """What :func:`infer_mode` read from a cantus: the ``mode``, the accidentals it went by
+    (``accidentals``: pitch names without octave, in signature order), the notes it takes as
+    musica ficta, and the other modes that fit the notes as well (``alternatives``)."""
+
+    mode: Mode
+    accidentals: tuple[str, ...]
+    ficta: tuple[str, ...]
+    alternatives: tuple[Mode, ...]
+
+    def describe(self) -> str:
+        """One line: ``Bb ionian (from the final Bb and the flats Bb, Eb)``."""
+        if self.accidentals:
+            sharp = "#" in self.accidentals[0]
+            kind = ("sharp" if sharp else "flat") + ("s" if len(self.accidentals) > 1 else "")
+            why = f"from the final {self.mode.final} and the {kind} {', '.join(self.accidentals)}"
+        else:
+            why = f"from the final {self.mode.final} and no accidentals"
+        if self.ficta:
+            why += f"; {', '.join(self.ficta)} as musica ficta"
+        if self.alternatives:
+            absent = "/".join(self.unsung)
+            why += (f"; {' and '.join(map(str, self.alternatives))} "
+                    f"{'fit' if len(self.alternatives) > 1 else 'fits'} too"
+                    + (f", as the cantus has no {absent}" if absent else "") +
+                    ": pass --mode to choose")
+        return f"{self.mode} ({why})"
+
+    @property
+    def unsung(self) -> tuple[str, ...]:
+        """The letters on which the alternatives differ from the mode (never in the cantus)."""
+        return tuple(STEP_NAMES[s] for s in (0, 1, 2, 3, 4, 5, 6)
+                     if any(m.signature_alter(s) != self.mode.signature_alter(s)
+                            for m in self.alternatives))
+
+
+def _fit(mode: Mode, pitches) -> tuple[int, int] | None:
+    """(notes taken as ficta, distinct ficta) when every pitch is allowed in ``mode``, else
+    None."""
+    ficta = [p for p in pitches if not mode.is_diatonic(p)]
+    if any(not mode.is_allowed(p) for p in ficta):
+        return None
+    return len(ficta), len({(p.step, p.alter) for p in ficta})
+
+
+def _letter_name(p: Pitch) -> str:
+    return p.name.rstrip("0123456789-")
+
+
+def infer_mode(cantus) -> ModeReading:
+    """The mode of a cantus firmus on any final, from its last note and its accidentals.
+
+    Of the six modes on the final, those in which every note is diatonic or one of the mode's
+    ficta fit. On a white-key final Fux's mode (the one without a signature: D dorian,
+    E phrygian ...) is kept whenever it fits, its ficta included (C# and B-flat in D dorian),
+    as Fux reads his own cantus. Otherwise the mode needing the fewest ficta notes wins, and
+    among equals the commoner (ionian, aeolian, dorian, mixolydian, phrygian, lydian): a cantus
+    on B-flat with E-flats is B-flat ionian, one on F# with G naturals F# phrygian.
+    :class:`BadInput` when no mode on the final admits every note."""
+    pitches = list(cantus)
+    if not pitches:
+        raise BadInput("empty cantus: give notes such as 'D4 F4 E4 D4'")
+    final = _letter_name(pitches[-1])
+    if abs(pitches[-1].alter) > 1:
+        raise BadInput(f"the cantus ends on {final}: no mode here has a double-sharp or "
+                       "double-flat final; respell it (for example Bbb as A)")
+    fits = []
+    for name in MODE_ROTATION:
+        mode = Mode(name, final)
+        if abs(mode.fifths) > 7:
+            continue  # a signature of more than seven sharps or flats: respell the final
+        fit = _fit(mode, pitches)
+        if fit is not None:
+            fits.append((mode, fit))
+    if not fits:
+        used = sorted({_letter_name(p) for p in pitches if p.alter},
+                      key=lambda n: (STEP_NAMES.index(n[0]), n))
+        raise BadInput(f"no mode on the final {final} admits every note of the cantus"
+                       + (f" (accidentals {', '.join(used)})" if used else "") +
+                       ": check its accidentals, or give --mode explicitly")
+    white = [(m, f) for m, f in fits if m.fifths == 0]
+    if white:
+        best = white[0]
+    else:
+        best = min(fits, key=lambda mf: (mf[1][0], _PREFERENCE.index(mf[0].name)))
+    mode = best[0]
+    # Modes that fit with no more ficta, and differ only in notes the cantus never sings.
+    alternatives = tuple(m for m, f in fits if m != mode and f[0] <= best[1][0]
+                         and not white)
+    k = mode.fifths
+    order = _SHARP_ORDER if k > 0 else _FLAT_ORDER
+    accidentals = tuple(
+        STEP_NAMES[s] + ("#" if k > 0 else "b") for s in order[:abs(k)]
+        if any(p.step == s and p.alter == mode.signature_alter(s) for p in pitches))
+    ficta = tuple(dict.fromkeys(_letter_name(p) for p in pitches if not mode.is_diatonic(p)))
+    return ModeReading(mode, accidentals, ficta, alternatives)
