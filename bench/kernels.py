@@ -270,6 +270,10 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    interpret = os.environ.get("TRITON_INTERPRET", "0").strip().lower() in ("1", "true", "on", "yes")
+    if args.smoke and not interpret:
+        print("error: --smoke runs the kernels in the Triton interpreter: set TRITON_INTERPRET=1", file=sys.stderr)
+        return 2
     try:
         import torch
     except ImportError:
@@ -280,11 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         print(SKIP + "triton is not installed (pip install 'stretto[neural]' on Linux)")
         return 0
-    interpret = os.environ.get("TRITON_INTERPRET", "0").strip().lower() in ("1", "true", "on", "yes")
     if args.smoke:
-        if not interpret:
-            print("error: --smoke runs the kernels in the Triton interpreter: set TRITON_INTERPRET=1", file=sys.stderr)
-            return 2
         os.environ["STRETTO_KERNELS"] = "triton"
         return run(args)
     if not torch.cuda.is_available():
