@@ -150,6 +150,8 @@ def attention_triton(
     upcast = q.dtype == torch.float32 or (interpreting() and q.dtype == torch.bfloat16)
     precision = fp32_dot_precision() if q.dtype == torch.float32 else "tf32"  # ignored for fp16/bf16
     num_warps = 4 if block_d <= 64 else 8
+    if q.numel() == 0:
+        return o  # a zero-sized grid is not a launch on every backend
     grid = (triton.cdiv(q_len, block_m), b * h)
     attention_kernel[grid](
         qc, kc, vc, o, h, q_len, k_len, LOG2E / math.sqrt(d),

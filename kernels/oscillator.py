@@ -59,12 +59,13 @@ def _harmonic_kernel(
     s = s1
     c = c1
     y = tl.zeros([BLOCK], dtype=tl.float32)
-    amp_row = amps_ptr + b * n_harmonics * n + offs
+    amp_k = amps_ptr + b * n_harmonics * n + offs  # row of harmonic k, advanced by pointer (64-bit)
     for k in range(0, n_harmonics):
         audible = ok & ((k + 1) * f0f < nyquist)
-        a = tl.load(amp_row + k * n, mask=audible, other=0.0).to(tl.float32)
+        a = tl.load(amp_k, mask=audible, other=0.0).to(tl.float32)
         y += a * s  # a is 0 where inaudible
         s, c = s * c1 + c * s1, c * c1 - s * s1
+        amp_k += n
     tl.store(y_ptr + b * n + offs, y.to(y_ptr.dtype.element_ty), mask=ok)
 
 
