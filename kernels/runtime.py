@@ -41,12 +41,23 @@ def triton_available() -> bool:
         return False
 
 
+def grad_enabled() -> bool:
+    """torch's grad mode (torch is imported by then: the caller holds tensors)."""
+    import torch
+
+    return torch.is_grad_enabled()
+
+
 def choose_backend(op: str, *tensors: Any) -> str:
     """``"triton"`` or ``"torch"`` for ``op`` on these tensors, from ``STRETTO_KERNELS`` read now.
 
     ``auto`` (default): Triton for CUDA tensors when triton is installed, the reference otherwise.
     ``torch``: always the reference. ``triton``: always Triton; on CPU tensors that needs
     ``TRITON_INTERPRET=1``, and a missing one is a one-line error saying so.
+
+    The kernels are forward-only: when autograd must record the op (grad mode on and an input
+    that requires grad, as in training), ``auto`` takes the reference, whose backward PyTorch
+    derives, and ``triton`` is a one-line error.
     """
     mode = os.environ.get(ENV_VAR, "auto").strip().lower() or "auto"
     if mode not in MODES:
@@ -54,8 +65,14 @@ def choose_backend(op: str, *tensors: Any) -> str:
     if mode == "torch":
         return "torch"
     on_cuda = all(getattr(t, "is_cuda", False) for t in tensors)
+    needs_grad = any(getattr(t, "requires_grad", False) for t in tensors) and grad_enabled()
     if mode == "auto":
-        return "triton" if on_cuda and triton_available() else "torch"
+        return "triton" if on_cuda and not needs_grad and triton_available() else "torch"
+    if needs_grad:
+        raise RuntimeError(
+            f"{ENV_VAR}=triton: the Triton {op} kernel is forward-only and an input requires grad; "
+            f"run training with {ENV_VAR}=auto (the reference takes the graph) or under torch.no_grad()"
+        )
     if not triton_available():
         raise RuntimeError(f"{ENV_VAR}=triton but triton is not installed: pip install 'stretto[neural]'")
     if not on_cuda and not interpreting():

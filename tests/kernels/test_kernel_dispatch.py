@@ -207,3 +207,49 @@ def test_empty_inputs_give_empty_or_silent_outputs(call):
     reference_out = call(R)
     assert triton_out.shape == reference_out.shape
     torch.testing.assert_close(triton_out, reference_out)
+
+
+class FakeCudaTensor:
+    """Enough of a tensor for the back-end choice: where it lives and whether it needs grad."""
+
+    is_cuda = True
+
+    def __init__(self, requires_grad: bool) -> None:
+        self.requires_grad = requires_grad
+
+
+@needs_triton
+def test_auto_leaves_training_to_the_reference(monkeypatch):
+    """Kernels are forward-only: on CUDA, auto runs Triton for inference (no grad needed, or
+    grad mode off) and the reference when autograd must record the op."""
+    monkeypatch.setenv("STRETTO_KERNELS", "auto")
+    weight, activations = FakeCudaTensor(True), FakeCudaTensor(False)
+    assert K.choose_backend("rms_norm", activations, FakeCudaTensor(False)) == "triton"
+    assert K.choose_backend("rms_norm", activations, weight) == "torch"
+    with torch.no_grad():
+        assert K.choose_backend("rms_norm", activations, weight) == "triton"
+    with torch.inference_mode():
+        assert K.choose_backend("rms_norm", activations, weight) == "triton"
+
+
+def test_forced_triton_with_grad_is_one_line():
+    x = torch.randn(3, 8, requires_grad=True)
+    with pytest.raises(RuntimeError) as err:
+        K.swiglu(x, x)
+    assert "forward-only" in str(err.value) and "\n" not in str(err.value)
+    with torch.no_grad():
+        with K.count_launches() as launched:
+            K.swiglu(x, x)
+    assert launched["swiglu"] == 1
+
+
+def test_training_on_the_reference_gets_gradients(monkeypatch):
+    """auto on CPU: the reference path carries gradients to every input (the renderer trains so)."""
+    monkeypatch.setenv("STRETTO_KERNELS", "auto")
+    gen = torch.Generator().manual_seed(3)
+    x = torch.randn((2, 5, 8), generator=gen, requires_grad=True)
+    w = torch.randn((8,), generator=gen, requires_grad=True)
+    shift = torch.randn((2, 8), generator=gen, requires_grad=True)
+    loss = K.modulate(K.rms_norm(x, w), shift, shift).square().sum()
+    loss.backward()
+    assert all(t.grad is not None and t.grad.abs().sum() > 0 for t in (x, w, shift))
