@@ -210,6 +210,15 @@ def format_table(rows: list[dict], device_name: str, copy_gbs: float) -> str:
     return "\n".join(lines)
 
 
+def copy_bandwidth(timer: Callable[[Callable[[], object]], float], device: str, nbytes: int) -> float:
+    """GB/s of a device-to-device copy of ``nbytes`` (bytes read + bytes written per second)."""
+    import torch
+
+    src = torch.empty(nbytes, dtype=torch.uint8, device=device)
+    dst = torch.empty_like(src)
+    return 2 * nbytes / (timer(lambda: dst.copy_(src)) * 1e-3) / 1e9
+
+
 def run(args: argparse.Namespace) -> int:
     import torch
 
@@ -229,11 +238,7 @@ def run(args: argparse.Namespace) -> int:
 
         device_name = torch.cuda.get_device_name()
     # Copy bandwidth: the ceiling a memory-bound kernel is measured against.
-    nbytes = (1 << 16) if args.smoke else (1 << 30)
-    src = torch.empty(nbytes, dtype=torch.uint8, device=device)
-    dst = torch.empty_like(src)
-    copy_gbs = 2 * nbytes / (timer(lambda: dst.copy_(src)) * 1e-3) / 1e9
-    del src, dst
+    copy_gbs = copy_bandwidth(timer, device, (1 << 16) if args.smoke else (1 << 30))
 
     cases = build_cases(args.ops.split(","), args.dtype, device, args.quick or args.smoke, args.smoke,
                         compile_refs=not (args.no_compile or args.smoke))
@@ -279,9 +284,9 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         print(SKIP + "torch is not installed (pip install 'stretto[neural]')")
         return 0
-    try:
-        import triton  # noqa: F401
-    except ImportError:
+    from stretto.kernels.runtime import triton_available
+
+    if not triton_available():
         print(SKIP + "triton is not installed (pip install 'stretto[neural]' on Linux)")
         return 0
     if args.smoke:
