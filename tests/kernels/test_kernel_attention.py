@@ -57,6 +57,7 @@ ATTN_CASES = [
     pytest.param((1, 2, 37, 37, 24), True, 16, 16, id="causal-T37-D24-tiles16"),
     pytest.param((2, 1, 70, 70, 64), True, 32, 16, id="causal-T70-D64-tiles32x16"),
     pytest.param((1, 1, 1, 1, 16), True, None, None, id="causal-T1"),
+    pytest.param((1, 1, 200, 200, 64), True, None, None, id="causal-T200-D64-default-tiles"),
     pytest.param((1, 2, 33, 20, 40), False, 16, 16, id="full-T33-Tk20-D40"),
     pytest.param((2, 2, 19, 45, 8), False, 16, 32, id="full-T19-Tk45-D8"),
 ]

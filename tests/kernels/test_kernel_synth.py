@@ -42,6 +42,7 @@ SYNTH_CASES = [
     # B, N, K, sample rate, block
     pytest.param(2, 3000, 8, 16000.0, 256, id="B2-N3000-K8-block256"),
     pytest.param(1, 777, 3, 22050.0, None, id="N777-K3-default-block"),
+    pytest.param(1, 5000, 4, 48000.0, None, id="N5000-K4-default-block-5-blocks"),
     pytest.param(3, 5, 1, 8000.0, None, id="N5-K1"),
 ]
 
