@@ -170,6 +170,10 @@ class Piece:
         bar, offset = divmod(Fraction(time), self.bar_length)
         return int(bar) + self.first_bar, offset + 1
 
+    def time_at(self, bar: int, beat: Fraction = Fraction(1)) -> Fraction:
+        """The time of ``bar``/``beat`` as :meth:`bar_beat` numbers them (the inverse)."""
+        return (bar - self.first_bar) * self.bar_length + Fraction(beat) - 1
+
 
 def parse_meter(meter: str) -> tuple[int, int]:
     try:

@@ -58,3 +58,28 @@ def test_bar_and_beat() -> None:
     piece = _piece()
     assert piece.bar_beat(Fraction(6)) == (2, Fraction(3))
     assert piece.bars == 4
+
+
+def test_pickup_numbers_bars_from_0_and_grace_notes_round_trip() -> None:
+    """A one-beat pickup in 4/4 is bar 0 beat 4 (as in the source) and the time of bar 1 is
+    the first whole bar; grace notes live apart from the notes and survive score.json, which
+    stays as it was for a piece with neither."""
+    from dataclasses import replace
+
+    from stretto.score import Note, Piece, dumps, loads
+
+    plain = replace(_piece(), meter="4/4")
+    assert '"anacrusis"' not in dumps(plain) and '"graces"' not in dumps(plain)
+    from stretto.pitch import Pitch
+
+    grace = Note(id="g0", pitch=Pitch.parse("C5"), onset=Fraction(4), duration=Fraction(1, 2),
+                 grace="acciaccatura", origin="human")
+    voices = (replace(plain.voices[0], graces=(grace,)),) + plain.voices[1:]
+    piece = replace(plain, voices=voices, anacrusis=Fraction(1))
+    assert piece.bar_beat(Fraction(3)) == (0, Fraction(4))
+    assert piece.bar_beat(Fraction(4)) == (1, Fraction(1))
+    assert piece.time_at(2, Fraction(3)) == Fraction(10)
+    back = loads(dumps(piece))
+    assert back == piece and back.voices[0].graces == (grace,)
+    with pytest.raises(ValueError, match="pickup"):
+        replace(plain, anacrusis=Fraction(4))
