@@ -211,9 +211,10 @@ def problem_in(melody: Melody, key: Key, beats_per_chord: int = 1):
     for name in ("Alto", "Tenor", "Bass"):
         a, b = SATB_RANGES[name]
         voices.append(VoicePart(name, Pitch.parse(a), Pitch.parse(b)))
-    if lo < Pitch.parse("G3").midi:
-        raise BadInput(f"the melody falls to {min(fixed, key=lambda p: p.midi).name}, below "
-                       "the alto's range (G3): give a soprano melody (transpose it up)")
+    if lo < Pitch.parse("G3").midi:  # no soprano line (the alto's lowest note): exit 3
+        raise range_conflict(melody, key) or BadInput(
+            f"the melody falls to {min(fixed, key=lambda p: p.midi).name}, below the alto's "
+            "range (G3): pass --transpose auto")
     prob = HarmonyProblem(key=key, voices=tuple(voices), slots=len(onsets),
                           links=tuple(links), cadences={t: ALL_CADENCES for t in cads},
                           downbeats=downbeats, keys_at=phrase_keys(key, fixed, cads),
@@ -306,3 +307,107 @@ def ornament_lines(pitches, onsets, ends, key: Key, melody: Melody):
 
 
 __all__ = ["build_piece", "harmonize", "melody_key", "plan_slots", "problem_in"]
+
+
+# ---------------------------------------------------------------------------- the soprano's range
+# A melody is harmonized where a soprano sings it, C4-G5. One outside it is refused (exit 3),
+# naming the range and the transposition that would bring it in; ``--transpose`` moves it
+# there and the interval is kept with the project (``spec["transpose"]``) so that the score can
+# be moved back (see docs/modes-and-ranges.md).
+
+from stretto.pitch import Interval, Transposition  # noqa: E402 - this section's own names
+
+SOPRANO_LOW, SOPRANO_HIGH = (Pitch.parse(p) for p in SATB_RANGES["Soprano"])
+MAX_KEY_ACCIDENTALS = 6  # a transposed key with more sharps or flats is no sensible choice
+
+
+def melody_span(melody: Melody) -> tuple[Pitch, Pitch]:
+    """The melody's lowest and highest notes (grace notes included: they are sung too)."""
+    pitches = [n.pitch for n in (*melody.notes, *melody.graces)]
+    return min(pitches, key=lambda p: p.midi), max(pitches, key=lambda p: p.midi)
+
+
+def _fits(melody: Melody, semitones: int) -> bool:
+    low, high = melody_span(melody)
+    return SOPRANO_LOW.midi <= low.midi + semitones and high.midi + semitones <= SOPRANO_HIGH.midi
+
+
+def transpose_key(key: Key, move: Transposition) -> Key:
+    """``key`` moved by ``move`` (G major up a P4 is C major). BadInput for a tonic that
+    would need a double sharp or flat."""
+    tonic = move.apply(Pitch(4, key.tonic_class[0], key.tonic_class[1]))
+    if abs(tonic.alter) > 1:
+        raise BadInput(f"{key} moved {move.words()} has the tonic {tonic.name[:-1]}: "
+                       "choose another interval")
+    return Key(tonic.name.rstrip("0123456789"), key.mode)
+
+
+def auto_transposition(melody: Melody, key: Key | None = None) -> Transposition | None:
+    """The smallest move that brings ``melody`` into the soprano's range C4-G5 and keeps a
+    sensible key signature: by octaves if one fits (the key stays), otherwise into the
+    nearest key (fewest semitones; of two spellings, the key with fewer sharps or flats, at
+    most six). ``key`` defaults to the melody's likeliest key. P1 when it already fits; None
+    when nothing can (the melody spans more than the range)."""
+    if _fits(melody, 0):
+        return Transposition(0, 0)
+    for octaves in (1, -1, 2, -2):
+        if _fits(melody, 12 * octaves):
+            return Transposition(7 * octaves, 12 * octaves)
+    key = key or melody_key(melody)
+    best: tuple | None = None
+    for semitones in sorted(range(-24, 25), key=lambda s: (abs(s), -s)):
+        if semitones % 12 == 0 or not _fits(melody, semitones):
+            continue
+        for generic in range(-14, 15):
+            move = Transposition(generic, semitones)
+            if (generic > 0) != (semitones > 0) or not _spelled(move):
+                continue
+            try:
+                new = transpose_key(key, move)
+                for n in (*melody.notes, *melody.graces):
+                    move.apply(n.pitch)
+            except BadInput:
+                continue
+            fifths = abs(new.church_mode.fifths)
+            if fifths <= MAX_KEY_ACCIDENTALS and (best is None or
+                                                 (abs(semitones), fifths) < best[0]):
+                best = ((abs(semitones), fifths), move)
+        if best is not None:
+            return best[1]
+    return None
+
+
+def _spelled(move: Transposition) -> bool:
+    """A real interval (its quality P, M, m, A or d), as one writes it."""
+    quality = Interval(abs(move.generic), abs(move.semitones)).quality
+    return quality in ("P", "M", "m", "A", "d")
+
+
+def transpose_melody(melody: Melody, move: Transposition) -> Melody:
+    """Every note (and grace note) moved by ``move``; rhythm, ties and fermatas kept."""
+    return replace(melody,
+                   notes=tuple(replace(n, pitch=move.apply(n.pitch)) for n in melody.notes),
+                   graces=tuple(replace(g, pitch=move.apply(g.pitch)) for g in melody.graces))
+
+
+def range_conflict(melody: Melody, key: Key | None = None, *,
+                   move: Transposition | None = None) -> Unsatisfiable | None:
+    """None when the melody (moved by ``move``, ``--transpose``, when given) lies in the
+    soprano's range C4-G5; otherwise the one-line :class:`Unsatisfiable` naming its lowest or
+    highest note, the range, and the option that fixes it: ``--transpose auto`` and the
+    interval auto would choose for the melody as given."""
+    low, high = melody_span(melody if move is None else transpose_melody(melody, move))
+    if low.midi >= SOPRANO_LOW.midi and high.midi <= SOPRANO_HIGH.midi:
+        return None
+    span = f"the soprano's range {SOPRANO_LOW.name}-{SOPRANO_HIGH.name}"
+    head = f"moved {move.words()}, " if move is not None else ""
+    if high.midi - low.midi > SOPRANO_HIGH.midi - SOPRANO_LOW.midi:
+        return Unsatisfiable(
+            f"{head}the melody spans {low.name}-{high.name}, wider than {span}: no "
+            "transposition brings it into a soprano's voice; give a narrower melody",
+            (f"the melody {low.name}-{high.name}", span))
+    far, where = (low, "below") if low.midi < SOPRANO_LOW.midi else (high, "above")
+    fix = auto_transposition(melody, key)
+    option = "--transpose auto" + (f" (or --transpose {fix.name})" if fix is not None else "")
+    return Unsatisfiable(f"{head}the melody reaches {far.name}, {where} {span}: pass {option}",
+                         (f"the melody reaches {far.name}", span))

@@ -39,6 +39,19 @@ detune_cents = _number(float, -100.0, 100.0, "detune")
 octaves = _number(int, -3, 3, "cantus-octave")
 
 
+def transpose(text: str) -> str:
+    """``auto`` or a signed interval (``P4``, ``-M2``, ``P8``): checked here, used as text."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    from stretto.errors import BadInput
+    from stretto.pitch import Transposition
+
+    try:
+        return Transposition.parse(text).name
+    except BadInput as exc:
+        raise argparse.ArgumentTypeError(f"{exc}; or write auto") from None
+
+
 def time_limit(text: str) -> float:
     """Seconds of deterministic time: above 0 (a limit of 0 would skip every solve) and at
     most an hour."""
@@ -64,4 +77,4 @@ key = _text("key")
 
 
 __all__ = ["detune_cents", "folder", "key", "max_range", "mode", "octaves", "seed", "time_limit",
-           "voices", "workers"]
+           "transpose", "voices", "workers"]

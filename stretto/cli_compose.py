@@ -34,6 +34,8 @@ def cmd_harmonize(args: argparse.Namespace) -> int:
 
     from stretto.errors import Unsatisfiable
 
+    melody, key, moved = _into_soprano_range(melody, key, args.transpose)
+
     try:
         result = harmonize(melody, settings, key=key, beats_per_chord=args.beats_per_chord,
                            ornament=args.ornament)
@@ -48,12 +50,65 @@ def cmd_harmonize(args: argparse.Namespace) -> int:
 
     spec = {"melody": melody_to_dict(melody), "key": result.stats.get("key"),
             "beats_per_chord": args.beats_per_chord, "ornament": bool(args.ornament)}
+    extra = {"key": h.get("key"), "cadences": cads}
+    if moved is not None:  # kept with the project: the way back to the melody as given
+        from stretto.pitch import Transposition
+        from stretto.solver.harmonize import transpose_key
+
+        used = Key.parse(str(result.stats.get("key")))  # the key tried first may not be it
+        back = Transposition(moved["generic"], moved["semitones"]).inverse()
+        moved = {**moved, "to_key": str(used), "from_key": str(transpose_key(used, back))}
+        spec["transpose"] = moved
+        extra["transposed"] = _moved_words(moved)
     from stretto.cli import write_first_run
 
     return write_first_run(args, result, spec=spec, kind="harmonize",
                            what=f"harmonized {melody.title} in {result.stats.get('key')} "
-                                f"({len(melody.notes)} melody notes)",
-                           extra={"key": h.get("key"), "cadences": cads})
+                                f"({len(melody.notes)} melody notes)"
+                                + (f", transposed {moved['interval']}" if moved else ""),
+                           extra=extra)
+
+
+def _into_soprano_range(melody, key, how: str | None):
+    """The melody (and ``--key``) moved by ``--transpose`` (``auto``: the smallest move into
+    the soprano's range), with the record kept in the project, or None when not moved.
+    Unsatisfiable (exit 3) when the melody, as given or as moved, leaves the range."""
+    from stretto.pitch import Transposition
+    from stretto.solver.harmonize import (auto_transposition, melody_key, melody_span,
+                                          range_conflict, transpose_key, transpose_melody)
+
+    if how is None:
+        conflict = range_conflict(melody, key)
+        if conflict is not None:
+            raise conflict
+        return melody, key, None
+    original = key or melody_key(melody)
+    move = auto_transposition(melody, key) if how == "auto" else Transposition.parse(how)
+    if move is None:  # auto: nothing fits, the melody spans more than the range
+        raise range_conflict(melody, key)
+    conflict = range_conflict(melody, key, move=move)
+    if conflict is not None:
+        raise conflict
+    moved = transpose_melody(melody, move)
+    if move.generic == 0 and move.semitones == 0:
+        return melody, key, None  # auto, and already in range: nothing to record
+    new_key = transpose_key(original, move)
+    (low, high), (low2, high2) = melody_span(melody), melody_span(moved)
+    record = {"interval": move.name, "generic": move.generic, "semitones": move.semitones,
+              "undo": move.inverse().name, "from_key": str(original), "to_key": str(new_key),
+              "from_range": f"{low.name}-{high.name}", "to_range": f"{low2.name}-{high2.name}",
+              "auto": how == "auto"}
+    return moved, (transpose_key(key, move) if key is not None else None), record
+
+
+def _moved_words(record: dict) -> str:
+    """``up a perfect fourth (the melody G3-D5 now C4-G5, G major now C major; back: -P4)``."""
+    from stretto.pitch import Transposition
+
+    move = Transposition(record["generic"], record["semitones"])
+    return (f"{move.words()} (the melody {record['from_range']} now {record['to_range']}, "
+            + (f"{record['from_key']} kept" if record["semitones"] % 12 == 0 else
+               f"{record['from_key']} now {record['to_key']}") + f"; back: {record['undo']})")
 
 
 def cmd_compose(args: argparse.Namespace) -> int:
@@ -77,7 +132,7 @@ def cmd_compose(args: argparse.Namespace) -> int:
         # name a minimal set of the plan's wishes (a cadence, a canon, a voice's range)
         from stretto.solver.chorale_edit import explain_plan
 
-        raise explain_plan("compose", saved, settings) from None
+        raise with_plan_fixes(explain_plan("compose", saved, settings)) from None
     info = result.piece.info if result.piece is not None else {}
     h = info.get("harmony", {})
     cads = [f"{c['where']} {c['type']} ({c['key']})" for c in h.get("cadences", [])]
@@ -86,6 +141,36 @@ def cmd_compose(args: argparse.Namespace) -> int:
     return write_first_run(args, result, spec=saved, kind="compose",
                            what=f"composed {spec.title} from the plan {name}",
                            extra={"key": h.get("key"), "cadences": cads})
+
+
+def plan_fix(wish: str) -> str | None:
+    """What to change in a form plan so that ``wish`` (one member of a minimal conflicting
+    set, as :func:`stretto.solver.chorale_edit.explain_plan` words it) no longer binds."""
+    if wish.startswith("the range of "):
+        name = wish[len("the range of "):].split(":")[0]
+        return f"widen the range of {name} ([[voice]] range)"
+    if wish.startswith("the canon "):
+        return "give the canon another interval or delay, or end it earlier ([[canon]])"
+    if " cadence at " in wish:
+        where = wish.split(" cadence at ", 1)[1]
+        return f"move or drop the cadence at {where} ([[cadence]])"
+    if wish.startswith("the fugue's "):
+        return "change the fugue's subject or the answer's entry ([fugue])"
+    if wish.startswith(("the recurrence", "the return", "the invertible")):
+        return "drop or move that recurrence in the plan"
+    return None
+
+
+def with_plan_fixes(exc):
+    """A first compose that cannot hold: the minimal set of the plan's wishes it names, and
+    what to change. Each wish is needed for the conflict (the set is minimal), so relaxing
+    any one of them lets the rest hold in the explanation's model."""
+    from stretto.errors import Unsatisfiable
+
+    fixes = list(dict.fromkeys(f for f in map(plan_fix, exc.conflicts) if f))
+    if not fixes:
+        return exc
+    return Unsatisfiable(f"{exc}. Relax one of them: {'; or '.join(fixes)}", exc.conflicts)
 
 
 def _common(p: argparse.ArgumentParser, out: str) -> None:
@@ -110,6 +195,14 @@ def add_parsers(sub) -> None:
                     help="harmonic rhythm: beats per chord (default 1)")
     hz.add_argument("--ornament", action="store_true",
                     help="add passing tones in the lower voices")
+    hz.add_argument("--transpose", type=cli_args.transpose, metavar="auto|INTERVAL",
+                    help="move the melody into the soprano's range C4-G5: auto (by octaves if "
+                    "one fits, else into the nearest sensible key) or an interval such as P4, "
+                    "-M2, m3, P8, -P8; kept in score.json (project spec 'transpose')")
+    # "--transpose -M2": argparse takes an argument that starts with "-" for an option unless
+    # it looks like a negative number; a downward interval is one, for this parser.
+    import re
+    hz._negative_number_matcher = re.compile(r"^-\d+$|^-\d*\.\d+$|^-[PMmAd]\d{1,2}$")
     _common(hz, "out/harmonize")
     hz.set_defaults(func=cmd_harmonize)
 

@@ -150,3 +150,86 @@ class Interval:
         if g in (2, 5):
             return q in ("M", "m")
         return fourth_ok and g == 3 and q == "P"
+
+
+# ---------------------------------------------------------------------------- transposition
+
+_INTERVAL_RE = re.compile(r"^\s*([+-]?)(P|M|m|A|d)(\d{1,2})\s*$")
+_QUALITY_WORDS = {"P": "perfect", "M": "major", "m": "minor", "A": "augmented",
+                  "d": "diminished"}
+_NUMBER_WORDS = {1: "unison", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth",
+                 7: "seventh", 8: "octave", 9: "ninth", 10: "tenth", 11: "eleventh",
+                 12: "twelfth", 13: "thirteenth", 14: "fourteenth", 15: "two octaves"}
+
+
+@dataclass(frozen=True)
+class Transposition:
+    """A signed spelled interval: ``generic`` letter steps and ``semitones``, both negative
+    for a move down (``-P8`` is (-7, -12), ``P4`` is (3, 5))."""
+
+    generic: int
+    semitones: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Transposition":
+        """``P4``, ``-M2``, ``m3``, ``+P8``, ``-P8``, ``M9``: quality and number, up unless
+        signed ``-``. :class:`BadInput` for a quality the number cannot have (``P3``, ``M5``)."""
+        match = _INTERVAL_RE.match(text) if isinstance(text, str) else None
+        if not match:
+            raise BadInput(f"cannot read the interval {text!r}: write a quality and a number, "
+                           "such as P4, -M2, m3, P8 or -P8 (a minus sign moves down)")
+        sign, quality, number = match.group(1), match.group(2), int(match.group(3))
+        if not 1 <= number <= 15:
+            raise BadInput(f"interval {text!r}: give a number from 1 to 15 (two octaves)")
+        g = number - 1
+        perfect = g % 7 in _PERFECT_CLASSES
+        base = 12 * (g // 7) + _MAJOR_OR_PERFECT[g % 7]
+        shift = ({"P": 0, "A": 1, "d": -1} if perfect else
+                 {"M": 0, "m": -1, "A": 1, "d": -2}).get(quality)
+        if shift is None or (g == 0 and quality == "d"):
+            raise BadInput(f"interval {text!r} does not exist: a {_NUMBER_WORDS[number]} is "
+                           + ("perfect, augmented or diminished" if perfect else
+                              "major, minor, augmented or diminished"))
+        s = -1 if sign == "-" else 1
+        return cls(s * g, s * (base + shift))
+
+    @property
+    def up(self) -> bool:
+        return self.semitones > 0 or (self.semitones == 0 and self.generic >= 0)
+
+    @property
+    def name(self) -> str:
+        """``P4``, ``-M2``: what :meth:`parse` reads."""
+        iv = Interval(abs(self.generic), abs(self.semitones))
+        return ("" if self.up else "-") + iv.name
+
+    def words(self) -> str:
+        """``up a perfect fourth``, ``down an octave``."""
+        iv = Interval(abs(self.generic), abs(self.semitones))
+        number = iv.generic + 1
+        if iv.generic == 0 and iv.semitones == 0:
+            return "not at all"
+        if number in (8, 15) and iv.quality == "P":
+            what = "an octave" if number == 8 else "two octaves"
+        else:
+            q = {"AA": "doubly augmented", "dd": "doubly diminished"}.get(
+                iv.quality, _QUALITY_WORDS.get(iv.quality, iv.quality))
+            what = f"{'an' if q[0] in 'aeiou' else 'a'} {q} {_NUMBER_WORDS[number]}"
+        return f"{'up' if self.up else 'down'} {what}"
+
+    def inverse(self) -> "Transposition":
+        return Transposition(-self.generic, -self.semitones)
+
+    def apply(self, pitch: Pitch) -> Pitch:
+        """``pitch`` moved by this interval, spelled by letter (C4 up a P4 is F4, not E#4).
+        :class:`BadInput` when the result would need a triple accidental or leave octaves
+        -1..9."""
+        target = Pitch.from_diatonic(pitch.diatonic + self.generic) if \
+            0 <= pitch.diatonic + self.generic <= 69 else None
+        if target is None:
+            raise BadInput(f"transposing {pitch.name} {self.words()} leaves the compass")
+        alter = pitch.midi + self.semitones - target.midi
+        if not -2 <= alter <= 2:
+            raise BadInput(f"transposing {pitch.name} {self.words()} needs a triple "
+                           "accidental: choose another interval")
+        return Pitch(target.octave, target.step, alter)

@@ -61,11 +61,10 @@ def _melody_file(tmp_path: Path, names: str) -> Path:
 
 
 BAD = [
-    ("outside-any-key", "C5 D-5 D5 E-5 E5 G-5 G5 A-5 A5 B-5 B5 C6", [], "key"),
+    ("outside-any-key", "C4 D-4 D4 E-4 E4 G-4 G4 A-4 A4 B-4 B4 C5", [], "key"),
     ("wrong-key", "E5 D5 C5 D5 E5 E5 E5", ["--key", "F# major"], "F# major"),
     ("bad-key-name", "E5 D5 C5", ["--key", "H minor"], "key"),
-    ("too-low", "C3 D3 E3 F3 G3 C3", [], "soprano"),
-]
+]  # a melody outside the soprano's range: exit 3, see tests/test_cli_transpose.py
 
 
 @pytest.mark.parametrize("names,extra,needle", [b[1:] for b in BAD], ids=[b[0] for b in BAD])
@@ -157,3 +156,19 @@ def test_harmonize_midi_melody(tmp_path: Path, capsys) -> None:
     assert main(["harmonize", str(path), "--out", str(out), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["key"] == "G major" and len(summary["cadences"]) == 2
+
+
+def test_compose_conflict_says_what_to_relax(tmp_path: Path, capsys) -> None:
+    """A first compose that cannot hold names the minimal set (the canon into a bass kept in
+    E2-B2, the two ranges) and, for each member, what to change in the plan."""
+    plan = (EXAMPLES / "canon.toml").read_text().replace('range = ["E2", "D4"]',
+                                                          'range = ["E2", "B2"]')
+    spec = tmp_path / "narrow.toml"
+    spec.write_text(plan)
+    assert main(["compose", str(spec), "--out", str(tmp_path / "out")]) == 3
+    err = capsys.readouterr().err
+    assert "the canon Soprano -> Bass at -P8, 1 bar later" in err
+    assert "the range of Bass: E2-B2" in err
+    assert "Relax one of them: give the canon another interval or delay" in err
+    assert "widen the range of Bass ([[voice]] range)" in err
+    assert err.count("\n") == 1 and not (tmp_path / "out").exists()
