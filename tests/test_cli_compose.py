@@ -36,7 +36,9 @@ def test_harmonize_writes_satb_project(tmp_path: Path, capsys) -> None:
     piece = load_json(out / "score.json")
     assert piece.info["harmony"]["analysis"][0]["chord"]
     xml = (out / "score.musicxml").read_text()
-    assert "<text>f#: " in xml  # the analysis under the bass
+    assert "<words>f#:</words>" in xml  # the analysis under the bass: the key, then
+    assert xml.count("<harmony ") == len(piece.info["harmony"]["analysis"])  # the numerals
+    assert '<measure implicit="yes" number="0">' in xml  # the pickup, as in the source
     # the checker reads the analysis back from the MusicXML and finds nothing wrong
     assert main(["check", str(out / "score.musicxml")]) == 0
 
