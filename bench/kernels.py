@@ -5,6 +5,7 @@ renderer's real shapes. Prints one markdown table.
     python bench/kernels.py                 # every op, fp16 (the synthesiser in fp32)
     python bench/kernels.py --quick         # one shape per op (a few minutes of GPU time less)
     python bench/kernels.py --ops attention,decode_attention --dtype bf16 --no-compile
+    python bench/kernels.py --quick --tune  # and sweep tile sizes: the data to tune the defaults
 
 Columns: median milliseconds (``triton.testing.do_bench``); for the memory-bound ops the bytes
 the op must move divided by the Triton time, and that as a fraction of a device-to-device copy
@@ -62,6 +63,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="activations' dtype (the synthesiser always runs fp32)")
     parser.add_argument("--quick", action="store_true", help="one shape per op")
     parser.add_argument("--no-compile", action="store_true", help="leave out torch.compile of the references")
+    parser.add_argument("--tune", action="store_true",
+                        help="also sweep each kernel's tile sizes (and warps/stages for attention) and print the best")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny shapes on CPU through the Triton interpreter (needs TRITON_INTERPRET=1)")
     args = parser.parse_args(argv)
@@ -219,6 +222,99 @@ def copy_bandwidth(timer: Callable[[Callable[[], object]], float], device: str, 
     return 2 * nbytes / (timer(lambda: dst.copy_(src)) * 1e-3) / 1e9
 
 
+def tune_sweeps(ops: list[str], dtype_name: str, device: str, smoke: bool) -> list[tuple[str, str, list]]:
+    """Per op, one representative shape and the launcher configurations to try, the default first:
+    ``(op, shape, [(label, call), ...])``. ``smoke``: tiny shapes, two configurations each."""
+    from functools import partial
+
+    import torch
+
+    from stretto.kernels.decode import decode_attention_triton
+    from stretto.kernels.euler import flow_step_triton
+    from stretto.kernels.flash import attention_triton
+    from stretto.kernels.gating import swiglu_triton
+    from stretto.kernels.oscillator import harmonic_synth_triton
+    from stretto.kernels.rotary import rope_triton
+
+    dtype = {"fp16": torch.float16, "bf16": torch.bfloat16, "fp32": torch.float32}[dtype_name]
+    gen = torch.Generator(device=device).manual_seed(1)
+
+    def randn(*shape, dt=dtype):
+        return torch.randn(shape, generator=gen, device=device, dtype=torch.float32).to(dt)
+
+    def sweep(label_fn, fn, configs):
+        chosen = configs[:1] if smoke else configs
+        return [("default", fn)] + [(label_fn(c), partial(fn, **c)) for c in chosen]
+
+    blocks = [{"block": b} for b in (512, 1024, 2048, 4096)]
+    label = lambda c: " ".join(f"{k}={v}" for k, v in c.items())  # noqa: E731
+    sweeps = []
+    if "attention" in ops:
+        b, h, t, d = (1, 2, 40, 64) if smoke else (4, 8, 2048, 64)
+        q, k, v = randn(b, h, t, d), randn(b, h, t, d), randn(b, h, t, d)
+        configs = [{"block_m": bm, "block_n": bn, "num_warps": w, "num_stages": st}
+                   for bm, bn in ((64, 32), (128, 64), (64, 64), (128, 128)) for w in (4, 8) for st in (2, 3)]
+        sweeps.append(("attention", f"B{b} H{h} T{t} D{d} causal",
+                       sweep(label, partial(attention_triton, q, k, v, True), configs)))
+    if "decode_attention" in ops:
+        b, h, t_max, d = (3, 2, 50, 64) if smoke else (16, 8, 2048, 64)
+        q, kc, vc = randn(b, h, d), randn(b, h, t_max, d), randn(b, h, t_max, d)
+        lengths = torch.randint(t_max // 2, t_max + 1, (b,), generator=gen, device=device, dtype=torch.int32)
+        configs = [{"num_splits": ns, "block_n": bn} for ns in (2, 4, 8, 16, 32) for bn in (32, 64, 128)]
+        sweeps.append(("decode_attention", f"B{b} H{h} T_max{t_max} D{d}",
+                       sweep(label, partial(decode_attention_triton, q, kc, vc, lengths), configs)))
+    if "swiglu" in ops:
+        n = 300 if smoke else 8 * 1024 * 2816
+        g, u = randn(n), randn(n)
+        sweeps.append(("swiglu", f"[{n}]", sweep(label, partial(swiglu_triton, g, u), blocks)))
+    if "flow_step" in ops:
+        shape = (2, 5, 33) if smoke else (8, 128, 4096)
+        x, vu, vc = randn(*shape), randn(*shape), randn(*shape)
+        sweeps.append(("flow_step", str(list(shape)),
+                       sweep(label, partial(flow_step_triton, x, vu, vc, 0.125, 2.0), blocks)))
+    if "rope" in ops:
+        b, h, t, d = (1, 2, 19, 64) if smoke else (8, 8, 4096, 64)
+        x, cos, sin = randn(b, h, t, d), randn(t, d), randn(t, d)
+        sweeps.append(("rope", f"[{b}, {h}, {t}, {d}]",
+                       sweep(label, partial(rope_triton, x, cos, sin), [{"rows": r} for r in (8, 16, 32, 64)])))
+    if "harmonic_synth" in ops:
+        n, k_harm = (3000, 6) if smoke else (30 * 48000, 64)
+        f0 = torch.full((1, n), 220.0, device=device)
+        amps = torch.rand((1, k_harm, n), generator=gen, device=device) / k_harm
+        configs = [{"block": b} for b in (256, 512, 1024, 2048)]
+        sweeps.append(("harmonic_synth", f"B1 N{n} K{k_harm}",
+                       sweep(label, partial(harmonic_synth_triton, f0, amps, 48000.0), configs)))
+    return sweeps
+
+
+def run_tune(sweeps: list[tuple[str, str, list]], timer: Callable[[Callable[[], object]], float]) -> str:
+    """Time every configuration, check its output against the default's, and mark the fastest."""
+    lines = ["", "Tile sweep (`--tune`): the launcher's default first, the fastest in bold.", "",
+             "| op | shape | configuration | ms | vs default | rel err vs default |",
+             "| --- | --- | --- | ---: | ---: | ---: |"]
+    for op, shape, configs in sweeps:
+        default_out = configs[0][1]()
+        results = []
+        for label, fn in configs:
+            try:
+                error = rel_error(fn(), default_out)
+                results.append((label, timer(fn), error))
+            except Exception as err:  # e.g. a tile that needs more shared memory than the GPU has
+                results.append((label, None, f"failed: {type(err).__name__}"))
+            print(f"  tune {op} {label}", file=sys.stderr, flush=True)
+        timed = [r for r in results if r[1] is not None]
+        best = min(timed, key=lambda r: r[1])[0] if timed else None
+        base = results[0][1]
+        for label, ms, error in results:
+            name = f"**{label}**" if label == best else label
+            if ms is None:
+                lines.append(f"| {op} | {shape} | {name} | — | — | {error} |")
+            else:
+                ratio = f"{base / ms:.2f}x" if base else "—"
+                lines.append(f"| {op} | {shape} | {name} | {ms:.3f} | {ratio} | {error:.1e} |")
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace) -> int:
     import torch
 
@@ -264,6 +360,8 @@ def run(args: argparse.Namespace) -> int:
         rows.append(row)
         print(f"  {case.op} {case.shape}: Triton {row['triton']:.3f} ms", file=sys.stderr, flush=True)
     print(format_table(rows, device_name, copy_gbs))
+    if args.tune:
+        print(run_tune(tune_sweeps(args.ops.split(","), args.dtype, device, args.smoke), timer))
     worst = max((r["error"] for r in rows), default=0.0)
     limit = {"fp32": 1e-3, "fp16": 1e-2, "bf16": 1.6e-2}[args.dtype]
     if worst > limit:

@@ -132,8 +132,11 @@ def attention_triton(
     out: torch.Tensor | None = None,
     block_m: int | None = None,
     block_n: int | None = None,
+    num_warps: int | None = None,
+    num_stages: int = 2,
 ) -> torch.Tensor:
-    """Launch flash attention. ``block_m``/``block_n`` (powers of two >= 16) override the tiles."""
+    """Launch flash attention. ``block_m``/``block_n`` (powers of two >= 16), ``num_warps`` and
+    ``num_stages`` override the defaults (bench/kernels.py --tune sweeps them on a GPU)."""
     b, h, q_len, d = q.shape
     k_len = k.shape[2]
     qc, kc = q.contiguous(), k.contiguous()
@@ -149,13 +152,14 @@ def attention_triton(
         raise ValueError(f"attention tiles must be >= 16 (tl.dot), got block_m={block_m}, block_n={block_n}")
     upcast = q.dtype == torch.float32 or (interpreting() and q.dtype == torch.bfloat16)
     precision = fp32_dot_precision() if q.dtype == torch.float32 else "tf32"  # ignored for fp16/bf16
-    num_warps = 4 if block_d <= 64 else 8
+    if num_warps is None:
+        num_warps = 4 if block_d <= 64 else 8
     if q.numel() == 0:
         return o  # a zero-sized grid is not a launch on every backend
     grid = (triton.cdiv(q_len, block_m), b * h)
     attention_kernel[grid](
         qc, kc, vc, o, h, q_len, k_len, LOG2E / math.sqrt(d),
         HEAD_DIM=d, BLOCK_D=block_d, BLOCK_M=block_m, BLOCK_N=block_n,
-        CAUSAL=bool(causal), UPCAST=upcast, PRECISION=precision, num_warps=num_warps, num_stages=2,
+        CAUSAL=bool(causal), UPCAST=upcast, PRECISION=precision, num_warps=num_warps, num_stages=num_stages,
     )
     return o

@@ -1,6 +1,6 @@
 """bench/kernels.py without a GPU: it says why it skips and exits 0; its --smoke mode runs the
-whole bench machinery (cases, copy bandwidth, correctness column, table) on tiny CPU shapes
-through the Triton interpreter; bad arguments are one line and exit 2."""
+whole bench machinery (cases, copy bandwidth, correctness column, table, --tune sweep) on tiny
+CPU shapes through the Triton interpreter; bad arguments are one line and exit 2."""
 
 from __future__ import annotations
 
@@ -34,9 +34,9 @@ def test_skips_without_a_gpu_and_says_why():
     )
 
 
-def test_smoke_runs_every_op_through_the_interpreter():
+def test_smoke_runs_every_op_and_the_tile_sweep_through_the_interpreter():
     pytest.importorskip("triton", reason="triton is not installed (pip install 'stretto[neural]', Linux)")
-    done = bench("--smoke", TRITON_INTERPRET="1")
+    done = bench("--smoke", "--tune", TRITON_INTERPRET="1")
     assert done.returncode == 0, done.stderr[-3000:]
     rows = [line for line in done.stdout.splitlines() if line.startswith("| ") and not line.startswith("| op")]
     rows = [r for r in rows if not r.startswith("| ---")]
@@ -45,6 +45,7 @@ def test_smoke_runs_every_op_through_the_interpreter():
         error = float(row.rstrip(" |").split("|")[-1])
         assert error <= 1e-2, row
     assert "| attention |" in done.stdout and "SDPA ms" in done.stdout
+    assert "Tile sweep" in done.stdout and "block_m=64 block_n=32 num_warps=4 num_stages=2" in done.stdout
 
 
 @pytest.mark.parametrize(("args", "needle"), [
