@@ -4,8 +4,8 @@
 with its minor flag for a minor key or aeolian mode, optional provenance text) and one track per
 voice, top to bottom, each on its own channel (skipping the drum channel 9). MIDI has no grace
 notes: they are played on the beat, taking a thirty-second each (at most half the main note)
-from the note they lead into, so they are heard, not lost. ``read_midi`` reads one voice per track (per channel for type-0
-files) and spells the pitches in the piece's mode.
+from the note they lead into, so they are heard, not lost. ``read_midi`` reads one voice per
+track (per channel for type-0 files) and spells the pitches in the piece's mode.
 
 mido is imported lazily inside the functions: ``import stretto.io.midi`` stays cheap.
 """

@@ -66,7 +66,7 @@ def test_pickup_numbers_bars_from_0_and_grace_notes_round_trip() -> None:
     stays as it was for a piece with neither."""
     from dataclasses import replace
 
-    from stretto.score import Note, Piece, dumps, loads
+    from stretto.score import Note
 
     plain = replace(_piece(), meter="4/4")
     assert '"anacrusis"' not in dumps(plain) and '"graces"' not in dumps(plain)
