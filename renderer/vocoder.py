@@ -83,25 +83,29 @@ class Vocoder(nn.Module):
         in the piece (the vibrato's phase is tied to it, so a phrase renders the same wherever
         it is rendered from)."""
         ctl = self.controls(mel, feats)
-        n = f0.shape[-1]
-        up = lambda z: upsample(z, n, sr)  # noqa: E731 - [B, C, T] -> [B, C, N]
-        t = start_s + torch.arange(n, dtype=torch.float64) / sr  # [N]
-        vib = up(ctl["vibrato"][:, None])[:, 0].double()  # [B, N] cents
-        f = f0 * torch.pow(2.0, vib * torch.sin(2 * math.pi * VIBRATO_HZ * t) / 1200.0)  # [B, N]
-        dist = up(ctl["dist"])  # [B, K, N]
-        k = torch.arange(1, self.cfg.n_harmonics + 1, dtype=torch.float64)[None, :, None]
-        audible = (k * f[:, None, :]) < min(0.45 * sr, MAX_PARTIAL_HZ)  # [B, K, N]
-        amps = dist * k.float() ** -TILT * audible  # a natural roll-off the network reshapes
+        b, n = f0.shape
+        t_frames = mel.shape[1]
+        # harmonic amplitudes at frame rate [B, K, T], from the written F0 at each frame
+        fidx = (torch.arange(t_frames) * sr // FRAME_RATE).clamp(max=n - 1)
+        f_frame = f0[:, fidx].float()  # [B, T]
+        k = torch.arange(1, self.cfg.n_harmonics + 1, dtype=torch.float32)[None, :, None]
+        audible = (k * f_frame[:, None, :]) < min(0.45 * sr, MAX_PARTIAL_HZ)  # [B, K, T]
+        amps = ctl["dist"] * k ** -TILT * audible  # a natural roll-off the network reshapes
         upper = amps[:, 1:]
         floor = torch.maximum(0.6 * upper.amax(1, keepdim=True),
                               torch.sqrt((upper ** 2).sum(1, keepdim=True) / 3.0))
         # a clear fundamental: >= 60% of the strongest harmonic and >= 1/4 of the energy
         amps = torch.cat([torch.maximum(amps[:, :1], floor), upper], dim=1)
         amps = amps / torch.sqrt(0.5 * (amps ** 2).sum(1, keepdim=True)).clamp_min(1e-8)
-        level = LEVEL * gate * up(ctl["loud"][:, None])[:, 0]  # [B, N]
-        harm = harmonic_synth(f.float(), (amps * level[:, None]).float(), float(sr))  # [B, N]
+        loud = LEVEL * ctl["loud"]  # [B, T]
+        up = upsample(torch.cat([amps * loud[:, None], ctl["vibrato"][:, None]], dim=1), n, sr)
+        t = start_s + torch.arange(n, dtype=torch.float64) / sr  # [N]
+        vib = up[:, -1].double()  # [B, N] cents
+        f = f0 * torch.pow(2.0, vib * torch.sin(2 * math.pi * VIBRATO_HZ * t) / 1200.0)  # [B, N]
+        harm = harmonic_synth(f.float(), up[:, :-1].contiguous(), float(sr))  # [B, N]
+        level = gate.float() * upsample(loud[:, None], n, sr)[:, 0]  # [B, N]
         noise = shaped_noise(ctl["bands"], n, sr, generator) * level * 10 ** (NOISE_DB / 20)
-        y = harm + noise.float()
+        y = harm * gate.float() + noise  # the gate: nothing sounds outside the written notes
         return LIMIT * torch.tanh(y / LIMIT)
 
 
