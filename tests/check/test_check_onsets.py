@@ -124,8 +124,6 @@ SPECIES = {
 
 
 def _species(upper: str) -> Piece:
-    from stretto.check.model import infer_species  # noqa: F401 - the roles below say it
-
     cp = line("Upper", upper, "counterpoint", 0)
     cp = Voice(cp.name, cp.notes, role="counterpoint", species=3)
     cf = Voice("Cantus", (Note("c0", Pitch.parse("D4"), F(0), F(4)),
