@@ -199,8 +199,8 @@ def format_table(rows: list[dict], device_name: str, copy_gbs: float) -> str:
         f"Device: {device_name}; device-to-device copy: {copy_gbs:.0f} GB/s (read + write).",
         "",
         "| op | shape | dtype | Triton ms | reference ms | torch.compile ms | SDPA ms | Triton speed-up vs best other "
-        "| achieved | max rel err |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+        "| achieved | goal | max rel err |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |",
     ]
     fmt = lambda v: "—" if v is None else (v if isinstance(v, str) else f"{v:.3f}")  # noqa: E731
     for r in rows:
@@ -208,9 +208,28 @@ def format_table(rows: list[dict], device_name: str, copy_gbs: float) -> str:
         speedup = f"{min(others) / r['triton']:.2f}x" if others and r["triton"] > 0 else "—"
         lines.append(
             f"| {r['op']} | {r['shape']} | {r['dtype']} | {fmt(r['triton'])} | {fmt(r['reference'])} "
-            f"| {fmt(r['compiled'])} | {fmt(r['sdpa'])} | {speedup} | {r['achieved']} | {r['error']:.1e} |"
+            f"| {fmt(r['compiled'])} | {fmt(r['sdpa'])} | {speedup} | {r['achieved']} | {r['goal']} | {r['error']:.1e} |"
         )
     return "\n".join(lines)
+
+
+# Issue 14's goals: these ops at >= 80 % of copy bandwidth; attention no slower than SDPA (T <= 4096);
+# decode attention faster than the reference.
+BANDWIDTH_GOAL = {"rms_norm": 0.8, "swiglu": 0.8, "flow_step": 0.8, "harmonic_synth": 0.8}
+
+
+def goal_verdict(case: Case, row: dict, copy_gbs: float) -> str:
+    """'met (...)' or 'missed (...)' for an op with a goal, '—' otherwise."""
+    seconds = row["triton"] * 1e-3
+    if case.op in BANDWIDTH_GOAL and case.bytes_moved is not None:
+        fraction = case.bytes_moved / seconds / 1e9 / copy_gbs
+        verdict = "met" if fraction >= BANDWIDTH_GOAL[case.op] else "missed"
+        return f"{verdict} (>= {100 * BANDWIDTH_GOAL[case.op]:.0f}% copy)"
+    if case.op == "attention" and isinstance(row["sdpa"], float):
+        return f"{'met' if row['triton'] <= row['sdpa'] else 'missed'} (<= SDPA)"
+    if case.op == "decode_attention":
+        return f"{'met' if row['triton'] < row['reference'] else 'missed'} (< reference)"
+    return "—"
 
 
 def copy_bandwidth(timer: Callable[[Callable[[], object]], float], device: str, nbytes: int) -> float:
@@ -357,6 +376,7 @@ def run(args: argparse.Namespace) -> int:
             row["achieved"] = f"{gbs:.0f} GB/s ({100 * gbs / copy_gbs:.0f}% of copy)"
         else:
             row["achieved"] = f"{case.flops / seconds / 1e12:.1f} TFLOP/s"
+        row["goal"] = goal_verdict(case, row, copy_gbs)
         rows.append(row)
         print(f"  {case.op} {case.shape}: Triton {row['triton']:.3f} ms", file=sys.stderr, flush=True)
     print(format_table(rows, device_name, copy_gbs))
