@@ -130,7 +130,7 @@ class Piece:
     anacrusis: Fraction = Fraction(0)
 
     def __post_init__(self) -> None:
-        if not 0 <= Fraction(self.anacrusis) < self.bar_length:
+        if self.anacrusis and not 0 < Fraction(self.anacrusis) < self.bar_length:
             raise ValueError(f"a pickup of {self.anacrusis} quarter notes does not fit a "
                              f"{self.meter} bar")
 
