@@ -162,7 +162,9 @@ def applies(spec: SpeciesSpec) -> bool:
     return set(spec.species) == {1} or tuple(spec.species) in TWO_VOICE
 
 
-def _tables(sm: ScoreModel):
+def pair_tables(sm: ScoreModel):
+    """Tables over the model's pitch universe, indexed [pitch, pitch] or [pitch]: interval
+    class, melodic interval allowed, false relation, diatonic step, step, diatonic pitch."""
     P = sm.u.pitches
     n = len(P)
     ic = np.array([[interval_class(P[i], P[j]) for j in range(n)] for i in range(n)])
@@ -179,7 +181,7 @@ def _bar_chords(sm: ScoreModel, bar: int) -> np.ndarray:
     doms = []
     for line in sm.lines:
         x = line.x[bar * GRID]
-        doms.append([x] if isinstance(x, int) else sm._domain_of(x))
+        doms.append([x] if isinstance(x, int) else sm.domain_of(x))
     size = int(np.prod([len(d) for d in doms]))
     if size > 50 * MAX_CHORDS:
         raise _TooBig
@@ -198,7 +200,7 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
         from importlib import import_module
         module = import_module(f"stretto.solver.{TWO_VOICE[tuple(spec.species)]}")
         return module.build_chain(sm, spec)
-    ic, mel, false_rel, dia, step, diatonic = _tables(sm)
+    ic, mel, false_rel, dia, step, diatonic = pair_tables(sm)
     mode, lines, bars = sm.mode, sm.lines, sm.bars
     V = len(lines)
     added = [v for v, line in enumerate(lines) if not line.is_cantus]

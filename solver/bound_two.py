@@ -12,8 +12,8 @@ from typing import Callable
 
 import numpy as np
 
-from stretto.solver.bound import MAX_CHORDS, PERFECT, _tables
-from stretto.solver.dissonance import _suspension_interval
+from stretto.solver.bound import MAX_CHORDS, PERFECT, pair_tables
+from stretto.solver.dissonance import suspension_interval
 from stretto.solver.melodic import outlines_tritone
 from stretto.solver.model import DISS, GRID, P4, TRITONE, Line, ScoreModel
 from stretto.solver.spec import SpeciesSpec
@@ -99,9 +99,9 @@ def two_voices(sm: ScoreModel, spec: SpeciesSpec) -> TwoVoices | None:
     dom = np.array(cp.domain)
     if len(dom) ** 2 > MAX_CHORDS:
         return None
-    ic, mel, false_rel, dia, step, _ = _tables(sm)
+    ic, mel, false_rel, dia, step, _ = pair_tables(sm)
     mode, P = sm.mode, sm.u.pitches
-    kind = _suspension_interval(True)
+    kind = suspension_interval(True)
     return TwoVoices(
         cp, cf, cp.index < cf.index, dom, [cf.x[b * GRID] for b in range(sm.bars)],
         spec.weight, spec.allow_crossing, ic, mel, false_rel, dia, step,

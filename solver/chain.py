@@ -16,10 +16,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from typing import TYPE_CHECKING
+
 from stretto.rulebook import RULES
 
-from stretto.solver.chorale import ChoraleModel, melodic_ok
+from stretto.solver.chorale_problem import melodic_ok
 from stretto.solver.harmony import ROOT
+
+if TYPE_CHECKING:  # the model calls the chain (chorale_solve), not the other way round
+    from stretto.solver.chorale import ChoraleModel
 
 INF = 10 ** 9
 

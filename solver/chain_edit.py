@@ -20,7 +20,7 @@ import numpy as np
 from stretto.edits import IntervalRule, Lock, MaxLeapRule, Pin, RangeRule
 
 from stretto.solver.chain import Chain
-from stretto.solver.edit import Region, is_interval
+from stretto.solver.edit import is_interval
 
 BIG = 1 << 32  # one changed note outweighs any sum of preference costs
 INF = 1 << 60  # three of them still fit in int64
@@ -74,12 +74,14 @@ def _cell_index(model, v: int, t: int, pitch) -> int | None:
     if pitch is None or pitch not in model.P:
         return None
     i = model.P.index(pitch)
-    return i if i in model.sm._domain_of(model.x[v][t]) else None
+    return i if i in model.sm.domain_of(model.x[v][t]) else None
 
 
-def solve(model, task, constraints, prev, region: Region | None, objective: bool):
+def solve(model, task, constraints, prev, cells, objective: bool):
     """The chosen rows per slot (indices into ``model.slot_rows``), None when no score
-    satisfies the wishes, or NotImplemented when a wish is not expressible on the chain."""
+    satisfies the wishes, or NotImplemented when a wish is not expressible on the chain.
+    ``cells``: None for a re-solve, or a regeneration's (inside, loose) cells
+    (:func:`stretto.solver.chorale_edit.region_cells`)."""
     chain = Chain(model, objective)
     got = _masks(model, chain, task, constraints)
     if got is NotImplemented:
@@ -92,16 +94,13 @@ def solve(model, task, constraints, prev, region: Region | None, objective: bool
     # regeneration, which rows change a note of the region
     extra = [np.zeros(s.n, dtype=np.int64) for s in chain.slots]
     differs = [np.zeros(s.n, dtype=bool) for s in chain.slots]
-    inside = loose = set()
-    if region is not None:
-        from stretto.solver.chorale_edit import region_cells
-
-        inside, loose = region_cells(model, task, region)
+    region = cells is not None
+    inside, loose = cells if region else (set(), set())
     for v, t in free:
         s = chain.slots[t]
         i = _cell_index(model, v, t, prev[v][t])
         other = np.ones(s.n, dtype=bool) if i is None else s.x[:, v] != i
-        if region is None:
+        if not region:
             extra[t] += BIG * other
         elif (v, t) in inside:
             differs[t] |= other
@@ -109,7 +108,7 @@ def solve(model, task, constraints, prev, region: Region | None, objective: bool
             masks[t] &= ~other
     for t in range(T):
         chain.slots[t].allowed &= masks[t]
-    return _viterbi(chain, extra, differs if region is not None else None, leaps)
+    return _viterbi(chain, extra, differs if region else None, leaps)
 
 
 def _viterbi(chain: Chain, extra, differs, leaps):

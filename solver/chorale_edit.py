@@ -154,7 +154,7 @@ def _equals(model: ChoraleModel, v: int, t: int, pitch: Pitch) -> None:
         if model.P[x] != pitch:
             sm.fail()
         return
-    if pitch not in model.P or model.P.index(pitch) not in sm._domain_of(x):
+    if pitch not in model.P or model.P.index(pitch) not in sm.domain_of(x):
         sm.fail()  # a pitch the voice cannot take there: only the explanation lifts it
         return
     sm.enforce(model.m.Add(x == model.P.index(pitch)))
@@ -230,7 +230,7 @@ def _differs(model: ChoraleModel, v: int, t: int, before: Pitch | None):
     i = model.P.index(before)
     if isinstance(x, int):
         return x != i
-    if i not in model.sm._domain_of(x):
+    if i not in model.sm.domain_of(x):
         return True
     return model.sm.differ(x, i)
 
@@ -246,7 +246,7 @@ def _hint(model: ChoraleModel, prev) -> None:
     for v, t in _free(model):
         p = prev[v][t]
         x = model.x[v][t]
-        if p in model.P and model.P.index(p) in model.sm._domain_of(x):
+        if p in model.P and model.P.index(p) in model.sm.domain_of(x):
             model.m.AddHint(x, model.P.index(p))
 
 
@@ -329,7 +329,8 @@ def _solve(task: Task, constraints, previous: Piece, settings: SolveSettings,
         _region(model, task, prev, region)
     solver, method = None, "chain"
     if chain_edit.is_chain(model):
-        rows = chain_edit.solve(model, task, constraints, prev, region, settings.objective)
+        cells = region_cells(model, task, region) if region is not None else None
+        rows = chain_edit.solve(model, task, constraints, prev, cells, settings.objective)
         if rows is None:
             raise _unsatisfiable(*fail)
         if rows is not NotImplemented:
@@ -347,7 +348,7 @@ def _solve(task: Task, constraints, previous: Piece, settings: SolveSettings,
              "key": str(task.prob.key)}
     if method == "cp-sat":
         stats["preference_time_cap"] = PREFERENCE_CAP
-    sol = model._read(stats, settings, solver=solver)
+    sol = model.read_solution(stats, settings, solver=solver)
     piece = mark_origins(score_of(task, sol, stats, previous), constraints, run_id)
     changed, total = count_changes(previous, piece, -1 if task.given is None else task.given)
     stats["notes_changed"] = changed

@@ -327,8 +327,8 @@ class RulesMixin:
         """(pitch index of ``a``, of ``b``) where ``b`` is ``a`` moved ``steps`` letter steps,
         exactly (``semis`` semitones) or diatonically in the key (``semis`` None)."""
         P, mode = self.P, self.prob.key.church_mode
-        doms_a = [a] if isinstance(a, int) else self.sm._domain_of(a)
-        doms_b = set([b] if isinstance(b, int) else self.sm._domain_of(b))
+        doms_a = [a] if isinstance(a, int) else self.sm.domain_of(a)
+        doms_b = set([b] if isinstance(b, int) else self.sm.domain_of(b))
         rows = []
         for i in doms_a:
             for j in doms_b:

@@ -61,7 +61,7 @@ class SolveMixin:
             stats = dict(base, status=status, method="chain" if chain else "beam",
                          solve_time=round(wall, 4),
                          deterministic_time=0.0)
-            return self._read(stats, settings, solver=solver, values=values)
+            return self.read_solution(stats, settings, solver=solver, values=values)
         if settings.objective and self.sm.penalties:
             self.m.Minimize(sum(w * e for _, w, e in self.sm.penalties))
         solver = solver_for(settings)
@@ -75,7 +75,7 @@ class SolveMixin:
                      deterministic_time=round(solver.response_proto.deterministic_time, 4))
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return ChoraleSolution(status, None, None, None, [], stats)
-        return self._read(stats, settings, solver=solver)
+        return self.read_solution(stats, settings, solver=solver)
 
     def _confirm(self, values: dict, settings: SolveSettings):
         """CP-SAT with every decision fixed: the chain's answer must satisfy the model."""
@@ -90,8 +90,8 @@ class SolveMixin:
                                f"model ({solver.StatusName(code)}); please report this")
         return solver
 
-    def _read(self, stats: dict, settings: SolveSettings, *, solver=None,
-              values: dict | None = None) -> ChoraleSolution:
+    def read_solution(self, stats: dict, settings: SolveSettings, *, solver=None,
+                      values: dict | None = None) -> ChoraleSolution:
         def val(x):
             if isinstance(x, int):
                 return x

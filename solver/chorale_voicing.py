@@ -164,7 +164,7 @@ class VoicingMixin:
             self.lack.append(lack)
         for vi, t, x, mid, dia in self._xmd:
             m.AddAllowedAssignments([x, mid, dia], [(i, P[i].midi, P[i].diatonic)
-                                                    for i in self.sm._domain_of(x)])
+                                                    for i in self.sm.domain_of(x)])
 
     def _no_chord_message(self, t: int) -> str:
         given = [f"{v.name} {v.fixed[t].name}" for v in self.prob.voices if v.fixed is not None]

@@ -45,11 +45,7 @@ def _cambiata(sm: ScoreModel, line: Line, prev: int, p: int, nxt: int, after: in
 
 def weak_dissonance_ok(sm: ScoreModel, line: Line, p: int) -> Lit:
     """Literal: a note beginning at ``p`` may be dissonant here (its melodic treatment holds)."""
-    cache = sm._feat_cache
-    key = ("weak", line.index, p)
-    if key not in cache:
-        cache[key] = _weak(sm, line, p)
-    return cache[key]
+    return sm.cached(("weak", line.index, p), lambda: _weak(sm, line, p))
 
 
 def _weak(sm: ScoreModel, line: Line, p: int) -> Lit:
@@ -94,7 +90,7 @@ def _weak(sm: ScoreModel, line: Line, p: int) -> Lit:
     return ok
 
 
-def _suspension_interval(upper_is_line: bool):
+def suspension_interval(upper_is_line: bool):
     def f(line_pitch: Pitch, other: Pitch) -> bool:
         iv = Interval.between(line_pitch, other)
         g = iv.generic
@@ -110,19 +106,18 @@ def suspension_ok(sm: ScoreModel, line: Line, other: Line, p: int) -> Lit:
     """Literal: ``line`` is held over the downbeat ``p`` as a correct suspension against
     ``other``: prepared (it began as a consonance, which the consonance rule ensures), a
     dissonance type Fux allows, resolving down by step to a consonance on beat 3."""
-    key = ("susp", line.index, other.index, p)
-    cache = sm._feat_cache
-    if key in cache:
-        return cache[key]
-    out: Lit = False
+    return sm.cached(("susp", line.index, other.index, p),
+                     lambda: _suspension(sm, line, other, p))
+
+
+def _suspension(sm: ScoreModel, line: Line, other: Line, p: int) -> Lit:
     bar = p // GRID
-    if line.species in (4, 5) and p % GRID == 0 and 0 < bar < sm.bars - 1 \
-            and line.onset[p] is not True and other.x[p] is not None:
-        res = p + 4
-        kind = sm.feature("susp_kind", line.x[p], other.x[p], _suspension_interval(True))
-        down = _step_between(sm, line, p, res, -1)
-        ic_res = sm.ic(line.x[res], other.x[res])
-        consonant = sm.neg(sm.is_ic(ic_res, (DISS, *UPPER_CONSONANT)))
-        out = sm.all_true(sm.neg(line.onset[p]), kind, down, consonant)
-    cache[key] = out
-    return out
+    if not (line.species in (4, 5) and p % GRID == 0 and 0 < bar < sm.bars - 1
+            and line.onset[p] is not True and other.x[p] is not None):
+        return False
+    res = p + 4
+    kind = sm.feature("susp_kind", line.x[p], other.x[p], suspension_interval(True))
+    down = _step_between(sm, line, p, res, -1)
+    ic_res = sm.ic(line.x[res], other.x[res])
+    consonant = sm.neg(sm.is_ic(ic_res, (DISS, *UPPER_CONSONANT)))
+    return sm.all_true(sm.neg(line.onset[p]), kind, down, consonant)

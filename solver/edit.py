@@ -129,7 +129,7 @@ def _equals(sm: ScoreModel, line: Line, p: int, pitch: Pitch) -> None:
     """Require the sounding pitch of ``line`` at ``p`` to be ``pitch`` (under the guard)."""
     x = line.x[p]
     if pitch not in sm.u.pitches or (not isinstance(x, int) and
-                                     sm.u.index(pitch) not in sm._domain_of(x)):
+                                     sm.u.index(pitch) not in sm.domain_of(x)):
         sm.fail()  # cannot be: only switching the group off (explanations) lifts it
         return
     i = sm.u.index(pitch)
@@ -323,7 +323,7 @@ def _hint(sm: ScoreModel, previous: Piece) -> None:
             x, (pitch, began) = line.x[p], grid[p]
             if x is None or isinstance(x, int) or x.Index() in seen or pitch not in sm.u.pitches:
                 continue
-            if sm.u.index(pitch) in sm._domain_of(x):
+            if sm.u.index(pitch) in sm.domain_of(x):
                 seen.add(x.Index())
                 sm.m.AddHint(x, sm.u.index(pitch))
             on = line.onset[p]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import operator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Union
+from typing import Any, Callable, Iterable, Iterator, Union
 
 from ortools.sat.python import cp_model
 
@@ -251,18 +251,18 @@ class ScoreModel:
         table = self._feature_table(name, f, b is not None)
         # Rows over the variables only (a constant pitch is not a column).
         if b is None:
-            rows = [(i, table[i]) for i in self._domain_of(a)] if not isinstance(a, int) \
+            rows = [(i, table[i]) for i in self.domain_of(a)] if not isinstance(a, int) \
                 else [(table[a],)]
             vars_ = [a]
         elif isinstance(a, int) and isinstance(b, int):
             rows, vars_ = [(table[a][b],)], []
         elif isinstance(a, int):
-            rows, vars_ = [(j, table[a][j]) for j in self._domain_of(b)], [b]
+            rows, vars_ = [(j, table[a][j]) for j in self.domain_of(b)], [b]
         elif isinstance(b, int):
-            rows, vars_ = [(i, table[i][b]) for i in self._domain_of(a)], [a]
+            rows, vars_ = [(i, table[i][b]) for i in self.domain_of(a)], [a]
         else:
-            dom_b = self._domain_of(b)
-            rows = [(i, j, table[i][j]) for i in self._domain_of(a) for j in dom_b]
+            dom_b = self.domain_of(b)
+            rows = [(i, j, table[i][j]) for i in self.domain_of(a) for j in dom_b]
             vars_ = [a, b]
         values = {r[-1] for r in rows}
         if len(values) == 1:
@@ -294,8 +294,8 @@ class ScoreModel:
         if isinstance(a, int) and isinstance(b, int):
             out: Val = interval_class(P[a], P[b])
         else:
-            dom_a = [a] if isinstance(a, int) else self._domain_of(a)
-            dom_b = [b] if isinstance(b, int) else self._domain_of(b)
+            dom_a = [a] if isinstance(a, int) else self.domain_of(a)
+            dom_b = [b] if isinstance(b, int) else self.domain_of(b)
             rows = {(i, j, interval_class(P[i], P[j])) for i in dom_a for j in dom_b}
             codes = sorted({r[2] for r in rows})
             if len(codes) == 1:
@@ -375,8 +375,16 @@ class ScoreModel:
             expr = 1
         self.penalties.append((rule, weight, expr))
 
+    def cached(self, key: tuple, build: Callable[[], Any]) -> Any:
+        """The literal (or literals) a rule derives from the model once, built by ``build``
+        the first time ``key`` is asked for: rules share what they ask of the same notes."""
+        if key not in self._feat_cache:
+            self._feat_cache[key] = build()
+        return self._feat_cache[key]
+
     # ------------------------------------------------------------------ internals
-    def _domain_of(self, v: cp_model.IntVar) -> list[int]:
+    def domain_of(self, v: cp_model.IntVar) -> list[int]:
+        """The values a variable made by :meth:`new_int` can take."""
         return self._int_domain(v)
 
     def _int_domain(self, v: cp_model.IntVar) -> list[int]:

@@ -7,7 +7,7 @@ and ``broken-syncopation``.
 from __future__ import annotations
 
 from stretto.solver.model import GRID, OCT, P5, SIXTH, THIRD, UNI, Line, ScoreModel
-from stretto.solver.vertical import _direction, event_positions, voice_pairs
+from stretto.solver.vertical import motion_direction, event_positions, voice_pairs
 
 
 def preference_pairs(sm: ScoreModel) -> list[tuple[Line, Line]]:
@@ -40,8 +40,8 @@ def soft_contrary_motion(sm: ScoreModel, weight: int) -> None:
         for p in event_positions(sm, a, b):
             if p == 0 or a.x[p - 1] is None or b.x[p - 1] is None:
                 continue
-            up_a, down_a = _direction(sm, a, p)
-            up_b, down_b = _direction(sm, b, p)
+            up_a, down_a = motion_direction(sm, a, p)
+            up_b, down_b = motion_direction(sm, b, p)
             sm.penalize("contrary-motion", weight,
                         sm.any_true([sm.all_true(up_a, up_b), sm.all_true(down_a, down_b)]))
 

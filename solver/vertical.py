@@ -51,15 +51,15 @@ def _below(sm: ScoreModel, c, v) -> Lit:
 
 def dissonant(sm: ScoreModel, a: Line, b: Line, p: int, crossing: bool) -> Lit:
     """Literal: the sounding interval between ``a`` and ``b`` at ``p`` is a dissonance."""
-    key = ("diss", a.index, b.index, p)
-    if key not in sm._feat_cache:
+    def build() -> Lit:
         ic = sm.ic(a.x[p], b.x[p])
         fourth = sm.is_ic(ic, UPPER_CONSONANT)
-        sm._feat_cache[key] = sm.any_true([
+        return sm.any_true([
             sm.is_ic(ic, (DISS,)),
             sm.all_true(fourth, fourth_is_dissonant(sm, a, b, p, crossing)) if fourth is not False
             else False])
-    return sm._feat_cache[key]
+
+    return sm.cached(("diss", a.index, b.index, p), build)
 
 
 def rule_consonance(sm: ScoreModel, crossing: bool) -> None:
@@ -125,21 +125,20 @@ def rule_downbeat_parallels(sm: ScoreModel) -> None:
                     sm.require(sm.neg(bad), "downbeat-parallels")
 
 
-def _direction(sm: ScoreModel, line: Line, p: int) -> tuple[Lit, Lit]:
+def motion_direction(sm: ScoreModel, line: Line, p: int) -> tuple[Lit, Lit]:
     """Literals (moves up, moves down) for a note beginning at ``p``."""
     if line.x[p - 1] is None or line.onset[p] is False:
         return False, False
-    key = ("dir", line.index, p)
-    if key not in sm._feat_cache:
+    def build() -> tuple[Lit, Lit]:
         d = line.dia[p] - line.dia[p - 1]
         if isinstance(d, int):
-            sm._feat_cache[key] = (d > 0, d < 0)
-        elif line.dia[p] is line.dia[p - 1]:
-            sm._feat_cache[key] = (False, False)
-        else:
-            sm._feat_cache[key] = (sm.all_true(line.onset[p], sm.compare(d, ">", 0)),
-                                   sm.all_true(line.onset[p], sm.compare(d, "<", 0)))
-    return sm._feat_cache[key]
+            return d > 0, d < 0
+        if line.dia[p] is line.dia[p - 1]:
+            return False, False
+        return (sm.all_true(line.onset[p], sm.compare(d, ">", 0)),
+                sm.all_true(line.onset[p], sm.compare(d, "<", 0)))
+
+    return sm.cached(("dir", line.index, p), build)
 
 
 def rule_direct_perfect(sm: ScoreModel) -> None:
@@ -149,8 +148,8 @@ def rule_direct_perfect(sm: ScoreModel) -> None:
     for p in event_positions(sm, top, bottom):
         if p == 0 or top.x[p - 1] is None or bottom.x[p - 1] is None:
             continue
-        up_t, down_t = _direction(sm, top, p)
-        up_b, down_b = _direction(sm, bottom, p)
+        up_t, down_t = motion_direction(sm, top, p)
+        up_b, down_b = motion_direction(sm, bottom, p)
         similar = sm.any_true([sm.all_true(up_t, up_b), sm.all_true(down_t, down_b)])
         if similar is False:
             continue
