@@ -178,9 +178,9 @@ def test_regenerate_every_voice_in_bars_where_one_voice_cannot(tune_file, tmp_pa
 
 
 def test_harmonize_that_cannot_hold_names_a_minimal_set_of_wishes(tmp_path, capsys) -> None:
-    """A melody on G3 and A3: the alto must sit on G3 under it, and the last chord's cadence
-    then needs the tenor below its range; the explanation names those two wishes (not every
-    rule group) and the melody's register, and writes nothing."""
+    """A melody on G3 and A3 cannot be a soprano line (the alto would sit on G3 under it and
+    the cadence push the tenor below its range): exit 3 naming the melody's register against
+    the soprano's range and --transpose, and nothing written."""
     from music21 import meter, note, stream
 
     s = stream.Stream()
@@ -193,7 +193,9 @@ def test_harmonize_that_cannot_hold_names_a_minimal_set_of_wishes(tmp_path, caps
     assert main(["harmonize", str(tune), "--out", str(tmp_path / "h"), "--time-limit", "3",
                  "--json"]) == 3
     report = json.loads(capsys.readouterr().out)
-    assert set(report["conflicts"]) == {"a cadence at the phrase end bar 2 beat 1",
-                                        "the range of Tenor: C3-A4"}
-    assert "the melody reaches G3, outside the soprano's usual C4-G5" in report["message"]
+    # Below the soprano's range, the melody is refused before any solve (issue 12): the
+    # conflict is its register against the range, and the fix is --transpose.
+    assert set(report["conflicts"]) == {"the melody reaches G3", "the soprano's range C4-G5"}
+    assert "the melody reaches G3, below the soprano's range C4-G5: pass --transpose auto" \
+        in report["message"]
     assert not (tmp_path / "h").exists()
