@@ -66,6 +66,13 @@ for _dtype, _precision, _upcast, _bm, _bn in (("fp16", "tf32", False, 128, 64), 
             num_stages=2,
         ))
 SPECS.append(KernelSpec(
+    "attention-fp64-D64-causal", "flash", "attention_kernel", "fp64",
+    {"n_heads": "i32", "q_len": "i32", "k_len": "i32", "qk_scale": "fp32"},
+    {"HEAD_DIM": 64, "BLOCK_D": 64, "BLOCK_M": 64, "BLOCK_N": 32, "CAUSAL": True, "UPCAST": True,
+     "PRECISION": "tf32x3"},
+    num_stages=2,
+))
+SPECS.append(KernelSpec(
     "attention-fp16-D128-causal", "flash", "attention_kernel", "fp16",
     {"n_heads": "i32", "q_len": "i32", "k_len": "i32", "qk_scale": "fp32"},
     {"HEAD_DIM": 128, "BLOCK_D": 128, "BLOCK_M": 64, "BLOCK_N": 32, "CAUSAL": True, "UPCAST": False,

@@ -143,15 +143,15 @@ def attention_triton(
     vc = v.contiguous()
     o = output_like(out, tuple(q.shape), q)
     block_d = max(16, triton.next_power_of_2(d))
-    wide = block_d > 64 or q.dtype == torch.float32  # fp32 tiles take twice the registers
+    wide = block_d > 64 or q.dtype not in (torch.float16, torch.bfloat16)  # fp32 tiles: twice the registers
     if block_m is None:
         block_m = 64 if wide else 128
     if block_n is None:
         block_n = 32 if wide else 64
     if min(block_m, block_n) < 16:
         raise ValueError(f"attention tiles must be >= 16 (tl.dot), got block_m={block_m}, block_n={block_n}")
-    upcast = q.dtype == torch.float32 or (interpreting() and q.dtype == torch.bfloat16)
-    precision = fp32_dot_precision() if q.dtype == torch.float32 else "tf32"  # ignored for fp16/bf16
+    upcast = q.dtype not in (torch.float16, torch.bfloat16) or (interpreting() and q.dtype == torch.bfloat16)
+    precision = "tf32" if q.dtype in (torch.float16, torch.bfloat16) else fp32_dot_precision()  # tf32: ignored
     if num_warps is None:
         num_warps = 4 if block_d <= 64 else 8
     if q.numel() == 0:

@@ -220,3 +220,27 @@ def test_rope_on_transposed_heads_and_arbitrary_tables(assert_rel_close):
     xd = f64(x)
     rotated = np.concatenate((-xd[..., 8:], xd[..., :8]), axis=-1)
     assert_rel_close(K.rope(x, cos, sin), xd * f64(cos) + rotated * f64(sin), torch.float32)
+
+
+def test_float64_in_float64_out_at_float32_accuracy():
+    """Any float dtype in, the same out: float64 is computed in fp32 like the others, by every op."""
+    gen = generator("fp64")
+    d64 = torch.float64
+    x, w = rand(gen, (3, 5, 24), d64), rand(gen, (24,), d64)
+    q, k, v = (rand(gen, (1, 2, 9, 16), d64) for _ in range(3))
+    cos, sin = rope_tables(9, 16, d64)
+    f0 = torch.full((1, 700), 330.0, dtype=d64)
+    amps = torch.rand((1, 3, 700), generator=gen, dtype=d64)
+    lengths = torch.tensor([9])
+    calls = {
+        "rms_norm": (x, w), "swiglu": (x, x), "flow_step": (x, x, x, 0.5, 2.0),
+        "modulate": (x, x[:, 0], x[:, 1]), "rope": (q, cos, sin), "attention": (q, k, v),
+        "decode_attention": (q[:, :, 0], k, v, lengths), "harmonic_synth": (f0, amps, 16000.0),
+    }
+    for op, args in calls.items():
+        with K.count_launches() as launched:
+            y = getattr(K, op)(*args)
+        assert launched[op] == 1 and y.dtype == d64, op
+        expected = getattr(R, op)(*args)
+        scale = expected.abs().max()
+        assert (y - expected).abs().max() <= 1e-5 * scale, op
