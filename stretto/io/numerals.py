@@ -119,11 +119,17 @@ def _alter(rn, key) -> int:
 
 
 def harmony_element(figure: str, key: str) -> ET.Element:
-    """One ``<harmony>`` for ``figure`` in ``key`` (see the module text)."""
+    """One ``<harmony>`` for ``figure`` in ``key`` (see the module text). A figure music21
+    cannot read is kept as text: MusicXML's ``<function>`` with kind ``none``."""
     fifths, mode = key_fifths(key)
     harmony = ET.Element("harmony", {"placement": "below"})
-    for i, (degree, alter, root_text, kind, kind_text, inversion) in enumerate(
-            numeral_groups(figure, key)):
+    try:
+        groups = numeral_groups(figure, key)
+    except Exception:  # noqa: BLE001 - music21 raises several types for unknown figures
+        ET.SubElement(harmony, "function").text = figure
+        ET.SubElement(harmony, "kind", {"text": ""}).text = "none"
+        return harmony
+    for i, (degree, alter, root_text, kind, kind_text, inversion) in enumerate(groups):
         numeral = ET.SubElement(harmony, "numeral")
         ET.SubElement(numeral, "numeral-root", {"text": root_text}).text = str(degree)
         if alter:
@@ -159,6 +165,9 @@ def figure_of(harmony: ET.Element) -> tuple[str, str | None] | None:
     numerals = harmony.findall("numeral")
     kinds = harmony.findall("kind")
     inversions = harmony.findall("inversion")
+    function = (harmony.findtext("function") or "").strip()
+    if function and not numerals:  # a figure kept as text (MusicXML 3 style)
+        return function, None
     if not numerals or len(kinds) != len(numerals):
         return None
     key = None

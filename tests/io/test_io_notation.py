@@ -240,6 +240,8 @@ def test_numerals_spell_flats_and_secondary_functions():
     assert lt.findtext("numeral/numeral-alter") == "1"
     assert lt.findtext("kind") == "diminished-seventh"
     assert harmony_element("V65", "C major").findtext("inversion") == "1"
+    odd = harmony_element("Xyz", "C major")  # a figure music21 cannot read stays text
+    assert odd.findtext("function") == "Xyz" and figure_of(odd) == ("Xyz", None)
 
 
 def test_numerals_read_back_for_the_checker(harmonized, tmp_path):
@@ -377,3 +379,26 @@ def test_musescore3_converts_without_warnings(request, tmp_path, which):
     if which == "harmonize":
         assert '<Measure len="1/4">' in mscx and "<irregular>1</irregular>" in mscx
         assert "acciaccatura" in mscx and "<mode>minor</mode>" in mscx
+
+
+@pytest.mark.parametrize("key", ["C major", "Bb major", "F# minor", "G minor", "Eb minor"])
+def test_every_chord_of_the_vocabulary_round_trips(key):
+    """Every figure the chorale model can write (diatonic, sevenths, secondary dominants,
+    Picardy tonic, each in every inversion) becomes a valid <numeral> harmony whose root is
+    the chord's root and which reads back as the same figure."""
+    from music21 import roman
+
+    from stretto.io.numerals import _m21_key, harmony_element, numeral_groups
+    from stretto.solver.harmony import Key, vocabulary
+
+    for ch in vocabulary(Key.parse(key)):
+        for role in range(4 if ch.is_seventh else 3):
+            figure = ch.label(role)
+            el = harmony_element(figure, key)
+            assert figure_of(el) == (figure, key), figure
+            degree, alter = numeral_groups(figure, key)[0][:2]
+            rn = roman.RomanNumeral(figure, _m21_key(key))
+            assert degree == rn.scaleDegree and el.findtext("inversion", "0") == str(role)
+            # a secondary numeral counts in the key it applies to (V of ii: 5 of D minor)
+            scale = (rn.secondaryRomanNumeralKey or _m21_key(key)).pitchFromDegree(degree)
+            assert round(rn.root().ps - scale.ps - alter) % 12 == 0, figure
