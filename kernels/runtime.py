@@ -1,13 +1,16 @@
 """Backend choice, lazy Triton compilation and the launch counter of ``stretto.kernels``.
 
-Nothing here imports triton or torch at import time: ``triton`` is imported the first time a
-kernel is launched, so ``import stretto.kernels`` works on a machine without triton or a GPU.
+Nothing here imports triton or torch at import time: the kernel modules, which import triton,
+are imported by the dispatch at the first Triton call, so ``import stretto.kernels`` works on a
+machine without triton or a GPU.
 
 Why the kernels are jitted lazily: ``triton.jit`` decides *when it decorates* whether the
-function runs in the CPU interpreter (``TRITON_INTERPRET=1``) or is compiled for a GPU. A module
-decorated at import would freeze that choice; :class:`LazyKernel` instead wraps the plain Python
-kernel in ``triton.jit`` at launch, once per interpreter setting, so setting ``TRITON_INTERPRET``
-any time before a call takes effect.
+function runs in the CPU interpreter (``TRITON_INTERPRET=1``) or is compiled for a GPU, so a
+kernel module decorated at import would tie that choice to whenever it happened to be imported.
+:class:`LazyKernel` wraps the plain Python kernel in ``triton.jit`` at launch instead, under the
+setting of the moment. triton itself still fixes the choice for its own library (``tl.sum``,
+``tl.cumsum``) when *it* is imported, so ``TRITON_INTERPRET`` must be set before the first
+``import triton``; a kernel launched under the other setting gets a one-line error saying so.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["ENV_VAR", "LazyKernel", "choose_backend", "count_launches", "interpreting", "output_like"]
+__all__ = [
+    "ENV_VAR", "LazyKernel", "choose_backend", "count_launches", "interpreting", "output_like", "triton_available",
+]
 
 ENV_VAR = "STRETTO_KERNELS"
 MODES = ("auto", "triton", "torch")
@@ -130,7 +135,7 @@ class LazyKernel:
         """``triton.jit(fn)`` for the current ``TRITON_INTERPRET`` setting (cached)."""
         key = interpreting()
         if key not in self._compiled:
-            import triton  # the only place triton is imported on the kernel path
+            import triton  # imported already by the kernel module that holds this kernel
             import triton.language.standard as tl_standard
 
             # triton wraps its own library (tl.sum, tl.cumsum, ...) once, when it is imported, for
