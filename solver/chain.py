@@ -103,6 +103,18 @@ class Chain:
                 c += w["appoggiatura"] * (s.x[:, v] == i)
         return c
 
+    def _head(self, midi: np.ndarray, v: int, t: int) -> np.ndarray:
+        """Voice v's MIDI pitch at slot t's onset per row: a given voice's note as written."""
+        given = self.cm.prob.voices[v].fixed
+        return midi[:, v] if given is None else np.full(len(midi), given[t].midi)
+
+    def _last(self, midi: np.ndarray, v: int, t: int) -> np.ndarray:
+        """Voice v's MIDI pitch just before slot t + 1 per row: a given voice's last note."""
+        given = self.cm.prob.voices[v].fixed
+        if given is None:
+            return midi[:, v]
+        return np.full(len(midi), self.cm.tail.get((v, t), given[t]).midi)
+
     def link(self, t: int, ia=None):
         """(feasible, cost) matrices from slot t (rows ``ia``, default all) to slot t + 1."""
         cm, w, V, T = self.cm, self.w, self.V, self.T
@@ -144,27 +156,32 @@ class Chain:
         # and from a given voice's notes as they sound (its last note before slot t + 1, the
         # note on the beat even where the chord holds its appoggiatura's resolution):
         # parallels and direct motion are judged at every onset too
-        tailed = [v for v in range(V) if v not in free]
+        given = [v for v in range(V) if v not in free]
         arrive = ds.copy()
-        for v in tailed:
-            given = cm.prob.voices[v].fixed
-            arrive[:, :, v] = given[t + 1].midi - cm.tail.get((v, t), given[t]).midi
+        for v in given:
+            notes = cm.prob.voices[v].fixed
+            arrive[:, :, v] = notes[t + 1].midi - cm.tail.get((v, t), notes[t]).midi
         arrives = arrive != 0
         for v in range(V - 1):  # overlap
             feas &= b.midi[None, :, v + 1] <= amidi[:, None, v]
             feas &= b.midi[None, :, v] >= amidi[:, None, v + 1]
+            if (v in given) != (v + 1 in given):  # and from a given voice's notes as written
+                feas &= self._head(b.midi, v + 1, t + 1)[None, :] <= \
+                    self._last(amidi, v, t)[:, None]
+                feas &= self._head(b.midi, v, t + 1)[None, :] >= \
+                    self._last(amidi, v + 1, t)[:, None]
         for pi, (i, j) in enumerate(pairs):
             both = moves[:, :, i] & moves[:, :, j]
             feas &= ~(ap5[:, None, pi] & b.p5[None, :, pi] & both)
             feas &= ~(ap8[:, None, pi] & b.p8[None, :, pi] & both)
-            if i in tailed or j in tailed:
+            if i in given or j in given:
                 both = arrives[:, :, i] & arrives[:, :, j]
                 feas &= ~(at5[:, None, pi] & b.p5[None, :, pi] & both)
                 feas &= ~(at8[:, None, pi] & b.p8[None, :, pi] & both)
         if V >= 2:
             po = pairs.index((0, V - 1))
             into = b.p5[None, :, po] | b.p8[None, :, po]
-            for motion in ((ds, arrive) if {0, V - 1} & set(tailed) else (ds,)):
+            for motion in ((ds, arrive) if {0, V - 1} & set(given) else (ds,)):
                 st, sb = motion[:, :, 0], motion[:, :, V - 1]
                 similar = ((st > 0) & (sb > 0)) | ((st < 0) & (sb < 0))
                 feas &= ~(into & similar & (np.abs(st) > 2))

@@ -178,6 +178,11 @@ class RulesMixin:
             for v in range(V - 1):  # overlap
                 m.Add(mid[v + 1][t + 1] <= mid[v][t])
                 m.Add(mid[v][t + 1] >= mid[v + 1][t])
+                # and from a given voice's last note before the beat into its note on it
+                if self.prob.voices[v].fixed is not None or \
+                        self.prob.voices[v + 1].fixed is not None:
+                    self._ordered(self._head(v + 1, t + 1), self._last(v, t))
+                    self._ordered(self._last(v + 1, t), self._head(v, t + 1))
         # no parallel perfect intervals in any pair, from beat to beat and at every onset:
         # from the last notes before slot t + 1 (a given voice's note between the beats) into
         # slot t + 1 (the flags come from the voicing table)
@@ -211,6 +216,22 @@ class RulesMixin:
                     same_b = self._sign_lit(ds_b, sign)
                     leap_t = self._leap_lit(ds_t)
                     self._forbid([into, same_t, same_b, leap_t])
+
+    def _head(self, v: int, t: int):
+        """Voice v's pitch (MIDI) at slot t's onset: a given voice's note as written."""
+        given = self.prob.voices[v].fixed
+        return self.midi[v][t] if given is None else given[t].midi
+
+    def _last(self, v: int, t: int):
+        """Voice v's pitch (MIDI) just before slot t + 1: a given voice's last note."""
+        given = self.prob.voices[v].fixed
+        return self.midi[v][t] if given is None else self.tail.get((v, t), given[t]).midi
+
+    def _ordered(self, low, high) -> None:
+        """``low`` <= ``high`` (two given pitches cannot be helped: the melody is kept)."""
+        if isinstance(low, int) and isinstance(high, int):
+            return
+        self.m.Add(low <= high)
 
     def _into(self, v: int, t: int):
         """Voice v's motion in semitones into slot t + 1 from its last note before it."""

@@ -39,9 +39,10 @@ def _perfect(p: Pitch, q: Pitch) -> int | None:
 
 def pair_faults(upper: Sequence[Span], lower: Sequence[Span], start: Fraction,
                 stop: Fraction, *, outer: bool = False) -> list[str]:
-    """Parallel fifths/octaves/unisons (and, for the outer voices, direct fifths and octaves
-    with a leap in the upper voice) between two lines, judged between every two consecutive
-    onsets of either line from the last shared onset before ``start`` up to ``stop``."""
+    """Parallel fifths/octaves/unisons, overlap (a voice passing the other's previous note)
+    and, for the outer voices, direct fifths and octaves with a leap in the upper voice,
+    between two lines, judged between every two consecutive onsets of either line from the
+    last shared onset before ``start`` up to ``stop``."""
     times = sorted(_onsets(upper, start, stop) | _onsets(lower, start, stop))
     before = [a for a in _onsets(upper, Fraction(-1), start) | _onsets(lower, Fraction(-1), start)
               if a < start]
@@ -52,7 +53,9 @@ def pair_faults(upper: Sequence[Span], lower: Sequence[Span], start: Fraction,
     out = []
     for (o1, u1, l1), (o2, u2, l2) in zip(both, both[1:]):
         if u1 == u2 or l1 == l2:
-            continue  # a voice holds or repeats: no parallel, no direct motion
+            continue  # a voice holds or repeats: no parallel, no direct motion, no overlap
+        if u2.midi < l1.midi or l2.midi > u1.midi:
+            out.append(f"overlap at {o2}")
         into = _perfect(u2, l2)
         if into is not None and into == _perfect(u1, l1):
             out.append(f"parallel {'octaves' if into == 0 else 'fifths'} at {o2}")
