@@ -174,8 +174,8 @@ def decode_attention(
     """One query per sequence over a KV cache (split-K). q [B, H, D], caches [B, H, T_max, D],
     lengths [B] ints in 1..T_max (keys at positions < lengths[b] only) -> [B, H, D].
 
-    Lengths are checked on CPU; on CUDA they are not (no sync per token), and one past T_max is
-    read as T_max."""
+    lengths may live on the CPU whatever the device of q (then they are checked there and moved);
+    lengths on the GPU are not checked (no sync per token), and one past T_max is read as T_max."""
     _check_float("q", q)
     _check_float("k_cache", k_cache)
     _check_float("v_cache", v_cache)
@@ -188,15 +188,18 @@ def decode_attention(
     if not hasattr(lengths, "is_floating_point") or lengths.is_floating_point() or lengths.dtype.is_complex:
         raise ValueError(f"lengths must be an integer torch tensor, got {getattr(lengths, 'dtype', type(lengths))}")
     _check_shape("lengths", lengths, (b,))
-    _check_device("decode_attention", ("q", q), ("k_cache", k_cache), ("v_cache", v_cache), ("lengths", lengths))
+    _check_device("decode_attention", ("q", q), ("k_cache", k_cache), ("v_cache", v_cache))
+    if lengths.device.type != "cpu":  # lengths on the CPU are welcome anywhere: checked there, then moved
+        _check_device("decode_attention", ("q", q), ("lengths", lengths))
     if t_max == 0 or d == 0:
         raise ValueError(f"decode_attention needs a non-empty cache, got k_cache {tuple(k_cache.shape)}")
-    if b and not lengths.is_cuda:
-        # Checked off the GPU only: on CUDA the check would cost a device sync per decoded token
+    if b and lengths.device.type == "cpu":
+        # Checked on the CPU only: on the GPU the check would cost a device sync per decoded token
         # (and break CUDA-graph capture); there the kernel clamps lengths to T_max instead.
         low, high = (int(v) for v in lengths.aminmax())
         if low < 1 or high > t_max:
             raise ValueError(f"lengths must lie in 1..T_max={t_max}, got values from {low} to {high}")
+    lengths = lengths.to(q.device, non_blocking=True)
     if choose_backend("decode_attention", q, k_cache, v_cache) == "torch":
         from . import reference
 

@@ -253,3 +253,14 @@ def test_training_on_the_reference_gets_gradients(monkeypatch):
     loss = K.modulate(K.rms_norm(x, w), shift, shift).square().sum()
     loss.backward()
     assert all(t.grad is not None and t.grad.abs().sum() > 0 for t in (x, w, shift))
+
+
+def test_decode_lengths_on_the_cpu_serve_a_cache_elsewhere(monkeypatch):
+    """The renderer keeps lengths on the CPU: they are checked there (no device sync) and moved
+    to the cache's device (here 'meta', where the reference runs on shapes alone)."""
+    monkeypatch.setenv("STRETTO_KERNELS", "torch")
+    q, cache = _t(2, 3, 8, device="meta"), _t(2, 3, 6, 8, device="meta")
+    y = K.decode_attention(q, cache, cache, torch.tensor([1, 6]))
+    assert y.shape == (2, 3, 8) and y.device.type == "meta"
+    with pytest.raises(ValueError, match="lengths must lie in 1..T_max=6, got values from 2 to 9"):
+        K.decode_attention(q, cache, cache, torch.tensor([2, 9]))
