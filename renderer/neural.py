@@ -42,6 +42,7 @@ MEL_SR = 24_000
 MEL_FFT = 1024
 MEL_HOP = MEL_SR // FRAME_RATE
 CACHE_VERSION = 1
+CACHE_MB = 512  # disk cache per project
 
 
 @dataclass(frozen=True)
@@ -253,6 +254,8 @@ class NeuralEngine(PitchTrackedEngine):
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def cached(self, key: str) -> "np.ndarray | None":
+        import os
+
         import numpy as np
 
         if key in self.memory:
@@ -261,6 +264,7 @@ class NeuralEngine(PitchTrackedEngine):
             path = self.cache_dir / f"{key}.npy"
             try:
                 audio = np.load(path, allow_pickle=False)
+                os.utime(path)  # recently used: pruned last
             except (OSError, ValueError):
                 return None
             self.memory[key] = audio
@@ -279,8 +283,21 @@ class NeuralEngine(PitchTrackedEngine):
                 tmp = self.cache_dir / f".{key}.{os.getpid()}.tmp.npy"
                 np.save(tmp, audio, allow_pickle=False)
                 os.replace(tmp, self.cache_dir / f"{key}.npy")
+                self.prune()
             except OSError:
                 pass  # a cache that cannot be written only costs time
+
+    def prune(self) -> None:
+        """Keep the disk cache under ``CACHE_MB``: drop the least recently written phrases that
+        this engine has not used."""
+        files = sorted(self.cache_dir.glob("*.npy"), key=lambda p: p.stat().st_mtime)
+        total = sum(p.stat().st_size for p in files)
+        for p in files:
+            if total <= CACHE_MB * 2**20:
+                break
+            if p.stem not in self.memory:
+                total -= p.stat().st_size
+                p.unlink(missing_ok=True)
 
     def render_voice(self, line: Line, *, n_samples: int, sr: int,
                      on_note: Callable[[], None] | None = None) -> "np.ndarray":

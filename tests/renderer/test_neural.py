@@ -140,3 +140,17 @@ def test_cli_rejects_neural_options_elsewhere(tmp_path, capsys):
                  str(tmp_path / "nope.safetensors")]) == 2
     assert "no checkpoint" in capsys.readouterr().err
     assert not (folder / "stems").exists()
+
+
+def test_disk_cache_is_pruned_but_keeps_what_the_render_used(tmp_path, monkeypatch):
+    import stretto.renderer.neural as neural
+
+    cache = tmp_path / "cache"
+    old = cache / ("0" * 64 + ".npy")
+    cache.mkdir()
+    np.save(old, np.zeros(1000, dtype=np.float32))
+    monkeypatch.setattr(neural, "CACHE_MB", 0)
+    engine = NeuralEngine.load("random", cache_dir=cache)
+    render_piece(duet(), sr=8000, engine=engine, progress=False)
+    assert not old.exists()
+    assert {p.stem for p in cache.glob("*.npy")} == set(engine.memory)
