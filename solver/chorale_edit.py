@@ -72,11 +72,13 @@ class Task:
     given: int | None
     data: Any  # the Melody, or the FormSpec
     spec: dict
+    first_bar: int = 1  # 0 when the melody starts with a pickup (numbered as in the source)
 
     def slot_at(self, bar: int, beat: Fraction, what: str = "") -> int:
         """The slot sounding at ``bar``/``beat``. BadInput outside the piece or in a rest."""
-        t = (bar - 1) * self.bar_length + (beat - 1)
-        if bar < 1 or beat < 1 or beat - 1 >= self.bar_length or t >= self.ends[-1]:
+        t = (bar - self.first_bar) * self.bar_length + (beat - 1)
+        if bar < self.first_bar or beat < 1 or beat - 1 >= self.bar_length or \
+                t >= self.ends[-1]:
             raise BadInput(f"{what}bar {bar} beat {beat} is outside the piece")
         for s, (a, e) in enumerate(zip(self.onsets, self.ends)):
             if a <= t < e:
@@ -84,7 +86,8 @@ class Task:
         raise BadInput(f"{what}the voices rest at bar {bar} beat {beat}")
 
     def bar_of(self, t: int) -> int:
-        return int(self.onsets[t] // self.bar_length) + 1
+        """The bar (as the source numbers it) in which slot ``t`` begins."""
+        return int(self.onsets[t] // self.bar_length) + self.first_bar
 
     def locked(self, c: Lock) -> list[tuple[int, Pitch]]:
         """(slot, pitch) for every slot a lock holds: the locked note sounding at the slot."""
@@ -110,7 +113,8 @@ def task_of(kind: str, spec: dict) -> Task:
             prob, names, onsets, ends = problem_in(melody, Key.parse(spec["key"]),
                                                    int(spec["beats_per_chord"]))
             return Task(kind, prob, tuple(names), tuple(onsets), tuple(ends),
-                        melody.bar_length, 0, melody, spec)
+                        melody.bar_length, 0, melody, spec,
+                        first_bar=0 if melody.pickup_shift else 1)
         if kind == "compose":
             from stretto.score import parse_meter
             from stretto.solver.form import build_problem, form_from_dict, slot_names

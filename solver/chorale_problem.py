@@ -92,17 +92,6 @@ class ChoraleSolution:
     local_labels: list[str] | None = None  # the figure in the local key
     modulations: list[dict] = field(default_factory=list)
 
-    def lyrics(self) -> list[str]:
-        """The analysis as the bass's lyrics: the local figure of every slot, with its key in
-        front at the first slot and wherever the key changes (``G: I`` ... ``D: V7``)."""
-        out = []
-        for t, lab in enumerate(self.local_labels or self.labels):
-            k = self.keys[t] if self.keys else None
-            if k is not None and (t == 0 or k != self.keys[t - 1]):
-                lab = f"{k.m21_name}: {lab}"
-            out.append(lab)
-        return out
-
     def analysis(self, onsets, names) -> list[dict]:
         """One entry per slot: onset, place, chord (home-key spelling, what the checker
         reads), the local key and figure, and the melody's chord tone where it differs from

@@ -95,8 +95,7 @@ def _grid(notes, size: int) -> list[tuple[Pitch | None, bool]]:
 def lock_notes(piece: Piece, voice: int, first: int, last: int) -> tuple:
     """The (onset, duration, pitch) of every sounding note of ``voice`` that overlaps bars
     ``first``-``last``: what a lock keeps."""
-    bar = piece.bar_length
-    lo, hi = (first - 1) * bar, last * bar
+    lo, hi = piece.time_at(first), piece.time_at(last + 1)
     return tuple((str(n.onset), str(n.duration), n.pitch.name)
                  for n in piece.voices[voice].sounding() if n.onset < hi and n.end > lo)
 
@@ -416,11 +415,11 @@ def mark_origins(piece: Piece, constraints: tuple[Constraint, ...],
             owner = None
             for c in constraints:
                 if isinstance(c, Pin) and c.voice == v:
-                    t = (c.bar - 1) * piece.bar_length + (c.beat - 1)
+                    t = piece.time_at(c.bar, c.beat)
                     if n.onset <= t < n.end:
                         owner = c.id
                 elif isinstance(c, Lock) and c.voice == v:
-                    lo, hi = (c.first - 1) * piece.bar_length, c.last * piece.bar_length
+                    lo, hi = piece.time_at(c.first), piece.time_at(c.last + 1)
                     if n.onset < hi and n.end > lo:
                         owner = c.id
             notes.append(replace(n, origin="human", source=owner) if owner else

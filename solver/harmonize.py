@@ -2,9 +2,9 @@
 
 :func:`harmonize` takes a :class:`~stretto.io.melody.Melody` and returns a
 :class:`~stretto.solver.spec.SolveResult` whose piece has the voices Soprano (the melody,
-exactly as given, origin ``human``), Alto, Tenor and Bass (origin ``solver``), the Roman
-numerals as lyrics under the bass, and ``info["harmony"]`` with the key, the analysis per beat
-and the cadences. Phrase ends: every fermata, every note before a rest, and the last note.
+exactly as given, origin ``human``), Alto, Tenor and Bass (origin ``solver``), and
+``info["harmony"]`` with the key, the analysis per beat (written as MusicXML ``<harmony>``
+Roman numerals by :mod:`stretto.io.numerals`) and the cadences. Phrase ends: every fermata, every note before a rest, and the last note.
 
 Harmonic rhythm: one chord per beat (``beats_per_chord`` beats per chord when given). A
 melody note that starts between two chord onsets (an eighth, the short note of a dotted
@@ -221,10 +221,11 @@ def problem_in(melody: Melody, key: Key, beats_per_chord: int = 1):
                           appoggiaturas=appoggiaturas(melody, onsets, ends),
                           tails=melody_tails(melody, onsets, links))
     bar = melody.bar_length
+    first = 0 if melody.pickup_shift else 1  # a pickup is bar 0, as in the source
     names = []
     for a in onsets:
         b, off = divmod(a, bar)
-        names.append(f"bar {int(b) + 1} beat {off + 1}")
+        names.append(f"bar {int(b) + first} beat {off + 1}")
     return prob, names, onsets, ends
 
 

@@ -148,3 +148,27 @@ def test_a_plan_that_cannot_hold_names_its_minimal_wishes() -> None:
     err = chorale_edit.explain_plan("compose", {"form": plan, "name": "bad"}, FAST)
     assert set(err.conflicts) == {"the canon Soprano -> Bass at -P8, 1 bar later",
                                   "the range of Bass: E2-B2", "the range of Soprano: C4-G5"}
+
+
+def test_bars_of_a_melody_with_a_pickup_are_numbered_as_in_the_source(tmp_path):
+    """A one-beat pickup is bar 0: pinning bar 1 beat 1 pins the first downbeat, and a lock
+    of bar 1 keeps the notes of the first whole bar, not of the pickup."""
+    from pathlib import Path
+
+    from stretto.cli import main
+    from stretto.io.project import load_project
+
+    # G minor, 4/4, a quarter pickup (tests/io's notation file)
+    path = Path(__file__).resolve().parents[1] / "io" / "data" / "pickup_grace_g_minor.musicxml"
+    assert main(["harmonize", str(path), "--out", str(tmp_path / "h"), "--time-limit",
+                 "3"]) == 0
+    project, _ = load_project(tmp_path / "h")
+    task = chorale_edit.task_of(project.kind, project.spec)
+    assert task.first_bar == 0
+    pickup = task.slot_at(0, Fraction(4))
+    downbeat = task.slot_at(1, Fraction(1))
+    assert downbeat == pickup + 1 and task.onsets[downbeat] == 4 * (task.onsets[pickup] // 4 + 1)
+    assert task.bar_of(downbeat) == 1 and task.bar_of(pickup) == 0
+    kept = lock_notes(project.piece, 1, 1, 1)
+    assert {Fraction(on) for on, _, _ in kept} >= {task.onsets[downbeat]}
+    assert all(Fraction(on) >= task.onsets[downbeat] for on, _, _ in kept)
