@@ -46,9 +46,14 @@ def _elementwise(name: str, module: str, kernel: str, dtype: str, **types: str) 
 
 SPECS: list[KernelSpec] = [
     KernelSpec("rms_norm-fp16-C1024", "norm", "rms_norm_kernel", "fp16",
-               {"w_ptr": "*fp32", "n_cols": "i32", "eps": "fp32"}, {"BLOCK": 1024, "SINGLE": True}),
+               {"w_ptr": "*fp32", "n_rows": "i32", "n_cols": "i32", "eps": "fp32"},
+               {"BLOCK": 1024, "ROWS": 4, "SINGLE": True}, num_warps=8),
+    KernelSpec("rms_norm-fp16-C192", "norm", "rms_norm_kernel", "fp16",
+               {"n_rows": "i32", "n_cols": "i32", "eps": "fp32"}, {"BLOCK": 256, "ROWS": 16, "SINGLE": True},
+               num_warps=8),
     KernelSpec("rms_norm-bf16-chunked", "norm", "rms_norm_kernel", "bf16",
-               {"n_cols": "i32", "eps": "fp32"}, {"BLOCK": 8192, "SINGLE": False}, num_warps=8),
+               {"n_rows": "i32", "n_cols": "i32", "eps": "fp32"}, {"BLOCK": 8192, "ROWS": 1, "SINGLE": False},
+               num_warps=8),
     _elementwise("swiglu-fp16", "gating", "swiglu_kernel", "fp16", n="i32"),
     _elementwise("flow_step-fp32", "euler", "flow_step_kernel", "fp32", n="i32", dt="fp32", guidance="fp32"),
     _elementwise("modulate-bf16", "adaln", "modulate_kernel", "bf16", tc="i32", n_channels="i32"),

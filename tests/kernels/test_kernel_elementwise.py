@@ -49,6 +49,7 @@ RMS_CASES = [
     pytest.param((2, 5, 100), 32, id="3d-C100-chunked32"),  # two-pass path, ragged last chunk
     pytest.param((1, 1), None, id="C1"),
     pytest.param((7, 300), None, id="C300"),
+    pytest.param((37, 24), None, id="rows37-C24-16-rows-per-program"),  # ragged last row group
 ]
 
 
