@@ -102,7 +102,7 @@ def build_cases(ops: list[str], dtype_name: str, device: str, quick: bool, smoke
     esize = torch.finfo(dtype).bits // 8
     cases: list[Case] = []
     if "rms_norm" in ops:
-        for rows, c in [(8 * 1024, 1024), (4 * 4096, 512)][: 1 if quick else 2]:
+        for rows, c in [(8 * 1024, 1024), (4 * 4096, 512), (4 * 1024, 192)][: 1 if quick else 3]:  # 192: LeLM
             rows, c = size(rows, 37), size(c, 48)
             x, w = randn(rows, c), randn(c)
             cases.append(Case("rms_norm", f"[{rows}, {c}]", dtype_name, lambda x=x, w=w: K.rms_norm(x, w),
@@ -125,18 +125,23 @@ def build_cases(ops: list[str], dtype_name: str, device: str, quick: bool, smoke
                               lambda x=x, c=cos, s=sin: R.rope(x, c, s), compiled("rope", R.rope, x, cos, sin), None,
                               2 * x.numel() * esize + 2 * cos.numel() * esize, None))
     if "attention" in ops:
-        shapes = [(1, 1024), (1, 4096), (4, 1024), (4, 2048), (8, 4096)]
-        for b, t in shapes[1:2] if quick else shapes:
-            b, t, h, d = size(b, 1), size(t, 40), size(8, 2), 64
+        # (B, T, H, D, causal): the LM grid at D 64, then stretto's own models as
+        # configured in renderer/ (LeLM: 4 heads of 48, <= 1024 tokens; flow decoder: 4 heads
+        # of 40 over <= 4096 frames, not causal, conditional and unconditional passes).
+        shapes = [(1, 1024, 8, 64, True), (1, 4096, 8, 64, True), (4, 1024, 8, 64, True),
+                  (4, 2048, 8, 64, True), (8, 4096, 8, 64, True), (4, 1024, 4, 48, True), (2, 4096, 4, 40, False)]
+        for b, t, h, d, causal in shapes[1:2] if quick else shapes:
+            b, t, h = size(b, 1), size(t, 40), size(h, 2)
             q, k, v = randn(b, h, t, d), randn(b, h, t, d), randn(b, h, t, d)
             sdpa = torch.nn.functional.scaled_dot_product_attention
             cases.append(Case(
-                "attention", f"B{b} H{h} T{t} D{d} causal", dtype_name,
-                lambda q=q, k=k, v=v: K.attention(q, k, v, causal=True),
-                lambda q=q, k=k, v=v: R.attention(q, k, v, causal=True),
-                None if t > 2048 else compiled("attention", R.attention, q, k, v),  # T x T fp32 scores: memory
-                lambda q=q, k=k, v=v: sdpa(q, k, v, is_causal=True),
-                None, 4.0 * b * h * t * t * d / 2,
+                "attention", f"B{b} H{h} T{t} D{d} {'causal' if causal else 'full'}", dtype_name,
+                lambda q=q, k=k, v=v, c=causal: K.attention(q, k, v, causal=c),
+                lambda q=q, k=k, v=v, c=causal: R.attention(q, k, v, causal=c),
+                # the reference's T x T fp32 scores: compile only the smaller ones
+                None if t > 2048 else compiled(f"attention-{causal}", R.attention, q, k, v, causal),
+                lambda q=q, k=k, v=v, c=causal: sdpa(q, k, v, is_causal=c),
+                None, 4.0 * b * h * t * t * d / (2 if causal else 1),
             ))
     if "decode_attention" in ops:
         for b in [4, 16, 64][1:2] if quick else [4, 16, 64]:
@@ -152,7 +157,7 @@ def build_cases(ops: list[str], dtype_name: str, device: str, quick: bool, smoke
                 compiled("decode_attention", R.decode_attention, q, kc, vc, lengths), None, read, None,
             ))
     if "flow_step" in ops:
-        for b, mel, frames in [(8, 128, 4096), (4, 80, 2048)][: 1 if quick else 2]:
+        for b, mel, frames in [(8, 128, 4096), (4, 80, 2048), (2, 64, 4096)][: 1 if quick else 3]:  # 64: renderer
             b, mel, frames = size(b, 2), size(mel, 5), size(frames, 33)
             x, vu, vc = randn(b, mel, frames), randn(b, mel, frames), randn(b, mel, frames)
             cases.append(Case(
@@ -355,7 +360,7 @@ def run(args: argparse.Namespace) -> int:
     # Copy bandwidth: the ceiling a memory-bound kernel is measured against.
     copy_gbs = copy_bandwidth(timer, device, (1 << 16) if args.smoke else (1 << 30))
 
-    cases = build_cases(args.ops.split(","), args.dtype, device, args.quick or args.smoke, args.smoke,
+    cases = build_cases(args.ops.split(","), args.dtype, device, args.quick, args.smoke,
                         compile_refs=not (args.no_compile or args.smoke))
     rows = []
     for case in cases:

@@ -77,6 +77,14 @@ SPECS.append(KernelSpec(
      "PRECISION": "tf32x3"},
     num_stages=2,
 ))
+for _d, _causal in ((48, True), (40, False)):  # the renderer's LeLM and flow decoder heads
+    SPECS.append(KernelSpec(
+        f"attention-fp16-D{_d}-{'causal' if _causal else 'full'}", "flash", "attention_kernel", "fp16",
+        {"n_heads": "i32", "q_len": "i32", "k_len": "i32", "qk_scale": "fp32"},
+        {"HEAD_DIM": _d, "BLOCK_D": 64, "BLOCK_M": 128, "BLOCK_N": 64, "CAUSAL": _causal, "UPCAST": False,
+         "PRECISION": "tf32"},
+        num_stages=2,
+    ))
 SPECS.append(KernelSpec(
     "attention-fp16-D128-causal", "flash", "attention_kernel", "fp16",
     {"n_heads": "i32", "q_len": "i32", "k_len": "i32", "qk_scale": "fp32"},
