@@ -50,6 +50,7 @@ def test_launch_counters_nest():
     assert outer == {"rms_norm": 1, "swiglu": 1} and inner == {"swiglu": 1}
 
 
+@needs_triton
 def test_triton_on_cpu_without_interpreter_is_one_line(monkeypatch):
     monkeypatch.delenv("TRITON_INTERPRET")
     x, w = small_inputs()
@@ -232,6 +233,7 @@ def test_auto_leaves_training_to_the_reference(monkeypatch):
         assert K.choose_backend("rms_norm", activations, weight) == "triton"
 
 
+@needs_triton
 def test_forced_triton_with_grad_is_one_line():
     x = torch.randn(3, 8, requires_grad=True)
     with pytest.raises(RuntimeError) as err:
