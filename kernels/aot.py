@@ -140,8 +140,16 @@ def compile_spec(spec: KernelSpec, arch: int) -> dict[str, Any]:
     }
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Bad arguments: one line on stderr and exit 2, no usage dump."""
+
+    def error(self, message: str):  # type: ignore[override]
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m stretto.kernels.aot", description=__doc__.split("\n\n")[0])
+    parser = OneLineParser(prog="python -m stretto.kernels.aot", description=__doc__.split("\n\n")[0])
     parser.add_argument("--arch", type=int, default=90, help="compute capability, e.g. 80 (A100), 90 (H100)")
     parser.add_argument("--only", default="", help="compile only the specs whose name contains this")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
@@ -154,6 +162,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.arch not in SHARED_MEMORY_LIMIT:
         print(f"error: --arch {args.arch} unknown; use one of {sorted(SHARED_MEMORY_LIMIT)}", file=sys.stderr)
+        return 2
+    if not any(args.only in spec.name for spec in SPECS):
+        print(f"error: --only {args.only!r} matches no kernel; names: {', '.join(s.name for s in SPECS)}",
+              file=sys.stderr)
         return 2
     limit = SHARED_MEMORY_LIMIT[args.arch]
     results: dict[str, Any] = {}

@@ -57,3 +57,17 @@ def test_aot_refuses_to_run_under_the_interpreter():
     assert done.stderr.strip().splitlines() == [
         "error: unset TRITON_INTERPRET to compile for a GPU (the interpreter replaces triton's library)"
     ]
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    pytest.param(("--arch", "75"), "error: --arch 75 unknown; use one of [80, 86, 89, 90]", id="unknown-arch"),
+    pytest.param(("--arch", "sm90"), "argument --arch: invalid int value: 'sm90'", id="not-a-number"),
+    pytest.param(("--only", "fft"), "error: --only 'fft' matches no kernel", id="no-match"),
+])
+def test_aot_bad_arguments_are_one_line(args, needle):
+    env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
+    done = subprocess.run([sys.executable, "-m", "stretto.kernels.aot", *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0]
