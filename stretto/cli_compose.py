@@ -26,7 +26,7 @@ def cmd_harmonize(args: argparse.Namespace) -> int:
     from stretto.solver.harmony import Key
 
     key = Key.parse(args.key) if args.key else None
-    if not 1 <= args.beats_per_chord <= 4:
+    if args.beats_per_chord is not None and not 1 <= args.beats_per_chord <= 4:
         raise BadInput(f"--beats-per-chord {args.beats_per_chord}: use 1 to 4")
     settings = _settings(args)
     melody = read_melody(args.melody)
@@ -36,21 +36,37 @@ def cmd_harmonize(args: argparse.Namespace) -> int:
 
     melody, key, moved = _into_soprano_range(melody, key, args.transpose)
 
+    per = args.beats_per_chord or 1
+    rhythm = None
     try:
-        result = harmonize(melody, settings, key=key, beats_per_chord=args.beats_per_chord,
+        result = harmonize(melody, settings, key=key, beats_per_chord=per,
                            ornament=args.ornament)
-    except Unsatisfiable:
-        # name a minimal set of wishes (a cadence at a phrase end, a voice's range)
-        from stretto.solver.chorale_edit import explain_melody
+    except Unsatisfiable as first:
+        # unless told otherwise, a melody that cannot take a chord on every beat (fast
+        # dance tunes) gets one every two beats, and says so
+        result = None
+        if args.beats_per_chord is None:
+            try:
+                result = harmonize(melody, settings, key=key, beats_per_chord=2,
+                                   ornament=args.ornament)
+                per, rhythm = 2, ("a chord every 2 beats (one on every beat cannot hold: "
+                                  f"{str(first).split(':')[0]}; --beats-per-chord 1 insists)")
+            except Unsatisfiable:
+                pass
+        if result is None:
+            # name a minimal set of wishes (a cadence at a phrase end, a voice's range)
+            from stretto.solver.chorale_edit import explain_melody
 
-        raise explain_melody(melody, key, args.beats_per_chord, settings) from None
+            raise explain_melody(melody, key, per, settings) from None
     h = result.piece.info["harmony"] if result.piece is not None else {}
     cads = [f"{c['where']} {c['type']} ({c['key']})" for c in h.get("cadences", [])]
     from stretto.io.melody import melody_to_dict
 
     spec = {"melody": melody_to_dict(melody), "key": result.stats.get("key"),
-            "beats_per_chord": args.beats_per_chord, "ornament": bool(args.ornament)}
+            "beats_per_chord": per, "ornament": bool(args.ornament)}
     extra = {"key": h.get("key"), "cadences": cads}
+    if rhythm is not None:
+        extra["harmonic rhythm"] = rhythm
     if moved is not None:  # kept with the project: the way back to the melody as given
         from stretto.pitch import Transposition
         from stretto.solver.harmonize import transpose_key
@@ -191,8 +207,9 @@ def add_parsers(sub) -> None:
     hz.add_argument("melody", help="the melody: .musicxml, .mxl, .mid (top part/track)")
     hz.add_argument("--key", type=cli_args.key,
                     help="the key, e.g. 'D minor' or 'F# major' (default: detected)")
-    hz.add_argument("--beats-per-chord", type=int, default=1,
-                    help="harmonic rhythm: beats per chord (default 1)")
+    hz.add_argument("--beats-per-chord", type=int, default=None,
+                    help="harmonic rhythm: beats per chord (default 1, or 2 where a chord on "
+                    "every beat cannot hold)")
     hz.add_argument("--ornament", action="store_true",
                     help="add passing tones in the lower voices")
     hz.add_argument("--transpose", type=cli_args.transpose, metavar="auto|INTERVAL",

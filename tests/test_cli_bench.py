@@ -4,8 +4,6 @@ local pool and Ray giving the same numbers."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -29,15 +27,6 @@ def folder(tmp_path):
     (tmp_path / "proj" / "score.mid").rename(sysdir / "walk3.mid")
     (sysdir / "broken.musicxml").write_text("<score-partwise><part>not music", encoding="utf-8")
     return sysdir
-
-
-def test_help_is_light():
-    code = ("import sys; from stretto.cli import make_parser; make_parser(); "
-            "print(','.join(m for m in ('numpy', 'music21', 'ortools', 'ray', 'matplotlib') "
-            "if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == ""
 
 
 def test_bench_a_folder_skips_the_bad_file(folder, tmp_path, capsys):
