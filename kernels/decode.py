@@ -115,7 +115,7 @@ def decode_attention_triton(
     b, h, d = q.shape
     t_max = k_cache.shape[2]
     qc, kc, vc = q.contiguous(), k_cache.contiguous(), v_cache.contiguous()
-    lens = lengths.contiguous()
+    lens = lengths.to(q.device).contiguous()  # a CPU tensor would hand the GPU a host pointer
     o = output_like(out, tuple(q.shape), q)
     block_d = triton.next_power_of_2(d)
     if block_n is None:
