@@ -71,6 +71,13 @@ def _check_device(op: str, *named: tuple[str, Any]) -> None:
         raise ValueError(f"{op}: inputs are on different devices ({listing}); move them to one")
 
 
+def _check_same_dtype(op: str, *named: tuple[str, Any]) -> None:
+    # The attention tiles meet in tl.dot / one product: one dtype, as for torch.matmul.
+    if len({t.dtype for _, t in named}) > 1:
+        listing = ", ".join(f"{n} {t.dtype}" for n, t in named)
+        raise ValueError(f"{op}: inputs must share one dtype, got {listing}")
+
+
 def _check_number(name: str, value: Any) -> float:
     if hasattr(value, "numel") and value.numel() == 1:
         value = value.item()
@@ -158,6 +165,7 @@ def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, causal: bool = 
         raise ValueError(f"attention needs non-empty T and D, got q {tuple(q.shape)}, k {tuple(k.shape)}")
     if causal and tk != tq:
         raise ValueError(f"causal attention needs as many keys as queries, got T={tq} and Tk={tk}")
+    _check_same_dtype("attention", ("q", q), ("k", k), ("v", v))
     _check_device("attention", ("q", q), ("k", k), ("v", v))
     if choose_backend("attention", q, k, v) == "torch":
         from . import reference
@@ -185,6 +193,7 @@ def decode_attention(
     t_max = k_cache.shape[2]
     _check_shape("k_cache", k_cache, (b, h, t_max, d))
     _check_shape("v_cache", v_cache, (b, h, t_max, d))
+    _check_same_dtype("decode_attention", ("q", q), ("k_cache", k_cache), ("v_cache", v_cache))
     if not hasattr(lengths, "is_floating_point") or lengths.is_floating_point() or lengths.dtype.is_complex:
         raise ValueError(f"lengths must be an integer torch tensor, got {getattr(lengths, 'dtype', type(lengths))}")
     _check_shape("lengths", lengths, (b,))

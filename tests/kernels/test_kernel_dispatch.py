@@ -82,6 +82,8 @@ BAD_CALLS = [
     pytest.param(lambda: K.attention(_t(1, 1, 4, 8), _t(1, 1, 5, 8), _t(1, 1, 5, 8)),
                  "causal attention needs as many keys as queries", id="attn-causal-Tk"),
     pytest.param(lambda: K.attention(_t(1, 1, 4, 8), _t(1, 2, 4, 8), _t(1, 1, 4, 8)), "k has shape", id="attn-heads"),
+    pytest.param(lambda: K.attention(_t(1, 1, 4, 8, dtype=torch.float16), _t(1, 1, 4, 8), _t(1, 1, 4, 8)),
+                 "attention: inputs must share one dtype, got q torch.float16, k torch.float32", id="attn-dtypes"),
     pytest.param(lambda: K.attention(_t(1, 1, 4, 8), _t(1, 1, 4, 8), _t(1, 1, 4, 8, device="meta")),
                  "different devices", id="attn-devices"),
     pytest.param(lambda: K.decode_attention(_t(2, 1, 8), _t(2, 1, 6, 8), _t(2, 1, 6, 8), torch.tensor([0, 6])),
