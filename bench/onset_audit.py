@@ -26,7 +26,8 @@ Usage::
 ryansMammoth, airdsAirs; never chorales), deterministically: each source's tunes in the order of
 the SHA-256 of ``file#X``, the sources taken in turn, keeping single-line tunes in a simple or
 compound metre (2/4, 3/4, 4/4, 2/2, 3/8, 6/8, 9/8, 12/8) of 12 to 200 notes whose range lies in
-the soprano's C4-G5 (or does after an octave's transposition, which is applied and reported).
+the soprano's C4-G5, grace notes included (or does after an octave's transposition, which is
+applied and reported).
 Each is written to MusicXML and harmonized in-process by ``stretto.cli.main(["harmonize",
 ...])``, the function the command line calls, with ``--time-limit`` (default 10 s, seed 0);
 then the melody is compared note for note (pitch, duration, onset from the first note) with
@@ -249,7 +250,8 @@ def _usable(abc: str):
     notes = [n for n in flat.notes if not n.duration.isGrace]
     if not 12 <= len(notes) <= 200 or any(n.isChord for n in notes):
         return None
-    midis = [n.pitch.midi for n in notes]
+    # grace notes are sung too: stretto keeps them and holds them to the soprano's range
+    midis = [n.pitch.midi for n in flat.notes if not n.isChord]
     octaves = _fits(min(midis), max(midis))
     if octaves is None:
         return None

@@ -78,6 +78,9 @@ class HarmonyProblem:
     holds: tuple = ()  # (voice, slot): the voice keeps its note from slot to slot + 1
     tails: tuple = ()  # (voice, slot, Pitch): a given voice's last note before slot + 1
     consonant: bool = False  # every pair consonant at every slot (2-3 voice textures)
+    # inner phrase ends (a note before a rest) that close without a cadence where no cadence
+    # of the key can hold the melody's note there
+    optional_cadences: frozenset = frozenset()
 
 
 @dataclass

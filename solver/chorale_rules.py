@@ -105,11 +105,15 @@ class RulesMixin:
         m, key = self.m, self.prob.key
         self.cadence_choice = {}
         self.cad_rows: dict[int, list[tuple]] = {}
+        self.uncadenced: list[int] = []  # optional phrase ends no cadence fits
         for t, kinds in sorted(self.prob.cadences.items()):
             if t == 0 or not self.prob.links[t - 1]:
                 continue
             want_key = self.prob.cadence_keys.get(t)
             rows = self.cadence_rows(t, kinds, want_key)
+            if not rows and t in self.prob.optional_cadences:
+                self.uncadenced.append(t)
+                continue
             if not rows:
                 raise BadInput(f"no {'/'.join(kinds)} cadence"
                                f"{' in ' + str(want_key) if want_key else ''} fits the melody "

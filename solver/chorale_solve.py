@@ -29,6 +29,8 @@ class SolveMixin:
                 "workers": settings.workers, "objective_enabled": settings.objective,
                 "stretto": __version__, "rules_hash": rules_hash(),
                 "voicings": self.rows_count}
+        if self.uncadenced:  # optional phrase ends that no cadence could close
+            base["uncadenced"] = [self._where(t) for t in self.uncadenced]
         chain = not self.prob.canons and not self.prob.equal
         out = None
         if not chain:
@@ -122,7 +124,7 @@ class SolveMixin:
                   for lab, k in zip(local, keys)]
         cads = []
         for t in sorted(self.prob.cadences):
-            if t == 0 or not self.prob.links[t - 1]:
+            if t == 0 or not self.prob.links[t - 1] or t in self.uncadenced:
                 continue
             kind = cadence_kind(keys[t], chords[t - 1], chords[t])
             cads.append({"slot": t, "type": kind,

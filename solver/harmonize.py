@@ -4,7 +4,10 @@
 :class:`~stretto.solver.spec.SolveResult` whose piece has the voices Soprano (the melody,
 exactly as given, origin ``human``), Alto, Tenor and Bass (origin ``solver``), and
 ``info["harmony"]`` with the key, the analysis per beat (written as MusicXML ``<harmony>``
-Roman numerals by :mod:`stretto.io.numerals`) and the cadences. Phrase ends: every fermata, every note before a rest, and the last note.
+Roman numerals by :mod:`stretto.io.numerals`) and the cadences. Phrase ends: every fermata,
+every note before a rest, and the last note; each closes with a cadence, except a phrase
+ending before a rest (not on a fermata) whose note no cadence chord of the key can hold: it
+ends without one, and ``stats["uncadenced"]`` names it.
 
 Harmonic rhythm: one chord per beat (``beats_per_chord`` beats per chord when given). A
 melody note that starts between two chord onsets (an eighth, the short note of a dotted
@@ -219,7 +222,10 @@ def problem_in(melody: Melody, key: Key, beats_per_chord: int = 1):
                           links=tuple(links), cadences={t: ALL_CADENCES for t in cads},
                           downbeats=downbeats, keys_at=phrase_keys(key, fixed, cads),
                           appoggiaturas=appoggiaturas(melody, onsets, ends),
-                          tails=melody_tails(melody, onsets, links))
+                          tails=melody_tails(melody, onsets, links),
+                          optional_cadences=frozenset(
+                              t for t in cads if t < len(onsets) - 1
+                              and onsets[t] not in melody.fermatas))
     bar = melody.bar_length
     first = 0 if melody.pickup_shift else 1  # a pickup is bar 0, as in the source
     names = []

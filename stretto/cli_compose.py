@@ -67,6 +67,9 @@ def cmd_harmonize(args: argparse.Namespace) -> int:
     extra = {"key": h.get("key"), "cadences": cads}
     if rhythm is not None:
         extra["harmonic rhythm"] = rhythm
+    if result.stats.get("uncadenced"):
+        extra["phrase ends without a cadence (no cadence of the key holds the melody's note "
+              "there)"] = result.stats["uncadenced"]
     if moved is not None:  # kept with the project: the way back to the melody as given
         from stretto.pitch import Transposition
         from stretto.solver.harmonize import transpose_key

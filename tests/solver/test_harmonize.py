@@ -211,3 +211,28 @@ def test_fermata_on_a_tied_note_ends_a_phrase():
     onsets, _, _, _, cads, _ = plan_slots(melody)
     ends = {onsets[t] for t in cads}
     assert set(melody.fermatas) <= ends
+
+
+@pytest.mark.parametrize("optional", [True, False], ids=["optional", "required"])
+def test_inner_phrase_end_no_cadence_fits(optional):
+    """An inner phrase end whose melody note no cadence of the key can close (D5 asked to end
+    an authentic cadence in C major) closes without one when it is optional (a phrase before
+    a rest), and is refused, naming the place, when it is required (a fermata)."""
+    from stretto.pitch import Pitch
+    from stretto.solver.chorale import ChoraleModel, HarmonyProblem, VoicePart, SATB_RANGES
+
+    melody = [Pitch.parse(p) for p in ("E5", "D5", "C5", "B4", "C5")]
+    voices = (VoicePart("Soprano", Pitch.parse("B4"), Pitch.parse("E5"), tuple(melody)),) + \
+        tuple(VoicePart(n, Pitch.parse(a), Pitch.parse(b))
+              for n, (a, b) in SATB_RANGES.items() if n != "Soprano")
+    prob = HarmonyProblem(key=Key.parse("C major"), voices=voices, slots=5,
+                          links=(True,) * 4 + (False,),
+                          cadences={1: ("authentic",), 4: ("authentic",)},
+                          optional_cadences=frozenset({1}) if optional else frozenset())
+    if not optional:
+        with pytest.raises(BadInput, match="cannot close there"):
+            ChoraleModel(prob)
+        return
+    sol = ChoraleModel(prob).solve(FAST)
+    assert sol.status == "optimal" and sol.stats["uncadenced"] == ["beat 2"]
+    assert [c["slot"] for c in sol.cadences] == [4]
