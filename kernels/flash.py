@@ -38,7 +38,10 @@ def _attention_kernel(
     BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
     CAUSAL: tl.constexpr, UPCAST: tl.constexpr, PRECISION: tl.constexpr,
 ):
-    start_m = tl.program_id(0) * BLOCK_M
+    if CAUSAL:  # heaviest query blocks (most keys) first, so the last blocks launched are light
+        start_m = (tl.num_programs(0) - 1 - tl.program_id(0)) * BLOCK_M
+    else:
+        start_m = tl.program_id(0) * BLOCK_M
     bh = tl.program_id(1).to(tl.int64)  # (b, h) flattened: b * n_heads + h
     q_base = q_ptr + bh * q_len * HEAD_DIM
     k_base = k_ptr + bh * k_len * HEAD_DIM
