@@ -139,8 +139,11 @@ def project_loads(text: str, where: str = "score.json") -> Project:
                 raise TypeError(f"project.{key} holds an entry that is not a table")
         for e in p["history"]:  # what `stretto history` prints
             if not (type(e.get("n")) is int and all(isinstance(e.get(k), str)
-                                                    for k in ("at", "by", "what"))):
-                raise TypeError(f"history entry {str(e)[:60]} lacks n, at, by or what")
+                                                    for k in ("at", "by", "what", "action"))):
+                raise TypeError(f"history entry {str(e)[:60]} lacks n, at, by, what or action")
+        for r in p["runs"]:  # what history, provenance and every save's summary line read
+            if not (isinstance(r.get("id"), str) and "status" in r and "seed" in r):
+                raise TypeError(f"solver run {str(r)[:60]} lacks id, status or seed")
         if not _is_count(p["next_id"]):
             raise TypeError("project.next_id is not a whole number")
         validate_piece(piece, where=where)

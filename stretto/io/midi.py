@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from stretto.errors import BadInput
+from stretto.limits import MAX_BARS, MAX_NOTE_QUARTERS
 from stretto.modes import Mode
 from stretto.pitch import Pitch, spell_midi
 from stretto.score import Note, Piece, Voice, parse_meter
@@ -288,6 +289,12 @@ def read_midi(path: str | Path, *, mode: Mode | None = None) -> Piece:
         mode = _guess_mode(fifths, final)
     num, den = parse_meter(meter)
     bar = Fraction(4 * num, den)
+    for label, notes in raw:  # before splitting at barlines: one huge note is one note
+        for m, on, d in notes:
+            if d > MAX_NOTE_QUARTERS or on + d > MAX_BARS * bar:
+                raise BadInput(f"{path.name}: {label!r} has a note of {float(d):g} quarter notes "
+                               f"ending in bar {int((on + d) // bar) + 1}; stretto reads notes "
+                               f"of at most {MAX_NOTE_QUARTERS} quarters within {MAX_BARS} bars")
     voices = tuple(
         Voice(name=label, role="free",
               notes=_split_at_bars(vi, [(spell_in_mode(m, mode), on, d) for m, on, d in notes],

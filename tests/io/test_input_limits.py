@@ -112,6 +112,35 @@ def test_an_absurd_midi_tempo_is_refused(tmp_path, capsys):
     _refused(capsys, ["check", str(path)], "fast.mid", "tempo")
 
 
+def test_one_endless_midi_note_is_refused_before_it_is_split(tmp_path, capsys):
+    """At 1 tick a quarter, one note lasting 2**28 - 1 ticks would be 67 million tied notes
+    once split at the barlines (gigabytes, minutes): it is refused first, in one line."""
+    mid = mido.MidiFile(type=1, ticks_per_beat=1)
+    for k in range(2):
+        track = mido.MidiTrack()
+        track += [mido.Message("note_on", note=60 - 12 * k, velocity=64, time=0),
+                  mido.Message("note_off", note=60 - 12 * k, velocity=0, time=2 ** 28 - 1)]
+        mid.tracks.append(track)
+    path = tmp_path / "endless.mid"
+    mid.save(str(path))
+    _refused(capsys, ["check", str(path)], "endless.mid", "at most 256 quarters")
+
+
+def test_score_json_runs_and_history_are_checked_before_any_command(tmp_path, capsys):
+    """A project whose score.json lost a run's id (or a history entry's action) is refused
+    in one line by history and pin alike, never an internal error."""
+    assert main(["species", "--cantus-name", "fux-dorian", "--out", str(tmp_path / "p"),
+                 "--time-limit", "2"]) == 0
+    path = tmp_path / "p" / "score.json"
+    data = json.loads(path.read_text())
+    data["project"]["runs"][0] = {}
+    path.write_text(json.dumps(data))
+    capsys.readouterr()
+    _refused(capsys, ["history", str(tmp_path / "p")], "run")
+    _refused(capsys, ["pin", str(tmp_path / "p"), "--voice", "1", "--bar", "3", "--pitch",
+                      "A4"], "run")
+
+
 @pytest.mark.parametrize("edit, words", [
     pytest.param(lambda d: [d], ["score"], id="a-list"),
     pytest.param(lambda d: {**d, "voices": d["voices"][:1]}, [], id="one-voice"),
