@@ -23,7 +23,8 @@ from contextlib import contextmanager
 from typing import Any
 
 __all__ = [
-    "ENV_VAR", "LazyKernel", "choose_backend", "count_launches", "interpreting", "output_like", "triton_available",
+    "ENV_VAR", "LazyKernel", "choose_backend", "count_launches", "interpreting", "output_like", "rows_of",
+    "triton_available",
 ]
 
 ENV_VAR = "STRETTO_KERNELS"
@@ -117,6 +118,20 @@ def output_like(out: Any, shape: tuple[int, ...], like: Any, dtype: Any = None) 
             or not out.is_contiguous()):
         raise ValueError(f"out must be a contiguous {dtype} tensor of shape {tuple(shape)} on {like.device}")
     return out
+
+
+def rows_of(t: Any) -> Any:
+    """``t`` as rows ``[R, C]`` (C its last dimension) with unit column stride and one row stride,
+    without a copy when its layout allows (e.g. the halves of ``linear(x).chunk(2, -1)``), else
+    as a contiguous copy: kernels then read the rows through that stride."""
+    if t.dim() == 0:
+        return t.reshape(1, 1)
+    if t.stride(-1) == 1 or t.shape[-1] == 1:
+        try:
+            return t.view(-1, t.shape[-1])
+        except RuntimeError:  # leading dimensions not flattenable into one stride
+            pass
+    return t.contiguous().view(-1, t.shape[-1])
 
 
 class LazyKernel:

@@ -112,6 +112,24 @@ def test_swiglu(shape, block, dtype, assert_rel_close, nan_like):
     assert_rel_close(out, independent, dtype, "launcher into NaN-filled out")
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_swiglu_reads_the_halves_of_one_projection_in_place(dtype, assert_rel_close, nan_like):
+    """gate, up = proj.chunk(2, -1): rows with stride 2F, read without a copy; also a transposed
+    (column-strided) up that must be copied first."""
+    gen = generator("swiglu-chunks", dtype)
+    proj = rand(gen, (3, 7, 2 * 45), dtype, scale=3.0)
+    gate, up = proj.chunk(2, dim=-1)
+    assert not gate.is_contiguous()
+    expected = f64(gate) / (1.0 + np.exp(-f64(gate))) * f64(up)
+    out = nan_like(gate.shape, dtype)
+    swiglu_triton(gate, up, out=out, block=128)
+    assert_rel_close(out, expected, dtype, "chunk halves")
+    up_t = rand(gen, (45, 21), dtype).t()  # [21, 45] with column stride 21
+    gate2 = rand(gen, (21, 45), dtype)
+    assert_rel_close(K.swiglu(gate2, up_t), f64(gate2) / (1.0 + np.exp(-f64(gate2))) * f64(up_t), dtype,
+                     "transposed up")
+
+
 # --- Euler step with classifier-free guidance --------------------------------------------------
 
 
