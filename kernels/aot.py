@@ -60,7 +60,8 @@ SPECS: list[KernelSpec] = [
     _elementwise("flow_step-fp32", "euler", "flow_step_kernel", "fp32", n="i32", dt="fp32", guidance="fp32"),
     _elementwise("modulate-bf16", "adaln", "modulate_kernel", "bf16", tc="i32", n_channels="i32"),
     KernelSpec("rope-fp16-D64", "rotary", "rope_kernel", "fp16",
-               {"n_rows": "i32", "seq_len": "i32", "head_dim": "i32"}, {"ROWS": 32, "HALF_BLOCK": 32}),
+               {"n_rows": "i32", "n_heads": "i32", "seq_len": "i32", "head_dim": "i32", "stride_b": "i32",
+                "stride_h": "i32", "stride_t": "i32"}, {"ROWS": 32, "HALF_BLOCK": 32}),
 ]
 for _dtype, _precision, _upcast, _bm, _bn in (("fp16", "tf32", False, 128, 64), ("bf16", "tf32", False, 128, 64),
                                              ("fp32", "tf32x3", True, 64, 32)):

@@ -19,15 +19,20 @@ __all__ = ["rope_triton"]
 
 def _rope_kernel(
     x_ptr, cos_ptr, sin_ptr, y_ptr,
-    n_rows, seq_len, head_dim,
+    n_rows, n_heads, seq_len, head_dim, stride_b, stride_h, stride_t,
     ROWS: tl.constexpr, HALF_BLOCK: tl.constexpr,
 ):
-    rows = tl.program_id(0).to(tl.int64) * ROWS + tl.arange(0, ROWS)
+    rows = tl.program_id(0).to(tl.int64) * ROWS + tl.arange(0, ROWS)  # row = (b * H + h) * T + t
     cols = tl.arange(0, HALF_BLOCK)
     half = head_dim // 2
     mask = (rows[:, None] < n_rows) & (cols[None, :] < half)
-    x_lo = x_ptr + rows[:, None] * head_dim + cols[None, :]
-    t_lo = (rows % seq_len)[:, None] * head_dim + cols[None, :]  # position t of each row
+    t = rows % seq_len
+    bh = rows // seq_len
+    # x is read through its strides (the [B, T, H, D] -> [B, H, T, D] transpose of a projection
+    # needs no copy); y is written contiguous.
+    x_row = (bh // n_heads) * stride_b + (bh % n_heads) * stride_h + t * stride_t
+    x_lo = x_ptr + x_row[:, None] + cols[None, :]
+    t_lo = t[:, None] * head_dim + cols[None, :]
     x1 = tl.load(x_lo, mask=mask, other=0.0).to(tl.float32)
     x2 = tl.load(x_lo + half, mask=mask, other=0.0).to(tl.float32)
     cos1 = tl.load(cos_ptr + t_lo, mask=mask, other=0.0).to(tl.float32)
@@ -52,7 +57,7 @@ def rope_triton(
 ) -> torch.Tensor:
     """Launch the rotary kernel. ``rows`` (a power of two) is the rows per program; by default
     enough for ~2048 elements per program."""
-    xc = x.contiguous()
+    xc = x if x.stride(-1) == 1 else x.contiguous()  # other strides are passed to the kernel
     cc = cos.contiguous()
     sc = sin.contiguous()
     y = output_like(out, tuple(x.shape), x)
@@ -63,6 +68,7 @@ def rope_triton(
         rows = max(1, min(64, 1024 // half_block))
     if n_rows:
         rope_kernel[(triton.cdiv(n_rows, rows),)](
-            xc, cc, sc, y, n_rows, t, d, ROWS=rows, HALF_BLOCK=half_block, num_warps=4
+            xc, cc, sc, y, n_rows, h, t, d, xc.stride(0), xc.stride(1), xc.stride(2),
+            ROWS=rows, HALF_BLOCK=half_block, num_warps=4,
         )
     return y
