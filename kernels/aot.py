@@ -40,6 +40,10 @@ class KernelSpec:
     num_stages: int = 3
 
 
+ATTENTION_TYPES = {"n_heads": "i32", "q_len": "i32", "k_len": "i32", "qk_scale": "fp32",
+                   **{f"stride_{t}{a}": "i32" for t in "qkv" for a in "bht"}}
+
+
 def _elementwise(name: str, module: str, kernel: str, dtype: str, **types: str) -> KernelSpec:
     return KernelSpec(name, module, kernel, dtype, types, {"BLOCK": 1024})
 
@@ -68,14 +72,14 @@ for _dtype, _precision, _upcast, _bm, _bn in (("fp16", "tf32", False, 128, 64), 
     for _causal in (True, False):
         SPECS.append(KernelSpec(
             f"attention-{_dtype}-D64-{'causal' if _causal else 'full'}", "flash", "attention_kernel", _dtype,
-            {"n_heads": "i32", "q_len": "i32", "k_len": "i32", "qk_scale": "fp32"},
+            ATTENTION_TYPES,
             {"HEAD_DIM": 64, "BLOCK_D": 64, "BLOCK_M": _bm, "BLOCK_N": _bn, "CAUSAL": _causal,
              "UPCAST": _upcast, "PRECISION": _precision},
             num_stages=2,
         ))
 SPECS.append(KernelSpec(
     "attention-fp64-D64-causal", "flash", "attention_kernel", "fp64",
-    {"n_heads": "i32", "q_len": "i32", "k_len": "i32", "qk_scale": "fp32"},
+    ATTENTION_TYPES,
     {"HEAD_DIM": 64, "BLOCK_D": 64, "BLOCK_M": 64, "BLOCK_N": 32, "CAUSAL": True, "UPCAST": True,
      "PRECISION": "tf32x3"},
     num_stages=2,
@@ -83,14 +87,14 @@ SPECS.append(KernelSpec(
 for _d, _causal in ((48, True), (40, False)):  # the renderer's LeLM and flow decoder heads
     SPECS.append(KernelSpec(
         f"attention-fp16-D{_d}-{'causal' if _causal else 'full'}", "flash", "attention_kernel", "fp16",
-        {"n_heads": "i32", "q_len": "i32", "k_len": "i32", "qk_scale": "fp32"},
+        ATTENTION_TYPES,
         {"HEAD_DIM": _d, "BLOCK_D": 64, "BLOCK_M": 128, "BLOCK_N": 64, "CAUSAL": _causal, "UPCAST": False,
          "PRECISION": "tf32"},
         num_stages=2,
     ))
 SPECS.append(KernelSpec(
     "attention-fp16-D128-causal", "flash", "attention_kernel", "fp16",
-    {"n_heads": "i32", "q_len": "i32", "k_len": "i32", "qk_scale": "fp32"},
+    ATTENTION_TYPES,
     {"HEAD_DIM": 128, "BLOCK_D": 128, "BLOCK_M": 64, "BLOCK_N": 32, "CAUSAL": True, "UPCAST": False,
      "PRECISION": "tf32"},
     num_warps=8, num_stages=2,

@@ -34,6 +34,7 @@ LOG2E = 1.4426950408889634
 def _attention_kernel(
     q_ptr, k_ptr, v_ptr, o_ptr,
     n_heads, q_len, k_len, qk_scale,
+    stride_qb, stride_qh, stride_qt, stride_kb, stride_kh, stride_kt, stride_vb, stride_vh, stride_vt,
     HEAD_DIM: tl.constexpr, BLOCK_D: tl.constexpr,
     BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
     CAUSAL: tl.constexpr, UPCAST: tl.constexpr, PRECISION: tl.constexpr,
@@ -43,9 +44,12 @@ def _attention_kernel(
     else:
         start_m = tl.program_id(0) * BLOCK_M
     bh = tl.program_id(1).to(tl.int64)  # (b, h) flattened: b * n_heads + h
-    q_base = q_ptr + bh * q_len * HEAD_DIM
-    k_base = k_ptr + bh * k_len * HEAD_DIM
-    v_base = v_ptr + bh * k_len * HEAD_DIM
+    b = bh // n_heads
+    h = bh % n_heads
+    # q, k, v are read through their strides (transposed projections need no copy); o is contiguous.
+    q_base = q_ptr + b * stride_qb + h * stride_qh
+    k_base = k_ptr + b * stride_kb + h * stride_kh
+    v_base = v_ptr + b * stride_vb + h * stride_vh
     o_base = o_ptr + bh * q_len * HEAD_DIM
 
     offs_m = start_m + tl.arange(0, BLOCK_M)
@@ -53,7 +57,7 @@ def _attention_kernel(
     offs_d = tl.arange(0, BLOCK_D)
     d_ok = offs_d < HEAD_DIM  # constant-folded when BLOCK_D == HEAD_DIM
 
-    q = tl.load(q_base + offs_m[:, None] * HEAD_DIM + offs_d[None, :],
+    q = tl.load(q_base + offs_m[:, None] * stride_qt + offs_d[None, :],
                 mask=(offs_m[:, None] < q_len) & d_ok[None, :], other=0.0)
     if UPCAST:
         q = q.to(tl.float32)
@@ -69,8 +73,8 @@ def _attention_kernel(
         full_end = (k_len // BLOCK_N) * BLOCK_N
     for start_n in range(0, full_end, BLOCK_N):
         keys = start_n + offs_n
-        kt = tl.load(k_base + keys[None, :] * HEAD_DIM + offs_d[:, None], mask=d_ok[:, None], other=0.0)
-        v = tl.load(v_base + keys[:, None] * HEAD_DIM + offs_d[None, :], mask=d_ok[None, :], other=0.0)
+        kt = tl.load(k_base + keys[None, :] * stride_kt + offs_d[:, None], mask=d_ok[:, None], other=0.0)
+        v = tl.load(v_base + keys[:, None] * stride_vt + offs_d[None, :], mask=d_ok[None, :], other=0.0)
         if UPCAST:
             kt = kt.to(tl.float32)
             v = v.to(tl.float32)
@@ -90,9 +94,9 @@ def _attention_kernel(
     for start_n in range(full_end, end, BLOCK_N):
         keys = start_n + offs_n
         k_ok = keys < k_len
-        kt = tl.load(k_base + keys[None, :] * HEAD_DIM + offs_d[:, None],
+        kt = tl.load(k_base + keys[None, :] * stride_kt + offs_d[:, None],
                      mask=k_ok[None, :] & d_ok[:, None], other=0.0)
-        v = tl.load(v_base + keys[:, None] * HEAD_DIM + offs_d[None, :],
+        v = tl.load(v_base + keys[:, None] * stride_vt + offs_d[None, :],
                     mask=k_ok[:, None] & d_ok[None, :], other=0.0)
         if UPCAST:
             kt = kt.to(tl.float32)
@@ -142,8 +146,7 @@ def attention_triton(
     ``num_stages`` override the defaults (bench/kernels.py --tune sweeps them on a GPU)."""
     b, h, q_len, d = q.shape
     k_len = k.shape[2]
-    qc, kc = q.contiguous(), k.contiguous()
-    vc = v.contiguous()
+    qc, kc, vc = (t if t.stride(-1) == 1 else t.contiguous() for t in (q, k, v))  # other strides: passed
     o = output_like(out, tuple(q.shape), q)
     block_d = max(16, triton.next_power_of_2(d))
     wide = block_d > 64 or q.dtype not in (torch.float16, torch.bfloat16)  # fp32 tiles: twice the registers
@@ -162,6 +165,7 @@ def attention_triton(
     grid = (triton.cdiv(q_len, block_m), b * h)
     attention_kernel[grid](
         qc, kc, vc, o, h, q_len, k_len, LOG2E / math.sqrt(d),
+        *qc.stride()[:3], *kc.stride()[:3], *vc.stride()[:3],
         HEAD_DIM=d, BLOCK_D=block_d, BLOCK_M=block_m, BLOCK_N=block_n,
         CAUSAL=bool(causal), UPCAST=upcast, PRECISION=precision, num_warps=num_warps, num_stages=num_stages,
     )
