@@ -126,6 +126,8 @@ def rows_of(t: Any) -> Any:
     as a contiguous copy: kernels then read the rows through that stride."""
     if t.dim() == 0:
         return t.reshape(1, 1)
+    if t.numel() == 0:
+        return t.reshape(0, t.shape[-1])
     if t.stride(-1) == 1 or t.shape[-1] == 1:
         try:
             return t.view(-1, t.shape[-1])
