@@ -1,25 +1,13 @@
-"""Shared fixtures: where the shared datasets live, Fux's figures loaded once per session, and
-a short two-phrase tune with its harmonization (the edit tests on harmonizations)."""
+"""Shared fixtures: Fux's figures loaded once per session, and the short tune of
+:mod:`support` with its harmonization (the edit tests on harmonizations)."""
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
-if TYPE_CHECKING:
-    from stretto.io.melody import Melody
-
-# shared/ sits beside the checkout (../shared), with the datasets under it.
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-FUX_ROOT = SHARED / "datasets" / "fux-gradus"
-FUX_MISSING = f"Fux dataset not found at {FUX_ROOT} (shared/ beside the checkout)"
-
-
-def fux_available() -> bool:
-    return (FUX_ROOT / "I" / "data.tsv").is_file() and (FUX_ROOT / "1x1").is_dir()
+from support import FUX_MISSING, FUX_ROOT, fux_available, tune_melody
 
 
 @pytest.fixture(scope="session")
@@ -35,22 +23,6 @@ def gradus(fux_root):
     from stretto.corpora.gradus import gradus_figures, load_figure
 
     return {f.key: (f, load_figure(f)) for f in gradus_figures(fux_root)}
-
-
-# Two phrases: the rest after bar 2 beat 3 closes the first with a cadence.
-TUNE = "E5 D5 C5 D5 E5 E5 E5 r D5 D5 E5 D5 C5"
-
-
-def tune_melody(names: str = TUNE) -> Melody:
-    """Quarter notes in 4/4 (``r`` a rest), the melody voice of a harmonization."""
-    from stretto.io.melody import Melody
-    from stretto.pitch import Pitch
-    from stretto.score import Note
-
-    notes = [Note(id=f"v0n{k}", pitch=Pitch.parse(n), onset=Fraction(k), duration=Fraction(1),
-                  origin="human") for k, n in enumerate(names.split()) if n != "r"]
-    return Melody(notes=tuple(notes), meter="4/4", fermatas=frozenset(),
-                  pickup_shift=Fraction(0), title="tune")
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TUNE
+from support import TUNE
 from stretto.cli import main
 
 music21 = pytest.importorskip("music21")

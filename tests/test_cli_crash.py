@@ -17,6 +17,8 @@ from stretto.cli import main
 from stretto.io.journal import journals
 from stretto.io.project import load_project, project_problems, undo_depth
 
+pytestmark = pytest.mark.slow  # a kill at every step of the save, each in a child process
+
 # pin and regenerate put 4 files (score.mid, score.musicxml, score.json, the undo step) and
 # remove the redo step; undo puts 4 and removes the undo step it used
 STEPS = ["staged", "committed", "applied-1", "applied-2", "applied-3", "applied-4", "removed"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import statistics
 
 import pytest
-from conftest import FUX_MISSING, FUX_ROOT, fux_available
+from support import FUX_MISSING, FUX_ROOT, fux_available
 
 from stretto.analysis.bench import run_job, suite_jobs
 from stretto.analysis.suites import block_chords, load_bach, random_walk

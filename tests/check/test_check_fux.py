@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from check_scores import hard_at, shift_octave, tie_over
-from conftest import FUX_ROOT, fux_available
+from support import FUX_ROOT, fux_available
 
 import stretto.check
 from stretto.check import CheckSettings, check, hard

@@ -18,6 +18,8 @@ from stretto.corpora import load_cantus
 from test_bound import (CHAIN_RULES_2, _sampled_paths, _spec, assert_same_optimum,
                         compare_prices)
 
+pytestmark = pytest.mark.slow  # fifth-species chain priced against the CP-SAT model
+
 # The preferences the relaxation prices exactly (the others cost 0 there).
 CHAIN_RULES_5 = CHAIN_RULES_2 + ("florid-rhythm",)
 CASES_5 = {f"{name.removeprefix('fux-')}-{where}": (name, 2, cv, 5)

@@ -14,6 +14,8 @@ from stretto.solver.spec import SolveSettings
 
 from test_bound import CASES_2, CHAIN_RULES_2, _check_prices, _spec, assert_same_optimum
 
+pytestmark = pytest.mark.slow  # third-species chain priced against the CP-SAT model
+
 CASES_3 = {case: (name, voices, cv, 3) for case, (name, voices, cv, _) in CASES_2.items()}
 
 

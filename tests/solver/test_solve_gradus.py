@@ -15,8 +15,9 @@ from stretto.check import check, hard
 from stretto.solver import SolveSettings, SpeciesSpec, solve_species
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "fux-gradus"
-pytestmark = pytest.mark.skipif(not SHARED.is_dir(),
-                                reason="../shared/datasets/fux-gradus is absent (developer data)")
+pytestmark = [pytest.mark.slow,  # Fux's 122 exercises solved (minutes)
+              pytest.mark.skipif(not SHARED.is_dir(),
+                                reason="../shared/datasets/fux-gradus is absent (developer data)")]
 
 
 def _figures():

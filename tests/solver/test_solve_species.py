@@ -14,6 +14,8 @@ from stretto.pitch import Interval
 from stretto.score import dumps
 from stretto.solver import SolveSettings, SpeciesSpec, solve_species
 
+pytestmark = pytest.mark.slow  # every mode and species solved to proved optimality
+
 FAST = SolveSettings(time_limit=2.0, seed=0, workers=1)
 
 

@@ -14,6 +14,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every species with 1-8 workers, each in a child process
+
 CHILD = r"""
 import json, sys
 from stretto.check import check, hard
