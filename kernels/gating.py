@@ -21,20 +21,23 @@ def _swiglu_kernel(
     gate_ptr, up_ptr, y_ptr, n, n_cols, gate_row_stride, up_row_stride,
     BLOCK: tl.constexpr, DENSE: tl.constexpr,
 ):
-    offs = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)  # element of the output
-    mask = offs < n
-    if DENSE:
+    if DENSE:  # one flat run of n elements
+        offs = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+        mask = offs < n
         g_offs = offs
         u_offs = offs
-    else:  # gate/up are rows with their own stride (halves of one projection): no copy needed
-        row = offs // n_cols
-        col = offs - row * n_cols
-        g_offs = row * gate_row_stride + col
-        u_offs = row * up_row_stride + col
+        y_offs = offs
+    else:  # rows with their own strides (halves of one projection): grid (rows, column blocks)
+        row = tl.program_id(0).to(tl.int64)
+        cols = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
+        mask = cols < n_cols
+        g_offs = row * gate_row_stride + cols
+        u_offs = row * up_row_stride + cols
+        y_offs = row * n_cols + cols
     g = tl.load(gate_ptr + g_offs, mask=mask, other=0.0).to(tl.float32)
     u = tl.load(up_ptr + u_offs, mask=mask, other=0.0).to(tl.float32)
     y = g / (1.0 + tl.exp(-g)) * u  # silu(g) = g * sigmoid(g)
-    tl.store(y_ptr + offs, y.to(y_ptr.dtype.element_ty), mask=mask)
+    tl.store(y_ptr + y_offs, y.to(y_ptr.dtype.element_ty), mask=mask)
 
 
 swiglu_kernel = LazyKernel(_swiglu_kernel, "swiglu")
@@ -52,7 +55,10 @@ def swiglu_triton(
     n_cols = g.shape[1]
     dense = g.stride(0) == n_cols and u.stride(0) == n_cols
     if n:
-        swiglu_kernel[(triton.cdiv(n, block),)](
-            g, u, y, n, n_cols, g.stride(0), u.stride(0), BLOCK=block, DENSE=dense, num_warps=4
-        )
+        if dense:
+            grid = (triton.cdiv(n, block),)
+        else:
+            block = min(block, triton.next_power_of_2(n_cols))
+            grid = (g.shape[0], triton.cdiv(n_cols, block))
+        swiglu_kernel[grid](g, u, y, n, n_cols, g.stride(0), u.stride(0), BLOCK=block, DENSE=dense, num_warps=4)
     return y

@@ -121,9 +121,10 @@ def test_swiglu_reads_the_halves_of_one_projection_in_place(dtype, assert_rel_cl
     gate, up = proj.chunk(2, dim=-1)
     assert not gate.is_contiguous()
     expected = f64(gate) / (1.0 + np.exp(-f64(gate))) * f64(up)
-    out = nan_like(gate.shape, dtype)
-    swiglu_triton(gate, up, out=out, block=128)
-    assert_rel_close(out, expected, dtype, "chunk halves")
+    for block in (128, 16):  # one column block per row; three, the last ragged
+        out = nan_like(gate.shape, dtype)
+        swiglu_triton(gate, up, out=out, block=block)
+        assert_rel_close(out, expected, dtype, f"chunk halves, block {block}")
     up_t = rand(gen, (45, 21), dtype).t()  # [21, 45] with column stride 21
     gate2 = rand(gen, (21, 45), dtype)
     assert_rel_close(K.swiglu(gate2, up_t), f64(gate2) / (1.0 + np.exp(-f64(gate2))) * f64(up_t), dtype,
