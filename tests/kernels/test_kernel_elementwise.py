@@ -163,9 +163,10 @@ def test_flow_step_in_place_and_zero_guidance(assert_rel_close):
 # --- adaLN modulate ---------------------------------------------------------------------------
 
 MOD_CASES = [
-    pytest.param((2, 9, 80), 128, id="B2-T9-C80-block128"),  # a block spans rows of T
+    pytest.param((2, 9, 80), 32, id="B2-T9-C80-block32"),  # ragged column blocks; a row tile spans b
     pytest.param((3, 1, 5), None, id="B3-T1-C5"),
     pytest.param((1, 17, 128), 512, id="B1-T17-C128"),
+    pytest.param((3, 50, 20), None, id="B3-T50-C20-ragged-row-tiles"),
 ]
 
 
