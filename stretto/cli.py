@@ -124,57 +124,10 @@ def cmd_species(args: argparse.Namespace) -> int:
         raise explain_first(spec, settings)
     what = (f"species {','.join(map(str, spec.species))} on a cantus of {len(spec.cantus)} "
             f"notes in {spec.mode} (voice {spec.cantus_voice + 1} of {spec.voices})")
+    from stretto.cli_report import write_first_run
+
     return write_first_run(args, result, spec=spec.to_dict(), kind="species", what=what,
                            extra={"mode": args.mode_note} if args.mode_note else None)
-
-
-def write_first_run(args: argparse.Namespace, result, *, spec: dict, kind: str, what: str,
-                    extra: dict | None = None) -> int:
-    """A new project's first solve (species, harmonize, compose): check the score, write the
-    project folder with its editing data (the input as data, the settings, run r1) all or
-    nothing, and report on stdout (``--json``: as data). ``extra``: lines of the report
-    (key, cadences). Exit code: 0 clean, 1 a hard violation or no score in time."""
-    if result.piece is None:
-        print(f"stretto: no score found within the time limit ({args.time_limit:g} s): raise "
-              "--time-limit", file=sys.stderr)
-        return 1
-    from stretto.check import check, hard
-    from stretto.io.project import save_project
-    from stretto.project import Project
-    from stretto.solver.edit import mark_origins
-
-    extra = extra or {}
-    run = "r1"
-    piece = mark_origins(result.piece, (), run)
-    project = Project(piece=piece, spec=spec, kind=kind,
-                      settings={"time_limit": args.time_limit, "seed": args.seed,
-                                "workers": args.workers, "objective": not args.no_objective})
-    project = project.with_run(result.stats, run).logged(kind, what, run=run)
-    violations = check(piece)
-    n_hard = len(hard(violations))
-    previous = Path(args.out) / "score.json"
-    paths = save_project(project, args.out, previous_text=previous.read_text(encoding="utf-8")
-                         if previous.is_file() else None)
-    summary = {
-        "status": result.status, "objective": result.objective, "bound": result.bound,
-        "solve_time": result.stats.get("solve_time"), "seed": args.seed,
-        "hard_violations": n_hard, "soft_violations": len(violations) - n_hard,
-        **extra, "files": {k: str(v) for k, v in paths.items()},
-    }
-    if args.json:
-        print(json.dumps(summary, indent=2))
-        return 0 if n_hard == 0 else 1
-    obj = "-" if result.objective is None else f"{result.objective:g}"
-    print(f"status {result.status}, objective {obj}, solve time "
-          f"{result.stats.get('solve_time', 0):.3f} s (seed {args.seed})")
-    for k, v in extra.items():
-        print(f"{k}: " + ("; ".join(str(x) for x in v) if isinstance(v, list) else str(v)))
-    print(f"checker: {n_hard} hard, {len(violations) - n_hard} soft violations")
-    for v in violations:
-        print(f"  [{v.severity}] {v.rule} bar {v.bar} beat {v.beat} ({', '.join(v.voices)}): "
-              f"{v.message}")
-    print(f"wrote {paths['midi']}, {paths['musicxml']}, {paths['json']}")
-    return 0 if n_hard == 0 else 1
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -79,7 +79,7 @@ def cmd_harmonize(args: argparse.Namespace) -> int:
         moved = {**moved, "to_key": str(used), "from_key": str(transpose_key(used, back))}
         spec["transpose"] = moved
         extra["transposed"] = _moved_words(moved)
-    from stretto.cli import write_first_run
+    from stretto.cli_report import write_first_run
 
     return write_first_run(args, result, spec=spec, kind="harmonize",
                            what=f"harmonized {melody.title} in {result.stats.get('key')} "
@@ -155,7 +155,7 @@ def cmd_compose(args: argparse.Namespace) -> int:
     info = result.piece.info if result.piece is not None else {}
     h = info.get("harmony", {})
     cads = [f"{c['where']} {c['type']} ({c['key']})" for c in h.get("cadences", [])]
-    from stretto.cli import write_first_run
+    from stretto.cli_report import write_first_run
 
     return write_first_run(args, result, spec=saved, kind="compose",
                            what=f"composed {spec.title} from the plan {name}",

@@ -4,12 +4,13 @@ that the command line, the studio and the DAW import all call (:mod:`stretto.app
 :class:`~stretto.errors.BadInput` or :class:`~stretto.errors.Unsatisfiable`; the two kinds of
 project (species, chorale model) sit behind one protocol (:mod:`stretto.app.kinds`)."""
 
+from stretto.app.create import NewProject, new_project
 from stretto.app.edit import History, StepResult, history, lock, pin, provenance, redo, \
     regenerate, undo, unlock, unpin, write_provenance
 from stretto.app.kinds import ProjectKind, kind_of
 from stretto.app.rules import constrain
 from stretto.app.session import EditResult
 
-__all__ = ["EditResult", "History", "ProjectKind", "StepResult", "constrain", "history",
-           "kind_of", "lock", "pin", "provenance", "redo", "regenerate", "undo", "unlock",
-           "unpin", "write_provenance"]
+__all__ = ["EditResult", "History", "NewProject", "ProjectKind", "StepResult", "constrain",
+           "history", "kind_of", "lock", "new_project", "pin", "provenance", "redo",
+           "regenerate", "undo", "unlock", "unpin", "write_provenance"]
