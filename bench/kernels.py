@@ -200,8 +200,12 @@ def rel_error(actual, expected) -> float:
 
 
 def format_table(rows: list[dict], device_name: str, copy_gbs: float) -> str:
+    import torch
+    import triton
+
     lines = [
-        f"Device: {device_name}; device-to-device copy: {copy_gbs:.0f} GB/s (read + write).",
+        f"Device: {device_name}; device-to-device copy: {copy_gbs:.0f} GB/s (read + write); "
+        f"torch {torch.__version__}, triton {triton.__version__}.",
         "",
         "| op | shape | dtype | Triton ms | reference ms | torch.compile ms | SDPA ms | Triton speed-up vs best other "
         "| achieved | goal | max rel err |",
