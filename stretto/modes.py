@@ -159,6 +159,27 @@ class Mode:
         return f"{self.final} {self.name}"
 
 
+def guess_mode(fifths: int, final: Pitch | None) -> Mode:
+    """The church mode whose signature is ``fifths`` and whose final is the bass's last note.
+
+    With no final, or none that fits, the major key (ionian) of the signature."""
+    if final is not None:
+        final_name = final.name[:-1]
+        for name in ("dorian", "phrygian", "lydian", "mixolydian", "aeolian", "ionian"):
+            try:
+                mode = Mode(name, final_name)
+            except BadInput:  # a double-sharp or double-flat final
+                break
+            if mode.fifths == fifths:
+                return mode
+    for step in range(7):
+        for alter in (0, 1, -1):
+            cand = Mode("ionian", STEP_NAMES[step] + {0: "", 1: "#", -1: "b"}[alter])
+            if cand.fifths == fifths:
+                return cand
+    return Mode("ionian", "C")
+
+
 def mode_of_final(final: str) -> Mode:
     """Fux's mode for a final letter: D dorian, E phrygian, F lydian, G mixolydian, A aeolian,
     C ionian."""

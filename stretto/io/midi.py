@@ -19,7 +19,7 @@ from typing import Any
 
 from stretto.errors import BadInput
 from stretto.limits import MAX_BARS, MAX_NOTE_QUARTERS
-from stretto.modes import Mode
+from stretto.modes import Mode, guess_mode
 from stretto.pitch import Pitch, spell_midi
 from stretto.score import Note, Piece, Voice, parse_meter
 
@@ -257,7 +257,6 @@ def read_midi(path: str | Path, *, mode: Mode | None = None) -> Piece:
     """Read a MIDI file: one voice per track with notes (per channel for type 0), top to bottom
     in file order. Meter, tempo and key signature come from the first such events; the mode is
     guessed from the signature and the lowest voice's last note unless ``mode`` is given."""
-    from stretto.io.musicxml import _guess_mode
 
     path = Path(path)
     mid = _read_file(path)
@@ -283,10 +282,10 @@ def read_midi(path: str | Path, *, mode: Mode | None = None) -> Piece:
         label = name or f"Voice {k + 1}"
         raw.append((label, _notes(msgs, meta.get("end", 0), f"{path.name}: {label!r}", tpq)))
     if mode is None:
-        signature = _guess_mode(fifths, None)  # the major key with this signature
+        signature = guess_mode(fifths, None)  # the major key with this signature
         lowest = raw[-1][1]
         final = spell_in_mode(lowest[-1][0], signature) if lowest else None
-        mode = _guess_mode(fifths, final)
+        mode = guess_mode(fifths, final)
     num, den = parse_meter(meter)
     bar = Fraction(4 * num, den)
     for label, notes in raw:  # before splitting at barlines: one huge note is one note

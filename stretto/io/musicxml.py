@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from stretto.errors import BadInput
-from stretto.modes import Mode
+from stretto.modes import Mode, guess_mode
 from stretto.pitch import STEP_NAMES, Pitch
 from stretto.score import Note, Piece, Voice, parse_meter
 
@@ -45,27 +45,6 @@ def _one_line(exc: BaseException) -> str:
 def _pitch_of(m21_pitch) -> Pitch:
     alter = int(m21_pitch.accidental.alter) if m21_pitch.accidental is not None else 0
     return Pitch(octave=int(m21_pitch.octave), step=STEP_NAMES.index(m21_pitch.step), alter=alter)
-
-
-def _guess_mode(fifths: int, final: Pitch | None) -> Mode:
-    """The church mode whose signature is ``fifths`` and whose final is the bass's last note.
-
-    With no final, or none that fits, the major key (ionian) of the signature."""
-    if final is not None:
-        final_name = final.name[:-1]
-        for name in ("dorian", "phrygian", "lydian", "mixolydian", "aeolian", "ionian"):
-            try:
-                mode = Mode(name, final_name)
-            except BadInput:  # a double-sharp or double-flat final
-                break
-            if mode.fifths == fifths:
-                return mode
-    for step in range(7):
-        for alter in (0, 1, -1):
-            cand = Mode("ionian", STEP_NAMES[step] + {0: "", 1: "#", -1: "b"}[alter])
-            if cand.fifths == fifths:
-                return cand
-    return Mode("ionian", "C")
 
 
 # --------------------------------------------------------------------------- note ids
@@ -358,7 +337,7 @@ def read_musicxml(path: str | Path, *, mode: Mode | None = None) -> Piece:
                                                 "composition")
         info = {"style": style, "harmony": harmony}
     return Piece(voices=tuple(voices),
-                 mode=mode or _mode_of(fi.mode_word, fifths) or _guess_mode(fifths, final),
+                 mode=mode or _mode_of(fi.mode_word, fifths) or guess_mode(fifths, final),
                  meter=meter, tempo=tempo, title=str(title or path.stem), info=info,
                  anacrusis=anacrusis)
 
