@@ -83,6 +83,25 @@ def progression(chords) -> list[str]:
     return out
 
 
+_BIGRAMS: dict = {}  # (reference id, held-out fold) -> counts: folds are summed once
+
+
+def bigram_counts(reference: dict, held_out_fold: int | None = None) -> dict:
+    """Chord-bigram counts over all folds but ``held_out_fold``."""
+    key = (id(reference), held_out_fold)
+    if key not in _BIGRAMS:
+        total: dict[str, dict[str, float]] = {}
+        for f, fold in enumerate(reference["bigrams"]):
+            if f == held_out_fold:
+                continue
+            for a, row in fold.items():
+                dst = total.setdefault(a, {})
+                for b, c in row.items():
+                    dst[b] = dst.get(b, 0.0) + c
+        _BIGRAMS[key] = total
+    return _BIGRAMS[key]
+
+
 def bigram_loglik(labels: list[str], counts: dict[str, dict[str, float]]) -> float | None:
     """Mean log2-probability per chord change of ``labels`` under a bigram model with add-one
     smoothing over :data:`VOCABULARY`: P(b | a) = (c(a, b) + 1) / (c(a) + |V|), with ``counts``
@@ -196,7 +215,6 @@ def harmonic_validity(piece: Piece, reference: dict | None = None,
     out["chord_share"] = (sum(1 for c in chords if c[3]) / len(chords)) if chords else None
     out.update(non_chord_tones(piece, chords))
     if reference:
-        from stretto.analysis.reference import bigram_counts
         out["progression_loglik"] = bigram_loglik(progression(chords),
                                                   bigram_counts(reference, held_out_fold))
     else:

@@ -30,25 +30,6 @@ def load_reference() -> dict:
     return json.loads(PATH.read_text(encoding="utf-8"))
 
 
-_BIGRAMS: dict = {}
-
-
-def bigram_counts(reference: dict, held_out_fold: int | None = None) -> dict:
-    """Chord-bigram counts over all folds but ``held_out_fold``."""
-    key = (id(reference), held_out_fold)
-    if key not in _BIGRAMS:
-        total: dict[str, dict[str, float]] = {}
-        for f, fold in enumerate(reference["bigrams"]):
-            if f == held_out_fold:
-                continue
-            for a, row in fold.items():
-                dst = total.setdefault(a, {})
-                for b, c in row.items():
-                    dst[b] = dst.get(b, 0.0) + c
-        _BIGRAMS[key] = total
-    return _BIGRAMS[key]
-
-
 def build_reference(pieces) -> dict:
     """The reference from ``(name, piece)`` pairs of four-part chorales."""
     import numpy as np
