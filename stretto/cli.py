@@ -120,7 +120,7 @@ def cmd_species(args: argparse.Namespace) -> int:
                              objective=not args.no_objective)
     result = solve_species(spec, settings)
     if result.status == "infeasible":  # name a minimal conflicting set and a fix that holds
-        from stretto.solver.edit import explain_first
+        from stretto.solver.first_conflicts import explain_first
         raise explain_first(spec, settings)
     what = (f"species {','.join(map(str, spec.species))} on a cantus of {len(spec.cantus)} "
             f"notes in {spec.mode} (voice {spec.cantus_voice + 1} of {spec.voices})")

@@ -8,7 +8,7 @@ import pytest
 from stretto.errors import BadInput
 from stretto.modes import Mode
 from stretto.pitch import parse_pitches
-from stretto.solver.edit import explain_first, register_words
+from stretto.solver.first_conflicts import explain_first, register_words
 from stretto.solver.spec import SolveSettings, SpeciesSpec, shift_octaves
 
 HIGH = parse_pitches("E4 F4 G4 E4 A4 G4 C5 B4 A4 G4 F4 E4")
