@@ -165,7 +165,7 @@ def locality(checkpoint: str, tmp: Path) -> dict:
             "unchanged_voices_identical": all(same), "changed_only_in_phrase": inside}
 
 
-def likeness(checkpoint: str, pieces_limit: int) -> list[dict]:
+def likeness(checkpoints: list[str], pieces_limit: int) -> list[dict]:
     import numpy as np
     import torch
 
@@ -175,8 +175,8 @@ def likeness(checkpoint: str, pieces_limit: int) -> list[dict]:
     from stretto.renderer.teacher import ACTIVE_RMS, TEACHER_SR, teacher_audio
     from stretto.renderer.vocoder import multi_stft_loss
 
-    held_out = [chorale("bwv66.6", 32), chorale("bwv269", 32)][:pieces_limit]
-    neural, synth = NeuralEngine.load(checkpoint), SynthEngine()
+    held_out = [chorale("bwv66.6", 16), chorale("bwv269", 16)][:pieces_limit]
+    engines = {"synth": SynthEngine(), **{ck: NeuralEngine.load(ck) for ck in checkpoints}}
     per: dict[str, dict[str, list[float]]] = {}
     for piece in held_out:
         tempo = piece.tempo
@@ -192,8 +192,8 @@ def likeness(checkpoint: str, pieces_limit: int) -> list[dict]:
                     return x * (ACTIVE_RMS / rms) if rms > 1e-9 else x
 
                 ref = teacher_audio(line, tempo, "fluidsynth", None)
-                outs = {"neural": norm(neural.render_voice(line, n_samples=n, sr=TEACHER_SR)),
-                        "synth": norm(synth.render_voice(line, n_samples=n, sr=TEACHER_SR))}
+                outs = {k: norm(e.render_voice(line, n_samples=n, sr=TEACHER_SR))
+                        for k, e in engines.items()}
                 rt = torch.from_numpy(ref).float()[None]
                 mref = log_mel(rt)
                 for k, y in outs.items():
@@ -205,8 +205,9 @@ def likeness(checkpoint: str, pieces_limit: int) -> list[dict]:
     for inst, d in per.items():
         row = {"instrument": inst}
         for k, vals in d.items():
-            row[f"{k}_logmel_l1"] = round(float(np.mean([v[0] for v in vals])), 4)
-            row[f"{k}_mrstft"] = round(float(np.mean([v[1] for v in vals])), 4)
+            row[f"{k} log-mel L1"] = round(float(np.mean([v[0] for v in vals])), 4)
+        for k, vals in d.items():
+            row[f"{k} MR-STFT"] = round(float(np.mean([v[1] for v in vals])), 4)
         rows.append(row)
     return rows
 
@@ -248,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_likeness:
         print("\n## distance to the teacher (FluidSynth FluidR3_GM), held-out chorale openings, "
               "lower is better\n")
-        print(table(likeness(args.checkpoint, 2)))
+        print(table(likeness(checkpoints, 2)))
     return 0
 
 

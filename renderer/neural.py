@@ -43,6 +43,7 @@ MEL_FFT = 1024
 MEL_HOP = MEL_SR // FRAME_RATE
 CACHE_VERSION = 1
 CACHE_MB = 512  # disk cache per project
+MAX_NOTE_S = 40.0  # a phrase is cut between notes, so one note must fit the models' context
 
 
 @dataclass(frozen=True)
@@ -307,6 +308,10 @@ class NeuralEngine(PitchTrackedEngine):
 
         out = np.zeros(n_samples)
         for phrase in phrases_of(line, sr):
+            if phrase.span(sr) / sr > MAX_NOTE_S:
+                raise BadInput(f"{line.name} holds one note for {phrase.span(sr) / sr:.0f} s: the "
+                               f"neural engine renders notes up to {MAX_NOTE_S:.0f} s; use "
+                               "--engine synth or a faster --tempo")
             key = self.phrase_key(line, phrase, sr)
             audio = self.cached(key)
             self.stats["phrases"] += 1

@@ -154,3 +154,18 @@ def test_disk_cache_is_pruned_but_keeps_what_the_render_used(tmp_path, monkeypat
     render_piece(duet(), sr=8000, engine=engine, progress=False)
     assert not old.exists()
     assert {p.stem for p in cache.glob("*.npy")} == set(engine.memory)
+
+
+def test_shipped_checkpoint_matches_its_card_and_keeps_the_notes():
+    from stretto.renderer.neural import WEIGHTS
+
+    if not WEIGHTS.is_file():
+        pytest.skip("no shipped checkpoint in this checkout")
+    card = (WEIGHTS.parent / "MODEL_CARD.md").read_text()
+    assert hashlib.sha256(WEIGHTS.read_bytes()).hexdigest() in card
+    assert WEIGHTS.stat().st_size <= 30 * 2**20
+    engine = NeuralEngine.load(None)
+    assert engine.checkpoint == "shipped"
+    render = render_piece(chorale(8), sr=SR, engine=engine, progress=False)
+    for r in verify_render(render, progress=False):
+        assert r.note_accuracy >= 0.99 and r.onset_error_ms <= 20, r
