@@ -152,7 +152,8 @@ def rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
 def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, causal: bool = True) -> torch.Tensor:
     """Flash attention, scale 1/sqrt(D). q [B, H, T, D], k/v [B, H, Tk, D] -> [B, H, T, D].
 
-    ``causal`` (query i sees keys 0..i) needs Tk == T; without it Tk may differ from T.
+    ``causal``: query i sees keys 0..i when Tk == T; with Tk > T (new tokens over a cache that
+    ends with them) the queries are the last T positions and query i sees keys 0..i + Tk - T.
     """
     for name, t in (("q", q), ("k", k), ("v", v)):
         _check_float(name, t)
@@ -163,8 +164,8 @@ def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, causal: bool = 
     _check_shape("v", v, (b, h, tk, d))
     if tq == 0 or tk == 0 or d == 0:
         raise ValueError(f"attention needs non-empty T and D, got q {tuple(q.shape)}, k {tuple(k.shape)}")
-    if causal and tk != tq:
-        raise ValueError(f"causal attention needs as many keys as queries, got T={tq} and Tk={tk}")
+    if causal and tk < tq:
+        raise ValueError(f"causal attention needs at least as many keys as queries, got T={tq} and Tk={tk}")
     _check_same_dtype("attention", ("q", q), ("k", k), ("v", v))
     _check_device("attention", ("q", q), ("k", k), ("v", v))
     if choose_backend("attention", q, k, v) == "torch":

@@ -8,7 +8,9 @@ fp32 registers, so the ``T x Tk`` score matrix is never written. Softmax uses ``
 
 The key loop has two stages: the blocks fully visible to every query of the program (no mask:
 for causal attention the blocks wholly left of the diagonal, otherwise every whole block), then
-the remaining blocks (the diagonal and a ragged tail) with the causal and bounds masks.
+the remaining blocks (the diagonal and a ragged tail) with the causal and bounds masks. Causal
+attention with fewer queries than keys (a chunk of new tokens over a cache that ends with them)
+aligns the queries with the *last* q_len keys: query i sees keys <= i + k_len - q_len.
 
 Interpreter notes: ``tl.dot`` needs blocks of at least 16 on a GPU (the interpreter accepts 8),
 so BLOCK_M, BLOCK_N and the padded head dimension are >= 16; bf16 ``tl.dot`` is garbage in the
@@ -68,7 +70,8 @@ def _attention_kernel(
 
     # Stage 1: whole key blocks every query here sees. Causal: keys < start_m (rows >= start_m).
     if CAUSAL:
-        full_end = (tl.minimum(start_m, k_len) // BLOCK_N) * BLOCK_N
+        # query i sees keys <= i + (k_len - q_len): the queries are the last q_len positions
+        full_end = (tl.minimum(start_m + (k_len - q_len), k_len) // BLOCK_N) * BLOCK_N
     else:
         full_end = (k_len // BLOCK_N) * BLOCK_N
     for start_n in range(0, full_end, BLOCK_N):
@@ -88,7 +91,7 @@ def _attention_kernel(
 
     # Stage 2: the diagonal blocks (causal) and the ragged tail, masked.
     if CAUSAL:
-        end = tl.minimum(start_m + BLOCK_M, k_len)
+        end = tl.minimum(start_m + BLOCK_M + (k_len - q_len), k_len)
     else:
         end = k_len
     for start_n in range(full_end, end, BLOCK_N):
@@ -104,10 +107,10 @@ def _attention_kernel(
         s = tl.dot(q, kt, input_precision=PRECISION) * qk_scale
         visible = k_ok[None, :]
         if CAUSAL:
-            visible = visible & (keys[None, :] <= offs_m[:, None])
+            visible = visible & (keys[None, :] <= offs_m[:, None] + (k_len - q_len))
         s = tl.where(visible, s, float("-inf"))
-        # Every row sees key 0 in the first block it meets, so m_new is finite from then on
-        # and exp2(-inf - m_new) is a clean 0 for the masked entries.
+        # Every row sees key 0 in the first block it meets (k_len >= q_len), so m_new is finite
+        # from then on and exp2(-inf - m_new) is a clean 0 for the masked entries.
         m_new = tl.maximum(m_i, tl.max(s, axis=1))
         alpha = tl.exp2(m_i - m_new)
         p = tl.exp2(s - m_new[:, None])

@@ -49,13 +49,14 @@ def rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
 def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, causal: bool = True) -> torch.Tensor:
     """Softmax attention with scale 1/sqrt(D). q [B, H, Tq, D], k/v [B, H, Tk, D] -> [B, H, Tq, D].
 
-    With ``causal`` (then Tq == Tk) query i sees keys 0..i.
+    With ``causal`` (then Tq <= Tk) the queries are the last Tq positions: query i sees keys
+    0..i + Tk - Tq (bottom-right alignment; with Tq == Tk, keys 0..i).
     """
     scale = 1.0 / math.sqrt(q.shape[-1])
     scores = torch.matmul(q.float(), k.float().transpose(-1, -2)) * scale  # [B, H, Tq, Tk]
     if causal:
         tq, tk = q.shape[-2], k.shape[-2]
-        future = torch.ones(tq, tk, dtype=torch.bool, device=q.device).triu(1)
+        future = torch.ones(tq, tk, dtype=torch.bool, device=q.device).triu(1 + tk - tq)
         scores = scores.masked_fill(future, float("-inf"))
     return torch.matmul(torch.softmax(scores, dim=-1), v.float()).to(q.dtype)
 

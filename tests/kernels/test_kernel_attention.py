@@ -42,8 +42,8 @@ def naive_attention(q, k, v, causal: bool, lengths=None) -> np.ndarray:
         for h in range(h_n):
             for i in range(tq):
                 visible = k.shape[2] if lengths is None else int(lengths[b])
-                if causal:
-                    visible = min(visible, i + 1)
+                if causal:  # the queries are the last tq positions of the keys
+                    visible = min(visible, i + 1 + k.shape[2] - tq)
                 s = k[b, h, :visible] @ q[b, h, i] / math.sqrt(d)
                 p = np.exp(s - s.max())
                 out[b, h, i] = p @ v[b, h, :visible] / p.sum()
@@ -58,6 +58,8 @@ ATTN_CASES = [
     pytest.param((2, 1, 70, 70, 64), True, 32, 16, id="causal-T70-D64-tiles32x16"),
     pytest.param((1, 1, 1, 1, 16), True, None, None, id="causal-T1"),
     pytest.param((1, 1, 200, 200, 64), True, None, None, id="causal-T200-D64-default-tiles"),
+    pytest.param((1, 2, 13, 40, 32), True, 16, 16, id="causal-chunk-T13-over-Tk40"),
+    pytest.param((1, 1, 37, 70, 16), True, 32, 16, id="causal-chunk-T37-over-Tk70"),
     pytest.param((1, 2, 33, 20, 40), False, 16, 16, id="full-T33-Tk20-D40"),
     pytest.param((2, 2, 19, 45, 8), False, 16, 32, id="full-T19-Tk45-D8"),
 ]
@@ -82,6 +84,16 @@ def test_attention(dims, causal, block_m, block_n, dtype, assert_rel_close, nan_
     tiles = {} if block_m is None else {"block_m": block_m, "block_n": block_n}
     attention_triton(q, k, v, causal, out=out, **tiles)
     assert_rel_close(out, independent, dtype, "launcher into NaN-filled out")
+
+
+def test_chunked_prefill_matches_the_last_rows_of_full_causal_attention(assert_rel_close):
+    """13 new tokens over a 45-key cache that ends with them: the last 13 rows of causal
+    attention over all 45 tokens (a prompt processed in two chunks gives the same result)."""
+    gen = generator("attention-chunk")
+    q, k, v = (rand(gen, (2, 2, 45, 24), torch.float32) for _ in range(3))
+    full = attention_triton(q, k, v, True, block_m=16, block_n=16)
+    chunk = attention_triton(q[:, :, -13:], k, v, True, block_m=16, block_n=16)
+    assert_rel_close(chunk, full[:, :, -13:], torch.float32)
 
 
 def test_attention_large_scores_stay_finite(assert_rel_close):
