@@ -6,7 +6,7 @@ accumulation inside)::
     rms_norm(x, weight, eps=1e-6)                       x [..., C], weight [C]
     swiglu(gate, up)                                    same shapes
     rope(x, cos, sin)                                   x [B, H, T, D], cos/sin [T, D]
-    attention(q, k, v, causal=True)                     [B, H, T, D] each
+    attention(q, k, v, causal=True)                     q [B, H, T, D], k/v [B, H, Tk, D]
     decode_attention(q, k_cache, v_cache, lengths)      q [B, H, D], caches [B, H, T_max, D], lengths [B]
     flow_step(x, v_uncond, v_cond, dt, guidance)        same shapes, dt/guidance numbers
     harmonic_synth(f0, amps, sample_rate)               f0 [B, N], amps [B, K, N] -> [B, N]
