@@ -88,7 +88,7 @@ def chorale_rows(count: int, settings) -> tuple[list[float], list[float], list[s
     from music21 import corpus
 
     from stretto.io.melody import melody_from_stream, melody_to_dict
-    from stretto.solver import chorale_edit
+    from stretto.solver import chorale_edit, chorale_task
     from stretto.solver.edit import mark_origins
     from stretto.solver.harmonize import harmonize
 
@@ -103,7 +103,7 @@ def chorale_rows(count: int, settings) -> tuple[list[float], list[float], list[s
             continue
         spec = {"melody": melody_to_dict(melody), "key": result.stats["key"],
                 "beats_per_chord": 1, "ornament": False}
-        task = chorale_edit.task_of("harmonize", spec)
+        task = chorale_task.task_of("harmonize", spec)
         if result.piece is None or not 30 <= len(task.onsets) <= 40:
             continue
         names.append(name)

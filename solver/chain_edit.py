@@ -81,7 +81,7 @@ def solve(model, task, constraints, prev, cells, objective: bool):
     """The chosen rows per slot (indices into ``model.slot_rows``), None when no score
     satisfies the wishes, or NotImplemented when a wish is not expressible on the chain.
     ``cells``: None for a re-solve, or a regeneration's (inside, loose) cells
-    (:func:`stretto.solver.chorale_edit.region_cells`)."""
+    (:func:`stretto.solver.chorale_task.region_cells`)."""
     chain = Chain(model, objective)
     got = _masks(model, chain, task, constraints)
     if got is NotImplemented:

@@ -55,7 +55,7 @@ def cmd_harmonize(args: argparse.Namespace) -> int:
                 pass
         if result is None:
             # name a minimal set of wishes (a cadence at a phrase end, a voice's range)
-            from stretto.solver.chorale_edit import explain_melody
+            from stretto.solver.chorale_explain import explain_melody
 
             raise explain_melody(melody, key, per, settings) from None
     h = result.piece.info["harmony"] if result.piece is not None else {}
@@ -149,7 +149,7 @@ def cmd_compose(args: argparse.Namespace) -> int:
         result = compose(spec, settings)
     except Unsatisfiable:
         # name a minimal set of the plan's wishes (a cadence, a canon, a voice's range)
-        from stretto.solver.chorale_edit import explain_plan
+        from stretto.solver.chorale_explain import explain_plan
 
         raise with_plan_fixes(explain_plan("compose", saved, settings)) from None
     info = result.piece.info if result.piece is not None else {}
@@ -164,7 +164,7 @@ def cmd_compose(args: argparse.Namespace) -> int:
 
 def plan_fix(wish: str) -> str | None:
     """What to change in a form plan so that ``wish`` (one member of a minimal conflicting
-    set, as :func:`stretto.solver.chorale_edit.explain_plan` words it) no longer binds."""
+    set, as :func:`stretto.solver.chorale_explain.explain_plan` words it) no longer binds."""
     if wish.startswith("the range of "):
         name = wish[len("the range of "):].split(":")[0]
         return f"widen the range of {name} ([[voice]] range)"

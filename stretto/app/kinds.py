@@ -93,14 +93,14 @@ class ChoraleKind:
 
     @property
     def rules(self) -> tuple[str, ...]:
-        from stretto.solver.chorale_edit import CHORALE_RULES
+        from stretto.solver.chorale_task import CHORALE_RULES
         return CHORALE_RULES
 
     def given_voice(self, project: "Project") -> int | None:
         return 0 if project.kind == "harmonize" else None
 
     def check_place(self, project: "Project", bar: int, beat: Fraction) -> None:
-        from stretto.solver.chorale_edit import task_of
+        from stretto.solver.chorale_task import task_of
         task_of(project.kind, project.spec).slot_at(bar, beat)
 
     def edit_given(self, project: "Project", bar: int, beat: Fraction,

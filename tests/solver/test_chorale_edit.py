@@ -13,7 +13,7 @@ from stretto.check import check, hard
 from stretto.edits import IntervalRule, Lock, MaxLeapRule, Pin
 from stretto.errors import Unsatisfiable
 from stretto.pitch import Pitch
-from stretto.solver import chorale_edit
+from stretto.solver import chorale_edit, chorale_explain, chorale_task
 from stretto.solver.edit import Region, lock_notes, mark_origins
 from stretto.solver.form import compose, form_from_dict
 from stretto.solver.spec import SolveSettings
@@ -145,7 +145,7 @@ def test_a_plan_that_cannot_hold_names_its_minimal_wishes() -> None:
     """A bass range a canon at the octave below cannot reach from the soprano's range: the
     canon and both ranges, not the cadence plan."""
     plan = dict(PLAN, voice=[PLAN["voice"][0], {"name": "Bass", "range": ["E2", "B2"]}])
-    err = chorale_edit.explain_plan("compose", {"form": plan, "name": "bad"}, FAST)
+    err = chorale_explain.explain_plan("compose", {"form": plan, "name": "bad"}, FAST)
     assert set(err.conflicts) == {"the canon Soprano -> Bass at -P8, 1 bar later",
                                   "the range of Bass: E2-B2", "the range of Soprano: C4-G5"}
 
@@ -163,7 +163,7 @@ def test_bars_of_a_melody_with_a_pickup_are_numbered_as_in_the_source(tmp_path):
     assert main(["harmonize", str(path), "--out", str(tmp_path / "h"), "--time-limit",
                  "3"]) == 0
     project, _ = load_project(tmp_path / "h")
-    task = chorale_edit.task_of(project.kind, project.spec)
+    task = chorale_task.task_of(project.kind, project.spec)
     assert task.first_bar == 0
     pickup = task.slot_at(0, Fraction(4))
     downbeat = task.slot_at(1, Fraction(1))
