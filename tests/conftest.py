@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# Triton decides between its CPU interpreter and its compiler when it is first imported; the
+# kernel tests run in the interpreter, so it is chosen before any test module can import it.
+os.environ.setdefault("TRITON_INTERPRET", "1")
 
 from support import FUX_MISSING, FUX_ROOT, fux_available, tune_melody
 
