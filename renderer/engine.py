@@ -127,7 +127,7 @@ class SoundFontEngine(PitchTrackedEngine):
 
 def make_engine(name: str, *, soundfont: str | Path | None = None, detune_cents: float = 0.0,
                 checkpoint: str | Path | None = None, seed: int = 0, take: int = 0,
-                cache_dir: str | Path | None = None) -> Engine:
+                cache_dir: str | Path | None = None, device: str = "cpu") -> Engine:
     """The engine called ``name``; a one-line :class:`BadInput` for options it cannot use."""
     if name not in ENGINES:
         raise BadInput(f"unknown engine {name!r}: use one of {', '.join(ENGINES)}")
@@ -143,7 +143,8 @@ def make_engine(name: str, *, soundfont: str | Path | None = None, detune_cents:
         return SoundFontEngine(check_soundfont(soundfont))
     from stretto.renderer.neural import NeuralEngine
 
-    return NeuralEngine.load(checkpoint, seed=seed, take=take, cache_dir=cache_dir)
+    return NeuralEngine.load(checkpoint, seed=seed, take=take, cache_dir=cache_dir,
+                             device=device)
 
 
 __all__ = ["ENGINES", "Engine", "Line", "PitchTrackedEngine", "SoundFontEngine", "SynthEngine",

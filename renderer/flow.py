@@ -41,7 +41,8 @@ class FlowConfig:
 def time_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
     """Sinusoidal embedding of flow time t [B] in [0, 1] -> [B, dim]."""
     half = dim // 2
-    freqs = torch.exp(-math.log(1000.0) * torch.arange(half, dtype=torch.float32) / half)
+    freqs = torch.exp(-math.log(1000.0) * torch.arange(half, dtype=torch.float32,
+                                                       device=t.device) / half)
     ang = 100.0 * t[:, None].float() * freqs[None, :]  # [B, half]
     return torch.cat([ang.sin(), ang.cos()], dim=-1)
 
@@ -114,10 +115,10 @@ class FlowDecoder(nn.Module):
              p_drop: float = 0.1) -> torch.Tensor:
         """Conditional flow-matching loss on normalised mel [B, T, M]."""
         b = mel.shape[0]
-        x0 = torch.randn(mel.shape, generator=generator)
-        t = torch.rand(b, generator=generator)
+        x0 = torch.randn(mel.shape, generator=generator).to(mel.device)
+        t = torch.rand(b, generator=generator).to(mel.device)
         xt = (1 - t[:, None, None]) * x0 + t[:, None, None] * mel
-        drop = torch.rand(b, generator=generator) < p_drop
+        drop = (torch.rand(b, generator=generator) < p_drop).to(mel.device)
         v = self.velocity(xt, t, cond, drop)
         return ((v - (mel - x0)) ** 2).mean()
 
@@ -128,10 +129,11 @@ class FlowDecoder(nn.Module):
         if not 1 <= steps <= 64:
             raise ValueError(f"steps must be 1-64, got {steps}")
         b, n, _ = cond.shape
-        x = torch.randn((b, n, self.cfg.n_mels), generator=generator)
+        # noise from the CPU generator: the same take on every device
+        x = torch.randn((b, n, self.cfg.n_mels), generator=generator).to(cond.device)
         dt = 1.0 / steps
         for i in range(steps):
-            t = torch.full((b,), i * dt)
+            t = torch.full((b,), i * dt, device=cond.device)
             v_c = self.velocity(x, t, cond)
             v_u = self.velocity(x, t, None) if guidance != 1.0 else v_c
             x = flow_step(x, v_u, v_c, dt, guidance)

@@ -91,7 +91,7 @@ class Block(nn.Module):
         q, k = rope(q, cos, sin), rope(k, cos, sin)
         k_cache[:, :, pos] = k[:, :, 0]
         v_cache[:, :, pos] = v[:, :, 0]
-        lengths = torch.full((b,), pos + 1, dtype=torch.long)
+        lengths = torch.full((b,), pos + 1, dtype=torch.long, device=x.device)
         y = decode_attention(q[:, :, 0], k_cache, v_cache, lengths)  # [B, H, D]
         x = x + self.proj(y.reshape(b, 1, c))
         return x + self.mlp(x)
@@ -138,10 +138,12 @@ class LeLM(nn.Module):
             raise ValueError(f"a phrase of {s} tokens is longer than the LeLM's {self.cfg.max_len}")
         h = self.cfg.n_heads
         hd = self.cfg.d_model // h
-        caches = [(torch.zeros(b, h, s, hd), torch.zeros(b, h, s, hd)) for _ in self.blocks]
+        dev = cond.device
+        caches = [(torch.zeros(b, h, s, hd, device=dev), torch.zeros(b, h, s, hd, device=dev))
+                  for _ in self.blocks]
         cproj = self.cond(cond)  # [B, S, C]
-        prev = torch.full((b,), self.cfg.vocab, dtype=torch.long)
-        out = torch.empty(b, s, dtype=torch.long)
+        prev = torch.full((b,), self.cfg.vocab, dtype=torch.long, device=dev)
+        out = torch.empty(b, s, dtype=torch.long, device=dev)
         for pos in range(s):
             x = (self.tok(prev) + cproj[:, pos])[:, None]  # [B, 1, C]
             cos, sin = self.cos[pos:pos + 1], self.sin[pos:pos + 1]  # [1, D]
@@ -151,8 +153,9 @@ class LeLM(nn.Module):
             if temperature <= 0:
                 prev = logits.argmax(-1)
             else:
-                probs = torch.softmax(logits / temperature, dim=-1)
-                prev = torch.multinomial(probs, 1, generator=generator)[:, 0]
+                probs = torch.softmax(logits / temperature, dim=-1).cpu()
+                # drawn on the CPU generator: the same take on every device
+                prev = torch.multinomial(probs, 1, generator=generator)[:, 0].to(dev)
             out[:, pos] = prev
         return out
 

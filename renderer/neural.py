@@ -76,10 +76,25 @@ class NeuralModel:
                                              **self.sizes.get("vocoder", {})))
         g = torch.Generator().manual_seed(seed)
         self.codebook = torch.randn((self.lelm.cfg.vocab, CODE_DIM), generator=g)  # [V, E]
+        self.device = torch.device("cpu")
         if state is not None:
             self.load_state(state)
         for m in self.modules():
             m.eval()
+
+    def to(self, device: str) -> "NeuralModel":
+        """Move the model to ``device`` (``cuda`` runs the Triton kernels; random numbers are
+        still drawn on the CPU, so a seed and take give the same performance everywhere)."""
+        import torch
+
+        try:
+            self.device = torch.device(device)
+            for m in self.modules():
+                m.to(self.device)
+            self.codebook = self.codebook.to(self.device)
+        except (RuntimeError, AssertionError) as exc:
+            raise BadInput(f"cannot use device {device!r}: {str(exc).splitlines()[0]}") from None
+        return self
 
     # -- weights ------------------------------------------------------------------------------
 
@@ -87,14 +102,14 @@ class NeuralModel:
         return (self.lelm, self.flow, self.vocoder)
 
     def state(self) -> dict[str, "torch.Tensor"]:
-        out = {"codebook": self.codebook.contiguous()}
+        out = {"codebook": self.codebook.cpu().contiguous()}
         for prefix, m in zip(("lelm", "flow", "vocoder"), self.modules()):
-            out.update({f"{prefix}.{k}": v.detach().contiguous()
+            out.update({f"{prefix}.{k}": v.detach().cpu().contiguous()
                         for k, v in m.state_dict().items()})
         return out
 
     def load_state(self, state: dict) -> None:
-        self.codebook = state["codebook"].float().clone()
+        self.codebook = state["codebook"].float().clone().to(self.device)
         for prefix, m in zip(("lelm", "flow", "vocoder"), self.modules()):
             sub = {k[len(prefix) + 1:]: v for k, v in state.items() if k.startswith(prefix + ".")}
             m.load_state_dict(sub)
@@ -164,20 +179,21 @@ class NeuralModel:
 
         from stretto.renderer.lelm import pool_tokens
 
-        g = torch.Generator().manual_seed(seed)
+        g = torch.Generator().manual_seed(seed)  # on the CPU: the same take on every device
+        dev = self.device
         with torch.no_grad():
-            feats = torch.from_numpy(phrase_features(line, phrase, sr))[None]  # [1, T, F]
+            feats = torch.from_numpy(phrase_features(line, phrase, sr))[None].to(dev)  # [1, T, F]
             n_frames = feats.shape[1]
             tokens = self.lelm.generate(pool_tokens(feats, TOKEN_HOP), generator=g,
                                         temperature=sampling.temperature)  # [1, S]
             cond = torch.cat([feats, self.code_vectors(tokens, n_frames)], dim=-1)
             mel = self.flow.sample(cond, generator=g, steps=sampling.steps,
                                    guidance=sampling.guidance)  # [1, T, M]
-            f0 = torch.from_numpy(sample_f0(line, phrase, sr))[None]  # [1, N]
-            gate = torch.from_numpy(sample_gate(line, phrase, sr))[None]  # [1, N]
+            f0 = torch.from_numpy(sample_f0(line, phrase, sr))[None].to(dev)  # [1, N]
+            gate = torch.from_numpy(sample_gate(line, phrase, sr))[None].to(dev)  # [1, N]
             audio = self.vocoder(mel, feats, f0, gate, sr, generator=g,
                                  start_s=phrase.start / sr)  # [1, N]
-        return audio[0].numpy()
+        return audio[0].cpu().numpy()
 
 
 def log_mel(audio: "torch.Tensor", sr: int = MEL_SR) -> "torch.Tensor":
@@ -225,8 +241,8 @@ class NeuralEngine(PitchTrackedEngine):
 
     @classmethod
     def load(cls, checkpoint: str | Path | None = None, *, seed: int = 0, take: int = 0,
-             cache_dir: str | Path | None = None,
-             sampling: Sampling | None = None) -> "NeuralEngine":
+             cache_dir: str | Path | None = None, sampling: Sampling | None = None,
+             device: str = "cpu") -> "NeuralEngine":
         if take < 0:
             raise BadInput(f"--take {take} must be 0 or more")
         if checkpoint is None or str(checkpoint) == "shipped":
@@ -238,6 +254,7 @@ class NeuralEngine(PitchTrackedEngine):
             model, label = NeuralModel.random(seed), "random"
         else:
             model, label = NeuralModel.from_file(checkpoint), str(checkpoint)
+        model.to(device)
         return cls(model, seed=seed, take=take, sampling=sampling or Sampling(),
                    cache_dir=Path(cache_dir) if cache_dir else None, checkpoint=label)
 
@@ -251,6 +268,7 @@ class NeuralEngine(PitchTrackedEngine):
         blob = json.dumps({"v": CACHE_VERSION, "notes": notes, "start": phrase.start,
                            "piece": line.piece_samples, "inst": line.instrument, "sr": sr,
                            "model": self.model_hash, "seed": self.seed, "take": self.take,
+                           "device": self.model.device.type,
                            "sampling": asdict(self.sampling)}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -333,7 +351,8 @@ class NeuralEngine(PitchTrackedEngine):
 
     def describe(self) -> dict:
         return {"engine": self.name, "checkpoint": self.checkpoint, "model_sha256": self.model_hash,
-                "seed": self.seed, "take": self.take, **asdict(self.sampling),
+                "seed": self.seed, "take": self.take, "device": str(self.model.device),
+                **asdict(self.sampling),
                 "phrases": dict(self.stats)}
 
 

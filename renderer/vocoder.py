@@ -86,9 +86,11 @@ class Vocoder(nn.Module):
         b, n = f0.shape
         t_frames = mel.shape[1]
         # harmonic amplitudes at frame rate [B, K, T], from the written F0 at each frame
-        fidx = (torch.arange(t_frames) * sr // FRAME_RATE).clamp(max=n - 1)
+        dev = f0.device
+        fidx = (torch.arange(t_frames, device=dev) * sr // FRAME_RATE).clamp(max=n - 1)
         f_frame = f0[:, fidx].float()  # [B, T]
-        k = torch.arange(1, self.cfg.n_harmonics + 1, dtype=torch.float32)[None, :, None]
+        k = torch.arange(1, self.cfg.n_harmonics + 1, dtype=torch.float32,
+                         device=dev)[None, :, None]  # [1, K, 1]
         audible = (k * f_frame[:, None, :]) < min(0.45 * sr, MAX_PARTIAL_HZ)  # [B, K, T]
         amps = ctl["dist"] * k ** -TILT * audible  # a natural roll-off the network reshapes
         upper = amps[:, 1:]
@@ -99,7 +101,7 @@ class Vocoder(nn.Module):
         amps = amps / torch.sqrt(0.5 * (amps ** 2).sum(1, keepdim=True)).clamp_min(1e-8)
         loud = LEVEL * ctl["loud"]  # [B, T]
         up = upsample(torch.cat([amps * loud[:, None], ctl["vibrato"][:, None]], dim=1), n, sr)
-        t = start_s + torch.arange(n, dtype=torch.float64) / sr  # [N]
+        t = start_s + torch.arange(n, dtype=torch.float64, device=dev) / sr  # [N]
         vib = up[:, -1].double()  # [B, N] cents
         f = f0 * torch.pow(2.0, vib * torch.sin(2 * math.pi * VIBRATO_HZ * t) / 1200.0)  # [B, N]
         harm = harmonic_synth(f.float(), up[:, :-1].contiguous(), float(sr))  # [B, N]
@@ -112,7 +114,7 @@ class Vocoder(nn.Module):
 def upsample(z: torch.Tensor, n: int, sr: int) -> torch.Tensor:
     """Frame controls [B, C, T] (frame i at i / FRAME_RATE s) linearly interpolated to n samples."""
     b, c, t = z.shape
-    pos = torch.arange(n, dtype=torch.float32) * (FRAME_RATE / sr)  # [N] in frames
+    pos = torch.arange(n, dtype=torch.float32, device=z.device) * (FRAME_RATE / sr)  # [N] frames
     i0 = pos.floor().long().clamp(0, t - 1)
     i1 = (i0 + 1).clamp(max=t - 1)
     w = (pos - i0.float()).clamp(0, 1)
@@ -125,14 +127,16 @@ def shaped_noise(bands: torch.Tensor, n: int, sr: int, generator: torch.Generato
     b = bands.shape[0]
     n_fft = 1024 if sr > 32_000 else 512
     hop = n_fft // 4
-    white = torch.randn((b, n), generator=generator)
-    win = torch.hann_window(n_fft)
+    dev = bands.device
+    white = torch.randn((b, n), generator=generator).to(dev)  # CPU generator: same on every device
+    win = torch.hann_window(n_fft, device=dev)
     spec = torch.stft(white, n_fft, hop, window=win, return_complex=True)  # [B, n_fft/2+1, S]
-    freqs = torch.linspace(0, sr / 2, n_fft // 2 + 1)
+    freqs = torch.linspace(0, sr / 2, n_fft // 2 + 1, device=dev)
     edges = torch.log(freqs.clamp_min(50.0) / 50.0) / math.log(sr / 2 / 50.0)  # [bins] in 0..1
     bidx = (edges * (N_BANDS - 1)).round().long().clamp(0, N_BANDS - 1)
     s = spec.shape[-1]
-    frame_of = (torch.arange(s, dtype=torch.float32) * hop / sr * FRAME_RATE).round().long()
+    frame_of = (torch.arange(s, dtype=torch.float32, device=dev) * hop / sr
+                * FRAME_RATE).round().long()
     g = bands[:, :, frame_of.clamp(max=bands.shape[-1] - 1)]  # [B, N_BANDS, S]
     gain = g[:, bidx]  # [B, bins, S]
     out = torch.istft(spec * gain, n_fft, hop, window=win, length=n)
@@ -144,7 +148,7 @@ def multi_stft_loss(y: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     2048/1024/512/256."""
     total = y.new_zeros(())
     for n_fft in (2048, 1024, 512, 256):
-        win = torch.hann_window(n_fft)
+        win = torch.hann_window(n_fft, device=y.device)
         a = torch.stft(y, n_fft, n_fft // 4, window=win, return_complex=True).abs() + 1e-5
         b = torch.stft(target, n_fft, n_fft // 4, window=win, return_complex=True).abs() + 1e-5
         sc = torch.linalg.norm(a - b) / torch.linalg.norm(b)

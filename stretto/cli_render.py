@@ -35,8 +35,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     engine_name = args.engine or ("soundfont" if args.soundfont else "synth")
     if args.soundfont and engine_name != "soundfont":
         raise BadInput(f"--soundfont plays through a SoundFont: leave out --engine {engine_name}")
-    if engine_name != "neural" and (args.take or args.seed or args.checkpoint):
-        raise BadInput("--take, --seed and --checkpoint work with --engine neural only")
+    if engine_name != "neural" and (args.take or args.seed or args.checkpoint or args.device):
+        raise BadInput("--take, --seed, --checkpoint and --device work with --engine neural only")
     if engine_name == "neural":
         try:
             import torch
@@ -48,7 +48,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         else None
     engine = make_engine(engine_name, soundfont=args.soundfont, detune_cents=args.detune,
                          checkpoint=args.checkpoint, seed=args.seed or 0, take=args.take or 0,
-                         cache_dir=cache)
+                         cache_dir=cache, device=args.device or "cpu")
     instruments = parse_instruments(args.instrument, [v.name for v in piece.voices],
                                     engine.instruments())
     tempo = _tempo(args.tempo) if args.tempo else None
@@ -125,6 +125,8 @@ def add_parsers(sub) -> None:
     rp.add_argument("--checkpoint", metavar="FILE|random",
                     help="neural: weights (.safetensors) to use (default: the shipped checkpoint; "
                     "'random' for untrained weights)")
+    rp.add_argument("--device", choices=("cpu", "cuda"), default=None,
+                    help="neural: where the models run (default cpu; cuda runs the Triton kernels)")
     rp.add_argument("--verify", action="store_true",
                     help="track each stem's pitch and compare it with the score (exit 1 if a "
                     "voice's note accuracy is below --min-accuracy)")

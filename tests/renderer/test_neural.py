@@ -135,7 +135,7 @@ def test_an_edit_rerenders_only_the_changed_phrase(tmp_path):
 def test_cli_rejects_neural_options_elsewhere(tmp_path, capsys):
     folder = project(duet(), tmp_path / "p")
     assert main(["render", str(folder), "--take", "2"]) == 2
-    assert "--engine neural only" in capsys.readouterr().err
+    assert "work with --engine neural only" in capsys.readouterr().err
     assert main(["render", str(folder), "--engine", "neural", "--checkpoint",
                  str(tmp_path / "nope.safetensors")]) == 2
     assert "no checkpoint" in capsys.readouterr().err
