@@ -54,6 +54,7 @@ class TrainSettings:
     log_every: int = 10
     max_steps: int = 0  # 0: only the time budget stops
     vocoder_batch: int = 4  # windows per step that also train the vocoder (audio loss is costly)
+    device: str = "cpu"  # cuda: the models and the batch on the GPU (the kernels run as Triton)
 
     def __post_init__(self):
         if not self.minutes > 0:
@@ -165,6 +166,9 @@ def train(settings: TrainSettings, *, resume: bool = False, progress: bool = Tru
     from stretto.renderer.teacher import TEACHER_SR
     from stretto.renderer.vocoder import multi_stft_loss
 
+    if settings.device != "cpu" and not torch.cuda.is_available():
+        raise BadInput(f"--device {settings.device}: no CUDA device here (torch "
+                       f"{torch.__version__}); train with --device cpu")
     out = settings.out
     state_path = out / "state.pt"
     if resume and not state_path.is_file():
@@ -175,7 +179,7 @@ def train(settings: TrainSettings, *, resume: bool = False, progress: bool = Tru
     out.mkdir(parents=True, exist_ok=True)
     saved = None
     if resume:
-        saved = torch.load(state_path, weights_only=False)
+        saved = torch.load(state_path, weights_only=False, map_location=settings.device)
         if saved["settings"]["seed"] != settings.seed or saved["settings"]["size"] != settings.size:
             raise BadInput("--resume with another --seed or --size than the run was started "
                            f"with ({saved['settings']['seed']}, {saved['settings']['size']})")
@@ -197,6 +201,7 @@ def train(settings: TrainSettings, *, resume: bool = False, progress: bool = Tru
     else:
         model.load_state(saved["model"])
     tokens = assign(codes, model.codebook.numpy())  # [W, S]
+    model.to(settings.device)
     params = list(model.parameters())
     opt = torch.optim.AdamW(params, lr=settings.lr, weight_decay=0.01)
     gen = torch.Generator().manual_seed(settings.seed)
@@ -205,16 +210,18 @@ def train(settings: TrainSettings, *, resume: bool = False, progress: bool = Tru
     step, pos, elapsed = 0, 0, 0.0
     if saved is not None:
         opt.load_state_dict(saved["optimizer"])
-        gen.set_state(saved["generator"])
+        gen.set_state(saved["generator"].cpu())
         order.bit_generator.state = saved["order_state"]
         perm, pos, step, elapsed = saved["perm"], saved["pos"], saved["step"], saved["elapsed"]
     for m in model.modules():
         m.train()
 
     def batch(idx):
-        t = lambda k, dt=torch.float32: torch.from_numpy(np.ascontiguousarray(data[k][idx])).to(dt)  # noqa: E731
+        def t(k, dt=torch.float32):
+            return torch.from_numpy(np.ascontiguousarray(data[k][idx])).to(settings.device, dt)
+
         return t("feats"), t("mel"), t("audio"), t("f0", torch.float64), t("gate", torch.float64), \
-            torch.from_numpy(tokens[idx])
+            torch.from_numpy(tokens[idx]).to(settings.device)
 
     def losses(idx, g):
         feats, mel, audio, f0, gate, tok = batch(idx)

@@ -38,7 +38,7 @@ def cmd_train_renderer(args: argparse.Namespace) -> int:
                              teacher=args.teacher, soundfont=soundfont, corpus=corpus,
                              max_pieces=args.max_pieces, size=args.size, batch=args.batch,
                              checkpoint_minutes=args.checkpoint_minutes,
-                             max_steps=args.max_steps)
+                             max_steps=args.max_steps, device=args.device)
     result = train(settings, resume=args.resume, progress=not args.json)
     summary = {"steps": result.steps, "train_seconds": round(result.seconds, 1),
                "last": result.last, "validation": result.val,
@@ -78,6 +78,8 @@ def add_parsers(sub) -> None:
     tp.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: "
                     "only the time budget)")
     tp.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    tp.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                    help="where to train (cuda runs the Triton kernels; default cpu)")
     tp.add_argument("--resume", action="store_true", help="continue the run in --out")
     tp.add_argument("--json", action="store_true", help="print the summary as JSON")
     tp.set_defaults(func=cmd_train_renderer)
