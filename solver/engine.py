@@ -20,7 +20,7 @@ from stretto import __version__
 from stretto.rulebook import RULES
 from stretto.score import Piece, make_voice
 
-from stretto.solver import bound, cadence, melodic, style, vertical
+from stretto.solver import bounds, cadence, melodic, style, vertical
 from stretto.solver.lines import build_lines, build_universe, default_registers
 from stretto.solver.model import ScoreModel
 from stretto.solver.spec import SolveResult, SolveSettings, SpeciesSpec
@@ -255,10 +255,10 @@ def _hint_everything(sm: ScoreModel, decisions: list[tuple[int, int]],
 
 
 def _solve_on_chain(spec: SpeciesSpec, settings: SolveSettings) -> "Outcome | None":
-    """First species, and the other species of :data:`bound.TWO_VOICE` in two voices, with
+    """First species, and the other species of :data:`bounds.TWO_VOICE` in two voices, with
     the objective, in one model.
     The chain relaxation of
-    :mod:`stretto.solver.bound` gives a lower bound ``L`` on the objective and the cost
+    :mod:`stretto.solver.bounds` gives a lower bound ``L`` on the objective and the cost
     through every chord; its cheapest path, completed by CP-SAT, a first score of cost ``U``
     (when that path obeys every rule). CP-SAT then solves the model restricted to scores
     costing at most ``T`` (the chords and moves that cannot take part removed), for
@@ -271,8 +271,8 @@ def _solve_on_chain(spec: SpeciesSpec, settings: SolveSettings) -> "Outcome | No
     found, at worst the first one. None when the chain is too large for the other species
     (they then solve in two phases)."""
     sm = build_model(spec, settings)
-    chain = bound.build_chain(sm, spec)
-    paths = bound.shortest_paths(chain) if chain is not None else None
+    chain = bounds.build_chain(sm, spec)
+    paths = bounds.shortest_paths(chain) if chain is not None else None
     if paths is None:  # too many chords, or no chain at all: CP-SAT alone decides
         if set(spec.species) != {1}:
             return None  # the florid species' two phases (a first score, then preferences)
@@ -282,7 +282,7 @@ def _solve_on_chain(spec: SpeciesSpec, settings: SolveSettings) -> "Outcome | No
     total = sm.m.NewIntVar(lower, SCALE * 10**6, "objective")
     sm.m.Add(total == objective_of(sm))
     sm.m.Minimize(total)
-    first = _complete(sm, bound.path_decisions(sm, chain, paths.best), settings, light=True)
+    first = _complete(sm, bounds.path_decisions(sm, chain, paths.best), settings, light=True)
     spent = first[2].WallTime() if first is not None else 0.0  # CP-SAT's time, every solve
     if first is not None:
         _hint_all(sm.m, first[0])
@@ -295,7 +295,7 @@ def _solve_on_chain(spec: SpeciesSpec, settings: SolveSettings) -> "Outcome | No
         objective = copy.GetIntVarFromProtoIndex(total.Index())
         if not final or upper is not None:
             limit = upper if final else threshold
-            bound.restrict(copy, sm, chain, paths, limit / SCALE)
+            bounds.restrict(copy, sm, chain, paths, limit / SCALE)
             copy.Add(objective <= int(limit))
             if settings.workers > 1 and upper is not None and limit < upper:
                 # The hinted score costs more than this threshold allows: a complete hint
@@ -354,9 +354,9 @@ def _solve(spec: SpeciesSpec, settings: SolveSettings) -> Outcome:
     """Two phases on one model, both deterministic: first any score that obeys the hard rules
     (no preferences yet: fast), then the preferences are added and optimised from that score
     as a hint, so the answer is never worse than it. First species, and the species of
-    :data:`bound.TWO_VOICE` in two voices, are optimised in one go on the chain bound
+    :data:`bounds.TWO_VOICE` in two voices, are optimised in one go on the chain bound
     (:func:`_solve_on_chain`)."""
-    if settings.objective and bound.applies(spec):
+    if settings.objective and bounds.applies(spec):
         out = _solve_on_chain(spec, settings)
         if out is not None:
             return out

@@ -15,7 +15,7 @@ import pytest
 from ortools.sat.python import cp_model
 
 from stretto.corpora import load_cantus
-from stretto.solver import bound, engine
+from stretto.solver import bounds as bound, engine
 from stretto.solver.engine import (build_hard, build_model, preference_solver, solve_species,
                                    solver_for)
 from stretto.solver.spec import SolveSettings, SpeciesSpec
@@ -243,9 +243,9 @@ def test_without_a_chain_the_model_alone_solves(monkeypatch, species: int) -> No
     """A chain too large to enumerate (wide custom ranges) is skipped: first species is then one
     CP-SAT solve, second and fourth their two phases; the answer still obeys every rule."""
     from stretto.check import check, hard
-    from stretto.solver import bound_two
+    from stretto.solver.bounds import first, pairs
 
-    for module in (bound, bound_two):
+    for module in (first, pairs):  # the modules that enumerate chords
         monkeypatch.setattr(module, "MAX_CHORDS", 1)
     cantus, mode = load_cantus("fux-dorian")
     spec = SpeciesSpec(cantus=tuple(cantus), mode=mode, species=(species,), cantus_voice=1)

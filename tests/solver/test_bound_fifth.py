@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
-from stretto.solver import bound, bound_fifth, engine
+from stretto.solver import bounds as bound, engine
+from stretto.solver.bounds import fifth as bound_fifth
 from stretto.solver.engine import (_plain_rhythm_first, build_hard, build_model, solve_species,
                                    solver_for)
 from stretto.solver.model import GRID

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from stretto.check import check, hard
-from stretto.solver import bound
+from stretto.solver import bounds as bound
 from stretto.solver.engine import build_model, solve_species
 from stretto.solver.model import DISS, P4, TRITONE, interval_class
 from stretto.solver.spec import SolveSettings

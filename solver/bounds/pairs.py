@@ -1,6 +1,6 @@
-"""What every two-voice chain (:mod:`~stretto.solver.bound_second`,
-:mod:`~stretto.solver.bound_third`, :mod:`~stretto.solver.bound_fourth`,
-:mod:`~stretto.solver.bound_fifth`) reads off the model: the two lines, and the tables over
+"""What every two-voice chain (:mod:`~stretto.solver.bounds.second`,
+:mod:`~stretto.solver.bounds.third`, :mod:`~stretto.solver.bounds.fourth`,
+:mod:`~stretto.solver.bounds.fifth`) reads off the model: the two lines, and the tables over
 the universe's pitches that their restated rules index (interval classes, melodic intervals,
 false relations, ficta flags, suspensions), computed once in :func:`two_voices`.
 """
@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from stretto.solver.bound import MAX_CHORDS, PERFECT, pair_tables
+from stretto.solver.bounds.chain import MAX_CHORDS, PERFECT, pair_tables
 from stretto.solver.dissonance import suspension_interval
 from stretto.solver.melodic import outlines_tritone
 from stretto.solver.model import DISS, GRID, P4, TRITONE, Line, ScoreModel
@@ -93,7 +93,7 @@ class TwoVoices:
 
 def two_voices(sm: ScoreModel, spec: SpeciesSpec) -> TwoVoices | None:
     """The lines and tables of a two-voice model, or None when a bar's states (pairs of the
-    counterpoint's pitches) would be more than :data:`~stretto.solver.bound.MAX_CHORDS`."""
+    counterpoint's pitches) would be more than :data:`~stretto.solver.bounds.chain.MAX_CHORDS`."""
     cp = next(line for line in sm.lines if not line.is_cantus)
     cf = next(line for line in sm.lines if line.is_cantus)
     dom = np.array(cp.domain)

@@ -1,4 +1,4 @@
-"""The chain relaxation of fourth species in two voices (see :mod:`stretto.solver.bound`).
+"""The chain relaxation of fourth species in two voices (see :mod:`stretto.solver.bounds`).
 
 Fourth species on the grid (``_species4`` in :mod:`stretto.solver.lines`): a half rest, then
 a half note on every upbeat tied over the barline; the downbeat is its own pitch variable,
@@ -33,8 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from stretto.solver.bound import PERFECT, Chain
-from stretto.solver.bound_two import two_voices
+from stretto.solver.bounds.chain import PERFECT, Chain
+from stretto.solver.bounds.pairs import two_voices
 from stretto.solver.model import GRID, OCT, P5, SIXTH, THIRD, UNI, ScoreModel
 from stretto.solver.spec import SpeciesSpec
 

@@ -1,5 +1,7 @@
-"""A lower bound for first species (and, through the modules of :data:`TWO_VOICE`, the other
-species in two voices): dynamic programming over the chords of successive bars.
+"""The chain relaxation's machinery: chords per bar, moves between bars, the dynamic programme
+over them (:func:`shortest_paths`), the restriction of the CP-SAT model to what can cost at
+most a threshold (:func:`restrict`) and the hint (:func:`path_decisions`). The species' rules
+that fill a chain live in :mod:`~stretto.solver.bounds.first` and the two-voice modules.
 
 Why: in three and four voices the CP-SAT model's LP bound stays far below the optimum (the
 voices' costs look independent to the LP, while the rules between them couple every bar), so
@@ -41,16 +43,12 @@ few notes at the barline (:class:`Link`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import combinations
 
 import numpy as np
 from ortools.sat.python import cp_model
 
 from stretto.solver.melodic import melodic_ok
-from stretto.solver.model import (DISS, GRID, OCT, P4, P5, SIXTH, THIRD, TRITONE, UNI,
-                                  ScoreModel, interval_class)
-from stretto.solver.spec import SpeciesSpec
-from stretto.solver.style import preference_pairs
+from stretto.solver.model import GRID, OCT, P5, UNI, ScoreModel, interval_class
 
 PERFECT = (UNI, OCT, P5)
 MAX_CHORDS = 4000  # per bar; beyond this the bound is skipped (wide custom ranges)
@@ -152,14 +150,6 @@ class Paths:
 
 
 # Two-voice chains of the other species, each in a module of its own.
-TWO_VOICE = {(2,): "bound_second", (3,): "bound_third", (4,): "bound_fourth",
-             (5,): "bound_fifth"}
-
-
-def applies(spec: SpeciesSpec) -> bool:
-    """The bound is for first species in every added voice, and for the species of
-    :data:`TWO_VOICE` in two voices (second to fifth, each in a module of its own)."""
-    return set(spec.species) == {1} or tuple(spec.species) in TWO_VOICE
 
 
 def pair_tables(sm: ScoreModel):
@@ -175,167 +165,6 @@ def pair_tables(sm: ScoreModel):
     # false-relation: a note and its chromatic alteration a bar apart or less
     false_rel = (step[:, None] == step[None, :]) & (diatonic[:, None] != diatonic[None, :])
     return ic, mel, false_rel, np.array(sm.u.dia), step, diatonic
-
-
-def _bar_chords(sm: ScoreModel, bar: int) -> np.ndarray:
-    doms = []
-    for line in sm.lines:
-        x = line.x[bar * GRID]
-        doms.append([x] if isinstance(x, int) else sm.domain_of(x))
-    size = int(np.prod([len(d) for d in doms]))
-    if size > 50 * MAX_CHORDS:
-        raise _TooBig
-    grids = np.meshgrid(*[np.array(d) for d in doms], indexing="ij")
-    return np.stack([g.ravel() for g in grids], axis=1)
-
-
-class _TooBig(Exception):
-    pass
-
-
-def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
-    """The relaxation of ``sm`` (built from ``spec``, first species, or a species of
-    :data:`TWO_VOICE` in two voices), or None when the chords are too many to enumerate."""
-    if tuple(spec.species) in TWO_VOICE:
-        from importlib import import_module
-        module = import_module(f"stretto.solver.{TWO_VOICE[tuple(spec.species)]}")
-        return module.build_chain(sm, spec)
-    ic, mel, false_rel, dia, step, diatonic = pair_tables(sm)
-    mode, lines, bars = sm.mode, sm.lines, sm.bars
-    V = len(lines)
-    added = [v for v, line in enumerate(lines) if not line.is_cantus]
-    crossing = spec.allow_crossing
-    w = spec.weight
-    pref = [(a.index, b.index) for a, b in preference_pairs(sm)]
-    P = sm.u.pitches
-    raised_lt = np.array([mode.is_raised_leading_tone(p) for p in P])
-    raised_3 = np.array([mode.is_raised_third(p) for p in P])
-    flat = np.array([mode.is_flat_ficta(p) for p in P])
-    natural7 = np.array([mode.degree(p) == 7 and mode.is_diatonic(p) for p in P])
-    on_final = step == mode.final_step
-    minor3 = np.array([mode.has_minor_third and mode.degree(p) == 3 and mode.is_diatonic(p)
-                       for p in P])
-    chords, unary, runs = [], [], []
-    for bar in range(bars):
-        try:
-            c = _bar_chords(sm, bar)
-        except _TooBig:
-            return None
-        ok = np.ones(len(c), bool)
-        cost = np.zeros(len(c))
-        inner = 0 < bar < bars - 1
-        if not crossing:  # crossing: x_a >= x_b for neighbours
-            for a in range(V - 1):
-                ok &= c[:, a] >= c[:, a + 1]
-        for a, b in combinations(range(V), 2):  # consonance (fourths over a lower voice)
-            k = ic[c[:, a], c[:, b]]
-            ok &= k != DISS
-            fourth = (k == P4) | (k == TRITONE)
-            below = np.zeros(len(c), bool)
-            for d in range(V):
-                if d in (a, b) or (not crossing and d < max(a, b)):
-                    continue
-                below |= (c[:, d] < c[:, b]) if not crossing else \
-                    ((c[:, d] < c[:, a]) & (c[:, d] < c[:, b]))
-            ok &= ~fourth | below
-            if inner:
-                ok &= k != UNI  # unison
-        for v in added:  # ficta in one bar
-            if bar != bars - 1:
-                ok &= ~raised_3[c[:, v]]
-            if bar != bars - 2:
-                ok &= ~raised_lt[c[:, v]]
-            elif raised_lt.any():
-                ok &= ~natural7[c[:, v]]
-            cost += w("ficta-sparingly") * flat[c[:, v]]
-        if bar == 0:
-            ok &= _first_interval(sm, c, ic, on_final)
-        if bar == bars - 1:  # cadence: the final chord
-            allowed = (UNI, OCT) if V == 2 else (UNI, OCT, P5, THIRD)
-            if not lines[-1].is_cantus:
-                ok &= on_final[c[:, -1]]
-            for v in range(V - 1):
-                ok &= np.isin(ic[c[:, v], c[:, -1]], allowed)
-                if V > 2 and not lines[v].is_cantus:
-                    ok &= ~minor3[c[:, v]]
-        if inner:
-            for a, b in pref:  # imperfect-preferred
-                cost += w("imperfect-preferred") * np.isin(ic[c[:, a], c[:, b]], PERFECT)
-            if V >= 3:  # complete-harmony
-                full = np.zeros(len(c), bool)
-                for v in range(V - 1):
-                    full |= np.isin(ic[c[:, v], c[:, -1]], (THIRD, SIXTH))
-                cost += w("complete-harmony") * ~full
-        chords.append(c[ok])
-        unary.append(cost[ok])
-        kinds = [ic[c[ok][:, a], c[ok][:, b]] for a, b in combinations(range(V), 2)]
-        runs.append(np.stack([np.where(k == THIRD, 1, np.where(k == SIXTH, 2, 0))
-                              for k in kinds], axis=1))
-        if not ok.any():
-            return Chain(tuple(chords), tuple(unary), (), tuple(runs))
-        if ok.sum() > MAX_CHORDS:
-            return None
-    moves = []
-    cantus = next(line for line in lines if line.is_cantus)
-    for bar in range(bars - 1):
-        A, B = chords[bar], chords[bar + 1]
-        ok = np.ones((len(A), len(B)), bool)
-        cost = np.zeros((len(A), len(B)))
-        up = [dia[B[:, v]][None, :] > dia[A[:, v]][:, None] for v in range(V)]
-        down = [dia[B[:, v]][None, :] < dia[A[:, v]][:, None] for v in range(V)]
-        moved = [B[:, v][None, :] != A[:, v][:, None] for v in range(V)]
-        for v in added:
-            ok &= mel[A[:, v][:, None], B[:, v][None, :]]
-            ok &= ~false_rel[A[:, v][:, None], B[:, v][None, :]]
-            leap = np.abs(dia[B[:, v]][None, :] - dia[A[:, v]][:, None])
-            cost += w("steps-over-leaps") * np.maximum(leap - 1, 0)
-            cost += w("repeated-notes") * ~moved[v]
-            if bar == bars - 2:  # ficta: the raised leading tone rises by step
-                rises = dia[B[:, v]][None, :] == dia[A[:, v]][:, None] + 1
-                ok &= ~raised_lt[A[:, v]][:, None] | rises
-        for a, b in combinations(range(V), 2):  # parallel-perfect
-            before = ic[A[:, a], A[:, b]][:, None]
-            now = ic[B[:, a], B[:, b]][None, :]
-            both = moved[a] & moved[b]
-            for group in ((P5,), (UNI, OCT)):
-                ok &= ~(both & np.isin(before, group) & np.isin(now, group))
-        similar = (up[0] & up[-1]) | (down[0] & down[-1])  # direct-perfect (outer voices)
-        ok &= ~(similar & np.isin(ic[B[:, 0], B[:, -1]], PERFECT)[None, :])
-        if not crossing:  # overlap
-            for a in range(V - 1):
-                ok &= B[:, a][None, :] >= A[:, a + 1][:, None]
-                ok &= A[:, a][:, None] >= B[:, a + 1][None, :]
-        for a, b in pref:  # contrary-motion
-            cost += w("contrary-motion") * ((up[a] & up[b]) | (down[a] & down[b]))
-        if bar == bars - 2:  # cadence: the clausula vera
-            last = cantus.x[(bars - 1) * GRID]
-            c_step = dia[last] - dia[cantus.x[(bars - 2) * GRID]]
-            answered = np.zeros_like(ok)
-            for v in added:
-                answered |= on_final[B[:, v]][None, :] & (
-                    dia[B[:, v]][None, :] - dia[A[:, v]][:, None] == -c_step)
-            ok &= answered
-        moves.append(np.where(ok, cost, np.inf))
-    return Chain(tuple(chords), tuple(unary), tuple(moves), tuple(runs),
-                 w("parallel-imperfect-run"))
-
-
-def _first_interval(sm: ScoreModel, c: np.ndarray, ic: np.ndarray, on_final) -> np.ndarray:
-    lines = sm.lines
-    ok = np.ones(len(c), bool)
-    if len(lines) == 2:
-        cv = next(line.index for line in lines if line.is_cantus)
-        for line in lines:
-            if not line.is_cantus:
-                allowed = (UNI, OCT) if line.index > cv else PERFECT
-                ok &= np.isin(ic[c[:, line.index], c[:, cv]], allowed)
-        return ok
-    if not lines[-1].is_cantus:
-        ok &= on_final[c[:, -1]]
-    for line in lines[:-1]:
-        if not line.is_cantus:
-            ok &= np.isin(ic[c[:, line.index], c[:, -1]], (UNI, OCT, P5, THIRD))
-    return ok
 
 
 RUN = 3  # parallel-imperfect-run: the fourth same imperfect interval in a row costs

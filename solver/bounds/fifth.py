@@ -1,4 +1,4 @@
-"""The chain relaxation of fifth species (florid) in two voices (see :mod:`stretto.solver.bound`).
+"""The chain relaxation of fifth species (florid) in two voices (see :mod:`stretto.solver.bounds`).
 
 Fifth species on the grid (``_species5`` in :mod:`stretto.solver.lines`): a half rest and a
 half note in the first bar, a whole note in the last, and in every other bar one rhythm of
@@ -29,7 +29,7 @@ Restated exactly from the model (two voices: a fourth is a dissonance):
   begins, ``contrary-motion`` into the downbeat, ``florid-rhythm`` of the bar's rhythm, and
   ``leap-span``, ``leap-recovery`` and ``outlined-tritone`` of every three successive notes
   that begin within the bar (or the pitch before it);
-* across a barline (factored, :class:`~stretto.solver.bound.Link`): the tail of a bar is its
+* across a barline (factored, :class:`~stretto.solver.bounds.chain.Link`): the tail of a bar is its
   last two notes, its rhythm, and whether it ends with a half note (a tie into the next bar
   needs one) or must move on by step (an eighth on the last quaver, or a dissonant quarter on
   beat 4 that needs the next downbeat as its passing or neighbour note); the head of the next
@@ -48,8 +48,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from stretto.solver.bound import PERFECT, Chain, Link, unique_rows
-from stretto.solver.bound_two import two_voices
+from stretto.solver.bounds.chain import PERFECT, Chain, Link, unique_rows
+from stretto.solver.bounds.pairs import two_voices
 from stretto.solver.lines import FLORID_PATTERNS
 from stretto.solver.model import GRID, OCT, P5, SIXTH, THIRD, UNI, ScoreModel
 from stretto.solver.spec import SpeciesSpec

@@ -1,4 +1,4 @@
-"""The chain relaxation of second species in two voices (see :mod:`stretto.solver.bound`).
+"""The chain relaxation of second species in two voices (see :mod:`stretto.solver.bounds`).
 
 A bar's state is the counterpoint's (downbeat, upbeat) pitch pair over the fixed cantus note;
 in the bar before the last, upbeat = downbeat means the whole note the model may choose there
@@ -34,8 +34,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from stretto.solver.bound import PERFECT, Chain
-from stretto.solver.bound_two import DISSONANT, two_voices
+from stretto.solver.bounds.chain import PERFECT, Chain
+from stretto.solver.bounds.pairs import DISSONANT, two_voices
 from stretto.solver.model import GRID, OCT, P5, SIXTH, THIRD, UNI, ScoreModel
 from stretto.solver.spec import SpeciesSpec
 

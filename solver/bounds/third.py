@@ -1,8 +1,8 @@
-"""The chain relaxation of third species in two voices (see :mod:`stretto.solver.bound`).
+"""The chain relaxation of third species in two voices (see :mod:`stretto.solver.bounds`).
 
 A bar's state is the counterpoint's four quarter notes ``(a0, a2, a4, a6)`` over the fixed cantus
 note (grid positions 0, 2, 4, 6); the last bar's state is the final. A bar has thousands of
-states, so a move between bars is *factored* (:class:`~stretto.solver.bound.Link`): every rule
+states, so a move between bars is *factored* (:class:`~stretto.solver.bounds.chain.Link`): every rule
 that crosses the barline reads only the bar's last two notes ``(a4, a6)`` and the next bar's
 first two ``(a0', a2')``, and the dynamic program costs tails x heads per bar, not states x
 states.
@@ -39,8 +39,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from stretto.solver.bound import PERFECT, Chain, Link, factor
-from stretto.solver.bound_two import two_voices
+from stretto.solver.bounds.chain import PERFECT, Chain, Link, factor
+from stretto.solver.bounds.pairs import two_voices
 from stretto.solver.model import GRID, OCT, P5, SIXTH, THIRD, UNI, ScoreModel
 from stretto.solver.spec import SpeciesSpec
 
