@@ -154,14 +154,17 @@ def sample_gate(line: "Line", phrase: Phrase, sr: int) -> "np.ndarray":
         s, e = s - phrase.start, e - phrase.start
         env = np.zeros(n)
         nxt = line.notes[k + 1] if k < phrase.last else None
-        hold_end = e
+        hold_end, tail = e, fall
         if nxt is not None and nxt[2] == midi and nxt[0] - phrase.start <= e:
-            hold_end = max(s + n_att, e - n_art)  # re-articulate a repeated pitch
+            # re-articulate a repeated pitch: a quick fall that ends on the next onset
+            hold_end = max(s + n_att, e - n_art)
+            k = max(1, e - hold_end)
+            tail = 0.5 + 0.5 * np.cos(np.pi * np.arange(1, k + 1) / k)
         a = min(n_att, max(1, hold_end - s))
         env[s:s + a] = rise[:a]
         env[s + a:hold_end] = 1.0
-        stop = min(n, hold_end + n_rel)
-        env[hold_end:stop] = (env[hold_end - 1] if hold_end > s else 0.0) * fall[:stop - hold_end]
+        stop = min(n, hold_end + len(tail))
+        env[hold_end:stop] = (env[hold_end - 1] if hold_end > s else 0.0) * tail[:stop - hold_end]
         np.maximum(gate, env, out=gate)
     return gate
 

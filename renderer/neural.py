@@ -41,7 +41,7 @@ CODE_DIM = 16  # codebook vectors: normalised log-mel pooled into 16 bands over 
 MEL_SR = 24_000
 MEL_FFT = 1024
 MEL_HOP = MEL_SR // FRAME_RATE
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # bump when the rendering of a phrase changes
 CACHE_MB = 512  # disk cache per project
 MAX_NOTE_S = 40.0  # a phrase is cut between notes, so one note must fit the models' context
 
