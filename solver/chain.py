@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from stretto.rulebook import RULES
 
-from stretto.solver.chorale_problem import melodic_ok
+from stretto.solver.chorale_problem import chorale_melodic_ok
 from stretto.solver.harmony import ROOT
 
 if TYPE_CHECKING:  # the model calls the chain (chorale_solve), not the other way round
@@ -33,7 +33,7 @@ def _melodic_table() -> np.ndarray:
     t = np.zeros((29, 49), dtype=bool)  # dd in -14..14, ds in -24..24
     for dd in range(-14, 15):
         for ds in range(-24, 25):
-            t[dd + 14, ds + 24] = melodic_ok(dd, ds)
+            t[dd + 14, ds + 24] = chorale_melodic_ok(dd, ds)
     return t
 
 
@@ -66,7 +66,7 @@ class Slot:
         self.allowed = np.ones(self.n, dtype=bool)  # rows the beam may use
 
 
-class Chain:
+class VoicingChain:
     """The voicing rows of every slot as arrays, and the rules between neighbouring slots as
     matrices (feasible, cost) built on demand."""
 
@@ -226,7 +226,7 @@ class Chain:
 
 def solve_chain(cm: ChoraleModel, objective: bool = True):
     """(rows per slot, cost) of the best harmonization, or None when none exists."""
-    ch = Chain(cm, objective)
+    ch = VoicingChain(cm, objective)
     T = ch.T
     cost = ch.unary(0)
     back: list[np.ndarray | None] = [None]
@@ -252,7 +252,7 @@ def solve_beam(cm: ChoraleModel, objective: bool = True, width: int = 400):
     (canons, recurrences): each partial harmonization keeps its path, so a follower's note can
     be required to equal the leader's note ``delay`` slots back. Not exhaustive: None means
     the beam found nothing (CP-SAT then searches). Deterministic."""
-    ch = Chain(cm, objective)
+    ch = VoicingChain(cm, objective)
     T = ch.T
     links = _equalities(cm)  # slot tb -> [(va, ta, vb, allowed pairs table)]
     pending = [sorted({(va, ta) for tb, items in links.items() if tb > t
@@ -312,7 +312,7 @@ def solve_beam(cm: ChoraleModel, objective: bool = True, width: int = 400):
     return [cm.slot_rows[t][r] for t, r in enumerate(path)], int(cost)
 
 
-def _prune_leaders(ch: Chain, cm: ChoraleModel, links) -> None:
+def _prune_leaders(ch: VoicingChain, cm: ChoraleModel, links) -> None:
     """Drop the rows whose leader note no follower row can answer (outside its range or in no
     chord there): restricts ``ch.slots[ta]`` in place, through its ``allowed`` mask."""
     for tb, items in links.items():
@@ -370,7 +370,7 @@ def _equalities(cm: ChoraleModel):
     return out
 
 
-def _required(ch: Chain, cm: ChoraleModel, t: int, path, links):
+def _required(ch: VoicingChain, cm: ChoraleModel, t: int, path, links):
     """Mask of slot t's rows allowed by the equalities that end at t, given the path."""
     if t not in links:
         return None
@@ -390,4 +390,4 @@ def _required(ch: Chain, cm: ChoraleModel, t: int, path, links):
     return mask
 
 
-__all__ = ["Chain", "solve_beam", "solve_chain"]
+__all__ = ["VoicingChain", "solve_beam", "solve_chain"]

@@ -19,7 +19,7 @@ import numpy as np
 
 from stretto.edits import IntervalRule, Lock, MaxLeapRule, Pin, RangeRule
 
-from stretto.solver.chain import Chain
+from stretto.solver.chain import VoicingChain
 from stretto.solver.edit import is_interval
 
 BIG = 1 << 32  # one changed note outweighs any sum of preference costs
@@ -30,7 +30,7 @@ def is_chain(model) -> bool:
     return not model.prob.canons and not model.prob.equal
 
 
-def _masks(model, chain: Chain, task, constraints):
+def _masks(model, chain: VoicingChain, task, constraints):
     """(row masks per slot, {slot: largest leap per voice}) of the wishes, or NotImplemented."""
     P = model.P
     masks = [np.ones(s.n, dtype=bool) for s in chain.slots]
@@ -82,7 +82,7 @@ def solve(model, task, constraints, prev, cells, objective: bool):
     satisfies the wishes, or NotImplemented when a wish is not expressible on the chain.
     ``cells``: None for a re-solve, or a regeneration's (inside, loose) cells
     (:func:`stretto.solver.chorale_task.region_cells`)."""
-    chain = Chain(model, objective)
+    chain = VoicingChain(model, objective)
     got = _masks(model, chain, task, constraints)
     if got is NotImplemented:
         return NotImplemented
@@ -111,7 +111,7 @@ def solve(model, task, constraints, prev, cells, objective: bool):
     return _viterbi(chain, extra, differs if region else None, leaps)
 
 
-def _viterbi(chain: Chain, extra, differs, leaps):
+def _viterbi(chain: VoicingChain, extra, differs, leaps):
     """Rows per slot of the cheapest path through the allowed rows; with ``differs``, the
     cheapest that passes through at least one row marked there (two states per row: a note
     of the region has changed yet, or not)."""

@@ -37,7 +37,7 @@ from typing import Sequence
 from stretto.pitch import Pitch
 
 from stretto.solver.chorale_problem import ALL_CADENCES, SATB_RANGES, Canon, ChoraleSolution, \
-    HarmonyProblem, VoicePart, canon_pairs, melodic_ok, rules_hash
+    HarmonyProblem, VoicePart, canon_pairs, chorale_melodic_ok, chorale_rules_hash
 from stretto.solver.chorale_rules import RulesMixin
 from stretto.solver.chorale_solve import SolveMixin
 from stretto.solver.chorale_style import StyleMixin
@@ -125,5 +125,5 @@ class ChoraleModel(VoicingMixin, RulesMixin, StyleMixin, SolveMixin):
 
 
 __all__ = ["ALL_CADENCES", "Canon", "ChoraleModel", "ChoraleSolution", "HarmonyProblem",
-           "SATB_RANGES", "VoicePart", "canon_pairs", "melodic_ok", "pitch_class_name",
-           "rules_hash"]
+           "SATB_RANGES", "VoicePart", "canon_pairs", "chorale_melodic_ok", "pitch_class_name",
+           "chorale_rules_hash"]

@@ -35,11 +35,11 @@ from stretto.errors import StrettoError, Unsatisfiable
 from stretto.score import Piece
 
 from stretto.solver import chain_edit
-from stretto.solver.chorale import ChoraleModel, rules_hash
+from stretto.solver.chorale import ChoraleModel, chorale_rules_hash
 from stretto.solver.chorale_explain import unsatisfiable
 from stretto.solver.chorale_task import Task, add_wish, differs, free_cells, keep_region, \
     previous_slots, region_cells, task_of, with_user_ranges
-from stretto.solver.edit import EditResult, Region, count_changes, mark_origins
+from stretto.solver.edit import ResolveOutcome, Region, count_changes, mark_origins
 from stretto.solver.engine import solver_for
 from stretto.solver.spec import SolveResult, SolveSettings
 
@@ -69,7 +69,7 @@ def _model(task: Task, constraints, settings: SolveSettings) -> ChoraleModel:
 
 
 def resolve(kind: str, spec: dict, constraints: tuple[Constraint, ...], previous: Piece,
-            settings: SolveSettings, *, run_id: str | None = None) -> EditResult:
+            settings: SolveSettings, *, run_id: str | None = None) -> ResolveOutcome:
     """Re-solve a harmonization or composition after an edit (see the module text). Raises
     :class:`Unsatisfiable` naming a minimal set of conflicting wishes."""
     return _solve(task_of(kind, spec), constraints, previous, settings, None, run_id)
@@ -77,13 +77,13 @@ def resolve(kind: str, spec: dict, constraints: tuple[Constraint, ...], previous
 
 def regenerate(kind: str, spec: dict, constraints: tuple[Constraint, ...], previous: Piece,
                region: Region, settings: SolveSettings, *,
-               run_id: str | None = None) -> EditResult:
+               run_id: str | None = None) -> ResolveOutcome:
     """A different valid passage for ``region``, everything outside it unchanged."""
     return _solve(task_of(kind, spec), constraints, previous, settings, region, run_id)
 
 
 def _solve(task: Task, constraints, previous: Piece, settings: SolveSettings,
-           region: Region | None, run_id: str | None) -> EditResult:
+           region: Region | None, run_id: str | None) -> ResolveOutcome:
     start = time.perf_counter()
     model = _model(task, constraints, settings)
     prev = previous_slots(task, previous)
@@ -105,7 +105,7 @@ def _solve(task: Task, constraints, previous: Piece, settings: SolveSettings,
     status = "optimal" if optimal and settings.objective else "feasible"
     stats = {"seed": settings.seed, "time_limit": settings.time_limit,
              "workers": settings.workers, "objective_enabled": settings.objective,
-             "stretto": __version__, "rules_hash": rules_hash(),
+             "stretto": __version__, "rules_hash": chorale_rules_hash(),
              "voicings": model.rows_count, "status": status, "method": method,
              "solve_time": round(time.perf_counter() - start, 4),
              "key": str(task.prob.key)}
@@ -117,7 +117,7 @@ def _solve(task: Task, constraints, previous: Piece, settings: SolveSettings,
     stats["notes_changed"] = changed
     result = SolveResult(status=status, piece=piece, objective=stats.get("objective"),
                          bound=None, wall_time=stats["solve_time"], stats=stats)
-    return EditResult(result=result, changed=changed, total=total)
+    return ResolveOutcome(result=result, changed=changed, total=total)
 
 
 def _confirm(model: ChoraleModel, rows: list[int], settings: SolveSettings):

@@ -110,14 +110,14 @@ class ChoraleSolution:
         return out
 
 
-def rules_hash() -> str:
+def chorale_rules_hash() -> str:
     text = ";".join(f"{r.name}:{r.kind}:{r.weight}" for r in RULES if r.name.startswith(
         ("satb-", "chord-", "progression", "cadence-", "canon")) or r.name in (
         "parallel-perfect", "direct-perfect", "crossing", "overlap"))
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def melodic_ok(dd: int, ds: int) -> bool:
+def chorale_melodic_ok(dd: int, ds: int) -> bool:
     """A melodic move of ``dd`` letter steps and ``ds`` semitones is allowed (chorale
     style): no augmented interval but the chromatic semitone, no seventh, nothing beyond an
     octave, no diminished interval but the diminished fifth."""

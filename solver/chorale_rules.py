@@ -9,7 +9,7 @@ from __future__ import annotations
 from stretto.errors import BadInput
 from stretto.pitch import STEP_PC
 
-from stretto.solver.chorale_problem import canon_pairs, melodic_ok
+from stretto.solver.chorale_problem import canon_pairs, chorale_melodic_ok
 from stretto.solver.harmony import FIFTH, ROOT, Chord, Key, cadence_key, cadence_kind
 
 
@@ -281,7 +281,7 @@ class RulesMixin:
                 self.m.Add(self.dss[v, t] == 0)
 
     def _melodic(self) -> None:
-        rows = [(dd, ds) for dd in range(-7, 8) for ds in range(-12, 13) if melodic_ok(dd, ds)]
+        rows = [(dd, ds) for dd in range(-7, 8) for ds in range(-12, 13) if chorale_melodic_ok(dd, ds)]
         for (v, t), dd in self.dds.items():
             if self.prob.voices[v].fixed is not None:
                 continue

@@ -11,7 +11,7 @@ from ortools.sat.python import cp_model
 
 from stretto import __version__
 
-from stretto.solver.chorale_problem import ChoraleSolution, rules_hash
+from stretto.solver.chorale_problem import ChoraleSolution, chorale_rules_hash
 from stretto.solver.engine import solver_for
 from stretto.solver.harmony import cadence_key, cadence_kind, key_degree
 from stretto.solver.spec import SolveSettings
@@ -27,7 +27,7 @@ class SolveMixin:
         start = time.perf_counter()
         base = {"seed": settings.seed, "time_limit": settings.time_limit,
                 "workers": settings.workers, "objective_enabled": settings.objective,
-                "stretto": __version__, "rules_hash": rules_hash(),
+                "stretto": __version__, "rules_hash": chorale_rules_hash(),
                 "voicings": self.rows_count}
         if self.uncadenced:  # optional phrase ends that no cadence could close
             base["uncadenced"] = [self._where(t) for t in self.uncadenced]

@@ -51,7 +51,7 @@ class Region:
 
 
 @dataclass(frozen=True)
-class EditResult:
+class ResolveOutcome:
     """A re-solve: the solver's result (its piece with origins marked), how many notes of the
     added voices changed against the previous score, and of how many."""
 
@@ -334,7 +334,7 @@ def _hint(sm: ScoreModel, previous: Piece) -> None:
 
 
 def resolve(spec: SpeciesSpec, constraints: tuple[Constraint, ...], previous: Piece,
-            settings: SolveSettings, *, run_id: str | None = None) -> EditResult:
+            settings: SolveSettings, *, run_id: str | None = None) -> ResolveOutcome:
     """Re-solve after an edit: every constraint holds, and as few notes as the rules allow
     differ from ``previous``. Raises :class:`Unsatisfiable` (with the conflicting constraints
     in words) when they cannot all hold."""
@@ -343,12 +343,12 @@ def resolve(spec: SpeciesSpec, constraints: tuple[Constraint, ...], previous: Pi
 
 def regenerate(spec: SpeciesSpec, constraints: tuple[Constraint, ...], previous: Piece,
                region: Region, settings: SolveSettings, *,
-               run_id: str | None = None) -> EditResult:
+               run_id: str | None = None) -> ResolveOutcome:
     """A different valid passage for ``region``, everything outside it unchanged."""
     return _solve(spec, constraints, previous, settings, region, run_id)
 
 
-def _solve(spec, constraints, previous, settings, region, run_id) -> EditResult:
+def _solve(spec, constraints, previous, settings, region, run_id) -> ResolveOutcome:
     start = time.perf_counter()
     sm = _model(spec, constraints, previous, region, guarded=False)
     used = 0.0
@@ -392,7 +392,7 @@ def _solve(spec, constraints, previous, settings, region, run_id) -> EditResult:
     result = replace(result, piece=piece)
     changed, total = count_changes(previous, piece, spec.cantus_voice)
     result.stats["notes_changed"] = changed
-    return EditResult(result=result, changed=changed, total=total)
+    return ResolveOutcome(result=result, changed=changed, total=total)
 
 
 def _no_time(settings: SolveSettings) -> Exception:
@@ -514,6 +514,6 @@ def _unsatisfiable(spec, constraints, previous, region, settings) -> Unsatisfiab
 # ---------------------------------------------------------------------------- first solves
 
 
-__all__ = ["EditResult", "Region", "add_constraint", "count_changes", "explain", "grid_of",
+__all__ = ["ResolveOutcome", "Region", "add_constraint", "count_changes", "explain", "grid_of",
            "is_interval", "lock_notes", "mark_origins", "minimal_groups", "position",
            "regenerate", "resolve"]

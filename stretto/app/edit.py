@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from stretto.app.kinds import kind_of
-from stretto.app.session import EditResult, add_constraint, check_bars, load, locked, \
+from stretto.app.session import EditResult, with_constraint, check_bars, load, locked, \
     save_edit, voice_index
 from stretto.errors import BadInput, Unsatisfiable
 
@@ -78,7 +78,7 @@ def pin(folder: str | Path, *, voice: int | str, bar: int, pitch: str,
         project = replace(project, constraints=tuple(
             c for c in project.constraints
             if not (isinstance(c, Pin) and c.voice == v and c.bar == bar and c.beat == at)))
-        project, c = add_constraint(project, lambda cid: Pin(cid, v, bar, at, p))
+        project, c = with_constraint(project, lambda cid: Pin(cid, v, bar, at, p))
         return save_edit(folder, project, text, "pin", c.describe().replace("your ", ""),
                      constraint=c.id, **opts)
 
@@ -124,7 +124,7 @@ def lock(folder: str | Path, *, voice: int | str, bars: str | None = None) -> Ed
         check_bars(project, first, last)
         _given_refused(project, v, "it never changes, no lock needed")
         notes = lock_notes(project.piece, v, first, last)
-        project, c = add_constraint(project, lambda cid: Lock(cid, v, first, last, notes))
+        project, c = with_constraint(project, lambda cid: Lock(cid, v, first, last, notes))
         return save_edit(folder, project, text, "lock", c.describe().replace("your ", ""),
                      constraint=c.id, solve=False, time_limit=None, seed=None)
 

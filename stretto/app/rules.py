@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from stretto.app.session import EditResult, add_constraint, check_bars, load, locked, save_edit, \
+from stretto.app.session import EditResult, with_constraint, check_bars, load, locked, save_edit, \
     voice_index
 from stretto.app.kinds import describe_kind, kind_of
 from stretto.errors import BadInput
@@ -130,7 +130,7 @@ def constrain(folder: str | Path, *, rule: str, voice=None, voices: str | None =
                 raise BadInput(f"voice {v + 1} is the {kind.given_name} you gave: rules apply "
                                "to the voices the solver writes")
             make = _voice_rule(project, rule, v, o)
-        project, c = add_constraint(project, make)
+        project, c = with_constraint(project, make)
         return save_edit(folder, project, text, "constrain", c.describe().replace("your ", ""),
                      constraint=c.id, **opts)
 

@@ -67,7 +67,7 @@ def settings_of(project, time_limit: float | None, seed: int | None):
                          workers=s.get("workers", 1), objective=s.get("objective", True))
 
 
-def add_constraint(project, make):
+def with_constraint(project, make):
     cid, project = project.new_id()
     c = make(cid)
     return replace(project, constraints=project.constraints + (c,)), c
@@ -97,5 +97,5 @@ def locked(folder, *, shared: bool = False):
     return project_lock(folder, shared=shared)
 
 
-__all__ = ["EditResult", "add_constraint", "check_bars", "load", "locked", "save_edit",
+__all__ = ["EditResult", "with_constraint", "check_bars", "load", "locked", "save_edit",
            "settings_of", "voice_index"]

@@ -16,7 +16,7 @@ from ortools.sat.python import cp_model
 from stretto.io.melody import Melody
 from stretto.pitch import Interval, Pitch
 from stretto.score import Note
-from stretto.solver.chain import Chain
+from stretto.solver.chain import VoicingChain
 from stretto.solver.chorale import ChoraleModel, HarmonyProblem, VoicePart
 from stretto.solver.form import compose, form_from_dict
 from stretto.solver.harmonize import harmonize, melody_tails, plan_slots
@@ -109,7 +109,7 @@ def test_chain_forbids_fifths_from_a_note_between_the_beats(tails):
     soprano holds C5 from beat to beat: the chain's link must refuse every E3 -> F3 bass
     there (I6 -> IV), and allows some without the note between the beats."""
     cm = _two_slot_model(tails)
-    ch = Chain(cm)
+    ch = VoicingChain(cm)
     feas, _ = ch.link(0)
     e3, f3 = Pitch.parse("E3").midi, Pitch.parse("F3").midi
     rows_e3 = ch.slots[0].midi[:, 3] == e3
