@@ -108,9 +108,9 @@ def one(name: str, time_limit: float):
     ours = []
     for t in onsets:
         ours.append([v.at(t).pitch.midi for v in piece.voices])
-    from stretto.check.satb import _linked
+    from stretto.check.satb import linked
 
-    links = [_linked(piece, a, b) for a, b in zip(onsets, onsets[1:])]
+    links = [linked(piece, a, b) for a, b in zip(onsets, onsets[1:])]
     out["ours"] = _parallels(ours, links)
     bach = _bach_rows(score, onsets, melody.pickup_shift)
     if bach is not None:

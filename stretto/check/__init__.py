@@ -83,7 +83,7 @@ def choose_rules(piece: Piece, species: Sequence[int | None] | None = None,
             and any(n.lyric for n in piece.voices[-1].notes):
         from dataclasses import replace
 
-        from stretto.check.satb import harmony_from_lyrics
+        from stretto.check.chords import harmony_from_lyrics
 
         found_harmony = harmony_from_lyrics(piece)  # a chorale read back from MusicXML
         if found_harmony is not None:
@@ -136,7 +136,8 @@ def check(piece: Piece, *, species: Sequence[int | None] | None = None,
     rule_set, piece = choose_rules(piece, species, cantus_voice, rules)
     if rule_set != "species":
         from stretto.check.free import check_treated_dissonance
-        from stretto.check.satb import check_canons, check_satb, check_voice_leading
+        from stretto.check.chords import check_canons, check_satb
+        from stretto.check.satb import check_voice_leading
 
         if rule_set == "satb":
             tonal = check_satb(piece, beats=beats) + check_canons(piece)

@@ -12,24 +12,16 @@ motion from one beat to the next while no voice rests):
   melody note between the beats that moves in octaves with the tenor into the next beat is
   parallel octaves. ``beats=True`` keeps the beat-to-beat view of :data:`BEAT_MOTION`, the
   textbook's reduction to the chords, for comparisons with the literature.
-- :data:`HARMONY` reads the Roman-numeral analysis in ``piece.info["harmony"]`` (spelled with
-  music21's ``RomanNumeral``): chord tones, complete chords, doubling, inversion, resolution
-  of sevenths and leading tones, cadences at phrase ends. :func:`check_satb` runs both sets on
-  the analysed beats (the harmonic rhythm).
+- :data:`stretto.check.chords.HARMONY` reads the Roman-numeral analysis (a module of its
+  own), and :func:`stretto.check.chords.check_satb` runs both sets on the analysed beats.
 
 The given melody (the voice ``harmony.melody_voice``) is exempt from the leading-tone rule and
 from the range and melodic rules of the added voices, since it is kept as written.
-
-Also here: the canon/imitation property (:func:`check_canons`), for pieces whose
-``info["form"]["canons"]`` lists canons, and motif recurrences.
 """
-
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
 
 from stretto.check.model import Violation, metre_beat
 from stretto.pitch import Interval, Pitch
@@ -41,43 +33,16 @@ RANGES = {"Soprano": ("C4", "G5"), "Alto": ("G3", "D5"), "Tenor": ("C3", "A4"),
 STEPS = "CDEFGAB"
 
 
-def _v(rule: str, piece: Piece, time: Fraction, voices, message: str) -> Violation:
+def violation(rule: str, piece: Piece, time: Fraction, voices, message: str) -> Violation:
     bar, beat = piece.bar_beat(time)
     return Violation(rule, rulebook_rule(rule).kind, bar, beat, tuple(voices), message)
 
 
-@lru_cache(maxsize=4096)
-def _spell(label: str, key: str):
-    """(pitch classes as (step, alter) by chord factor, bass class, leading-tone class or
-    None, seventh class or None, quality) of a Roman numeral in a key."""
-    from music21 import key as m21key, roman
-
-    tonic, mode = key.split()
-    k = m21key.Key(tonic.replace("b", "-") if len(tonic) > 1 else tonic, mode)
-    rn = roman.RomanNumeral(label, k)
-
-    def cls(p):
-        return (STEPS.index(p.step), int(p.alter))
-
-    root = rn.root()
-    factors = {}
-    for p in rn.pitches:
-        generic = (STEPS.index(p.step) - STEPS.index(root.step)) % 7
-        factors[generic] = cls(p)
-    alone = rn.romanNumeralAlone
-    lt = None
-    if alone == "V":
-        lt = factors.get(2)
-    elif alone.lower() == "vii" and rn.quality in ("diminished", "half-diminished"):
-        lt = factors.get(0)
-    return factors, cls(rn.bass()), lt, factors.get(6), rn.quality
-
-
-def _pc(p: Pitch) -> tuple[int, int]:
+def pitch_class(p: Pitch) -> tuple[int, int]:
     return (p.step, p.alter)
 
 
-def _linked(piece: Piece, a: Fraction, b: Fraction) -> bool:
+def linked(piece: Piece, a: Fraction, b: Fraction) -> bool:
     """Every voice sounds without a rest from ``a`` to ``b``."""
     for v in piece.voices:
         t = a
@@ -87,55 +52,6 @@ def _linked(piece: Piece, a: Fraction, b: Fraction) -> bool:
                 return False
             t = n.end
     return True
-
-
-_KEY_LYRIC = re.compile(r"^\s*([A-Ga-g])([#b-]?)\s*:\s*(\S+)\s*$")
-
-
-def harmony_from_lyrics(piece: Piece) -> dict | None:
-    """Rebuild ``info["harmony"]`` from a MusicXML chorale: the bass's lyrics are the Roman
-    numerals, the first prefixed by the key (``f#: i``, lower case for minor). None when the
-    bass carries no such analysis."""
-    if len(piece.voices) < 2:
-        return None
-    bass = [n for n in piece.voices[-1].notes if n.lyric]
-    if not bass:
-        return None
-    match = _KEY_LYRIC.match(bass[0].lyric)
-    if not match:
-        return None
-    letter, acc, first = match.groups()
-    tonic = letter.upper() + {"-": "b"}.get(acc, acc)
-    key = f"{tonic} {'minor' if letter.islower() else 'major'}"
-    analysis, degree = [], ""
-    for k, n in enumerate(bass):
-        chord = first if k == 0 else n.lyric.strip()
-        change = _KEY_LYRIC.match(n.lyric) if k else None
-        if change:  # a modulation: the figure in the new key, written figure/degree
-            letter, acc, chord = change.groups()
-            degree = _degree(key, letter + acc)
-        analysis.append({"onset": str(n.onset), "chord": chord + degree})
-    melody = next((i for i, v in enumerate(piece.voices) if v.name.lower().startswith(
-        "soprano")), 0)
-    return {"key": key, "analysis": analysis, "melody_voice": melody}
-
-
-@lru_cache(maxsize=64)
-def _degree(home: str, local: str) -> str:
-    """"" for the home key, else "/x": the Roman numeral of the local key's tonic triad in
-    the home key (``local`` as music21 names keys: ``D``, ``f#``)."""
-    from music21 import chord, key as m21key, roman
-
-    tonic, mode = home.split()
-    hk = m21key.Key(tonic.replace("b", "-") if len(tonic) > 1 else tonic, mode)
-    lk = m21key.Key(local.replace("b", "-") if len(local) > 1 else local)
-    if lk.tonic.name == hk.tonic.name and lk.mode == hk.mode:
-        return ""
-    triad = chord.Chord([lk.pitchFromDegree(d) for d in (1, 3, 5)])
-    return "/" + roman.romanNumeralFromChord(triad, hk).romanNumeral
-
-
-# --------------------------------------------------------------------------- the beat grid
 
 
 @dataclass(frozen=True)
@@ -161,7 +77,7 @@ def beat_grid(piece: Piece, onsets=None, melody: int | None = None,
     onsets = tuple(metre_beats(piece) if onsets is None else onsets)
     sound = tuple(tuple(n.pitch if n is not None else None
                         for n in (v.at(t) for v in piece.voices)) for t in onsets)
-    links = tuple(_linked(piece, onsets[i], onsets[i + 1]) for i in range(len(onsets) - 1))
+    links = tuple(linked(piece, onsets[i], onsets[i + 1]) for i in range(len(onsets) - 1))
     return Beats(piece, tuple(v.name for v in piece.voices), onsets, sound, links, melody,
                  ranges or RANGES)
 
@@ -178,16 +94,29 @@ def metre_beats(piece: Piece) -> list[Fraction]:
     return out
 
 
-def _full(g: Beats, i: int) -> bool:
+def sounds_fully(g: Beats, i: int) -> bool:
+    """Every voice sounds at beat ``i``."""
     return all(p is not None for p in g.sound[i])
 
 
-def _moves(g: Beats):
+def motions(g: Beats):
     """``(i, a, b)`` for each beat ``i`` that leads to beat ``i + 1`` with every voice sounding
     throughout: the chords ``a`` and ``b`` of the two beats."""
     for i, linked in enumerate(g.links):
-        if linked and _full(g, i) and _full(g, i + 1):
+        if linked and sounds_fully(g, i) and sounds_fully(g, i + 1):
             yield i, g.sound[i], g.sound[i + 1]
+
+
+def melodic_ok(a: Pitch, b: Pitch) -> bool:
+    """A melodic step or leap the four-part rules allow (no augmented interval but the
+    chromatic semitone, no seventh, nothing beyond an octave, the diminished fifth only)."""
+    iv = Interval.between(a, b)
+    if iv.generic > 7 or iv.generic == 6:
+        return False
+    if iv.generic == 0:
+        return iv.semitones <= 1
+    q = iv.quality
+    return q in ("P", "M", "m") or (q == "d" and iv.generic == 4)
 
 
 # --------------------------------------------------------------------------- voice leading
@@ -204,7 +133,7 @@ def check_range(g: Beats) -> list[Violation]:
         lo, hi = (Pitch.parse(x).midi for x in g.ranges[v.name])
         for n in v.notes:
             if not lo <= n.midi <= hi:
-                out.append(_v("satb-range", g.piece, n.onset, (v.name,),
+                out.append(violation("satb-range", g.piece, n.onset, (v.name,),
                               f"{v.name} {n.name} is outside {g.ranges[v.name][0]}-"
                               f"{g.ranges[v.name][1]}"))
     return out
@@ -216,11 +145,11 @@ def check_crossing(g: Beats) -> list[Violation]:
     out = []
     names = g.names
     for i, (t, row) in enumerate(zip(g.onsets, g.sound)):
-        if not _full(g, i):
+        if not sounds_fully(g, i):
             continue
         for vi in range(len(row) - 1):
             if row[vi].midi < row[vi + 1].midi:
-                out.append(_v("crossing", g.piece, t, (names[vi], names[vi + 1]),
+                out.append(violation("crossing", g.piece, t, (names[vi], names[vi + 1]),
                               f"{names[vi]} {row[vi].name} is below {names[vi + 1]} "
                               f"{row[vi + 1].name}"))
     return out
@@ -235,11 +164,11 @@ def check_spacing(g: Beats) -> list[Violation]:
     if V < 3:
         return out
     for i, (t, row) in enumerate(zip(g.onsets, g.sound)):
-        if not _full(g, i):
+        if not sounds_fully(g, i):
             continue
         for vi in range(min(2, V - 2)):
             if row[vi].midi - row[vi + 1].midi > 12:
-                out.append(_v("spacing", g.piece, t, (names[vi], names[vi + 1]),
+                out.append(violation("spacing", g.piece, t, (names[vi], names[vi + 1]),
                               f"{names[vi]} and {names[vi + 1]} are more than an octave "
                               "apart"))
     return out
@@ -250,10 +179,10 @@ def check_overlap(g: Beats) -> list[Violation]:
     it or below that of the voice below it."""
     out = []
     names = g.names
-    for i, a, b in _moves(g):
+    for i, a, b in motions(g):
         for vi in range(len(names) - 1):
             if b[vi + 1].midi > a[vi].midi or b[vi].midi < a[vi + 1].midi:
-                out.append(_v("overlap", g.piece, g.onsets[i + 1], (names[vi], names[vi + 1]),
+                out.append(violation("overlap", g.piece, g.onsets[i + 1], (names[vi], names[vi + 1]),
                               f"{names[vi]} and {names[vi + 1]} overlap"))
     return out
 
@@ -265,7 +194,7 @@ def check_parallels(g: Beats) -> list[Violation]:
     out = []
     names = g.names
     V = len(names)
-    for i, a, b in _moves(g):
+    for i, a, b in motions(g):
         for x in range(V):
             for y in range(x + 1, V):
                 if a[x].midi == b[x].midi or a[y].midi == b[y].midi:
@@ -275,7 +204,7 @@ def check_parallels(g: Beats) -> list[Violation]:
                     what = "fifths" if d1 == 7 else "octaves or unisons"
                     if (b[x].midi - a[x].midi) * (b[y].midi - a[y].midi) < 0:
                         what += " by contrary motion"
-                    out.append(_v("parallel-perfect", g.piece, g.onsets[i + 1],
+                    out.append(violation("parallel-perfect", g.piece, g.onsets[i + 1],
                                   (names[x], names[y]),
                                   f"parallel {what} between {names[x]} and {names[y]}"))
     return out
@@ -288,10 +217,10 @@ def check_direct(g: Beats) -> list[Violation]:
     names = g.names
     if len(names) < 2:
         return out
-    for i, a, b in _moves(g):
+    for i, a, b in motions(g):
         st, sb = b[0].midi - a[0].midi, b[-1].midi - a[-1].midi
         if st * sb > 0 and abs(st) > 2 and (b[0].midi - b[-1].midi) % 12 in (0, 7):
-            out.append(_v("satb-direct", g.piece, g.onsets[i + 1], (names[0], names[-1]),
+            out.append(violation("satb-direct", g.piece, g.onsets[i + 1], (names[0], names[-1]),
                           "the outer voices move in similar motion into a perfect interval "
                           "with a leap in the soprano"))
     return out
@@ -308,8 +237,8 @@ def check_melodic(g: Beats) -> list[Violation]:
         for n1, n2 in zip(notes, notes[1:]):
             if n1.end != n2.onset:
                 continue
-            if not _melodic_ok(n1.pitch, n2.pitch):
-                out.append(_v("satb-melodic", g.piece, n2.onset, (v.name,),
+            if not melodic_ok(n1.pitch, n2.pitch):
+                out.append(violation("satb-melodic", g.piece, n2.onset, (v.name,),
                               f"{v.name} moves {n1.name}-{n2.name} "
                               f"({Interval.between(n1.pitch, n2.pitch).name})"))
     return out
@@ -360,289 +289,6 @@ def check_voice_leading(piece: Piece, grid: Beats | None = None, *,
 # (these need info["harmony"]: the key and a Roman numeral per analysed beat)
 
 
-@dataclass(frozen=True)
-class Labels:
-    """The analysis of a labelled piece: ``key`` ("C major"), ``chords`` (a Roman numeral per
-    beat of the grid), the grid indices of planned cadences, and the phrase ends."""
-
-    key: str
-    chords: tuple[str, ...]
-    cadence_slots: frozenset[int]
-    phrase_ends: frozenset[Fraction]
-
-
-def check_chord_tones(g: Beats, h: Labels) -> list[Violation]:
-    """chord-tones: every voice sounds on an analysed beat, each pitch is a tone of the beat's
-    chord, and the bass the one its inversion names."""
-    out = []
-    names = g.names
-    for i, (t, row, label) in enumerate(zip(g.onsets, g.sound, h.chords)):
-        if not _full(g, i):
-            out.append(_v("chord-tones", g.piece, t, names,
-                          f"a voice rests on the analysed beat {label}"))
-            continue
-        factors, bass, *_ = _spell(label, h.key)
-        tones = set(factors.values())
-        for vi, p in enumerate(row):
-            if _pc(p) not in tones:
-                out.append(_v("chord-tones", g.piece, t, (names[vi],),
-                              f"{names[vi]} {p.name} is not in {label}"))
-        if _pc(row[-1]) != bass:
-            out.append(_v("chord-tones", g.piece, t, (names[-1],),
-                          f"the bass {row[-1].name} does not give the inversion of {label}"))
-    return out
-
-
-def check_chord_complete(g: Beats, h: Labels) -> list[Violation]:
-    """chord-complete: root and third always (three voices or more); with four voices the
-    seventh of a seventh chord and the fifth of a triad (but on the last beat)."""
-    out = []
-    names = g.names
-    V = len(names)
-    last = len(g.onsets) - 1
-    for i, (t, row, label) in enumerate(zip(g.onsets, g.sound, h.chords)):
-        if not _full(g, i):
-            continue
-        factors, _, _, seventh, _ = _spell(label, h.key)
-        present = {_pc(p) for p in row}
-        if V >= 3 and (factors[0] not in present or factors[2] not in present):
-            out.append(_v("chord-complete", g.piece, t, names, f"{label} lacks its root or third"))
-        if V >= 4 and seventh is not None and seventh not in present:
-            out.append(_v("chord-complete", g.piece, t, names, f"{label} lacks its seventh"))
-        if V >= 4 and seventh is None and i != last and factors.get(4) not in present:
-            out.append(_v("chord-complete", g.piece, t, names, f"{label} lacks its fifth"))
-    return out
-
-
-def check_doubling(g: Beats, h: Labels) -> list[Violation]:
-    """doubling: neither the leading tone nor a chordal seventh is doubled."""
-    out = []
-    for i, (t, row, label) in enumerate(zip(g.onsets, g.sound, h.chords)):
-        if not _full(g, i):
-            continue
-        _, _, lt, seventh, _ = _spell(label, h.key)
-        count = [_pc(p) for p in row]
-        if lt is not None and count.count(lt) > 1:
-            out.append(_v("doubling", g.piece, t, g.names,
-                          f"the leading tone of {label} is doubled"))
-        if seventh is not None and count.count(seventh) > 1:
-            out.append(_v("doubling", g.piece, t, g.names,
-                          f"the seventh of {label} is doubled"))
-    return out
-
-
-def check_inversion(g: Beats, h: Labels) -> list[Violation]:
-    """inversion: triads in root position or first inversion (diminished triads in first),
-    planned cadence chords and the last chord in root position."""
-    out = []
-    names = g.names
-    last = len(g.onsets) - 1
-    for i, (t, label) in enumerate(zip(g.onsets, h.chords)):
-        if not _full(g, i):
-            continue
-        factors, bass, _, seventh, quality = _spell(label, h.key)
-        inv = bass == factors[0] and "root" or bass == factors.get(2) and "first" or "other"
-        if seventh is None and (inv == "other" or (quality == "diminished" and inv != "first")):
-            out.append(_v("inversion", g.piece, t, (names[-1],),
-                          f"{label}: triads stand in root position or first inversion "
-                          "(diminished triads in first inversion)"))
-        if (i in h.cadence_slots or i == last) and inv != "root":
-            out.append(_v("inversion", g.piece, t, (names[-1],),
-                          f"the cadence chord {label} is not in root position"))
-    return out
-
-
-def check_seventh_resolution(g: Beats, h: Labels) -> list[Violation]:
-    """seventh-resolution: a chordal seventh falls by step to the next beat, or is held while
-    the chord stays."""
-    out = []
-    for i, a, b in _moves(g):
-        fa, _, _, seva, _ = _spell(h.chords[i], h.key)
-        if seva is None:
-            continue
-        same = set(fa.values()) == set(_spell(h.chords[i + 1], h.key)[0].values())
-        for vi, (p, q) in enumerate(zip(a, b)):
-            dd, ds = q.diatonic - p.diatonic, q.midi - p.midi
-            if _pc(p) == seva and not ((dd == -1 and -2 <= ds <= -1) or (ds == 0 and same)):
-                out.append(_v("seventh-resolution", g.piece, g.onsets[i + 1], (g.names[vi],),
-                              f"the seventh {p.name} of {h.chords[i]} does not fall by step"))
-    return out
-
-
-def check_leading_tone(g: Beats, h: Labels) -> list[Violation]:
-    """leading-tone: in an added voice, the leading tone of a dominant rises by semitone to
-    its goal when the goal chord follows (an inner voice may fall a third to the goal's
-    fifth)."""
-    out = []
-    V = len(g.names)
-    for i, a, b in _moves(g):
-        fa, _, lta, _, _ = _spell(h.chords[i], h.key)
-        if lta is None:
-            continue
-        fb = set(_spell(h.chords[i + 1], h.key)[0].values())
-        if set(fa.values()) == fb or lta in fb:
-            continue
-        for vi, (p, q) in enumerate(zip(a, b)):
-            if _pc(p) != lta or vi == g.melody:
-                continue
-            target = _step_up(p)
-            if _pc(target) not in fb:
-                continue
-            dd, ds = q.diatonic - p.diatonic, q.midi - p.midi
-            fall = dd == -2 and 0 < vi < V - 1
-            if not (dd == 1 and ds == 1) and not fall:
-                out.append(_v("leading-tone", g.piece, g.onsets[i + 1], (g.names[vi],),
-                              f"the leading tone {p.name} does not rise to {target.name}"))
-    return out
-
-
-def check_cadence_plan(g: Beats, h: Labels) -> list[Violation]:
-    """cadence-plan: the two chords that close at each phrase end form a cadence
-    (:func:`_is_cadence`)."""
-    out = []
-    onsets = g.onsets
-    for f in sorted(h.phrase_ends):
-        i = next((k for k, t in enumerate(onsets) if t == f), None)
-        if i is None:
-            i = max((k for k, t in enumerate(onsets) if t <= f), default=None)
-        if i is None or i == 0:
-            continue
-        if not _is_cadence(h.chords[i - 1], h.chords[i], h.key):
-            out.append(_v("cadence-plan", g.piece, onsets[i], g.names,
-                          f"no cadence at the fermata: {h.chords[i - 1]} - {h.chords[i]}"))
-    return out
-
-
-# The four-part rules that read the Roman-numeral analysis, in the order they run.
-HARMONY = (check_chord_tones, check_chord_complete, check_doubling, check_inversion,
-           check_seventh_resolution, check_leading_tone, check_cadence_plan)
-
-
-def check_satb(piece: Piece, *, beats: bool = False) -> list[Violation]:
-    """Every tonal four-part rule ``piece`` breaks: the voice-leading rules
-    (:func:`check_voice_leading`, motion at every onset unless ``beats``) and the rules of
-    :data:`HARMONY`, on the analysed beats of ``info["harmony"]`` (see the module text). []
-    without an analysis."""
-    h = piece.info.get("harmony") or {}
-    analysis = h.get("analysis") or []
-    key = h.get("key")
-    if not analysis or not key:
-        return []
-    onsets = [Fraction(a["onset"]) for a in analysis]
-    # a composition records its voices' ranges
-    g = beat_grid(piece, onsets, h.get("melody_voice"), h.get("ranges"))
-    labels = Labels(key, tuple(a["chord"] for a in analysis),
-                    frozenset(c["slot"] for c in h.get("cadences", [])),
-                    frozenset(Fraction(f) for f in h.get("fermatas", []) + h.get("phrase_ends", [])))
-    g = _chord_tones_of_melody(g, labels)
-    out = check_voice_leading(piece, g, beats=beats)
-    for rule_fn in HARMONY:
-        out += rule_fn(g, labels)
-    return out
-
-
-def _chord_tones_of_melody(g: Beats, h: Labels) -> Beats:
-    """The grid with the given melody's appoggiaturas read as their resolutions: where the
-    melody's note starting on an analysed beat is outside the chord and moves by step, before
-    the next beat, to a note of the chord, that note is the melody's chord tone."""
-    if g.melody is None:
-        return g
-    notes = sorted(g.piece.voices[g.melody].notes, key=lambda n: n.onset)
-    sound = [list(row) for row in g.sound]
-    for i, (t, label) in enumerate(zip(g.onsets, h.chords)):
-        n = next((n for n in notes if n.onset == t), None)
-        nxt = g.onsets[i + 1] if i + 1 < len(g.onsets) else g.piece.length
-        tones = set(_spell(label, h.key)[0].values())
-        if n is None or _pc(n.pitch) in tones or n.end >= nxt:
-            continue
-        m = next((m for m in notes if m.onset == n.end), None)
-        if m is not None and abs(m.pitch.diatonic - n.pitch.diatonic) == 1 and \
-                _pc(m.pitch) in tones:
-            sound[i][g.melody] = m.pitch
-    return replace(g, sound=tuple(tuple(row) for row in sound))
-
-
-def _step_up(p: Pitch) -> Pitch:
-    step = (p.step + 1) % 7
-    octave = p.octave + (1 if step == 0 else 0)
-    base = Pitch(octave, step, 0)
-    return Pitch(octave, step, p.midi + 1 - base.midi)
-
-
-def _melodic_ok(a: Pitch, b: Pitch) -> bool:
-    iv = Interval.between(a, b)
-    if iv.generic > 7 or iv.generic == 6:
-        return False
-    if iv.generic == 0:
-        return iv.semitones <= 1
-    q = iv.quality
-    return q in ("P", "M", "m") or (q == "d" and iv.generic == 4)
-
-
-def _is_cadence(before: str, last: str, key: str) -> bool:
-    """authentic (V -> I, V/x -> x), half (-> V), plagal (IV -> I), deceptive (V -> vi); in a
-    related key when both chords are written in it (``V7/V -> I/V``)."""
-    head_b, _, deg_b = before.rpartition("/")
-    head_l, _, deg_l = last.rpartition("/")
-    if deg_l[:1] in "IViv" and deg_l and deg_b == deg_l and head_b and head_l:
-        if _is_cadence(head_b, head_l, key):
-            return True
-    def core(label: str) -> tuple[str, str]:
-        main, _, sec = label.partition("/")
-        if label.startswith("ii/o"):
-            main, sec = label, ""
-        alone = main.rstrip("0123456789")
-        return alone, sec
-
-    b, bsec = core(before)
-    l, lsec = core(last)
-    if lsec:  # only a half cadence in a related key ends on a secondary chord (V/x)
-        return l == "V" and last == f"V/{lsec}" and before != last
-    if b in ("V",) and not bsec and l in ("I", "i", "vi", "VI"):
-        return True
-    if b in ("V",) and bsec and l.lower() == bsec.lower():
-        return True
-    if b in ("viio",) and not bsec and l in ("I", "i"):
-        return True
-    if l == "V" and last == "V":
-        return True
-    if b in ("IV", "iv") and l in ("I", "i"):
-        return True
-    return False
-
-
-def check_canons(piece: Piece) -> list[Violation]:
-    """Canons and recurrences listed in ``info["form"]``: the follower's notes equal the
-    leader's, transposed by the interval (semitones and letter steps) and delayed."""
-    form = piece.info.get("form") or {}
-    out: list[Violation] = []
-    for c in form.get("canons", []) + form.get("recurrences", []):
-        lead, foll = piece.voice(c["leader"]), piece.voice(c["follower"])
-        delay = Fraction(c["delay"])
-        start, end = Fraction(c.get("start", "0")), c.get("end")
-        end = Fraction(end) if end is not None else None
-        steps, semis = c["steps"], c.get("semitones")
-        rule = "canon" if c in form.get("canons", []) else "recurrence"
-        for n in lead.sounding():
-            if n.onset < start or (end is not None and n.onset >= end):
-                continue
-            t = n.onset + delay
-            if t >= piece.length:
-                continue
-            m = foll.at(t)
-            if m is None or m.pitch.diatonic - n.pitch.diatonic != steps or (
-                    semis is not None and m.midi - n.midi != semis) or (
-                    semis is None and not piece.mode.is_diatonic(m.pitch)
-                    and m.pitch.alter != n.pitch.alter):
-                out.append(_v(rule, piece, t, (lead.name, foll.name),
-                              f"{foll.name} does not answer {lead.name}'s {n.name} "
-                              f"({'rest' if m is None else m.name})"))
-            elif m.onset != t:
-                out.append(_v(rule, piece, t, (lead.name, foll.name),
-                              f"{foll.name} does not start a note where {lead.name}'s "
-                              f"{n.name} returns"))
-    return out
-
-
-__all__ = ["BEAT_MOTION", "HARMONY", "VOICE_LEADING", "Beats", "Labels", "beat_grid", "check_canons",
-           "check_satb", "check_voice_leading", "harmony_from_lyrics", "metre_beats"]
+__all__ = ["BEAT_MOTION", "RANGES", "VOICE_LEADING", "Beats", "beat_grid", "check_voice_leading",
+           "linked", "melodic_ok", "metre_beats", "motions", "pitch_class", "sounds_fully",
+           "violation", "voice_ranges"]
