@@ -140,6 +140,8 @@ class VoicingChain:
         K1, K2 = ak[:, None], b.k[None, :]
         feas = ok[K1, K2]
         same = (K1 == K2)
+        if cm.prolonged is not None and t == cm.prolonged:  # the last note prolongs the chord
+            feas &= same
         home = np.zeros((na, b.n), dtype=bool)
         if t + 1 in cm.cad_rows:
             cok = np.zeros((nv, nv), dtype=bool)

@@ -81,6 +81,9 @@ class HarmonyProblem:
     # inner phrase ends (a note before a rest) that close without a cadence where no cadence
     # of the key can hold the melody's note there
     optional_cadences: frozenset = frozenset()
+    # the last note starts after the final bar's downbeat (the slot before it): when no
+    # cadence fits on it, the cadence arrives on that downbeat and the last note prolongs it
+    final_prolongs: bool = False
 
 
 @dataclass

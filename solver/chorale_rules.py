@@ -106,6 +106,7 @@ class RulesMixin:
         self.cadence_choice = {}
         self.cad_rows: dict[int, list[tuple]] = {}
         self.uncadenced: list[int] = []  # optional phrase ends no cadence fits
+        self.prolonged: int | None = None  # the downbeat the final cadence moved to
         for t, kinds in sorted(self.prob.cadences.items()):
             if t == 0 or not self.prob.links[t - 1]:
                 continue
@@ -114,6 +115,12 @@ class RulesMixin:
             if not rows and t in self.prob.optional_cadences:
                 self.uncadenced.append(t)
                 continue
+            if not rows and t == self.T - 1 and self.prob.final_prolongs and t >= 2 and \
+                    self.prob.links[t - 2]:
+                rows = self.cadence_rows(t - 1, kinds, want_key)
+                if rows:  # the cadence on the downbeat, the last note prolongs its chord
+                    self.prolonged = t = t - 1
+                    m.Add(self.c[t + 1] == self.c[t])
             if not rows:
                 raise BadInput(f"no {'/'.join(kinds)} cadence"
                                f"{' in ' + str(want_key) if want_key else ''} fits the melody "

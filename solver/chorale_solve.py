@@ -31,6 +31,8 @@ class SolveMixin:
                 "voicings": self.rows_count}
         if self.uncadenced:  # optional phrase ends that no cadence could close
             base["uncadenced"] = [self._where(t) for t in self.uncadenced]
+        if self.prolonged is not None:
+            base["final_cadence_at"] = self._where(self.prolonged)
         chain = not self.prob.canons and not self.prob.equal
         out = None
         if not chain:
@@ -126,6 +128,8 @@ class SolveMixin:
         for t in sorted(self.prob.cadences):
             if t == 0 or not self.prob.links[t - 1] or t in self.uncadenced:
                 continue
+            if t == self.T - 1 and self.prolonged is not None:
+                t = self.prolonged  # the final cadence arrived on the downbeat before
             kind = cadence_kind(keys[t], chords[t - 1], chords[t])
             cads.append({"slot": t, "type": kind,
                          "key": str(cadence_key(keys[t], chords[t - 1], chords[t]))})

@@ -225,7 +225,10 @@ def problem_in(melody: Melody, key: Key, beats_per_chord: int = 1):
                           tails=melody_tails(melody, onsets, links),
                           optional_cadences=frozenset(
                               t for t in cads if t < len(onsets) - 1
-                              and onsets[t] not in melody.fermatas))
+                              and onsets[t] not in melody.fermatas),
+                          final_prolongs=len(onsets) >= 3 and onsets[-1] % melody.bar_length != 0
+                          and onsets[-2] // melody.bar_length == onsets[-1] // melody.bar_length
+                          and onsets[-2] % melody.bar_length == 0)
     bar = melody.bar_length
     first = 0 if melody.pickup_shift else 1  # a pickup is bar 0, as in the source
     names = []

@@ -236,3 +236,28 @@ def test_inner_phrase_end_no_cadence_fits(optional):
     sol = ChoraleModel(prob).solve(FAST)
     assert sol.status == "optimal" and sol.stats["uncadenced"] == ["beat 2"]
     assert [c["slot"] for c in sol.cadences] == [4]
+
+
+@pytest.mark.parametrize("prolongs", [True, False], ids=["prolongs", "refused"])
+def test_final_note_after_the_downbeat_prolongs_the_cadence(prolongs):
+    """A last note after the final bar's downbeat (C5 after E5 in C major: no cadence ends on
+    it, since no chord before it holds E5 and leads to a tonic) lets the cadence arrive on the
+    downbeat, the last note prolonging its chord; without that option the melody is refused."""
+    from stretto.pitch import Pitch
+    from stretto.solver.chorale import ChoraleModel, HarmonyProblem, VoicePart, SATB_RANGES
+
+    melody = [Pitch.parse(p) for p in ("C5", "D5", "E5", "C5")]
+    voices = (VoicePart("Soprano", Pitch.parse("C5"), Pitch.parse("E5"), tuple(melody)),) + \
+        tuple(VoicePart(n, Pitch.parse(a), Pitch.parse(b))
+              for n, (a, b) in SATB_RANGES.items() if n != "Soprano")
+    prob = HarmonyProblem(key=Key.parse("C major"), voices=voices, slots=4,
+                          links=(True,) * 3 + (False,), cadences={3: ("authentic",)},
+                          final_prolongs=prolongs)
+    if not prolongs:
+        with pytest.raises(BadInput, match="cannot close there"):
+            ChoraleModel(prob)
+        return
+    sol = ChoraleModel(prob).solve(FAST)
+    assert sol.status == "optimal" and sol.stats["final_cadence_at"] == "beat 3"
+    assert [(c["slot"], c["type"]) for c in sol.cadences] == [(2, "authentic")]
+    assert sol.chords[3] == sol.chords[2] and sol.labels[2] == "I"
