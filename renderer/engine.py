@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Protocol, runtime_checkable
 
-from stretto.errors import BadInput
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -28,7 +27,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from stretto.renderer.render import Render
     from stretto.renderer.verify import VoiceFidelity
 
-ENGINES = ("synth", "soundfont", "neural")
 
 
 @dataclass(frozen=True)
@@ -125,27 +123,4 @@ class SoundFontEngine(PitchTrackedEngine):
         return {"engine": self.name, "soundfont": str(self.soundfont)}
 
 
-def make_engine(name: str, *, soundfont: str | Path | None = None, detune_cents: float = 0.0,
-                checkpoint: str | Path | None = None, seed: int = 0, take: int = 0,
-                cache_dir: str | Path | None = None, device: str = "cpu") -> Engine:
-    """The engine called ``name``; a one-line :class:`BadInput` for options it cannot use."""
-    if name not in ENGINES:
-        raise BadInput(f"unknown engine {name!r}: use one of {', '.join(ENGINES)}")
-    if name != "synth" and detune_cents:
-        raise BadInput("--detune works with --engine synth only")
-    if name == "synth":
-        return SynthEngine(detune_cents=detune_cents)
-    if name == "soundfont":
-        if soundfont is None:
-            raise BadInput("the soundfont engine needs --soundfont FILE")
-        from stretto.renderer.soundfont import check_soundfont
-
-        return SoundFontEngine(check_soundfont(soundfont))
-    from stretto.renderer.neural import NeuralEngine
-
-    return NeuralEngine.load(checkpoint, seed=seed, take=take, cache_dir=cache_dir,
-                             device=device)
-
-
-__all__ = ["ENGINES", "Engine", "Line", "PitchTrackedEngine", "SoundFontEngine", "SynthEngine",
-           "make_engine"]
+__all__ = ["Engine", "Line", "PitchTrackedEngine", "SoundFontEngine", "SynthEngine"]

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stretto.errors import BadInput
-from stretto.renderer.engine import Line, make_engine
+from stretto.renderer.engine import Line
+from stretto.renderer.engines import make_engine
 from stretto.renderer.synth import INSTRUMENTS, RELEASE_TAIL, default_instrument
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -192,22 +193,6 @@ def write_render(render: Render, project: str | Path) -> dict[str, Path]:
     return write_files(project, [*names, MIX], stage, remove=stale)
 
 
-def load_project(project: str | Path) -> "Piece":
-    """The piece in ``project/score.json`` (a project folder), or a score file given directly."""
-    from stretto.io import read_score
-
-    path = Path(project)
-    if path.is_dir():
-        if not (path / "score.json").is_file():
-            raise BadInput(f"{path} has no score.json: give a project folder written by "
-                           "'stretto species --out DIR'")
-        return read_score(path / "score.json")
-    if not path.exists():
-        raise BadInput(f"no such project folder: {path}")
-    raise BadInput(f"{path} is a file, not a project folder: give the folder that holds "
-                   "score.json")
-
-
-__all__ = ["DEFAULT_SR", "MIX", "Render", "lines_of", "load_project", "parse_instruments",
+__all__ = ["DEFAULT_SR", "MIX", "Render", "lines_of", "parse_instruments",
            "render_piece",
            "stem_name", "timed_notes", "write_render"]

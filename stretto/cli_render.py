@@ -27,11 +27,11 @@ def _tempo(text: str) -> Fraction:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from stretto.renderer.engine import make_engine
-    from stretto.renderer.render import load_project, parse_instruments, render_piece, \
-        write_render
+    from stretto.renderer.engines import make_engine
+    from stretto.io.project import load_piece
+    from stretto.renderer.render import parse_instruments, render_piece, write_render
 
-    piece = load_project(args.project)
+    piece = load_piece(args.project)
     engine_name = args.engine or ("soundfont" if args.soundfont else "synth")
     if args.soundfont and engine_name != "soundfont":
         raise BadInput(f"--soundfont plays through a SoundFont: leave out --engine {engine_name}")

@@ -167,10 +167,10 @@ def engrave_project(project: str | Path, formats: Iterable[str] = ("pdf", "svg")
     the SVG) and ``ids`` (how many of the score's note ids the SVG carries)."""
     from stretto.io.musicxml import musicxml_bytes
     from stretto.io.journal import write_files
-    from stretto.renderer.render import load_project
+    from stretto.io.project import load_piece
 
     formats = tuple(formats)
-    piece = load_project(project)
+    piece = load_piece(project)
     try:
         xml = musicxml_bytes(piece)
     except ValueError as exc:

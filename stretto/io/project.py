@@ -65,6 +65,22 @@ def load_project(folder: str | Path) -> tuple["Project", str]:
     return project_loads(text, str(path)), text
 
 
+def load_piece(project: str | Path) -> "Piece":
+    """The piece in ``project/score.json`` (a project folder); BadInput for anything else."""
+    from stretto.io.reading import read_score
+
+    path = Path(project)
+    if path.is_dir():
+        if not (path / "score.json").is_file():
+            raise BadInput(f"{path} has no score.json: give a project folder written by "
+                           "'stretto species --out DIR'")
+        return read_score(path / "score.json")
+    if not path.exists():
+        raise BadInput(f"no such project folder: {path}")
+    raise BadInput(f"{path} is a file, not a project folder: give the folder that holds "
+                   "score.json")
+
+
 def _snapshots(folder: Path, which: str) -> list[Path]:
     return sorted((folder / which).glob("*.json"))
 

@@ -7,7 +7,8 @@ import pytest
 from render_pieces import duet
 
 from stretto.errors import BadInput
-from stretto.renderer.engine import Engine, Line, SoundFontEngine, SynthEngine, make_engine
+from stretto.renderer.engine import Engine, Line, SoundFontEngine, SynthEngine
+from stretto.renderer.engines import make_engine
 from stretto.renderer.render import render_piece
 
 

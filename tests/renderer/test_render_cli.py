@@ -8,6 +8,7 @@ import pytest
 import soundfile as sf
 from render_pieces import duet, project
 
+import stretto.io.project
 import stretto.renderer.render
 from stretto.cli import main
 
@@ -91,7 +92,7 @@ def test_failure_while_writing_leaves_no_partial_wav(tmp_path, monkeypatch):
         return real(path, *args, **kwargs)
 
     monkeypatch.setattr(soundfile, "write", flaky)
-    piece = stretto.renderer.render.load_project(folder)
+    piece = stretto.io.project.load_piece(folder)
     render = stretto.renderer.render.render_piece(piece, sr=8000, progress=False)
     with pytest.raises(OSError, match="disk full"):
         stretto.renderer.render.write_render(render, folder)
