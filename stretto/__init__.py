@@ -43,7 +43,7 @@ _LAZY = {
     "Unsatisfiable": "stretto.errors",
     **{name: "stretto.app" for name in (
         "pin", "unpin", "lock", "unlock", "regenerate", "constrain", "undo", "redo", "history",
-        "provenance", "write_provenance", "EditResult")},
+        "provenance", "write_provenance", "EditResult", "render", "engrave", "new_project")},
 }
 
 __all__ = sorted([*_LAZY, "check", "__version__"])

@@ -2,12 +2,15 @@
 # run time (see __init__.py).
 from stretto.app import EditResult as EditResult
 from stretto.app import constrain as constrain
+from stretto.app import engrave as engrave
 from stretto.app import history as history
 from stretto.app import lock as lock
+from stretto.app import new_project as new_project
 from stretto.app import pin as pin
 from stretto.app import provenance as provenance
 from stretto.app import redo as redo
 from stretto.app import regenerate as regenerate
+from stretto.app import render as render
 from stretto.app import undo as undo
 from stretto.app import unlock as unlock
 from stretto.app import unpin as unpin

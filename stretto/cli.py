@@ -267,10 +267,10 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: Commands that change the project folder they are given (``dir``, ``project`` or ``--out``),
-#: and those that only read it. The editing commands (pin ... provenance) take the lock inside
-#: the application layer (:mod:`stretto.app`), which the studio calls too.
-WRITERS = frozenset({"species", "harmonize", "compose", "render", "engrave"})
+#: Commands that change the project folder they are given (``--out``), and those that only
+#: read it. The editing, render and engrave commands take the lock inside the application
+#: layer (:mod:`stretto.app`), which the studio calls too.
+WRITERS = frozenset({"species", "harmonize", "compose"})
 READERS: frozenset[str] = frozenset()
 
 

@@ -27,34 +27,16 @@ def _tempo(text: str) -> Fraction:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from stretto.renderer.engines import make_engine
-    from stretto.io.project import load_piece
-    from stretto.renderer.render import parse_instruments, render_piece, write_render
+    from stretto.app.audio import render as render_project
 
-    piece = load_piece(args.project)
-    engine_name = args.engine or ("soundfont" if args.soundfont else "synth")
-    if args.soundfont and engine_name != "soundfont":
-        raise BadInput(f"--soundfont plays through a SoundFont: leave out --engine {engine_name}")
-    if engine_name != "neural" and (args.take or args.seed or args.checkpoint or args.device):
-        raise BadInput("--take, --seed, --checkpoint and --device work with --engine neural only")
-    if engine_name == "neural":
-        try:
-            import torch
-        except ImportError:
-            raise BadInput("--engine neural needs the neural extra: pip install -e '.[neural]'") \
-                from None
-        torch.set_num_threads(1)  # decoding token by token is fastest on one thread
-    cache = Path(args.project) / ".stretto" / "cache" / "neural" if Path(args.project).is_dir() \
-        else None
-    engine = make_engine(engine_name, soundfont=args.soundfont, detune_cents=args.detune,
-                         checkpoint=args.checkpoint, seed=args.seed or 0, take=args.take or 0,
-                         cache_dir=cache, device=args.device or "cpu")
-    instruments = parse_instruments(args.instrument, [v.name for v in piece.voices],
-                                    engine.instruments())
     tempo = _tempo(args.tempo) if args.tempo else None
-    render = render_piece(piece, sr=args.sample_rate, tempo=tempo, instruments=instruments,
-                          engine=engine, progress=not args.json)
-    paths = write_render(render, args.project)
+    done = render_project(args.project, engine=args.engine, instruments=args.instrument,
+                          tempo=tempo, sample_rate=args.sample_rate, soundfont=args.soundfont,
+                          detune_cents=args.detune, checkpoint=args.checkpoint,
+                          seed=args.seed or 0, take=args.take or 0,
+                          device=args.device, verify=args.verify,
+                          min_accuracy=args.min_accuracy, progress=not args.json)
+    render, paths, results = done.render, done.files, done.fidelity
     summary = {"sample_rate": render.sr, "tempo": str(render.tempo),
                "seconds": round(render.duration, 3), "render_time": round(render.seconds, 3),
                "mix_gain": round(render.gain, 6), "engine": render.info,
@@ -63,10 +45,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     code = 0
     if args.verify:
         from stretto.renderer.verify import as_dicts
-        results = engine.verify(render, progress=not args.json)
         summary["fidelity"] = as_dicts(results)
-        summary["fidelity_ok"] = all(r.passed(args.min_accuracy) for r in results)
-        code = 0 if summary["fidelity_ok"] else 1
+        summary["fidelity_ok"] = done.fidelity_ok
+        code = 0 if done.fidelity_ok else 1
     if args.json:
         print(json.dumps(summary, indent=2))
         return code
@@ -83,10 +64,10 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_engrave(args: argparse.Namespace) -> int:
-    from stretto.io.engrave import engrave_project
+    from stretto.app.audio import engrave
 
     formats = ("pdf", "svg") if args.format == "both" else (args.format,)
-    result = engrave_project(args.project, formats=formats)
+    result = engrave(args.project, formats=formats)
     if args.json:
         print(json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in result.items()},
                          indent=2))

@@ -4,6 +4,7 @@ that the command line, the studio and the DAW import all call (:mod:`stretto.app
 :class:`~stretto.errors.BadInput` or :class:`~stretto.errors.Unsatisfiable`; the two kinds of
 project (species, chorale model) sit behind one protocol (:mod:`stretto.app.kinds`)."""
 
+from stretto.app.audio import RenderResult, engrave, render
 from stretto.app.create import NewProject, new_project
 from stretto.app.edit import History, StepResult, history, lock, pin, provenance, redo, \
     regenerate, undo, unlock, unpin, write_provenance
@@ -11,6 +12,7 @@ from stretto.app.kinds import ProjectKind, kind_of
 from stretto.app.rules import constrain
 from stretto.app.session import EditResult
 
-__all__ = ["EditResult", "History", "NewProject", "ProjectKind", "StepResult", "constrain",
-           "history", "kind_of", "lock", "new_project", "pin", "provenance", "redo",
-           "regenerate", "undo", "unlock", "unpin", "write_provenance"]
+__all__ = ["EditResult", "History", "NewProject", "ProjectKind", "RenderResult", "StepResult",
+           "constrain", "engrave", "history", "kind_of", "lock", "new_project", "pin",
+           "provenance", "redo", "regenerate", "render", "undo", "unlock", "unpin",
+           "write_provenance"]
