@@ -58,12 +58,12 @@ class VoicingMixin:
                 raise BadInput(self._no_chord_message(t))
             domains.append(dom)
         self.domains = domains
-        self.c = [sm.new_int(domains[t], f"chord{t}") for t in range(T)]
+        self.c = [sm.new_int(domains[t], f"chord at {self._where(t)}") for t in range(T)]
         self.y = []
         for t in range(T):
             row = {}
             for k in domains[t]:
-                row[k] = self._bool(f"y{t}_{k}")
+                row[k] = self._bool(f"chord at {self._where(t)} is {self.vocab[k].figure} ({k})")
             m.AddExactlyOne(row.values())
             m.Add(self.c[t] == sum(k * b for k, b in row.items()))
             self.y.append(row)
@@ -99,19 +99,20 @@ class VoicingMixin:
                                             f"outside {v.name}'s range", ("satb-range",))
                 if v.fixed is not None:  # the note on the beat or its resolution
                     opts = [v.fixed[t], self.appo[vi, t]]
-                    x = sm.new_int(sorted(P.index(p) for p in opts), f"x{vi}_{t}")
+                    x = sm.new_int(sorted(P.index(p) for p in opts),
+                                   f"{v.name} {self._where(t)} pitch")
                     mid = m.NewIntVar(min(p.midi for p in opts), max(p.midi for p in opts),
-                                      f"midi{vi}_{t}")
-                    dia = m.NewIntVar(0, 70, f"dia{vi}_{t}")
+                                      f"{v.name} {self._where(t)} midi")
+                    dia = m.NewIntVar(0, 70, f"{v.name} {self._where(t)} letter step")
                     self._xmd.append((vi, t, x, mid, dia))
                     xs.append(x)
                     mids.append(mid)
                     dias.append(dia)
                     continue
                 x = sm.new_int([P.index(self.pinned[vi, t])] if (vi, t) in self.pinned
-                               else doms[vi], f"x{vi}_{t}")
-                mid = m.NewIntVar(v.low.midi, v.high.midi, f"midi{vi}_{t}")
-                dia = m.NewIntVar(0, 70, f"dia{vi}_{t}")
+                               else doms[vi], f"{v.name} {self._where(t)} pitch")
+                mid = m.NewIntVar(v.low.midi, v.high.midi, f"{v.name} {self._where(t)} midi")
+                dia = m.NewIntVar(0, 70, f"{v.name} {self._where(t)} letter step")
                 self._xmd.append((vi, t, x, mid, dia))
                 xs.append(x)
                 mids.append(mid)
@@ -121,8 +122,11 @@ class VoicingMixin:
             self.dia.append(dias)
             sm.lines.append(Line(index=vi, name=v.name, species=None, domain=doms[vi],
                                  x=list(xs)))
-        self.lt = [[self._bool(f"lt{v}_{t}") for t in range(T)] for v in range(V)]
-        self.sev = [[self._bool(f"sev{v}_{t}") for t in range(T)] for v in range(V)]
+        names = [voice.name for voice in prob.voices]
+        self.lt = [[self._bool(f"{names[v]} {self._where(t)} leading tone") for t in range(T)]
+                   for v in range(V)]
+        self.sev = [[self._bool(f"{names[v]} {self._where(t)} seventh") for t in range(T)]
+                    for v in range(V)]
         self.rows_count = 0
         self.slot_rows: list[list[tuple]] = []
         self.perf, self.perf_tail = {}, {}
@@ -136,19 +140,21 @@ class VoicingMixin:
             self.rows_count += len(rows)
             self.slot_rows.append(rows)
             free = [v for v in range(V) if not isinstance(self.x[v][t], int)]
-            brole = m.NewIntVar(0, 3, f"brole{t}")
-            lack = self._bool(f"lack{t}")
+            brole = m.NewIntVar(0, 3, f"bass role at {self._where(t)}")
+            lack = self._bool(f"root undoubled at {self._where(t)}")
             pcols, tcols, tkeep = [], [], []
             base = 3 + 3 * V  # where a row's pair flags start (see _voicings)
             npairs = V * (V - 1) // 2
             for i in range(V):
                 for j in range(i + 1, V):
-                    p5, p8 = self._bool(f"p5_{i}{j}_{t}"), self._bool(f"p8_{i}{j}_{t}")
+                    pair = f"{names[i]}-{names[j]} at {self._where(t)}"
+                    p5, p8 = self._bool(f"fifth {pair}"), self._bool(f"octave {pair}")
                     self.perf[i, j, t] = (p5, p8)
                     pcols += [p5, p8]
                     if (i, t) in self.tail or (j, t) in self.tail:
                         q = base + 2 * npairs + len(pcols) - 2
-                        t5, t8 = self._bool(f"t5_{i}{j}_{t}"), self._bool(f"t8_{i}{j}_{t}")
+                        t5, t8 = self._bool(f"fifth {pair}, before the next"), \
+                            self._bool(f"octave {pair}, before the next")
                         self.perf_tail[i, j, t] = (t5, t8)
                         tcols += [t5, t8]
                         tkeep += [q, q + 1]

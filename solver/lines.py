@@ -17,7 +17,7 @@ from __future__ import annotations
 from stretto.errors import BadInput
 from stretto.pitch import Pitch
 
-from stretto.solver.model import GRID, Line, ScoreModel, Universe
+from stretto.solver.model import GRID, Line, ScoreModel, Universe, where
 from stretto.solver.spec import SpeciesSpec
 
 # Fifth species bar patterns: onset positions in eighths. A pattern without 0 continues (ties)
@@ -107,8 +107,9 @@ def build_lines(sm: ScoreModel, spec: SpeciesSpec, registers: list[tuple[Pitch, 
 
 
 def _new_pitch(sm: ScoreModel, line: Line, label: str) -> tuple:
-    x = sm.new_int(line.domain, f"{line.name}_x{label}")
-    d = sm.m.NewIntVar(min(sm.u.dia), max(sm.u.dia), f"{line.name}_d{label}")
+    at = where(int(label))
+    x = sm.new_int(line.domain, f"{line.name} {at} pitch")
+    d = sm.m.NewIntVar(min(sm.u.dia), max(sm.u.dia), f"{line.name} {at} letter step")
     sm.m.AddElement(x, sm.u.dia, d)
     return x, d
 

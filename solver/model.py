@@ -19,6 +19,7 @@ from __future__ import annotations
 import operator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Callable, Iterable, Iterator, Union
 
 from ortools.sat.python import cp_model
@@ -126,6 +127,21 @@ class ScoreModel:
         self.guarded = False
         self.groups: dict[str, cp_model.IntVar] = {}
         self._guard: cp_model.IntVar | None = None
+        self._label = ""  # what the rule being built is about, for readable variable names
+
+    @contextmanager
+    def naming(self, label: str) -> Iterator[None]:
+        """Helper literals made inside are named after ``label`` ("parallel Soprano-Alto bar
+        6: and"), so an exported model reads like the rules that built it."""
+        outer = self._label
+        self._label = label
+        try:
+            yield
+        finally:
+            self._label = outer
+
+    def _named(self, kind: str) -> str:
+        return f"{self._label}: {kind}" if self._label else kind
 
     @contextmanager
     def group(self, name: str) -> Iterator[None]:
@@ -184,7 +200,7 @@ class ScoreModel:
             return True
         if len(lits) == 1:
             return lits[0]
-        b = self.m.NewBoolVar("and")
+        b = self.m.NewBoolVar(self._named("and"))
         self.m.AddBoolAnd(lits).OnlyEnforceIf(b)
         self.m.AddBoolOr([lit.Not() for lit in lits]).OnlyEnforceIf(b.Not())
         return b
@@ -200,7 +216,7 @@ class ScoreModel:
             return False
         if len(lits) == 1:
             return lits[0]
-        b = self.m.NewBoolVar("or")
+        b = self.m.NewBoolVar(self._named("or"))
         self.m.AddBoolOr(lits).OnlyEnforceIf(b)
         self.m.AddBoolAnd([lit.Not() for lit in lits]).OnlyEnforceIf(b.Not())
         return b
@@ -268,7 +284,8 @@ class ScoreModel:
         if len(values) == 1:
             result: Lit = bool(values.pop())
         else:
-            lit = self.m.NewBoolVar(name)
+            args = ", ".join(_name_of(v) for v in (a, b) if v is not None)
+            lit = self.m.NewBoolVar(f"{name}({args})")
             self.m.AddAllowedAssignments([v for v in vars_ if not isinstance(v, int)] + [lit],
                                          rows)
             result = lit
@@ -301,7 +318,7 @@ class ScoreModel:
             if len(codes) == 1:
                 out = codes[0]
             else:
-                v = self.new_int(codes, "ic")
+                v = self.new_int(codes, f"interval {_name_of(a)} / {_name_of(b)}")
                 vars_ = [x for x in (a, b) if not isinstance(x, int)] + [v]
                 tuples = sorted({tuple(x for x, var in zip(r[:2], (a, b))
                                        if not isinstance(var, int)) + (r[2],) for r in rows})
@@ -324,7 +341,7 @@ class ScoreModel:
         elif len(inside) == len(dom):
             out = True
         else:
-            out = self.m.NewBoolVar("ic_in")
+            out = self.m.NewBoolVar(f"{_name_of(ic)} in {classes}")
             self.m.AddLinearExpressionInDomain(ic, cp_model.Domain.FromValues(inside)) \
                 .OnlyEnforceIf(out)
             outside = [c for c in dom if c not in classes]
@@ -342,7 +359,7 @@ class ScoreModel:
         key = ("ne", _key(a), _key(b))
         if key in self._view_cache:
             return self._view_cache[key]
-        lit = self.m.NewBoolVar("moves")
+        lit = self.m.NewBoolVar(f"{_name_of(a)} != {_name_of(b)}")
         self.m.Add(a != b).OnlyEnforceIf(lit)
         self.m.Add(a == b).OnlyEnforceIf(lit.Not())
         self._view_cache[key] = lit
@@ -350,7 +367,7 @@ class ScoreModel:
 
     def compare(self, expr: cp_model.LinearExprT, op: str, value: int) -> Lit:
         """Literal for ``expr op value`` with op in <, <=, ==, >=, >, !=."""
-        lit = self.m.NewBoolVar(f"cmp{op}{value}")
+        lit = self.m.NewBoolVar(f"{self._named(str(expr))} {op} {value}")
         pos, neg = _COMPARE[op]
         self.m.Add(pos(expr, value)).OnlyEnforceIf(lit)
         self.m.Add(neg(expr, value)).OnlyEnforceIf(lit.Not())
@@ -395,6 +412,17 @@ class ScoreModel:
 _COMPARE = {"<": (operator.lt, operator.ge), "<=": (operator.le, operator.gt),
             "==": (operator.eq, operator.ne), ">=": (operator.ge, operator.lt),
             ">": (operator.gt, operator.le), "!=": (operator.ne, operator.eq)}
+
+
+def where(p: int) -> str:
+    """``bar B beat K`` of grid position ``p`` (beats in quarter notes from 1)."""
+    beat = Fraction(p % GRID, GRID // 4) + 1
+    return f"bar {p // GRID + 1} beat {beat}"
+
+
+def _name_of(v: Val) -> str:
+    """A pitch variable's name (``Soprano bar 5 beat 1 pitch``), or a constant pitch index."""
+    return str(v) if isinstance(v, int) else v.Name()
 
 
 def _key(v: object) -> object:

@@ -10,7 +10,7 @@ from itertools import combinations
 
 from stretto.solver.dissonance import suspension_ok, weak_dissonance_ok
 from stretto.solver.model import (DISS, GRID, OCT, P5, THIRD, UNI, UPPER_CONSONANT, Line, Lit,
-                                  ScoreModel)
+                                  ScoreModel, where)
 
 PERFECT = (UNI, OCT, P5)
 
@@ -68,18 +68,19 @@ def rule_consonance(sm: ScoreModel, crossing: bool) -> None:
     dissonance its species allows, or the held voice is a correct suspension."""
     for a, b in voice_pairs(sm):
         for p in event_positions(sm, a, b):
-            diss = dissonant(sm, a, b, p, crossing)
-            if diss is False:
-                continue
-            oa, ob = a.onset[p], b.onset[p]
-            cases = [
-                sm.all_true(oa, sm.neg(ob), weak_dissonance_ok(sm, a, p)),
-                sm.all_true(ob, sm.neg(oa), weak_dissonance_ok(sm, b, p)),
-                sm.all_true(ob, suspension_ok(sm, a, b, p)),
-                sm.all_true(oa, suspension_ok(sm, b, a, p)),
-                sm.all_true(sm.neg(oa), sm.neg(ob)),  # nothing new sounds
-            ]
-            sm.implies_any(diss, cases)
+            with sm.naming(f"consonance {a.name}-{b.name} {where(p)}"):
+                diss = dissonant(sm, a, b, p, crossing)
+                if diss is False:
+                    continue
+                oa, ob = a.onset[p], b.onset[p]
+                cases = [
+                    sm.all_true(oa, sm.neg(ob), weak_dissonance_ok(sm, a, p)),
+                    sm.all_true(ob, sm.neg(oa), weak_dissonance_ok(sm, b, p)),
+                    sm.all_true(ob, suspension_ok(sm, a, b, p)),
+                    sm.all_true(oa, suspension_ok(sm, b, a, p)),
+                    sm.all_true(sm.neg(oa), sm.neg(ob)),  # nothing new sounds
+                ]
+                sm.implies_any(diss, cases)
 
 
 def _moves(sm: ScoreModel, line: Line, p: int) -> Lit:
@@ -96,13 +97,14 @@ def rule_parallel_perfect(sm: ScoreModel) -> None:
         for p in event_positions(sm, a, b):
             if p == 0 or a.x[p - 1] is None or b.x[p - 1] is None:
                 continue
-            both = sm.all_true(_moves(sm, a, p), _moves(sm, b, p))
-            if both is False:
-                continue
-            before, now = sm.ic(a.x[p - 1], b.x[p - 1]), sm.ic(a.x[p], b.x[p])
-            for group in ((P5,), (UNI, OCT)):
-                bad = sm.all_true(both, sm.is_ic(before, group), sm.is_ic(now, group))
-                sm.require(sm.neg(bad), "parallel-perfect")
+            with sm.naming(f"parallel {a.name}-{b.name} {where(p)}"):
+                both = sm.all_true(_moves(sm, a, p), _moves(sm, b, p))
+                if both is False:
+                    continue
+                before, now = sm.ic(a.x[p - 1], b.x[p - 1]), sm.ic(a.x[p], b.x[p])
+                for group in ((P5,), (UNI, OCT)):
+                    bad = sm.all_true(both, sm.is_ic(before, group), sm.is_ic(now, group))
+                    sm.require(sm.neg(bad), "parallel-perfect")
 
 
 def rule_downbeat_parallels(sm: ScoreModel) -> None:
