@@ -19,6 +19,7 @@ pytest.importorskip("triton", reason="triton is not installed (pip install 'stre
 from stretto.kernels.aot import SHARED_MEMORY_LIMIT, SPECS  # noqa: E402
 
 ARCH = 90
+pytestmark = pytest.mark.slow  # every kernel compiled for a GPU (ptxas), not run
 
 
 def ptxas_present() -> bool:

@@ -20,6 +20,8 @@ from stretto.solver.engine import (build_hard, build_model, preference_solver, s
                                    solver_for)
 from stretto.solver.spec import SolveSettings, SpeciesSpec
 
+pytestmark = pytest.mark.slow  # the chain relaxations priced and solved against the model
+
 # The preferences the relaxation prices exactly (all the others cost 0 there); in second
 # species three successive notes lie within two bars, so their preferences are priced too.
 CHAIN_RULES = ("imperfect-preferred", "contrary-motion", "steps-over-leaps", "repeated-notes",
