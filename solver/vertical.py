@@ -118,19 +118,21 @@ def rule_downbeat_parallels(sm: ScoreModel) -> None:
                 p, q = bar * GRID, (bar + 1) * GRID
                 if other.x[p] is None:
                     continue
-                leap = mover.dia[p + 4] - mover.dia[p]
-                small = sm.all_true(sm.compare(leap, "<=", 2), sm.compare(leap, ">=", -2))
-                first, second = sm.ic(a.x[p], b.x[p]), sm.ic(a.x[q], b.x[q])
-                for group in ((P5,), (UNI, OCT)):
-                    bad = sm.all_true(small, sm.differ(mover.x[p], mover.x[q]),
-                                      sm.is_ic(first, group), sm.is_ic(second, group))
-                    sm.require(sm.neg(bad), "downbeat-parallels")
+                with sm.naming(f"downbeat parallels {a.name}-{b.name} bars {bar + 1}-{bar + 2}"):
+                    leap = mover.dia[p + 4] - mover.dia[p]
+                    small = sm.all_true(sm.compare(leap, "<=", 2), sm.compare(leap, ">=", -2))
+                    first, second = sm.ic(a.x[p], b.x[p]), sm.ic(a.x[q], b.x[q])
+                    for group in ((P5,), (UNI, OCT)):
+                        bad = sm.all_true(small, sm.differ(mover.x[p], mover.x[q]),
+                                          sm.is_ic(first, group), sm.is_ic(second, group))
+                        sm.require(sm.neg(bad), "downbeat-parallels")
 
 
 def motion_direction(sm: ScoreModel, line: Line, p: int) -> tuple[Lit, Lit]:
     """Literals (moves up, moves down) for a note beginning at ``p``."""
     if line.x[p - 1] is None or line.onset[p] is False:
         return False, False
+
     def build() -> tuple[Lit, Lit]:
         d = line.dia[p] - line.dia[p - 1]
         if isinstance(d, int):
@@ -150,13 +152,14 @@ def rule_direct_perfect(sm: ScoreModel) -> None:
     for p in event_positions(sm, top, bottom):
         if p == 0 or top.x[p - 1] is None or bottom.x[p - 1] is None:
             continue
-        up_t, down_t = motion_direction(sm, top, p)
-        up_b, down_b = motion_direction(sm, bottom, p)
-        similar = sm.any_true([sm.all_true(up_t, up_b), sm.all_true(down_t, down_b)])
-        if similar is False:
-            continue
-        perfect = sm.is_ic(sm.ic(top.x[p], bottom.x[p]), PERFECT)
-        sm.require(sm.neg(sm.all_true(similar, perfect)), "direct-perfect")
+        with sm.naming(f"direct {top.name}-{bottom.name} {where(p)}"):
+            up_t, down_t = motion_direction(sm, top, p)
+            up_b, down_b = motion_direction(sm, bottom, p)
+            similar = sm.any_true([sm.all_true(up_t, up_b), sm.all_true(down_t, down_b)])
+            if similar is False:
+                continue
+            perfect = sm.is_ic(sm.ic(top.x[p], bottom.x[p]), PERFECT)
+            sm.require(sm.neg(sm.all_true(similar, perfect)), "direct-perfect")
 
 
 def rule_no_crossing(sm: ScoreModel) -> None:
