@@ -318,7 +318,7 @@ def _solve_on_chain(spec: SpeciesSpec, settings: SolveSettings) -> "Outcome | No
                 return Outcome(code, solver, sm, True, cp_sat_time=spent)
             if code == cp_model.INFEASIBLE and upper is not None:
                 raise AssertionError("the chain bound cut off a known score: a rule in "
-                                     "stretto/solver/bound*.py disagrees with the model")
+                                     "solver/bounds/ disagrees with the model")
             if first is None:  # infeasible, or nothing found in time
                 return Outcome(code, solver, sm, True, cp_sat_time=spent)
             return Outcome(cp_model.FEASIBLE, first[2], sm, True, lower=lower,
