@@ -35,3 +35,20 @@ def tune_melody(names: str = TUNE) -> Melody:
                   origin="human") for k, n in enumerate(names.split()) if n != "r"]
     return Melody(notes=tuple(notes), meter="4/4", fermatas=frozenset(),
                   pickup_shift=Fraction(0), title="tune")
+
+
+def token_voices(names, lines) -> tuple:
+    """Voices named ``names`` from lines of ``PITCH/DURATION`` tokens (durations in quarter
+    notes: ``D5/5/2`` is two and a half quarters), each voice starting at 0."""
+    from stretto.pitch import Pitch
+    from stretto.score import Note, Voice
+
+    voices = []
+    for vi, (name, text) in enumerate(zip(names, lines)):
+        notes, t = [], Fraction(0)
+        for k, tok in enumerate(text.split()):
+            pitch, _, dur = tok.partition("/")
+            notes.append(Note(f"v{vi}n{k}", Pitch.parse(pitch), t, Fraction(dur)))
+            t += Fraction(dur)
+        voices.append(Voice(name, tuple(notes), role="free"))
+    return tuple(voices)

@@ -126,23 +126,14 @@ def test_check_missing_file_exit_2(tmp_path: Path, capsys) -> None:
 def test_check_judges_every_onset_unless_beats(tmp_path: Path, capsys) -> None:
     # soprano E5 at beat 3.5 to F5 on beat 4 over the tenor's E4-F4: parallel octaves that the
     # beats alone (the tenor holds F4 from beat 3 to beat 4) do not show
-    from fractions import Fraction
-
-    from stretto.pitch import Pitch
-    from stretto.score import Note, Piece, Voice, save_json
+    from stretto.score import Piece, save_json
+    from support import token_voices
 
     lines = ("D5/5/2 E5/1/2 F5/1 E5/4", "A4/2 A4/2 C5/4", "F4/5/2 E4/1/2 F4/1 G4/4",
              "D3/2 D3/2 C3/4")
-    voices = []
-    for vi, (name, text) in enumerate(zip(("Soprano", "Alto", "Tenor", "Bass"), lines)):
-        notes, t = [], Fraction(0)
-        for k, tok in enumerate(text.split()):
-            pitch, _, dur = tok.partition("/")
-            notes.append(Note(f"v{vi}n{k}", Pitch.parse(pitch), t, Fraction(dur)))
-            t += Fraction(dur)
-        voices.append(Voice(name, tuple(notes), role="free"))
+    voices = token_voices(("Soprano", "Alto", "Tenor", "Bass"), lines)
     path = tmp_path / "four.json"
-    save_json(Piece(voices=tuple(voices), meter="4/4"), path)
+    save_json(Piece(voices=voices, meter="4/4"), path)
     assert main(["check", str(path), "--json"]) == 1
     found = json.loads(capsys.readouterr().out)
     assert found["motion"] == "every onset"

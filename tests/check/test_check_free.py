@@ -11,26 +11,19 @@ import pytest
 from stretto.check import check, choose_rules, hard
 from stretto.check.free import check_treated_dissonance, is_dissonant
 from stretto.modes import Mode
-from stretto.pitch import Pitch
-from stretto.score import Note, Piece, Voice
+from stretto.score import Piece
+from support import token_voices
 
 
 def free(*lines: str, style: str | None = "composition", labels=None) -> Piece:
     """Voices top down as ``PITCH/DURATION`` tokens (quarter notes), 4/4."""
     names = ("Soprano", "Alto", "Bass") if len(lines) == 3 else ("Soprano", "Bass")
-    voices = []
-    for vi, (name, text) in enumerate(zip(names, lines)):
-        notes, t = [], F(0)
-        for k, tok in enumerate(text.split()):
-            pitch, _, dur = tok.partition("/")
-            notes.append(Note(f"v{vi}n{k}", Pitch.parse(pitch), t, F(dur)))
-            t += F(dur)
-        voices.append(Voice(name, tuple(notes), role="free"))
+    voices = token_voices(names, lines)
     info = {"style": style} if style else {}
     if labels:
         info["harmony"] = {"key": "C major", "melody_voice": None, "cadences": [],
                            "analysis": [{"onset": str(t), "chord": c} for t, c in labels]}
-    return Piece(voices=tuple(voices), mode=Mode("ionian", "C"), meter="4/4", info=info)
+    return Piece(voices=voices, mode=Mode("ionian", "C"), meter="4/4", info=info)
 
 
 # E4 over Bb3 struck together, both reached and left by leap: the issue's canon

@@ -54,18 +54,10 @@ def test_audit_finds_the_off_beat_octaves():
 def test_audit_and_checker_agree_and_beats_miss_it():
     from stretto.check import check
     from stretto.check.onsets import check_parallels
-    from stretto.pitch import Pitch
-    from stretto.score import Note, Piece, Voice
+    from stretto.score import Piece
+    from support import token_voices
 
-    voices = []
-    for vi, (name, text) in enumerate(zip(("Soprano", "Alto", "Tenor", "Bass"), LINES)):
-        notes, t = [], Fraction(0)
-        for k, tok in enumerate(text.split()):
-            pitch, _, dur = tok.partition("/")
-            notes.append(Note(f"v{vi}n{k}", Pitch.parse(pitch), t, Fraction(dur)))
-            t += Fraction(dur)
-        voices.append(Voice(name, tuple(notes), role="free"))
-    piece = Piece(voices=tuple(voices), meter="4/4")
+    piece = Piece(voices=token_voices(("Soprano", "Alto", "Tenor", "Bass"), LINES), meter="4/4")
     assert len(check_parallels(piece)) == _audit().audit_score(_m21(LINES))["parallels"]
     assert not [v for v in check(piece, beats=True) if v.rule == "parallel-perfect"]
 

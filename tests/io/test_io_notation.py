@@ -304,15 +304,19 @@ def _schema():
     return etree, etree.XMLSchema(etree.parse(str(XSD)))
 
 
+def _exported(request, which: str) -> bytes:
+    """The MusicXML stretto writes for a species piece, a harmonization or a composition."""
+    if which == "species":
+        return musicxml_bytes(request.getfixturevalue("species_piece"))
+    if which == "harmonize":
+        return request.getfixturevalue("harmonized")[2]
+    return musicxml_bytes(request.getfixturevalue("composed"))
+
+
 @pytest.mark.parametrize("which", ["species", "harmonize", "compose"])
 def test_musicxml_validates_against_the_xsd(request, which):
     etree, schema = _schema()
-    if which == "species":
-        xml = musicxml_bytes(request.getfixturevalue("species_piece"))
-    elif which == "harmonize":
-        xml = request.getfixturevalue("harmonized")[2]
-    else:
-        xml = musicxml_bytes(request.getfixturevalue("composed"))
+    xml = _exported(request, which)
     doc = etree.fromstring(xml, etree.XMLParser(load_dtd=False, no_network=True))
     assert schema.validate(doc), str(schema.error_log)
 
@@ -365,12 +369,7 @@ def test_musescore3_converts_without_warnings(request, tmp_path, which):
     Without those, not one warning; and it keeps the pickup (an irregular 1/4 measure), the
     grace note and the minor key."""
     cmd = _mscore()
-    if which == "species":
-        xml = musicxml_bytes(request.getfixturevalue("species_piece"))
-    elif which == "harmonize":
-        xml = request.getfixturevalue("harmonized")[2]
-    else:
-        xml = musicxml_bytes(request.getfixturevalue("composed"))
+    xml = _exported(request, which)
     stripped, expected = _musescore3_gaps(xml)
     log, _ = _convert(cmd, xml, tmp_path)
     assert all(any(e in w for e in expected) for w in _warnings(log)), log
