@@ -105,15 +105,13 @@ class VoicingChain:
 
     def _head(self, midi: np.ndarray, v: int, t: int) -> np.ndarray:
         """Voice v's MIDI pitch at slot t's onset per row: a given voice's note as written."""
-        given = self.cm.prob.voices[v].fixed
-        return midi[:, v] if given is None else np.full(len(midi), given[t].midi)
+        given = self.cm.sounded(v, t)
+        return midi[:, v] if given is None else np.full(len(midi), given.midi)
 
     def _last(self, midi: np.ndarray, v: int, t: int) -> np.ndarray:
         """Voice v's MIDI pitch just before slot t + 1 per row: a given voice's last note."""
-        given = self.cm.prob.voices[v].fixed
-        if given is None:
-            return midi[:, v]
-        return np.full(len(midi), self.cm.tail.get((v, t), given[t]).midi)
+        given = self.cm.last_given(v, t)
+        return midi[:, v] if given is None else np.full(len(midi), given.midi)
 
     def link(self, t: int, ia=None):
         """(feasible, cost) matrices from slot t (rows ``ia``, default all) to slot t + 1."""
@@ -161,8 +159,7 @@ class VoicingChain:
         given = [v for v in range(V) if v not in free]
         arrive = ds.copy()
         for v in given:
-            notes = cm.prob.voices[v].fixed
-            arrive[:, :, v] = notes[t + 1].midi - cm.tail.get((v, t), notes[t]).midi
+            arrive[:, :, v] = cm.sounded(v, t + 1).midi - cm.last_given(v, t).midi
         arrives = arrive != 0
         for v in range(V - 1):  # overlap
             feas &= b.midi[None, :, v + 1] <= amidi[:, None, v]

@@ -105,6 +105,19 @@ class ChoraleModel(VoicingMixin, RulesMixin, StyleMixin, SolveMixin):
     def _bool(self, name: str):
         return self.m.NewBoolVar(name)
 
+    def sounded(self, v: int, t: int) -> Pitch | None:
+        """A given voice's note at slot ``t``'s onset, as written (an appoggiatura, not its
+        resolution); None for a voice the solver writes."""
+        given = self.prob.voices[v].fixed
+        return None if given is None else given[t]
+
+    def last_given(self, v: int, t: int) -> Pitch | None:
+        """A given voice's last note before slot ``t + 1`` (a note between the beats, or the
+        one at ``t``'s onset held through); None for a voice the solver writes. Voice leading
+        into slot ``t + 1`` is judged from it."""
+        given = self.prob.voices[v].fixed
+        return None if given is None else self.tail.get((v, t), given[t])
+
     def _where(self, t: int) -> str:
         return self.slot_names[t] if self.slot_names else f"beat {t + 1}"
 

@@ -230,13 +230,13 @@ class RulesMixin:
 
     def _head(self, v: int, t: int):
         """Voice v's pitch (MIDI) at slot t's onset: a given voice's note as written."""
-        given = self.prob.voices[v].fixed
-        return self.midi[v][t] if given is None else given[t].midi
+        given = self.sounded(v, t)
+        return self.midi[v][t] if given is None else given.midi
 
     def _last(self, v: int, t: int):
         """Voice v's pitch (MIDI) just before slot t + 1: a given voice's last note."""
-        given = self.prob.voices[v].fixed
-        return self.midi[v][t] if given is None else self.tail.get((v, t), given[t]).midi
+        given = self.last_given(v, t)
+        return self.midi[v][t] if given is None else given.midi
 
     def _ordered(self, low, high) -> None:
         """``low`` <= ``high`` (two given pitches cannot be helped: the melody is kept)."""
@@ -246,10 +246,9 @@ class RulesMixin:
 
     def _into(self, v: int, t: int):
         """Voice v's motion in semitones into slot t + 1 from its last note before it."""
-        given = self.prob.voices[v].fixed
-        if given is None:
+        if self.prob.voices[v].fixed is None:
             return self.dss[v, t]
-        return given[t + 1].midi - self.tail.get((v, t), given[t]).midi
+        return self.sounded(v, t + 1).midi - self.last_given(v, t).midi
 
     def _arrives(self, v: int, t: int):
         """Voice v moves into slot t + 1 (from its last note before it)."""

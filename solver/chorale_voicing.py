@@ -226,8 +226,8 @@ class VoicingMixin:
         pair_index = [(i, j) for i in range(V) for j in range(i + 1, V)]
         # a given voice is judged by the note it sounds at the slot's onset (an appoggiatura,
         # not its resolution) and, into the next slot, by its last note before it
-        heads = [v.fixed[t] if v.fixed is not None else None for v in prob.voices]
-        tails = [self.tail.get((vi, t), h) for vi, h in enumerate(heads)]
+        heads = [self.sounded(vi, t) for vi in range(V)]
+        tails = [self.last_given(vi, t) for vi in range(V)]
         consonant = prob.consonant
 
         def leaf() -> None:
