@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from stretto.app.kinds import kind_of
-from stretto.app.session import EditResult, with_constraint, check_bars, load, locked, \
-    save_edit, voice_index
+from stretto.app.session import EditResult, check_bars, load, locked, refuse_given, \
+    save_edit, voice_index, with_constraint
 from stretto.errors import BadInput, Unsatisfiable
 
 
@@ -105,12 +105,6 @@ def unpin(folder: str | Path, *, voice: int | str, bar: int,
                      time_limit=time_limit, seed=seed)
 
 
-def _given_refused(project, v: int, why: str) -> None:
-    kind = kind_of(project)
-    if v == kind.given_voice(project):
-        raise BadInput(f"voice {v + 1} is the {kind.given_name} you gave: {why}")
-
-
 def lock(folder: str | Path, *, voice: int | str, bars: str | None = None) -> EditResult:
     """Keep a voice's current notes (pitches and rhythm) in ``bars`` ("A-B", default all).
     A lock keeps what is there, so nothing is re-solved."""
@@ -122,7 +116,7 @@ def lock(folder: str | Path, *, voice: int | str, bars: str | None = None) -> Ed
         v = voice_index(voice, len(project.piece.voices))
         first, last = parse_bars(bars) if bars else (1, project.piece.bars)
         check_bars(project, first, last)
-        _given_refused(project, v, "it never changes, no lock needed")
+        refuse_given(project, v, "it never changes, no lock needed")
         notes = lock_notes(project.piece, v, first, last)
         project, c = with_constraint(project, lambda cid: Lock(cid, v, first, last, notes))
         return save_edit(folder, project, text, "lock", c.describe().replace("your ", ""),

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from stretto.app.session import EditResult, with_constraint, check_bars, load, locked, save_edit, \
-    voice_index
+from stretto.app.session import EditResult, check_bars, load, locked, refuse_given, \
+    save_edit, voice_index, with_constraint
 from stretto.app.kinds import describe_kind, kind_of
 from stretto.errors import BadInput
 
@@ -126,9 +126,7 @@ def constrain(folder: str | Path, *, rule: str, voice=None, voices: str | None =
             make = _interval_rule(project, rule, o)
         else:
             v = voice_index(voice, len(project.piece.voices))
-            if v == kind.given_voice(project):
-                raise BadInput(f"voice {v + 1} is the {kind.given_name} you gave: rules apply "
-                               "to the voices the solver writes")
+            refuse_given(project, v, "rules apply to the voices the solver writes")
             make = _voice_rule(project, rule, v, o)
         project, c = with_constraint(project, make)
         return save_edit(folder, project, text, "constrain", c.describe().replace("your ", ""),

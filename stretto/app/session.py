@@ -97,5 +97,12 @@ def locked(folder, *, shared: bool = False):
     return project_lock(folder, shared=shared)
 
 
-__all__ = ["EditResult", "with_constraint", "check_bars", "load", "locked", "save_edit",
-           "settings_of", "voice_index"]
+
+def refuse_given(project, v: int, why: str) -> None:
+    """BadInput when voice ``v`` is the voice nobody edits (the cantus, the melody)."""
+    kind = kind_of(project)
+    if v == kind.given_voice(project):
+        raise BadInput(f"voice {v + 1} is the {kind.given_name} you gave: {why}")
+
+__all__ = ["EditResult", "check_bars", "load", "locked", "refuse_given", "save_edit",
+           "settings_of", "voice_index", "with_constraint"]
