@@ -12,7 +12,7 @@ on each kind of project. Usage::
     PYTHONPATH=/path/to/old/pkg python bench/identity.py --out before.json
 
 Prints a table (case, steps, identical or the first step that differs); exits 1 when a
-comparison finds a difference.
+comparison finds a difference. Both runs of a comparison take the same ``--ignore``.
 """
 
 from __future__ import annotations
@@ -58,9 +58,6 @@ def cases(chorale_file: Path) -> dict[str, list[list[str]]]:
     return out
 
 
-IGNORED: tuple[str, ...] = ()  # keys dropped at any depth before hashing (--ignore)
-
-
 def _drop(data, keys: tuple[str, ...]):
     if isinstance(data, dict):
         return {k: _drop(v, keys) for k, v in data.items() if k not in keys}
@@ -69,10 +66,11 @@ def _drop(data, keys: tuple[str, ...]):
     return data
 
 
-def _sha(path: Path) -> str:
-    if not IGNORED:
+def _sha(path: Path, ignored: tuple[str, ...] = ()) -> str:
+    """The score.json's hash, ``ignored`` keys dropped at any depth first (--ignore)."""
+    if not ignored:
         return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    text = json.dumps(_drop(json.loads(path.read_text()), IGNORED), sort_keys=True)
+    text = json.dumps(_drop(json.loads(path.read_text()), ignored), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -90,7 +88,8 @@ def _pitch_near(score: Path, voice: int, bar: int) -> str:
     return Pitch.from_diatonic(Pitch.parse(note["pitch"]).diatonic - 1).name
 
 
-def run_case(commands: list[list[str]], folder: Path) -> list[tuple[str, int, str]]:
+def run_case(commands: list[list[str]], folder: Path,
+             ignored: tuple[str, ...] = ()) -> list[tuple[str, int, str]]:
     """(command, exit code, score.json hash) per step."""
     env = dict(os.environ, SOURCE_DATE_EPOCH="1790000000")
     out = []
@@ -103,7 +102,7 @@ def run_case(commands: list[list[str]], folder: Path) -> list[tuple[str, int, st
                            capture_output=True, text=True)
         score = folder / "score.json"
         out.append((" ".join(cmd[:1] + [a for a in argv[1:] if a.startswith("--")][:2]),
-                    r.returncode, _sha(score) if score.exists() else "-"))
+                    r.returncode, _sha(score, ignored) if score.exists() else "-"))
     return out
 
 
@@ -115,8 +114,6 @@ def main() -> int:
                     help="a score.json key left out of the hash at any depth (e.g. rules_hash "
                     "when the rulebook gained a rule); repeatable")
     args = ap.parse_args()
-    global IGNORED
-    IGNORED = tuple(args.ignore)
     from music21 import corpus
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -124,7 +121,7 @@ def main() -> int:
         corpus.parse(CHORALE).parts[0].write("musicxml", fp=str(chorale))
         result, start = {}, time.perf_counter()
         for k, (name, commands) in enumerate(cases(chorale).items()):
-            result[name] = run_case(commands, Path(tmp) / f"case{k}")
+            result[name] = run_case(commands, Path(tmp) / f"case{k}", tuple(args.ignore))
     Path(args.out).write_text(json.dumps(result, indent=1))
     base = json.loads(Path(args.compare).read_text()) if args.compare else None
     print(f"| case | steps | exit codes | {'same as ' + args.compare if base else 'score.json'} |")
