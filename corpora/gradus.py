@@ -133,7 +133,7 @@ def _species_of(piece: Piece, cantus: int, listed: str, figure: str) -> tuple[in
 
 @lru_cache(maxsize=None)
 def _read_file(path: Path) -> Piece:
-    from stretto.io.musicxml import read_musicxml  # lazy: music21 is heavy
+    from stretto.io.musicxml_read import read_musicxml  # lazy: music21 is heavy
 
     return read_musicxml(path)
 

@@ -47,7 +47,7 @@ def _xml_text(path: Path) -> str | None:
 
 
 def fermata_ids(path: Path) -> list[set[str]]:
-    """Per part, the ids (``v{part}n{k}``, as :func:`stretto.io.musicxml.read_musicxml` numbers
+    """Per part, the ids (``v{part}n{k}``, as :func:`stretto.io.musicxml_read.read_musicxml` numbers
     notes and rests) of the notes that carry a fermata, read from the MusicXML text."""
     text = _xml_text(path)
     if text is None:

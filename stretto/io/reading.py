@@ -29,7 +29,7 @@ def read_score(path: str | Path, *, mode: Mode | None = None) -> Piece:
     if suffix == ".json":
         from stretto.score import load_json as reader
     elif suffix in MUSICXML_SUFFIXES:
-        from stretto.io.musicxml import read_musicxml as reader
+        from stretto.io.musicxml_read import read_musicxml as reader
     elif suffix in MIDI_SUFFIXES:
         from stretto.io.midi import read_midi as reader
     else:

@@ -1,4 +1,4 @@
-"""MusicXML export and import (stretto.io.musicxml)."""
+"""MusicXML export and import (stretto.io.musicxml, stretto.io.musicxml_read)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import pytest
 from io_pieces import d_dorian_duo, florid_line, g_dorian_trio, many_voices, notated, sounding
 
 from stretto.errors import BadInput
-from stretto.io.musicxml import read_musicxml, write_musicxml
+from stretto.io.musicxml import write_musicxml
+from stretto.io.musicxml_read import read_musicxml
 from stretto.modes import Mode
 from stretto.pitch import Pitch, parse_pitches
 from stretto.score import Note, Piece, Voice, make_voice

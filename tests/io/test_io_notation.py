@@ -18,7 +18,8 @@ from stretto.check import check, hard
 from stretto.errors import BadInput
 from stretto.io.melody import melody_from_dict, melody_to_dict, read_melody
 from stretto.io.midi import write_midi
-from stretto.io.musicxml import musicxml_bytes, read_musicxml
+from stretto.io.musicxml import musicxml_bytes
+from stretto.io.musicxml_read import read_musicxml
 from stretto.io.numerals import figure_of
 from stretto.score import dumps, loads
 
