@@ -227,7 +227,7 @@ def _notes(msgs: list[tuple[int, Any]], end_tick: int, where: str,
     return out
 
 
-def _split_at_bars(vi: int, notes: list[tuple[Pitch, Fraction, Fraction]],
+def split_at_bars(vi: int, notes: list[tuple[Pitch, Fraction, Fraction]],
                    bar: Fraction) -> tuple[Note, ...]:
     """Notated notes: sounding notes split at barlines into tied notes, ids ``v{vi}n{k}``."""
     out: list[Note] = []
@@ -296,11 +296,11 @@ def read_midi(path: str | Path, *, mode: Mode | None = None) -> Piece:
                                f"of at most {MAX_NOTE_QUARTERS} quarters within {MAX_BARS} bars")
     voices = tuple(
         Voice(name=label, role="free",
-              notes=_split_at_bars(vi, [(spell_in_mode(m, mode), on, d) for m, on, d in notes],
+              notes=split_at_bars(vi, [(spell_in_mode(m, mode), on, d) for m, on, d in notes],
                                    bar))
         for vi, (label, notes) in enumerate(raw))
     return Piece(voices=voices, mode=mode, meter=meter, tempo=tempo,
                  title=str(meta.get("title") or path.stem))
 
 
-__all__ = ["read_midi", "spell_in_mode", "voice_channels", "write_midi"]
+__all__ = ["read_midi", "spell_in_mode", "split_at_bars", "voice_channels", "write_midi"]
