@@ -84,8 +84,8 @@ def one(name: str, time_limit: float):
     from stretto.check import check, hard
     from stretto.errors import StrettoError
     from stretto.io.melody import melody_from_stream
-    from stretto.solver.harmonize import harmonize
-    from stretto.solver.spec import SolveSettings
+    from stretto.solver.tonal.harmonize import harmonize
+    from stretto.solver.cpsat.settings import SolveSettings
 
     score = corpus.parse(name)
     out = {"name": name}

@@ -5,7 +5,7 @@ Usage: ``python bench/edit_bench.py [--quick] [--time-limit S]``
 For each of Fux's cantus firmi (11-14 bars), a first-species score in two voices (cantus
 below) and in four voices (cantus in the tenor) is solved once; then voice 1 is pinned, in bars
 3, the middle and n-2 in turn, to the first other pitch (a third, fifth, sixth ... over the
-lowest voice) under which a score exists, and re-solved with :func:`stretto.solver.edit.resolve`
+lowest voice) under which a score exists, and re-solved with :func:`stretto.solver.species.edit.resolve`
 (the previous score is the hint: fewest changed notes first, then the preferences). Reported per
 texture: median and p90 re-solve latency (wall clock, the whole ``resolve`` call: model build,
 both stages), the share of the other voices' notes outside bars B-1..B+1 that stayed the same,
@@ -17,7 +17,7 @@ The chorale row: Bach chorale melodies of 30-40 chords (the first ``--chorales``
 corpus order) are harmonized once; then the alto, tenor and bass are pinned in turn at a
 quarter, half and three quarters of the way through, each to the first pitch a step or two
 away (letter steps in the key) under which a score exists, and re-solved with
-:func:`stretto.solver.chorale_edit.resolve` (exact dynamic programming on the chain, confirmed
+:func:`stretto.solver.tonal.chorale_edit.resolve` (exact dynamic programming on the chain, confirmed
 by CP-SAT). Reported: median and p90 re-solve latency and the share of the solver's notes
 outside bars B-1..B+1 kept. Target: p50 <= 2 s.
 """
@@ -34,7 +34,7 @@ from stretto.corpora import cantus_names, load_cantus
 from stretto.edits import Pin
 from stretto.errors import Unsatisfiable
 from stretto.solver import SolveSettings, SpeciesSpec, solve_species
-from stretto.solver.edit import resolve
+from stretto.solver.species.edit import resolve
 
 TEXTURES = {"2 voices, species 1": ((1,), 1), "4 voices, species 1": ((1, 1, 1), 2)}
 
@@ -88,9 +88,9 @@ def chorale_rows(count: int, settings) -> tuple[list[float], list[float], list[s
     from music21 import corpus
 
     from stretto.io.melody import melody_from_stream, melody_to_dict
-    from stretto.solver import chorale_edit, chorale_task
-    from stretto.solver.edit import mark_origins
-    from stretto.solver.harmonize import harmonize
+    from stretto.solver.tonal import chorale_edit, chorale_task
+    from stretto.solver.cpsat.region import mark_origins
+    from stretto.solver.tonal.harmonize import harmonize
 
     times, kept, names = [], [], []
     for name in corpus.chorales.Iterator(returnType="filename"):

@@ -36,7 +36,7 @@ SR = 48_000
 def species4(seed: int = 1):
     from stretto.corpora import load_cantus
     from stretto.solver import SolveSettings, solve_species
-    from stretto.solver.spec import SpeciesSpec
+    from stretto.solver.species.spec import SpeciesSpec
 
     cantus, mode = load_cantus("fux-dorian")
     spec = SpeciesSpec(cantus=tuple(cantus), mode=mode, species=(1, 1, 1), cantus_voice=3)

@@ -50,8 +50,9 @@ import ortools
 from stretto.check import check, hard
 from stretto.corpora import cantus_names, load_cantus
 from stretto.errors import StrettoError
-from stretto.solver.engine import solve_species
-from stretto.solver.spec import SolveSettings, SpeciesSpec
+from stretto.solver.species.engine import solve_species
+from stretto.solver.cpsat.settings import SolveSettings
+from stretto.solver.species.spec import SpeciesSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_GRADUS = ROOT.parent / "shared" / "datasets" / "fux-gradus"

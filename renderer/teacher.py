@@ -81,7 +81,7 @@ def manifest_entry(item_id: str) -> dict:
 def species_pieces(limit: int, seed: int) -> list[tuple[Source, "Piece"]]:
     from stretto.corpora import cantus_names, load_cantus
     from stretto.solver import SolveSettings, solve_species
-    from stretto.solver.spec import SpeciesSpec
+    from stretto.solver.species.spec import SpeciesSpec
 
     entry = manifest_entry("fux-cantus")
     out = []

@@ -1,17 +1,32 @@
 """stretto.solver: the CP-SAT engine that writes counterpoint and guarantees the rules.
 
-``solve_species(spec, settings)`` solves a Fux species exercise (species 1-5, 2-4 voices, the
-cantus in any voice). The names below load lazily: importing ``stretto.solver`` or
-``stretto.solver.spec`` loads neither OR-Tools nor music21; the engine loads on first use.
+Three subsystems over one shared layer, dependencies pointing one way (``species`` and
+``tonal`` import ``cpsat``; neither imports the other; ``cpsat`` imports neither):
+
+* :mod:`stretto.solver.cpsat` - the shared CP-SAT layer: the score model with its variables
+  (:mod:`~stretto.solver.cpsat.model`), solver settings and results, one reproducible solver,
+  a regenerate :class:`~stretto.solver.cpsat.region.Region` and who owns each note, and the
+  minimal-conflict search;
+* :mod:`stretto.solver.species` - Fux's species (spec, the rules as textbook chapters, solve,
+  edit);
+* :mod:`stretto.solver.species.bounds` - the chain bounds that prove the florid species optimal, behind
+  a declared interface and an explicit registry;
+* :mod:`stretto.solver.tonal` - the chorale model, harmonization, form plans and fugue (their
+  music theory is the core's :mod:`stretto.harmony`).
+
+The names below load lazily: importing ``stretto.solver`` or ``stretto.solver.species.spec``
+loads neither OR-Tools nor music21; the engine loads on first use.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
 
-_LAZY = {"build_model": "stretto.solver.engine", "solve_species": "stretto.solver.engine",
-         "SolveResult": "stretto.solver.spec", "SolveSettings": "stretto.solver.spec",
-         "SpeciesSpec": "stretto.solver.spec"}
+_LAZY = {"build_model": "stretto.solver.species.engine",
+         "solve_species": "stretto.solver.species.engine",
+         "SolveResult": "stretto.solver.cpsat.settings",
+         "SolveSettings": "stretto.solver.cpsat.settings",
+         "SpeciesSpec": "stretto.solver.species.spec"}
 
 __all__ = ["SolveResult", "SolveSettings", "SpeciesSpec", "build_model", "solve_species"]
 

@@ -32,10 +32,10 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _LAZY = {
-    "solve_species": "stretto.solver.engine", "SpeciesSpec": "stretto.solver.spec",
-    "SolveSettings": "stretto.solver.spec", "SolveResult": "stretto.solver.spec",
-    "harmonize": "stretto.solver.harmonize", "compose": "stretto.solver.form",
-    "load_form": "stretto.solver.form", "read_melody": "stretto.io.melody",
+    "solve_species": "stretto.solver.species.engine", "SpeciesSpec": "stretto.solver.species.spec",
+    "SolveSettings": "stretto.solver.cpsat.settings", "SolveResult": "stretto.solver.cpsat.settings",
+    "harmonize": "stretto.solver.tonal.harmonize", "compose": "stretto.solver.tonal.form",
+    "load_form": "stretto.solver.tonal.form", "read_melody": "stretto.io.melody",
     "read_score": "stretto.io", "write_score": "stretto.io", "write_project": "stretto.io",
     "Mode": "stretto.modes", "Pitch": "stretto.pitch", "parse_pitches": "stretto.pitch",
     "Piece": "stretto.score", "Voice": "stretto.score", "Note": "stretto.score",

@@ -28,13 +28,13 @@ from stretto.project import Project as Project
 from stretto.score import Note as Note
 from stretto.score import Piece as Piece
 from stretto.score import Voice as Voice
-from stretto.solver.engine import solve_species as solve_species
-from stretto.solver.form import compose as compose
-from stretto.solver.form import load_form as load_form
-from stretto.solver.harmonize import harmonize as harmonize
-from stretto.solver.spec import SolveResult as SolveResult
-from stretto.solver.spec import SolveSettings as SolveSettings
-from stretto.solver.spec import SpeciesSpec as SpeciesSpec
+from stretto.solver.species.engine import solve_species as solve_species
+from stretto.solver.tonal.form import compose as compose
+from stretto.solver.tonal.form import load_form as load_form
+from stretto.solver.tonal.harmonize import harmonize as harmonize
+from stretto.solver.cpsat.settings import SolveResult as SolveResult
+from stretto.solver.cpsat.settings import SolveSettings as SolveSettings
+from stretto.solver.species.spec import SpeciesSpec as SpeciesSpec
 
 __version__: str
 

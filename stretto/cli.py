@@ -63,7 +63,7 @@ def build_spec(args: argparse.Namespace):
     """Turn ``stretto species`` arguments into a :class:`SpeciesSpec` (validating input)."""
     from stretto.modes import Mode, infer_mode
     from stretto.pitch import parse_pitches
-    from stretto.solver.spec import SpeciesSpec, shift_octaves
+    from stretto.solver.species.spec import SpeciesSpec, shift_octaves
 
     if bool(args.cantus) == bool(args.cantus_name):
         raise BadInput("give the cantus firmus with --cantus \"D4 F4 ...\" or --cantus-name "
@@ -102,7 +102,7 @@ def build_spec(args: argparse.Namespace):
         if unknown:
             raise BadInput(f"--range for voice {min(unknown)}: give ranges for added voices "
                            f"only ({', '.join(map(str, added))})")
-        from stretto.solver.lines import default_registers
+        from stretto.solver.species.lines import default_registers
         base = SpeciesSpec(cantus=tuple(cantus), mode=mode, species=species,
                            cantus_voice=cantus_voice)
         defaults = default_registers(base)
@@ -120,7 +120,7 @@ def cmd_species(args: argparse.Namespace) -> int:
                              objective=not args.no_objective)
     result = solve_species(spec, settings)
     if result.status == "infeasible":  # name a minimal conflicting set and a fix that holds
-        from stretto.solver.first_conflicts import explain_first
+        from stretto.solver.species.first_conflicts import explain_first
         raise explain_first(spec, settings)
     what = (f"species {','.join(map(str, spec.species))} on a cantus of {len(spec.cantus)} "
             f"notes in {spec.mode} (voice {spec.cantus_voice + 1} of {spec.voices})")
@@ -264,6 +264,10 @@ def make_parser() -> argparse.ArgumentParser:
     add_bench(sub)  # bench
     from stretto.cli_edit import add_parsers as add_edit_parsers
     add_edit_parsers(sub)  # pin, lock, regenerate, constrain, undo, history, provenance ...
+    from stretto.cli_daw import add_parsers as add_daw
+    add_daw(sub)  # export
+    from stretto.cli_studio import add_parsers as add_studio
+    add_studio(sub)  # studio
     return parser
 
 

@@ -1,6 +1,6 @@
 """The ``stretto harmonize`` and ``stretto compose`` commands (registered by :mod:`stretto.cli`).
 
-Thin: they check arguments, call :mod:`stretto.solver.harmonize` / :mod:`stretto.solver.form`
+Thin: they check arguments, call :mod:`stretto.solver.tonal.harmonize` / :mod:`stretto.solver.tonal.form`
 (which import OR-Tools and music21 lazily, only when a command runs), check the result with the
 independent checker, and write the project folder all or nothing.
 """
@@ -15,7 +15,7 @@ from stretto import cli_args
 
 
 def _settings(args: argparse.Namespace):
-    from stretto.solver.spec import SolveSettings
+    from stretto.solver.cpsat.settings import SolveSettings
 
     return SolveSettings(time_limit=args.time_limit, seed=args.seed, workers=args.workers,
                          objective=not args.no_objective)
@@ -23,14 +23,14 @@ def _settings(args: argparse.Namespace):
 
 def cmd_harmonize(args: argparse.Namespace) -> int:
     from stretto.io.melody import read_melody
-    from stretto.solver.harmony import Key
+    from stretto.harmony import Key
 
     key = Key.parse(args.key) if args.key else None
     if args.beats_per_chord is not None and not 1 <= args.beats_per_chord <= 4:
         raise BadInput(f"--beats-per-chord {args.beats_per_chord}: use 1 to 4")
     settings = _settings(args)
     melody = read_melody(args.melody)
-    from stretto.solver.harmonize import harmonize
+    from stretto.solver.tonal.harmonize import harmonize
 
     from stretto.errors import Unsatisfiable
 
@@ -55,7 +55,7 @@ def cmd_harmonize(args: argparse.Namespace) -> int:
                 pass
         if result is None:
             # name a minimal set of wishes (a cadence at a phrase end, a voice's range)
-            from stretto.solver.chorale_explain import explain_melody
+            from stretto.solver.tonal.chorale_explain import explain_melody
 
             raise explain_melody(melody, key, per, settings) from None
     h = result.piece.info["harmony"] if result.piece is not None else {}
@@ -72,7 +72,7 @@ def cmd_harmonize(args: argparse.Namespace) -> int:
               "there)"] = result.stats["uncadenced"]
     if moved is not None:  # kept with the project: the way back to the melody as given
         from stretto.pitch import Transposition
-        from stretto.solver.harmonize import transpose_key
+        from stretto.solver.tonal.harmonize import transpose_key
 
         used = Key.parse(str(result.stats.get("key")))  # the key tried first may not be it
         back = Transposition(moved["generic"], moved["semitones"]).inverse()
@@ -93,8 +93,8 @@ def _into_soprano_range(melody, key, how: str | None):
     the soprano's range), with the record kept in the project, or None when not moved.
     Unsatisfiable (exit 3) when the melody, as given or as moved, leaves the range."""
     from stretto.pitch import Transposition
-    from stretto.solver.harmonize import (auto_transposition, melody_key, melody_span,
-                                          range_conflict, transpose_key, transpose_melody)
+    from stretto.solver.tonal.harmonize import (auto_transposition, melody_key, melody_span,
+        range_conflict, transpose_key, transpose_melody)
 
     if how is None:
         conflict = range_conflict(melody, key)
@@ -134,7 +134,7 @@ def cmd_compose(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from stretto.errors import Unsatisfiable
-    from stretto.solver.form import compose, form_from_dict, read_form_data
+    from stretto.solver.tonal.form import compose, form_from_dict, read_form_data
 
     data = read_form_data(args.spec)
     name = Path(args.spec).stem
@@ -149,7 +149,7 @@ def cmd_compose(args: argparse.Namespace) -> int:
         result = compose(spec, settings)
     except Unsatisfiable:
         # name a minimal set of the plan's wishes (a cadence, a canon, a voice's range)
-        from stretto.solver.chorale_explain import explain_plan
+        from stretto.solver.tonal.chorale_explain import explain_plan
 
         raise with_plan_fixes(explain_plan("compose", saved, settings)) from None
     info = result.piece.info if result.piece is not None else {}
@@ -164,7 +164,7 @@ def cmd_compose(args: argparse.Namespace) -> int:
 
 def plan_fix(wish: str) -> str | None:
     """What to change in a form plan so that ``wish`` (one member of a minimal conflicting
-    set, as :func:`stretto.solver.chorale_explain.explain_plan` words it) no longer binds."""
+    set, as :func:`stretto.solver.tonal.chorale_explain.explain_plan` words it) no longer binds."""
     if wish.startswith("the range of "):
         name = wish[len("the range of "):].split(":")[0]
         return f"widen the range of {name} ([[voice]] range)"

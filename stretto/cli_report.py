@@ -20,7 +20,7 @@ def write_first_run(args: argparse.Namespace, result, *, spec: dict, kind: str, 
               "--time-limit", file=sys.stderr)
         return 1
     from stretto.app.create import new_project
-    from stretto.solver.spec import SolveSettings
+    from stretto.solver.cpsat.settings import SolveSettings
 
     extra = extra or {}
     settings = SolveSettings(time_limit=args.time_limit, seed=args.seed, workers=args.workers,

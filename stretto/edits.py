@@ -2,7 +2,7 @@
 
 Each constraint has a stable id (``c1``, ``c2``, ...), knows how to say itself in words (for
 conflict explanations and the history) and round-trips through ``score.json``. The solver turns
-them into CP-SAT constraints (:mod:`stretto.solver.edit`); nothing here imports OR-Tools.
+them into CP-SAT constraints (:mod:`stretto.solver.species.edit`); nothing here imports OR-Tools.
 
 Voices are counted from the top, 0-based inside (``voice 1`` in words is index 0). Bars and
 beats are 1-based; a beat is counted in quarter notes as the checker reports it (in a 2/2 bar of

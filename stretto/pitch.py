@@ -233,3 +233,17 @@ class Transposition:
             raise BadInput(f"transposing {pitch.name} {self.words()} needs a triple "
                            "accidental: choose another interval")
         return Pitch(target.octave, target.step, alter)
+
+
+def is_interval(a: Pitch, b: Pitch, number: int, quality: str | None) -> bool:
+    """Whether ``a`` and ``b`` (either above) make the interval ``number`` (1 unison, 8 any
+    octave, else the simple interval, compound ones too) of ``quality`` (None: any)."""
+    iv = Interval.between(b, a) if a.midi >= b.midi else Interval.between(a, b)
+    simple = iv.generic % 7 + 1
+    if number == 8:
+        ok = iv.generic > 0 and iv.generic % 7 == 0
+    elif number == 1:
+        ok = iv.generic == 0
+    else:
+        ok = simple == number
+    return ok and (quality is None or iv.quality == quality)

@@ -34,9 +34,9 @@ def gradus(fux_root):
 def chorale():
     """(project spec, piece) of the tune harmonized, as `stretto harmonize` saves it."""
     from stretto.io.melody import melody_to_dict
-    from stretto.solver.edit import mark_origins
-    from stretto.solver.harmonize import harmonize
-    from stretto.solver.spec import SolveSettings
+    from stretto.solver.cpsat.region import mark_origins
+    from stretto.solver.tonal.harmonize import harmonize
+    from stretto.solver.cpsat.settings import SolveSettings
 
     melody = tune_melody()
     result = harmonize(melody, SolveSettings(time_limit=3))

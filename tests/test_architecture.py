@@ -124,5 +124,31 @@ def test_module_of_one_idea(name: str) -> None:
 def test_the_graph_sees_the_package() -> None:
     """The scan finds the modules and their imports (a broken walk would pass vacuously)."""
     assert len(MODULES) > 80
-    assert "stretto.solver.engine" in GRAPH["stretto.solver.edit"][0]
+    assert "stretto.solver.species.engine" in GRAPH["stretto.solver.species.edit"][0]
     assert "stretto.app.session" in GRAPH["stretto.app.edit"][0]
+
+
+@pytest.mark.parametrize("lower, upper", [
+    ("stretto.solver.cpsat", "stretto.solver.species"),
+    ("stretto.solver.cpsat", "stretto.solver.tonal"),
+    ("stretto.solver.species", "stretto.solver.tonal"),
+    ("stretto.solver.tonal", "stretto.solver.species"),
+    ("stretto", "stretto.app"),
+], ids=["cpsat-not-species", "cpsat-not-tonal", "species-not-tonal", "tonal-not-species",
+        "core-not-app"])
+def test_subsystems_depend_one_way(lower: str, upper: str) -> None:
+    """The shared CP-SAT layer imports neither subsystem; species and tonal import each other
+    not at all; below the application layer nothing imports it (the CLI, studio and DAW edges
+    sit above it)."""
+    def inside(name: str, package: str) -> bool:
+        return name == package or name.startswith(package + ".")
+
+    edges = []
+    for name, (imports, _) in GRAPH.items():
+        if lower == "stretto":  # the core modules: stretto.<module>, not cli/app/studio edges
+            below = name.count(".") == 1 and not name.startswith(("stretto.cli", "stretto.app"))
+        else:
+            below = inside(name, lower)
+        if below:
+            edges += [f"{name} -> {i}" for i in imports if inside(i, upper)]
+    assert edges == []

@@ -151,7 +151,7 @@ HEAVY = ("ortools", "music21", "mido", "numpy", "networkx", "scipy", "librosa", 
 @pytest.mark.parametrize("load", [
     "from stretto.cli import make_parser; p = make_parser(); "
     "p.parse_args(['harmonize', 'x.mxl']); p.parse_args(['compose', 'x.toml'])",
-    "import stretto.solver.spec",
+    "import stretto.solver.species.spec",
     "from stretto.solver import SolveSettings"], ids=["help", "solver-spec", "solver-settings"])
 def test_help_and_spec_import_nothing_heavy(load: str) -> None:
     """``stretto --help`` (and parsing any command's arguments) and the solver's settings stay

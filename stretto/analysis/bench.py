@@ -80,7 +80,7 @@ def suite_jobs(suite: str, *, seed: int = 0, fux_root: str | None = None, limit:
 
         if not chorale_available():
             raise BadInput("--suite stretto-chorales is not available yet: stretto's chorale "
-                           "harmonizer (stretto.solver.harmonize) is not installed")
+                           "harmonizer (stretto.solver.tonal.harmonize) is not installed")
         from stretto.analysis.reference import fold_of
         from stretto.analysis.suites import bach_paths, corpus_root
 

@@ -246,14 +246,14 @@ def solve_species_piece(cantus: str, species: list[int], cantus_voice: int, seed
 
 
 def harmonize_chorale(path: str | Path, seed: int, time_limit: float) -> Piece:
-    """stretto's four-part harmonization (:func:`stretto.solver.harmonize.harmonize`) of the
+    """stretto's four-part harmonization (:func:`stretto.solver.tonal.harmonize.harmonize`) of the
     soprano of a Bach chorale (a path relative to music21's corpus or absolute), one worker,
     ``seed`` and the deterministic ``time_limit``; phrase ends at the melody's fermatas."""
     import music21
 
     from stretto.io.melody import melody_from_stream
     from stretto.solver import SolveSettings
-    from stretto.solver.harmonize import harmonize
+    from stretto.solver.tonal.harmonize import harmonize
 
     path = Path(path)
     if not path.is_absolute():
@@ -274,12 +274,12 @@ def harmonize_chorale(path: str | Path, seed: int, time_limit: float) -> Piece:
 
 
 def chorale_available() -> bool:
-    """True once stretto's chorale harmonizer (``stretto.solver.harmonize`` with
+    """True once stretto's chorale harmonizer (``stretto.solver.tonal.harmonize`` with
     ``stretto.io.melody``) is installed."""
     import importlib.util
 
     try:
         return all(importlib.util.find_spec(m) is not None
-                   for m in ("stretto.solver.harmonize", "stretto.io.melody"))
+                   for m in ("stretto.solver.tonal.harmonize", "stretto.io.melody"))
     except (ImportError, ValueError):
         return False

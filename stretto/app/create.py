@@ -30,7 +30,7 @@ def new_project(out: str | Path, result, *, spec: dict[str, Any], kind: str, wha
     from stretto.check import check, hard
     from stretto.io.project import save_project
     from stretto.project import Project
-    from stretto.solver.edit import mark_origins
+    from stretto.solver.cpsat.region import mark_origins
 
     if result.piece is None:
         raise BadInput("no score to write: the solve found none within its time limit")

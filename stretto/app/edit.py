@@ -109,7 +109,7 @@ def lock(folder: str | Path, *, voice: int | str, bars: str | None = None) -> Ed
     """Keep a voice's current notes (pitches and rhythm) in ``bars`` ("A-B", default all).
     A lock keeps what is there, so nothing is re-solved."""
     from stretto.edits import Lock, parse_bars
-    from stretto.solver.edit import lock_notes
+    from stretto.solver.species.edit import lock_notes
 
     with locked(folder):
         project, text = load(folder)
@@ -128,7 +128,7 @@ def unlock(folder: str | Path, *, voice: int | str, bars: str | None = None,
            seed: int | None = None) -> EditResult:
     """Release the locks of a voice in ``bars`` (the parts outside stay locked), re-solve."""
     from stretto.edits import Lock, parse_bars
-    from stretto.solver.edit import lock_notes
+    from stretto.solver.species.edit import lock_notes
 
     with locked(folder):
         project, text = load(folder)
@@ -159,7 +159,7 @@ def regenerate(folder: str | Path, *, bars: str, voice: int | str | None = None,
     """A different valid passage in ``bars``: every voice the solver writes, or ``voice``
     alone against the others; everything outside the bars stays."""
     from stretto.edits import parse_bars
-    from stretto.solver.edit import Region
+    from stretto.solver.cpsat.region import Region
 
     with locked(folder):
         project, text = load(folder)

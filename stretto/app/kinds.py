@@ -1,6 +1,6 @@
 """The two kinds of project, behind one protocol: a species exercise (the species CP-SAT model,
-:mod:`stretto.solver.edit`) and a harmonization or composition (the chorale model,
-:mod:`stretto.solver.chorale_edit`). Everything that differs between them lives here, so the
+:mod:`stretto.solver.species.edit`) and a harmonization or composition (the chorale model,
+:mod:`stretto.solver.tonal.chorale_edit`). Everything that differs between them lives here, so the
 operations of :mod:`stretto.app.edit` never ask which kind a project is."""
 
 from __future__ import annotations
@@ -53,19 +53,19 @@ class SpeciesKind:
 
     @staticmethod
     def spec(project: "Project"):
-        from stretto.solver.spec import SpeciesSpec
+        from stretto.solver.species.spec import SpeciesSpec
         return SpeciesSpec.from_dict(project.spec)
 
     def given_voice(self, project: "Project") -> int | None:
         return self.spec(project).cantus_voice
 
     def check_place(self, project: "Project", bar: int, beat: Fraction) -> None:
-        from stretto.solver.edit import position
+        from stretto.solver.species.edit import position
         position(bar, beat, project.piece.bars)
 
     def edit_given(self, project: "Project", bar: int, beat: Fraction,
                    pitch: "Pitch") -> tuple["Project", str]:
-        from stretto.solver.spec import SpeciesSpec
+        from stretto.solver.species.spec import SpeciesSpec
 
         if beat != 1:
             raise BadInput("the cantus has one note per bar: pin it on beat 1")
@@ -75,7 +75,7 @@ class SpeciesKind:
         return replace(project, spec=new.to_dict()), f"cantus bar {bar} = {pitch.name}"
 
     def resolve(self, project: "Project", settings, *, run_id: str, region=None):
-        from stretto.solver import edit
+        from stretto.solver.species import edit
 
         spec = self.spec(project)
         if region is None:
@@ -93,14 +93,14 @@ class ChoraleKind:
 
     @property
     def rules(self) -> tuple[str, ...]:
-        from stretto.solver.chorale_task import CHORALE_RULES
+        from stretto.solver.tonal.chorale_task import CHORALE_RULES
         return CHORALE_RULES
 
     def given_voice(self, project: "Project") -> int | None:
         return 0 if project.kind == "harmonize" else None
 
     def check_place(self, project: "Project", bar: int, beat: Fraction) -> None:
-        from stretto.solver.chorale_task import task_of
+        from stretto.solver.tonal.chorale_task import task_of
         task_of(project.kind, project.spec).slot_at(bar, beat)
 
     def edit_given(self, project: "Project", bar: int, beat: Fraction,
@@ -110,7 +110,7 @@ class ChoraleKind:
                        "changes (harmonize the new melody instead)")
 
     def resolve(self, project: "Project", settings, *, run_id: str, region=None):
-        from stretto.solver import chorale_edit as edit
+        from stretto.solver.tonal import chorale_edit as edit
 
         if region is None:
             return edit.resolve(project.kind, project.spec, project.constraints,

@@ -28,7 +28,7 @@ SETTINGS = ("weight", "crossing", "max-range")
 
 def _setting(project, rule: str, o: dict) -> tuple[dict, str]:
     """The spec with a rule-set setting changed, and what changed."""
-    from stretto.solver.spec import SpeciesSpec
+    from stretto.solver.species.spec import SpeciesSpec
 
     spec = dict(project.spec)
     if rule == "weight":
@@ -103,7 +103,7 @@ def constrain(folder: str | Path, *, rule: str, voice=None, voices: str | None =
               seed: int | None = None) -> EditResult:
     """Add a rule of the composer's own (see :data:`NEEDS` for what each rule takes) and
     re-solve; a harmonization or composition takes the rules of
-    :data:`stretto.solver.chorale_task.CHORALE_RULES`."""
+    :data:`stretto.solver.tonal.chorale_task.CHORALE_RULES`."""
     o = dict(voice=voice, voices=voices, low=low, high=high, bar=bar, beat=beat, bars=bars,
              direction=direction, interval=interval, name=name, weight=weight, state=state,
              steps=steps)

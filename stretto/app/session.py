@@ -59,7 +59,7 @@ def load(folder: str | Path, *, edit: bool = True):
 
 
 def settings_of(project, time_limit: float | None, seed: int | None):
-    from stretto.solver.spec import SolveSettings
+    from stretto.solver.cpsat.settings import SolveSettings
 
     s = project.settings
     return SolveSettings(time_limit=time_limit if time_limit else s["time_limit"],

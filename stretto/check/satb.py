@@ -1,7 +1,7 @@
 """The checker's tonal four-part rules: a second opinion on chorales and compositions, and the
 rule set for any four-part score (a Bach chorale, an imported MIDI/MusicXML file).
 
-Separate code from the solver's model (:mod:`stretto.solver.chorale`). One function per rule,
+Separate code from the solver's model (:mod:`stretto.solver.tonal.chorale`). One function per rule,
 in two sets over a :class:`Beats` grid (the pitch each voice sounds at a beat's onset, and the
 motion from one beat to the next while no voice rests):
 

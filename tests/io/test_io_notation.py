@@ -33,8 +33,8 @@ XSD = Path(__file__).resolve().parents[2].parent / "shared" / "schemas" / "music
 
 @pytest.fixture(scope="module")
 def harmonized():
-    from stretto.solver.harmonize import harmonize
-    from stretto.solver.spec import SolveSettings
+    from stretto.solver.tonal.harmonize import harmonize
+    from stretto.solver.cpsat.settings import SolveSettings
 
     melody = read_melody(MELODY)
     piece = harmonize(melody, SolveSettings(time_limit=5)).piece
@@ -53,8 +53,8 @@ def species_piece():
 
 @pytest.fixture(scope="module")
 def composed():
-    from stretto.solver.form import compose, form_from_dict
-    from stretto.solver.spec import SolveSettings
+    from stretto.solver.tonal.form import compose, form_from_dict
+    from stretto.solver.cpsat.settings import SolveSettings
 
     import tomllib
 
@@ -389,7 +389,7 @@ def test_every_chord_of_the_vocabulary_round_trips(key):
     from music21 import roman
 
     from stretto.io.numerals import _m21_key, harmony_element, numeral_groups
-    from stretto.solver.harmony import Key, vocabulary
+    from stretto.harmony import Key, vocabulary
 
     for ch in vocabulary(Key.parse(key)):
         for role in range(4 if ch.is_seventh else 3):
