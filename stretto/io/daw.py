@@ -156,6 +156,39 @@ def played_notes(events: list[tuple[int, bytes]]) -> list[PlayedNote]:
     return sorted(out, key=lambda n: (n.start, n.key))
 
 
+def write_atomically(path: "Path", data: bytes) -> None:
+    """Write ``data`` to ``path`` all or nothing: into a hidden temporary file in the same
+    folder, fsynced, then renamed over ``path`` in one step (and the folder fsynced). On any
+    failure the temporary file is removed and ``path`` is as it was."""
+    import os
+    import tempfile
+
+    folder = path.parent
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:
+        dfd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:  # some file systems cannot fsync a folder; the rename has happened
+        pass
+    finally:
+        os.close(dfd)
+
+
 def exact(value: float | str) -> Fraction:
     """A time read from a file as an exact fraction of a quarter note (1/64 or a tuplet)."""
     return Fraction(value).limit_denominator(MAX_DENOMINATOR)
@@ -264,4 +297,4 @@ def _mode_of(song: DawSong, lines) -> "Mode":
 
 __all__ = ["DawNote", "DawSong", "DawTrack", "MAX_DENOMINATOR", "PALETTE", "PlayedNote",
            "StemAudio", "exact", "key_name", "played_notes", "played_tracks", "score_markers",
-           "song_to_piece", "voice_color"]
+           "song_to_piece", "voice_color", "write_atomically"]

@@ -191,7 +191,9 @@ def parse_rpp(text: str) -> Block:
                 raise BadInput(f"line {number}: '>' closes no block")
             stack.pop()
         elif not stack:
-            raise BadInput(f"line {number}: text outside the <REAPER_PROJECT block")
+            if root is None:
+                break  # the check below says it: not a REAPER project
+            raise BadInput(f"line {number}: text after the <REAPER_PROJECT block")
         elif line.startswith("|"):
             stack[-1].values.append([line])
         else:
