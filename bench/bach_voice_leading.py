@@ -25,7 +25,7 @@ from fractions import Fraction
 from stretto.analysis.bench import load_job, suite_jobs
 from stretto.analysis.view import note_count
 from stretto.check.model import metre_beat
-from stretto.check.onsets import successions
+from stretto.check.onsets import onset_successions
 from stretto.check.satb import check_voice_leading
 from stretto.errors import BadInput
 
@@ -66,7 +66,7 @@ def main() -> None:
         beat = metre_beat(piece.meter)
         n = len(piece.voices)
         pairs += sum(1 for x in range(n) for y in range(x + 1, n)
-                     for _ in successions(piece, x, y))
+                     for _ in onset_successions(piece, x, y))
         for v in check_voice_leading(piece, beats=True):
             views["beats"][v.rule] += 1
         for v in check_voice_leading(piece):

@@ -29,6 +29,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from stretto.cli_args import OneLineParser
+
 SKIP = "bench/kernels.py: skipped: "
 OPS = ("rms_norm", "swiglu", "rope", "attention", "decode_attention", "flow_step", "modulate", "harmonic_synth")
 
@@ -46,14 +48,6 @@ class Case:
     sdpa: Callable[[], object] | None
     bytes_moved: int | None  # memory-bound ops
     flops: float | None  # attention
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """Bad arguments: one line on stderr and exit 2, no usage dump."""
-
-    def error(self, message: str):  # type: ignore[override]
-        print(f"{self.prog}: error: {message}", file=sys.stderr)
-        raise SystemExit(2)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -12,13 +12,14 @@ entry point refuses to run under the interpreter.
 
 from __future__ import annotations
 
-import argparse
 import inspect
 import json
 import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+from stretto.cli_args import OneLineParser
 
 __all__ = ["KernelSpec", "SPECS", "SHARED_MEMORY_LIMIT", "compile_spec", "main"]
 
@@ -146,14 +147,6 @@ def compile_spec(spec: KernelSpec, arch: int) -> dict[str, Any]:
         "cubin_bytes": len(compiled.asm["cubin"]),
         "seconds": round(time.perf_counter() - start, 2),
     }
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """Bad arguments: one line on stderr and exit 2, no usage dump."""
-
-    def error(self, message: str):  # type: ignore[override]
-        print(f"{self.prog}: error: {message}", file=sys.stderr)
-        raise SystemExit(2)
 
 
 def main(argv: list[str] | None = None) -> int:

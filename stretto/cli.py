@@ -17,6 +17,7 @@ from typing import Sequence
 
 from stretto.errors import BadInput, StrettoError, Unsatisfiable
 from stretto import cli_args
+from stretto.cli_args import OneLineParser
 
 
 def _species_list(text: str) -> tuple[int, ...]:
@@ -186,14 +187,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if not bad else 1
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse with its errors on one line (the usage block is what ``--help`` is for);
-    the sub-commands' parsers are of this class too, so every command answers alike."""
-
-    def error(self, message: str):  # type: ignore[override]
-        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
-
-
 def make_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="stretto", description="Counterpoint a composer can trust and steer.")
@@ -220,6 +213,8 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("--max-range", type=cli_args.max_range, default=9,
                     help="largest span of a voice in letter steps (9 = a tenth)")
     sp.add_argument("--allow-crossing", action="store_true", help="let voices cross")
+    sp.add_argument("--licence", metavar="ID", help="the licence of the cantus you give (SPDX "
+                    "id; default: yours); see `stretto licence DIR`")
     sp.add_argument("--seed", type=cli_args.seed, default=0)
     sp.add_argument("--time-limit", type=cli_args.time_limit,
                     default=10.0, help="seconds (deterministic)")
@@ -264,6 +259,8 @@ def make_parser() -> argparse.ArgumentParser:
     add_bench(sub)  # bench
     from stretto.cli_edit import add_parsers as add_edit_parsers
     add_edit_parsers(sub)  # pin, lock, regenerate, constrain, undo, history, provenance ...
+    from stretto.cli_licence import add_parsers as add_licence
+    add_licence(sub)  # licence
     from stretto.cli_daw import add_parsers as add_daw
     add_daw(sub)  # export
     from stretto.cli_studio import add_parsers as add_studio

@@ -1,7 +1,8 @@
-"""Range-checked argument types for the command line.
+"""Range-checked argument types for the command line, and the parser every stretto command
+line uses (:class:`OneLineParser`).
 
 argparse turns the ``ArgumentTypeError`` of these into one line and exit 2 (see
-:class:`stretto.cli.OneLineParser`), so a value no solve could use is refused before any work,
+:class:`OneLineParser`), so a value no solve could use is refused before any work,
 never accepted silently or carried into CP-SAT (whose seed is a 32-bit int).
 """
 
@@ -14,6 +15,14 @@ from typing import Callable
 SEED_MAX = 2**31 - 1  # CP-SAT's random_seed is an int32
 WORKERS_MAX = 64
 TIME_LIMIT_MAX = 3600.0
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with its errors on one line (the usage block is what ``--help`` is for);
+    the sub-commands' parsers are of this class too, so every command answers alike."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def _number(kind: type, low: float, high: float, what: str) -> Callable[[str], float]:

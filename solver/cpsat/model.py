@@ -1,6 +1,6 @@
 """The CP-SAT model of a multi-voice score on an eighth-note grid.
 
-Every voice is a :class:`Line`: for each grid position ``p`` (8 per bar of the cantus, a bar
+Every voice is a :class:`LineVars`: for each grid position ``p`` (8 per bar of the cantus, a bar
 being one whole note) it has the index of the sounding pitch ``x[p]`` in a shared pitch list
 (:class:`Universe`), the letter-step position ``dia[p]`` of that pitch, and whether a note
 begins there, ``onset[p]``. Positions where the species never starts a note share the variable
@@ -76,7 +76,7 @@ class Universe:
 
 
 @dataclass
-class Line:
+class LineVars:
     """One voice on the grid. ``x``, ``dia`` and ``onset`` have one entry per position."""
 
     index: int  # from the top
@@ -111,7 +111,7 @@ class ScoreModel:
         self.mode = mode
         self.bars = bars
         self.size = bars * GRID
-        self.lines: list[Line] = []
+        self.lines: list[LineVars] = []
         self.penalties: list[tuple[str, int, cp_model.LinearExprT]] = []
         self._ic_cache: dict[tuple, Val] = {}
         self._view_cache: dict[tuple, Lit] = {}
@@ -373,7 +373,7 @@ class ScoreModel:
         self.m.Add(neg(expr, value)).OnlyEnforceIf(lit.Not())
         return lit
 
-    def dia_diff_is(self, line: Line, a: int, b: int, value: int) -> Lit:
+    def dia_diff_is(self, line: LineVars, a: int, b: int, value: int) -> Lit:
         """Literal: ``dia[b] - dia[a] == value`` for one line (cached: rules ask often)."""
         da, db = line.dia[a], line.dia[b]
         if isinstance(da, int) and isinstance(db, int):

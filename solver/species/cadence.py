@@ -14,10 +14,10 @@ from __future__ import annotations
 from stretto.errors import BadInput
 
 from stretto.solver.species.melodic import note_pairs
-from stretto.solver.cpsat.model import GRID, OCT, P5, THIRD, UNI, Line, ScoreModel
+from stretto.solver.cpsat.model import GRID, OCT, P5, THIRD, UNI, LineVars, ScoreModel
 
 
-def rule_cadence(sm: ScoreModel, cantus: Line) -> None:
+def rule_cadence(sm: ScoreModel, cantus: LineVars) -> None:
     """cadence: final chord on the final, approached by the clausula vera."""
     last = (sm.bars - 1) * GRID
     bass = sm.lines[-1]
@@ -96,7 +96,7 @@ def rule_ficta(sm: ScoreModel) -> None:
                        "ficta")
 
 
-def rule_no_false_relation(sm: ScoreModel, line: Line) -> None:
+def rule_no_false_relation(sm: ScoreModel, line: LineVars) -> None:
     """false-relation: within a bar's distance a line never has both a note and its chromatic
     alteration (B and B-flat, C and C-sharp)."""
     mode = sm.mode
@@ -127,7 +127,7 @@ def rule_no_false_relation(sm: ScoreModel, line: Line) -> None:
                     sm.require(sm.neg(sm.all_true(u, v)), "false-relation")
 
 
-def soft_ficta_sparingly(sm: ScoreModel, line: Line, weight: int) -> None:
+def soft_ficta_sparingly(sm: ScoreModel, line: LineVars, weight: int) -> None:
     """ficta-sparingly: each note on the flattened ficta pitch costs ``weight``."""
     mode = sm.mode
     for p in line.onset_positions():

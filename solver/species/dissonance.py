@@ -12,43 +12,43 @@ from __future__ import annotations
 
 from stretto.pitch import Interval, Pitch
 
-from stretto.solver.cpsat.model import DISS, GRID, UPPER_CONSONANT, Line, Lit, ScoreModel
+from stretto.solver.cpsat.model import DISS, GRID, UPPER_CONSONANT, LineVars, Lit, ScoreModel
 
 
-def _step_between(sm: ScoreModel, line: Line, a: int, b: int, sign: int | None = None) -> Lit:
+def _step_between(sm: ScoreModel, line: LineVars, a: int, b: int, sign: int | None = None) -> Lit:
     """Literal: the pitch at ``b`` is a step from the pitch at ``a`` (up if sign=1, down -1)."""
     if sign is None:
         return sm.any_true([_step_between(sm, line, a, b, 1), _step_between(sm, line, a, b, -1)])
     return sm.dia_diff_is(line, a, b, sign)
 
 
-def _passing(sm: ScoreModel, line: Line, prev: int, p: int, nxt: int) -> Lit:
+def _passing(sm: ScoreModel, line: LineVars, prev: int, p: int, nxt: int) -> Lit:
     """Approached and left by step in the same direction."""
     up = sm.all_true(_step_between(sm, line, prev, p, 1), _step_between(sm, line, p, nxt, 1))
     down = sm.all_true(_step_between(sm, line, prev, p, -1), _step_between(sm, line, p, nxt, -1))
     return sm.any_true([up, down])
 
 
-def _neighbour(sm: ScoreModel, line: Line, prev: int, p: int, nxt: int) -> Lit:
+def _neighbour(sm: ScoreModel, line: LineVars, prev: int, p: int, nxt: int) -> Lit:
     """A step away and the same step back."""
     up = sm.all_true(_step_between(sm, line, prev, p, 1), _step_between(sm, line, p, nxt, -1))
     down = sm.all_true(_step_between(sm, line, prev, p, -1), _step_between(sm, line, p, nxt, 1))
     return sm.any_true([up, down])
 
 
-def _cambiata(sm: ScoreModel, line: Line, prev: int, p: int, nxt: int, after: int) -> Lit:
+def _cambiata(sm: ScoreModel, line: LineVars, prev: int, p: int, nxt: int, after: int) -> Lit:
     """Fux's nota cambiata: step down into the dissonance, a third down, then a step up."""
     return sm.all_true(_step_between(sm, line, prev, p, -1),
                        sm.dia_diff_is(line, p, nxt, -2),
                        _step_between(sm, line, nxt, after, 1))
 
 
-def weak_dissonance_ok(sm: ScoreModel, line: Line, p: int) -> Lit:
+def weak_dissonance_ok(sm: ScoreModel, line: LineVars, p: int) -> Lit:
     """Literal: a note beginning at ``p`` may be dissonant here (its melodic treatment holds)."""
     return sm.cached(("weak", line.index, p), lambda: _weak(sm, line, p))
 
 
-def _weak(sm: ScoreModel, line: Line, p: int) -> Lit:
+def _weak(sm: ScoreModel, line: LineVars, p: int) -> Lit:
     sp, q, bar = line.species, p % GRID, p // GRID
     last = sm.bars - 1
     if sp in (None, 1, 4) or q == 0 or bar == last or line.x[p - 1] is None:
@@ -102,7 +102,7 @@ def suspension_interval(upper_is_line: bool):
     return f
 
 
-def suspension_ok(sm: ScoreModel, line: Line, other: Line, p: int) -> Lit:
+def suspension_ok(sm: ScoreModel, line: LineVars, other: LineVars, p: int) -> Lit:
     """Literal: ``line`` is held over the downbeat ``p`` as a correct suspension against
     ``other``: prepared (it began as a consonance, which the consonance rule ensures), a
     dissonance type Fux allows, resolving down by step to a consonance on beat 3."""
@@ -110,7 +110,7 @@ def suspension_ok(sm: ScoreModel, line: Line, other: Line, p: int) -> Lit:
                      lambda: _suspension(sm, line, other, p))
 
 
-def _suspension(sm: ScoreModel, line: Line, other: Line, p: int) -> Lit:
+def _suspension(sm: ScoreModel, line: LineVars, other: LineVars, p: int) -> Lit:
     bar = p // GRID
     if not (line.species in (4, 5) and p % GRID == 0 and 0 < bar < sm.bars - 1
             and line.onset[p] is not True and other.x[p] is not None):

@@ -31,7 +31,7 @@ from stretto.solver.cpsat.region import Region, ResolveOutcome, count_changes, m
 from stretto.solver.cpsat.solving import solver_for
 from stretto.solver.species.engine import add_preferences, build_hard, preference_solver, result_of
 from stretto.solver.species.lines import register_pitches
-from stretto.solver.cpsat.model import GRID, Line, Lit, ScoreModel
+from stretto.solver.cpsat.model import GRID, LineVars, Lit, ScoreModel
 from stretto.solver.cpsat.settings import SolveSettings
 from stretto.solver.species.spec import SpeciesSpec
 
@@ -95,14 +95,14 @@ def extra_pitches(spec: SpeciesSpec, constraints: tuple[Constraint, ...]) -> dic
     return extra
 
 
-def _line(sm: ScoreModel, voice: int, c: Constraint) -> Line:
+def _line(sm: ScoreModel, voice: int, c: Constraint) -> LineVars:
     if not 0 <= voice < len(sm.lines):
         raise BadInput(f"{c.describe()}: there is no voice {voice + 1} (voices 1-"
                        f"{len(sm.lines)})")
     return sm.lines[voice]
 
 
-def _equals(sm: ScoreModel, line: Line, p: int, pitch: Pitch) -> None:
+def _equals(sm: ScoreModel, line: LineVars, p: int, pitch: Pitch) -> None:
     """Require the sounding pitch of ``line`` at ``p`` to be ``pitch`` (under the guard)."""
     x = line.x[p]
     if pitch not in sm.u.pitches or (not isinstance(x, int) and
@@ -185,7 +185,7 @@ def add_constraint(sm: ScoreModel, c: Constraint) -> None:
         raise BadInput(f"unknown constraint {c!r}")
 
 
-def _keep(sm: ScoreModel, line: Line, p: int, pitch: Pitch, begins: bool) -> None:
+def _keep(sm: ScoreModel, line: LineVars, p: int, pitch: Pitch, begins: bool) -> None:
     """Require ``line`` to sound ``pitch`` at ``p``, a note beginning there iff ``begins``."""
     if line.x[p] is None:
         sm.fail()
@@ -201,7 +201,7 @@ def _require(sm: ScoreModel, c: Lit) -> None:
         sm.require(c, "edit")
 
 
-def _note_vars(line: Line) -> list:
+def _note_vars(line: LineVars) -> list:
     return list(dict.fromkeys(line.x[p] for p in line.onset_positions()
                               if line.x[p] is not None and not isinstance(line.x[p], int)))
 
@@ -251,7 +251,7 @@ def _region_constraints(sm: ScoreModel, previous: Piece, region: Region) -> None
             sm.fail()
 
 
-def _changed(sm: ScoreModel, line: Line, p: int, before: tuple[Pitch | None, bool]) -> Lit:
+def _changed(sm: ScoreModel, line: LineVars, p: int, before: tuple[Pitch | None, bool]) -> Lit:
     """Literal: at ``p`` the line's note start differs from ``before`` (pitch or rhythm)."""
     pitch, began = before
     if not began:

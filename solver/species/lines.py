@@ -17,7 +17,7 @@ from __future__ import annotations
 from stretto.errors import BadInput
 from stretto.pitch import Pitch
 
-from stretto.solver.cpsat.model import GRID, Line, ScoreModel, Universe, where
+from stretto.solver.cpsat.model import GRID, LineVars, ScoreModel, Universe, where
 from stretto.solver.species.spec import SpeciesSpec
 
 # Fifth species bar patterns: onset positions in eighths. A pattern without 0 continues (ties)
@@ -83,7 +83,7 @@ def build_lines(sm: ScoreModel, spec: SpeciesSpec, registers: list[tuple[Pitch, 
     reg = iter(registers)
     for v, sp in enumerate(species):
         if sp is None:
-            line = Line(index=v, name=names[v], species=None,
+            line = LineVars(index=v, name=names[v], species=None,
                         domain=sorted({sm.u.index(p) for p in spec.cantus}))
             for b, p in enumerate(spec.cantus):
                 i = sm.u.index(p)
@@ -101,12 +101,12 @@ def build_lines(sm: ScoreModel, spec: SpeciesSpec, registers: list[tuple[Pitch, 
                                "notes of the mode")
             more = (extra or {}).get(v, set())
             domain = [i for i, p in enumerate(sm.u.pitches) if p in allowed or p in more]
-            line = Line(index=v, name=names[v], species=sp, domain=domain, register=register)
+            line = LineVars(index=v, name=names[v], species=sp, domain=domain, register=register)
             _RHYTHM[sp](sm, line)
         sm.lines.append(line)
 
 
-def _new_pitch(sm: ScoreModel, line: Line, label: str) -> tuple:
+def _new_pitch(sm: ScoreModel, line: LineVars, label: str) -> tuple:
     at = where(int(label))
     x = sm.new_int(line.domain, f"{line.name} {at} pitch")
     d = sm.m.NewIntVar(min(sm.u.dia), max(sm.u.dia), f"{line.name} {at} letter step")
@@ -114,7 +114,7 @@ def _new_pitch(sm: ScoreModel, line: Line, label: str) -> tuple:
     return x, d
 
 
-def _fixed_rhythm(sm: ScoreModel, line: Line, onsets_of_bar) -> None:
+def _fixed_rhythm(sm: ScoreModel, line: LineVars, onsets_of_bar) -> None:
     """Lay out a line whose onsets are known in advance (species 1-3)."""
     x = d = None
     for b in range(sm.bars):
@@ -129,11 +129,11 @@ def _fixed_rhythm(sm: ScoreModel, line: Line, onsets_of_bar) -> None:
             line.can_onset.append(q in ons)
 
 
-def _species1(sm: ScoreModel, line: Line) -> None:
+def _species1(sm: ScoreModel, line: LineVars) -> None:
     _fixed_rhythm(sm, line, lambda b: {0})
 
 
-def _species2(sm: ScoreModel, line: Line) -> None:
+def _species2(sm: ScoreModel, line: LineVars) -> None:
     """Two halves per bar; the bar before the final may be one whole note instead (as in
     Fux's own cadences, e.g. fig. 42), a choice left to the solver."""
     last = sm.bars - 1
@@ -147,12 +147,12 @@ def _species2(sm: ScoreModel, line: Line) -> None:
         line.onset[p] = whole.Not()
 
 
-def _species3(sm: ScoreModel, line: Line) -> None:
+def _species3(sm: ScoreModel, line: LineVars) -> None:
     last = sm.bars - 1
     _fixed_rhythm(sm, line, lambda b: {0} if b == last else {0, 2, 4, 6})
 
 
-def _species4(sm: ScoreModel, line: Line) -> None:
+def _species4(sm: ScoreModel, line: LineVars) -> None:
     """Syncopation: rest, then halves tied over every barline; a tie may be broken (then the
     downbeat is a new note), which the soft rule ``broken-syncopation`` discourages."""
     last = sm.bars - 1
@@ -186,7 +186,7 @@ def _species4(sm: ScoreModel, line: Line) -> None:
             line.can_onset.append(onset is not False)
 
 
-def _species5(sm: ScoreModel, line: Line) -> None:
+def _species5(sm: ScoreModel, line: LineVars) -> None:
     """Florid: one rhythm pattern per bar, chosen by the solver."""
     last = sm.bars - 1
     x = d = None

@@ -11,7 +11,7 @@ from ortools.sat.python import cp_model
 
 from stretto.pitch import Interval, Pitch
 
-from stretto.solver.cpsat.model import GRID, Line, Lit, ScoreModel
+from stretto.solver.cpsat.model import GRID, LineVars, Lit, ScoreModel
 
 # Allowed melodic intervals as (letter steps, semitones) measured upward; the minor sixth only
 # ascending. A repeated pitch (0, 0) is in the table because a held note repeats its pitch on
@@ -29,7 +29,7 @@ def melodic_ok(a: Pitch, b: Pitch) -> bool:
     return key in _UP_ONLY and b.midi > a.midi
 
 
-def note_pairs(sm: ScoreModel, line: Line) -> list[tuple[int, int, Lit]]:
+def note_pairs(sm: ScoreModel, line: LineVars) -> list[tuple[int, int, Lit]]:
     """Consecutive notes ``(p1, p2, literal)``: notes begin at p1 and p2 and none between."""
     cands = [p for p in line.onset_positions() if line.x[p] is not None]
     out = []
@@ -45,7 +45,7 @@ def note_pairs(sm: ScoreModel, line: Line) -> list[tuple[int, int, Lit]]:
     return out
 
 
-def note_triples(sm: ScoreModel, line: Line) -> list[tuple[int, int, int, Lit]]:
+def note_triples(sm: ScoreModel, line: LineVars) -> list[tuple[int, int, int, Lit]]:
     """Three consecutive notes ``(p0, p1, p2, literal)``."""
     pairs = note_pairs(sm, line)
     by_start: dict[int, list[tuple[int, Lit]]] = {}
@@ -60,12 +60,12 @@ def note_triples(sm: ScoreModel, line: Line) -> list[tuple[int, int, int, Lit]]:
     return out
 
 
-def _moves(line: Line) -> list[int]:
+def _moves(line: LineVars) -> list[int]:
     """Positions where a new note may begin right after another (not after a rest)."""
     return [p for p in line.onset_positions() if p > 0 and line.x[p - 1] is not None]
 
 
-def rule_melodic_interval(sm: ScoreModel, line: Line) -> None:
+def rule_melodic_interval(sm: ScoreModel, line: LineVars) -> None:
     """melodic-interval: no augmented or diminished intervals, sevenths, major sixth, descending
     minor sixth, or anything beyond an octave (a table over each pair of successive pitches)."""
     P = sm.u.pitches
@@ -77,7 +77,7 @@ def rule_melodic_interval(sm: ScoreModel, line: Line) -> None:
         sm.enforce(sm.m.AddAllowedAssignments([a, b], rows))
 
 
-def rule_leap_span(sm: ScoreModel, line: Line) -> None:
+def rule_leap_span(sm: ScoreModel, line: LineVars) -> None:
     """leap-span: two successive leaps in one direction may not exceed an octave together."""
     for p0, p1, p2, lit in note_triples(sm, line):
         d1 = line.dia[p1] - line.dia[p0]
@@ -88,7 +88,7 @@ def rule_leap_span(sm: ScoreModel, line: Line) -> None:
         sm.enforce(sm.m.Add(d1 + d2 >= -7), lit, dn1, dn2)
 
 
-def rule_range(sm: ScoreModel, line: Line, max_steps: int) -> tuple:
+def rule_range(sm: ScoreModel, line: LineVars, max_steps: int) -> tuple:
     """range: the line spans at most ``max_steps`` letter steps (a tenth = 9). Returns the
     (lowest, highest) letter-step variables for the climax rules."""
     dias = _distinct(line.dia[p] for p in line.onset_positions() if line.dia[p] is not None)
@@ -100,7 +100,7 @@ def rule_range(sm: ScoreModel, line: Line, max_steps: int) -> tuple:
     return lo, hi
 
 
-def rule_eighth_steps(sm: ScoreModel, line: Line) -> None:
+def rule_eighth_steps(sm: ScoreModel, line: LineVars) -> None:
     """rhythm (fifth species): an eighth pair moves by step, from the first eighth to the
     second and from the second to the note after it (Fux's passing and neighbour eighths).
     The pair stands on a weak quarter, so the note after it always begins one eighth later."""
@@ -113,7 +113,7 @@ def rule_eighth_steps(sm: ScoreModel, line: Line) -> None:
             sm.enforce(step, line.onset[p])
 
 
-def rule_repetition(sm: ScoreModel, line: Line) -> None:
+def rule_repetition(sm: ScoreModel, line: LineVars) -> None:
     """repetition: in second, third, fourth and fifth species a new note never repeats the
     previous pitch (a held or tied note is not a repetition)."""
     for p in _moves(line):
@@ -126,7 +126,7 @@ def rule_repetition(sm: ScoreModel, line: Line) -> None:
 # ------------------------------------------------------------------------------ soft
 
 
-def soft_steps_over_leaps(sm: ScoreModel, line: Line, weight: int) -> None:
+def soft_steps_over_leaps(sm: ScoreModel, line: LineVars, weight: int) -> None:
     """steps-over-leaps: each leap costs its size beyond a step."""
     for p in _moves(line):
         if line.x[p - 1] is line.x[p]:
@@ -138,7 +138,7 @@ def soft_steps_over_leaps(sm: ScoreModel, line: Line, weight: int) -> None:
         sm.penalize("steps-over-leaps", weight, extra)
 
 
-def soft_leap_recovery(sm: ScoreModel, line: Line, weight: int) -> None:
+def soft_leap_recovery(sm: ScoreModel, line: LineVars, weight: int) -> None:
     """leap-recovery: after a leap of a fourth or more, turn back by a step (or a third)."""
     for p0, p1, p2, lit in note_triples(sm, line):
         d1 = line.dia[p1] - line.dia[p0]
@@ -149,7 +149,7 @@ def soft_leap_recovery(sm: ScoreModel, line: Line, weight: int) -> None:
             sm.penalize("leap-recovery", weight, sm.all_true(lit, big, ok.Not()))
 
 
-def soft_climax(sm: ScoreModel, line: Line, hi, cantus: Line | None, w_single: int,
+def soft_climax(sm: ScoreModel, line: LineVars, hi, cantus: LineVars | None, w_single: int,
                 w_apart: int) -> None:
     """single-climax: the highest note is reached once; climax-apart: not in a bar where the
     cantus reaches its own highest note."""
@@ -170,7 +170,7 @@ def soft_climax(sm: ScoreModel, line: Line, hi, cantus: Line | None, w_single: i
             sm.penalize("climax-apart", w_apart, t)
 
 
-def soft_repeated_notes(sm: ScoreModel, line: Line, weight: int) -> None:
+def soft_repeated_notes(sm: ScoreModel, line: LineVars, weight: int) -> None:
     """repeated-notes: first species may repeat a note, at a cost."""
     for p in _moves(line):
         a, b = line.x[p - 1], line.x[p]
@@ -178,7 +178,7 @@ def soft_repeated_notes(sm: ScoreModel, line: Line, weight: int) -> None:
             sm.penalize("repeated-notes", weight, sm.neg(sm.differ(a, b)))
 
 
-def soft_outlined_tritone(sm: ScoreModel, line: Line, weight: int) -> None:
+def soft_outlined_tritone(sm: ScoreModel, line: LineVars, weight: int) -> None:
     """outlined-tritone: three notes moving one way should not span a tritone."""
     for p0, p1, p2, lit in note_triples(sm, line):
         tri = sm.feature("tritone", line.x[p0], line.x[p2], outlines_tritone)

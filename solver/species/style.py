@@ -6,11 +6,11 @@ and ``broken-syncopation``.
 
 from __future__ import annotations
 
-from stretto.solver.cpsat.model import GRID, OCT, P5, SIXTH, THIRD, UNI, Line, ScoreModel
+from stretto.solver.cpsat.model import GRID, OCT, P5, SIXTH, THIRD, UNI, LineVars, ScoreModel
 from stretto.solver.species.vertical import motion_direction, event_positions, voice_pairs
 
 
-def preference_pairs(sm: ScoreModel) -> list[tuple[Line, Line]]:
+def preference_pairs(sm: ScoreModel) -> list[tuple[LineVars, LineVars]]:
     """The pairs whose intervals and motion the two-voice preferences judge: each added voice
     against the cantus (as Fux teaches them), and the outer voices. In three or more voices a
     full chord always holds a fifth or octave between *some* pair and all pairs cannot move

@@ -9,24 +9,24 @@ from __future__ import annotations
 from itertools import combinations
 
 from stretto.solver.species.dissonance import suspension_ok, weak_dissonance_ok
-from stretto.solver.cpsat.model import (DISS, GRID, OCT, P5, THIRD, UNI, UPPER_CONSONANT, Line,
+from stretto.solver.cpsat.model import (DISS, GRID, OCT, P5, THIRD, UNI, UPPER_CONSONANT, LineVars,
     Lit, ScoreModel, where)
 
 PERFECT = (UNI, OCT, P5)
 
 
-def event_positions(sm: ScoreModel, a: Line, b: Line) -> list[int]:
+def event_positions(sm: ScoreModel, a: LineVars, b: LineVars) -> list[int]:
     """Positions where both voices sound and at least one may begin a note."""
     return [p for p in range(sm.size)
             if a.x[p] is not None and b.x[p] is not None and (a.can_onset[p] or b.can_onset[p])]
 
 
-def voice_pairs(sm: ScoreModel) -> list[tuple[Line, Line]]:
+def voice_pairs(sm: ScoreModel) -> list[tuple[LineVars, LineVars]]:
     """All pairs (upper, lower) by voice order."""
     return list(combinations(sm.lines, 2))
 
 
-def fourth_is_dissonant(sm: ScoreModel, a: Line, b: Line, p: int, crossing: bool) -> Lit:
+def fourth_is_dissonant(sm: ScoreModel, a: LineVars, b: LineVars, p: int, crossing: bool) -> Lit:
     """A perfect fourth or a tritone between ``a`` and ``b`` is dissonant unless some other
     sounding voice is strictly below both (then it is between upper voices)."""
     options = []
@@ -49,7 +49,7 @@ def _below(sm: ScoreModel, c, v) -> Lit:
     return sm.compare(c - v, "<", 0)
 
 
-def dissonant(sm: ScoreModel, a: Line, b: Line, p: int, crossing: bool) -> Lit:
+def dissonant(sm: ScoreModel, a: LineVars, b: LineVars, p: int, crossing: bool) -> Lit:
     """Literal: the sounding interval between ``a`` and ``b`` at ``p`` is a dissonance."""
     def build() -> Lit:
         ic = sm.ic(a.x[p], b.x[p])
@@ -83,7 +83,7 @@ def rule_consonance(sm: ScoreModel, crossing: bool) -> None:
                 sm.implies_any(diss, cases)
 
 
-def _moves(sm: ScoreModel, line: Line, p: int) -> Lit:
+def _moves(sm: ScoreModel, line: LineVars, p: int) -> Lit:
     """Literal: a new, different pitch begins at ``p``."""
     if line.x[p - 1] is None or line.onset[p] is False:
         return False
@@ -128,7 +128,7 @@ def rule_downbeat_parallels(sm: ScoreModel) -> None:
                         sm.require(sm.neg(bad), "downbeat-parallels")
 
 
-def motion_direction(sm: ScoreModel, line: Line, p: int) -> tuple[Lit, Lit]:
+def motion_direction(sm: ScoreModel, line: LineVars, p: int) -> tuple[Lit, Lit]:
     """Literals (moves up, moves down) for a note beginning at ``p``."""
     if line.x[p - 1] is None or line.onset[p] is False:
         return False, False
@@ -202,7 +202,7 @@ def rule_unison(sm: ScoreModel) -> None:
             sm.require(sm.neg(sm.is_ic(sm.ic(a.x[p], b.x[p]), (UNI,))), "unison")
 
 
-def rule_first_interval(sm: ScoreModel, cantus: Line) -> None:
+def rule_first_interval(sm: ScoreModel, cantus: LineVars) -> None:
     """first-interval: in two voices the counterpoint begins perfect against the cantus (below
     it only a unison or octave); in three or more the opening chord stands on the final in the
     lowest sounding voice with octaves, fifths and thirds above."""

@@ -11,7 +11,7 @@ from stretto.pitch import Interval, Pitch
 
 from stretto.solver.tonal.chorale_problem import VoicePart
 from stretto.harmony import FIFTH, ROOT, SEVENTH, THIRD, Chord
-from stretto.solver.cpsat.model import Line
+from stretto.solver.cpsat.model import LineVars
 
 
 class VoicingMixin:
@@ -120,7 +120,7 @@ class VoicingMixin:
             self.x.append(xs)
             self.midi.append(mids)
             self.dia.append(dias)
-            sm.lines.append(Line(index=vi, name=v.name, species=None, domain=doms[vi],
+            sm.lines.append(LineVars(index=vi, name=v.name, species=None, domain=doms[vi],
                                  x=list(xs)))
         names = [voice.name for voice in prob.voices]
         self.lt = [[self._bool(f"{names[v]} {self._where(t)} leading tone") for t in range(T)]

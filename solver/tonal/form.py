@@ -20,7 +20,7 @@ from stretto.score import Piece, Voice, make_voice, parse_meter
 
 from stretto.solver.tonal.chorale import ALL_CADENCES, Canon, HarmonyProblem
 from stretto.solver.tonal.form_plan import (FormSpec, copy_end, form_from_dict, load_form,
-    parse_interval, read_form_data)
+    parse_interval_steps, read_form_data)
 from stretto.solver.tonal.fugue import fugue_plan, real_answer, tonal_answer
 from stretto.harmony import Key
 from stretto.solver.cpsat.settings import SolveResult, SolveSettings
@@ -316,5 +316,5 @@ def form_piece(spec: FormSpec, prob: HarmonyProblem, sol, stats: dict) -> Piece:
 
 
 __all__ = ["FormSpec", "compose", "form_from_dict", "form_piece", "fugue_plan", "load_form",
-           "parse_interval", "read_form_data", "real_answer", "recurrence_pairs", "slot_names",
+           "parse_interval_steps", "read_form_data", "real_answer", "recurrence_pairs", "slot_names",
            "tonal_answer"]

@@ -85,7 +85,7 @@ _INTERVAL = re.compile(r"^\s*([+-]?)\s*(P|M|m|A|d)(\d{1,2})\s*$")
 _BASE = (0, 2, 4, 5, 7, 9, 11)
 
 
-def parse_interval(text: str) -> tuple[int, int]:
+def parse_interval_steps(text: str) -> tuple[int, int]:
     """``-P8`` -> (letter steps, semitones) = (-7, -12); ``M3`` -> (2, 4)."""
     m = _INTERVAL.match(str(text))
     if not m:
@@ -372,7 +372,7 @@ def form_from_dict(data: dict, name: str = "form") -> FormSpec:
         lead, foll = voice_index(c.get("leader")), voice_index(c.get("follower"))
         if lead == foll:
             raise BadInput("a canon needs two different voices")
-        steps, semis = parse_interval(c.get("interval", "P8"))
+        steps, semis = parse_interval_steps(c.get("interval", "P8"))
         mode = str(c.get("transposition", "exact"))
         if mode not in ("exact", "diatonic"):
             raise BadInput(f"transposition {mode!r}: use exact or diatonic")
@@ -402,7 +402,7 @@ def form_from_dict(data: dict, name: str = "form") -> FormSpec:
         if at > a:
             _final_chord_fits(spec0, b, spec0.slot_of(at) - spec0.slot_of(a),
                               f"[[recurrence]] of bars {a}-{b} at bar {at}")
-        steps, semis = parse_interval(r.get("interval", "P1"))
+        steps, semis = parse_interval_steps(r.get("interval", "P1"))
         mode = str(r.get("transposition", "exact"))
         recs.append((v, a, b, to, at, steps, semis if mode == "exact" else None))
     inversions = {"octave": 7, "tenth": 9, "twelfth": 11}
@@ -462,4 +462,4 @@ def _related(key: Key) -> list[Key]:
 
 
 __all__ = ["FormSpec", "check_plan_keys", "copy_end", "form_from_dict", "load_form",
-           "parse_interval", "read_form_data"]
+           "parse_interval_steps", "read_form_data"]

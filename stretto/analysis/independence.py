@@ -6,7 +6,7 @@ from itertools import combinations
 
 import numpy as np
 
-from stretto.analysis.view import Line, diatonic_successions, lines, pair_grid, successions
+from stretto.analysis.view import HeardLine, diatonic_successions, lines, pair_grid, pair_successions
 from stretto.score import Piece
 
 
@@ -33,7 +33,7 @@ def motion(a0: int, b0: int, a1: int, b1: int) -> str | None:
     return "similar"
 
 
-def pair_independence(upper: Line, lower: Line) -> dict:
+def pair_independence(upper: HeardLine, lower: HeardLine) -> dict:
     """Independence of two voices.
 
     Definitions (after Huron 2001, "Tone and Voice: A Derivation of the Rules of Voice-Leading
@@ -52,7 +52,7 @@ def pair_independence(upper: Line, lower: Line) -> dict:
       MIDI) over the length of their union; ``crossing``: share of simultaneities with the lower
       voice above the upper.
     """
-    succ = successions(upper, lower)
+    succ = pair_successions(upper, lower)
     grid = pair_grid(upper, lower)
     out: dict = {}
     if len(succ) >= 2:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from stretto.analysis.distribution import interval_histogram_of, overlapping_area
-from stretto.analysis.view import Line, lines
+from stretto.analysis.view import HeardLine, lines
 from stretto.score import Piece
 
 ROLES = ("S", "A", "T", "B")
 
 
-def voice_melody(line: Line) -> dict:
+def voice_melody(line: HeardLine) -> dict:
     """Melodic statistics of one voice (ties merged, rests ignored).
 
     Definitions, with intervals in semitones between successive notes:

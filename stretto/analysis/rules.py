@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from itertools import combinations
 
-from stretto.analysis.view import lines, note_count, succession_times, successions
+from stretto.analysis.view import lines, note_count, succession_times, pair_successions
 from stretto.score import Piece
 
 
@@ -89,7 +89,7 @@ def parallel_perfects(piece: Piece) -> dict:
     count = total = 0
     where = []
     for i, j in combinations(range(len(ls)), 2):
-        for s, (_, t1) in zip(successions(ls[i], ls[j]), succession_times(ls[i], ls[j])):
+        for s, (_, t1) in zip(pair_successions(ls[i], ls[j]), succession_times(ls[i], ls[j])):
             total += 1
             if is_perfect_parallel(*s):
                 count += 1

@@ -15,7 +15,7 @@ _PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 
 
 @dataclass(frozen=True)
-class Line:
+class HeardLine:
     """One voice as heard (ties merged): parallel tuples of onsets, ends, MIDI numbers and
     diatonic positions (letter steps above C0, from the spelling)."""
 
@@ -51,11 +51,11 @@ class Line:
         return [b - a for a, b in zip(self.midi, self.midi[1:])]
 
 
-_CACHE: list[tuple[Piece, list[Line]]] = []
+_CACHE: list[tuple[Piece, list[HeardLine]]] = []
 
 
-def lines(piece: Piece) -> list[Line]:
-    """Every voice of ``piece`` as a :class:`Line`, top to bottom (the last few pieces' lines
+def lines(piece: Piece) -> list[HeardLine]:
+    """Every voice of ``piece`` as a :class:`HeardLine`, top to bottom (the last few pieces' lines
     are kept, since every metric asks for them)."""
     for cached, ls in _CACHE:
         if cached is piece:
@@ -66,16 +66,16 @@ def lines(piece: Piece) -> list[Line]:
     return ls
 
 
-def _lines(piece: Piece) -> list[Line]:
+def _lines(piece: Piece) -> list[HeardLine]:
     out = []
     for v in piece.voices:
         notes = v.sounding()
-        out.append(Line(tuple(n.onset for n in notes), tuple(n.end for n in notes),
+        out.append(HeardLine(tuple(n.onset for n in notes), tuple(n.end for n in notes),
                         tuple(n.midi for n in notes), tuple(n.pitch.diatonic for n in notes)))
     return out
 
 
-def _indices(line: Line, times: list[Fraction]) -> list[int]:
+def _indices(line: HeardLine, times: list[Fraction]) -> list[int]:
     """For each of the sorted ``times``, the index of the note sounding then (-1 in a rest)."""
     out, i, n = [], 0, len(line.onsets)
     for t in times:
@@ -85,7 +85,7 @@ def _indices(line: Line, times: list[Fraction]) -> list[int]:
     return out
 
 
-def _gaps(line: Line) -> list[int]:
+def _gaps(line: HeardLine) -> list[int]:
     """Prefix counts of rests between successive notes: no rest between notes i and j (i < j)
     when ``gaps[j] == gaps[i]``."""
     out = [0]
@@ -94,10 +94,10 @@ def _gaps(line: Line) -> list[int]:
     return out
 
 
-_PAIRS: list[tuple[Line, Line, tuple]] = []
+_PAIRS: list[tuple[HeardLine, HeardLine, tuple]] = []
 
 
-def _pair(upper: Line, lower: Line) -> tuple[list, list]:
+def _pair(upper: HeardLine, lower: HeardLine) -> tuple[list, list]:
     for u, lo, data in _PAIRS:
         if u is upper and lo is lower:
             return data
@@ -117,25 +117,25 @@ def _pair(upper: Line, lower: Line) -> tuple[list, list]:
     return data
 
 
-def pair_grid(upper: Line, lower: Line) -> list[tuple[Fraction, int, int]]:
+def pair_grid(upper: HeardLine, lower: HeardLine) -> list[tuple[Fraction, int, int]]:
     """The pair's simultaneities: every onset of either voice at which both sound, as
     ``(time, upper_midi, lower_midi)``, in time order."""
     return _pair(upper, lower)[0]
 
 
-def successions(upper: Line, lower: Line) -> list[tuple[int, int, int, int]]:
+def pair_successions(upper: HeardLine, lower: HeardLine) -> list[tuple[int, int, int, int]]:
     """Voice-pair successions: consecutive simultaneities of the pair with no rest in either
     voice between them, as ``(a0, b0, a1, b1)`` (upper and lower MIDI before and after)."""
     return [s[:4] for s in _pair(upper, lower)[1]]
 
 
-def diatonic_successions(upper: Line, lower: Line) -> list[tuple[int, int]]:
-    """The letter-step motion ``(upper, lower)`` of each of :func:`successions`."""
+def diatonic_successions(upper: HeardLine, lower: HeardLine) -> list[tuple[int, int]]:
+    """The letter-step motion ``(upper, lower)`` of each of :func:`pair_successions`."""
     return [s[4:6] for s in _pair(upper, lower)[1]]
 
 
-def succession_times(upper: Line, lower: Line) -> list[tuple[Fraction, Fraction]]:
-    """The times ``(from, to)`` of each of :func:`successions`."""
+def succession_times(upper: HeardLine, lower: HeardLine) -> list[tuple[Fraction, Fraction]]:
+    """The times ``(from, to)`` of each of :func:`pair_successions`."""
     return [s[6:8] for s in _pair(upper, lower)[1]]
 
 

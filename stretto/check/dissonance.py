@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from stretto.check.model import CheckSettings, Line, Slice, Texture, Violation, direction, \
+from stretto.check.model import CheckSettings, CheckLine, Slice, Texture, Violation, direction, \
     interval_name, is_step, tolerated_off_beat, violation
 from stretto.pitch import Interval
 from stretto.score import Note
@@ -31,21 +31,21 @@ from stretto.score import Note
 # --------------------------------------------------------------------------- melodic figures
 
 
-def _passing(line: Line, i: int) -> bool:
+def _passing(line: CheckLine, i: int) -> bool:
     """Passing tone: reached by step and left by step in the same direction."""
     p, n, x = line.prev(i), line.next(i), line.notes[i]
     return bool(p and n and is_step(p.pitch, x.pitch) and is_step(x.pitch, n.pitch)
                 and direction(p.pitch, x.pitch) == direction(x.pitch, n.pitch))
 
 
-def _neighbour(line: Line, i: int) -> bool:
+def _neighbour(line: CheckLine, i: int) -> bool:
     """Neighbour note: a step away from a note and straight back to it."""
     p, n, x = line.prev(i), line.next(i), line.notes[i]
     return bool(p and n and is_step(p.pitch, x.pitch) and is_step(x.pitch, n.pitch)
                 and p.pitch == n.pitch)
 
 
-def _cambiata(tx: Texture, line: Line, i: int) -> bool:
+def _cambiata(tx: Texture, line: CheckLine, i: int) -> bool:
     """Fux's nota cambiata: a dissonance on the second quarter, reached by step down, left by a
     third down, the line then turning up by step (D C A B over an F)."""
     x = line.notes[i]
@@ -59,7 +59,7 @@ def _cambiata(tx: Texture, line: Line, i: int) -> bool:
                 and is_step(n.pitch, nn.pitch) and direction(n.pitch, nn.pitch) > 0)
 
 
-def suspension_of(tx: Texture, line: Line, i: int) -> tuple[Note, Fraction] | None:
+def suspension_of(tx: Texture, line: CheckLine, i: int) -> tuple[Note, Fraction] | None:
     """The syncopated note just before note ``i`` and the downbeat it is held over, when note
     ``i`` lies between that downbeat and the strong half that follows it (its resolution)."""
     x = line.notes[i]
@@ -75,7 +75,7 @@ def suspension_of(tx: Texture, line: Line, i: int) -> tuple[Note, Fraction] | No
     return None
 
 
-def _ornament(tx: Texture, line: Line, i: int) -> bool:
+def _ornament(tx: Texture, line: CheckLine, i: int) -> bool:
     """Fifth species: a note between a suspended note and its resolution (the note on the next
     strong half, a step below the suspension), such as the G E F of a decorated 4-3."""
     x = line.notes[i]
@@ -94,7 +94,7 @@ def _ornament(tx: Texture, line: Line, i: int) -> bool:
         Interval.between(x.pitch, r).generic <= 2
 
 
-def licensed(tx: Texture, line: Line, i: int) -> str | None:
+def licensed(tx: Texture, line: CheckLine, i: int) -> str | None:
     """Why note ``i`` of ``line`` may be dissonant where it begins, or None if it may not.
 
     Only notes that begin off the downbeat can be licensed; what is allowed depends on the

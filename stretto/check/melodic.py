@@ -6,12 +6,12 @@ The cantus firmus is given, not written, so none of these rules is applied to it
 
 from __future__ import annotations
 
-from stretto.check.model import CheckSettings, Line, Texture, Violation, direction, \
+from stretto.check.model import CheckSettings, CheckLine, Texture, Violation, direction, \
     is_step, violation
 from stretto.pitch import Interval, Pitch
 
 
-def _moves(line: Line):
+def _moves(line: CheckLine):
     """(index of the second note, first pitch, second pitch) for each melodic move without a
     rest in between."""
     for i in range(1, len(line.notes)):
@@ -62,7 +62,7 @@ def check_melodic_intervals(tx: Texture, settings: CheckSettings) -> list[Violat
     return out
 
 
-def _same_cantus_note(tx: Texture, line: Line, i: int) -> bool:
+def _same_cantus_note(tx: Texture, line: CheckLine, i: int) -> bool:
     """Do notes ``i - 1`` and ``i`` of a florid line both sound against one cantus note?"""
     if tx.cantus is None or line.species in (None, 1):
         return False
@@ -114,7 +114,7 @@ def check_range(tx: Texture, settings: CheckSettings) -> list[Violation]:
     return out
 
 
-def _major_third_of_final(tx: Texture, line: Line, i: int) -> bool:
+def _major_third_of_final(tx: Texture, line: CheckLine, i: int) -> bool:
     """The raised third of the mode over the final in the first or last bar (three or more
     voices): Fux's major third above the final in the bass (E G# B in phrygian, D F# A)."""
     n = line.notes[i]
@@ -133,7 +133,7 @@ def _major_third_of_final(tx: Texture, line: Line, i: int) -> bool:
     return iv.generic % 7 == 2 and iv.quality == "M"
 
 
-def _raised_sixth(tx: Texture, line: Line, i: int) -> bool:
+def _raised_sixth(tx: Texture, line: CheckLine, i: int) -> bool:
     """The sixth degree raised on the way up to the raised leading tone (F# G# A in aeolian),
     which avoids the augmented second (Fux 42)."""
     mode = tx.piece.mode
@@ -274,7 +274,7 @@ def check_soft_melody(tx: Texture) -> list[Violation]:
     return out
 
 
-def _turning_points(line: Line) -> list[int]:
+def _turning_points(line: CheckLine) -> list[int]:
     """Indices of the first note, each melodic peak or trough, and the last note."""
     notes = line.notes
     if len(notes) < 2:

@@ -1,6 +1,6 @@
 """The checker's view of a piece: lines of sounding notes and the time slices between them.
 
-A :class:`Texture` is built once per check. Each voice becomes a :class:`Line` of *sounding*
+A :class:`Texture` is built once per check. Each voice becomes a :class:`CheckLine` of *sounding*
 notes (ties merged, so a fourth-species syncopation is one note that starts on the weak half and
 crosses the barline). The piece is cut into :class:`Slice` s, one at every onset in any voice:
 a slice says which note each voice is sounding and which voices attack there. Every rule module
@@ -78,7 +78,7 @@ class CheckSettings:
 
 
 @dataclass(frozen=True)
-class Line:
+class CheckLine:
     """One voice as heard: sounding notes (ties merged), its species (None for the cantus)."""
 
     index: int
@@ -127,8 +127,8 @@ class Texture:
         self.half = self.bar_length / 2
         self.quarter = self.bar_length / 4
         self.cantus = cantus
-        self.lines: tuple[Line, ...] = tuple(
-            Line(index=i, name=v.name, species=species[i], is_cantus=(i == cantus),
+        self.lines: tuple[CheckLine, ...] = tuple(
+            CheckLine(index=i, name=v.name, species=species[i], is_cantus=(i == cantus),
                  notes=tuple(v.sounding()))
             for i, v in enumerate(piece.voices))
         self.end = max((ln.notes[-1].end for ln in self.lines if ln.notes), default=Fraction(0))

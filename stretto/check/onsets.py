@@ -5,7 +5,7 @@ union of both voices' note starts, ties merged) where both voices sound at both 
 neither rests in between. A voice that holds its note (or strikes the same pitch again) does not
 move. So a melody eighth E4 at beat 3.5 that moves to F4 on beat 4 while the tenor goes E3-F3 is
 a succession of octaves, whatever the beats say; a textbook's reduction to the chords, which
-judges the beats only, is :func:`stretto.check.satb.check_parallels` (``beats=True``).
+judges the beats only, is :func:`stretto.check.satb.check_beat_parallels` (``beats=True``).
 
 The rules here, by rulebook name:
 
@@ -62,7 +62,7 @@ def _sounding_at(notes: list[Note], onsets: list[Fraction], t: Fraction) -> Note
     return notes[k] if k >= 0 and t < notes[k].end else None
 
 
-def successions(piece: Piece, x: int, y: int) -> Iterator[Succession]:
+def onset_successions(piece: Piece, x: int, y: int) -> Iterator[Succession]:
     """Every succession of voices ``x`` and ``y`` of ``piece`` (see the module text)."""
     xs, ys = piece.voices[x].sounding(), piece.voices[y].sounding()
     xo, yo = [n.onset for n in xs], [n.onset for n in ys]
@@ -97,14 +97,14 @@ def perfect_kind(upper: Pitch, lower: Pitch) -> int | None:
     return d if d in (0, 7) else None
 
 
-def check_parallels(piece: Piece) -> list[Violation]:
+def check_onset_parallels(piece: Piece) -> list[Violation]:
     """parallel-perfect at every onset: both voices of a pair move and the interval stays the
     same perfect class (fifths; octaves or unisons), in similar or contrary motion."""
     out = []
     names = [v.name for v in piece.voices]
     for x in range(len(names)):
         for y in range(x + 1, len(names)):
-            for s in successions(piece, x, y):
+            for s in onset_successions(piece, x, y):
                 if s.x_moves == 0 or s.y_moves == 0:
                     continue
                 k = perfect_kind(s.x1, s.y1)
@@ -118,7 +118,7 @@ def check_parallels(piece: Piece) -> list[Violation]:
     return out
 
 
-def check_direct(piece: Piece) -> list[Violation]:
+def check_onset_direct(piece: Piece) -> list[Violation]:
     """satb-direct at every onset: the outer voices move in similar motion into a fifth or an
     octave, not from one of the same kind, with a leap in the upper voice."""
     out = []
@@ -126,7 +126,7 @@ def check_direct(piece: Piece) -> list[Violation]:
         return out
     x, y = 0, len(piece.voices) - 1
     names = (piece.voices[x].name, piece.voices[y].name)
-    for s in successions(piece, x, y):
+    for s in onset_successions(piece, x, y):
         if s.x_moves * s.y_moves <= 0 or abs(s.x_moves) <= 2:
             continue
         k = perfect_kind(s.x2, s.y2)
@@ -140,14 +140,14 @@ def check_direct(piece: Piece) -> list[Violation]:
     return out
 
 
-def check_overlap(piece: Piece) -> list[Violation]:
+def check_onset_overlap(piece: Piece) -> list[Violation]:
     """overlap at every onset: of two neighbouring voices that both move, neither passes the
     other's previous pitch."""
     out = []
     names = [v.name for v in piece.voices]
     for x in range(len(names) - 1):
         y = x + 1
-        for s in successions(piece, x, y):
+        for s in onset_successions(piece, x, y):
             if s.x_moves == 0 or s.y_moves == 0:
                 continue
             if s.y2.midi > s.x1.midi or s.x2.midi < s.y1.midi:
@@ -158,7 +158,7 @@ def check_overlap(piece: Piece) -> list[Violation]:
 
 
 # The motion rules judged at every onset, in the order they run.
-ONSET_MOTION = (check_overlap, check_parallels, check_direct)
+ONSET_MOTION = (check_onset_overlap, check_onset_parallels, check_onset_direct)
 
 
 def check_onset_motion(piece: Piece) -> list[Violation]:
@@ -169,5 +169,5 @@ def check_onset_motion(piece: Piece) -> list[Violation]:
     return out
 
 
-__all__ = ["ONSET_MOTION", "Succession", "check_direct", "check_onset_motion", "check_overlap",
-           "check_parallels", "perfect_kind", "successions"]
+__all__ = ["ONSET_MOTION", "Succession", "check_onset_direct", "check_onset_motion",
+           "check_onset_overlap", "check_onset_parallels", "onset_successions", "perfect_kind"]

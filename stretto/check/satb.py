@@ -107,7 +107,7 @@ def motions(g: Beats):
             yield i, g.sound[i], g.sound[i + 1]
 
 
-def melodic_ok(a: Pitch, b: Pitch) -> bool:
+def satb_melodic_ok(a: Pitch, b: Pitch) -> bool:
     """A melodic step or leap the four-part rules allow (no augmented interval but the
     chromatic semitone, no seventh, nothing beyond an octave, the diminished fifth only)."""
     iv = Interval.between(a, b)
@@ -123,7 +123,7 @@ def melodic_ok(a: Pitch, b: Pitch) -> bool:
 # (no chord labels needed: these judge any four-part score)
 
 
-def check_range(g: Beats) -> list[Violation]:
+def check_satb_range(g: Beats) -> list[Violation]:
     """satb-range: every note of a voice named in ``g.ranges`` lies in its range (the given
     melody excepted)."""
     out = []
@@ -139,7 +139,7 @@ def check_range(g: Beats) -> list[Violation]:
     return out
 
 
-def check_crossing(g: Beats) -> list[Violation]:
+def check_satb_crossing(g: Beats) -> list[Violation]:
     """crossing: on every beat where all voices sound, each voice is at or above the next
     lower one."""
     out = []
@@ -174,7 +174,7 @@ def check_spacing(g: Beats) -> list[Violation]:
     return out
 
 
-def check_overlap(g: Beats) -> list[Violation]:
+def check_beat_overlap(g: Beats) -> list[Violation]:
     """overlap: from beat to beat no voice moves above the previous pitch of the voice above
     it or below that of the voice below it."""
     out = []
@@ -187,7 +187,7 @@ def check_overlap(g: Beats) -> list[Violation]:
     return out
 
 
-def check_parallels(g: Beats) -> list[Violation]:
+def check_beat_parallels(g: Beats) -> list[Violation]:
     """parallel-perfect: no two voices that both move go from a fifth to a fifth or from an
     octave/unison to an octave/unison (compound intervals reduced) from beat to beat, in
     similar or contrary motion (the message says which)."""
@@ -210,7 +210,7 @@ def check_parallels(g: Beats) -> list[Violation]:
     return out
 
 
-def check_direct(g: Beats) -> list[Violation]:
+def check_beat_direct(g: Beats) -> list[Violation]:
     """satb-direct: the outer voices do not move in similar motion into a fifth or octave
     with a leap in the top voice."""
     out = []
@@ -237,7 +237,7 @@ def check_melodic(g: Beats) -> list[Violation]:
         for n1, n2 in zip(notes, notes[1:]):
             if n1.end != n2.onset:
                 continue
-            if not melodic_ok(n1.pitch, n2.pitch):
+            if not satb_melodic_ok(n1.pitch, n2.pitch):
                 out.append(violation("satb-melodic", g.piece, n2.onset, (v.name,),
                               f"{v.name} moves {n1.name}-{n2.name} "
                               f"({Interval.between(n1.pitch, n2.pitch).name})"))
@@ -254,13 +254,13 @@ def voice_ranges(piece: Piece) -> dict:
 
 
 # The label-free four-part rules, in the order they run.
-VOICE_LEADING = (check_range, check_crossing, check_spacing, check_overlap, check_parallels,
-                 check_direct, check_melodic)
+VOICE_LEADING = (check_satb_range, check_satb_crossing, check_spacing, check_beat_overlap, check_beat_parallels,
+                 check_beat_direct, check_melodic)
 
 
 # The motion rules that :mod:`stretto.check.onsets` judges at every onset instead, unless the
 # beat-only view is asked for.
-BEAT_MOTION = (check_overlap, check_parallels, check_direct)
+BEAT_MOTION = (check_beat_overlap, check_beat_parallels, check_beat_direct)
 
 
 def check_voice_leading(piece: Piece, grid: Beats | None = None, *,
@@ -290,5 +290,5 @@ def check_voice_leading(piece: Piece, grid: Beats | None = None, *,
 
 
 __all__ = ["BEAT_MOTION", "RANGES", "VOICE_LEADING", "Beats", "beat_grid", "check_voice_leading",
-           "linked", "melodic_ok", "metre_beats", "motions", "pitch_class", "sounds_fully",
+           "linked", "satb_melodic_ok", "metre_beats", "motions", "pitch_class", "sounds_fully",
            "violation", "voice_ranges"]

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from stretto.check.model import Line, Texture, Violation, direction, is_step, perfect_class, \
+from stretto.check.model import CheckLine, Texture, Violation, direction, is_step, perfect_class, \
     violation
 from stretto.pitch import Interval
 
 
 # --------------------------------------------------------------------------- rhythm
 
-def _body_fault(tx: Texture, line: Line, i: int, n_voices: int) -> str | None:
+def _body_fault(tx: Texture, line: CheckLine, i: int, n_voices: int) -> str | None:
     """What is wrong with the rhythm of note ``i`` (not the last note) of ``line``, or None."""
     n = line.notes[i]
     bl, h, q = tx.bar_length, tx.half, tx.quarter

@@ -15,7 +15,7 @@ from stretto.analysis.independence import motion, voice_independence
 from stretto.analysis.melody import voice_melody
 from stretto.analysis.rules import parallel_perfects, rule_compliance
 from stretto.analysis.structure import find_key, motif_recurrence, phrase_regularity
-from stretto.analysis.view import lines, phrase_ends, successions
+from stretto.analysis.view import lines, phrase_ends, pair_successions
 
 PARALLEL = two_voices("E5 F5 G5 A5 G5", "C5 D5 E5 F5 E5")      # thirds only, in parallel
 MIRROR = two_voices("C5 D5 E5 D5 C5", "C4 Bb3 Ab3 Bb3 C4")     # exact contrary motion
@@ -71,8 +71,8 @@ def test_successions_break_at_rests():
     up = make_voice("U", parse_pitches("G4 A4"), [Fraction(4)] * 2, role="free")
     low2 = make_voice("L", parse_pitches("D4"), [Fraction(4)], start=Fraction(4), role="free")
     gap = make_voice("L", parse_pitches("C4 D4"), [Fraction(2), Fraction(2)], role="free")
-    assert len(successions(*lines(Piece(voices=(up, low2))))) == 0
-    assert len(successions(*lines(Piece(voices=(up, gap))))) == 1
+    assert len(pair_successions(*lines(Piece(voices=(up, low2))))) == 0
+    assert len(pair_successions(*lines(Piece(voices=(up, gap))))) == 1
 
 
 def test_rule_compliance_counts_the_checker_per_100_notes():

@@ -11,7 +11,7 @@ from fractions import Fraction as F
 import pytest
 
 from stretto.check import check, choose_rules, hard
-from stretto.check.onsets import successions
+from stretto.check.onsets import onset_successions
 from stretto.modes import Mode
 from stretto.pitch import Pitch
 from stretto.score import Note, Piece, Voice
@@ -97,7 +97,7 @@ def test_clean_parts_stay_clean_at_every_onset():
 
 def test_holding_or_repeating_is_not_motion():
     lines = ("D5/2 D5/2 E5/4", "A4/2 A4/2 C5/4", "D4/4 E4/4", "D3/2 D3/2 C3/4")
-    steps = list(successions(four(lines), 0, 2))
+    steps = list(onset_successions(four(lines), 0, 2))
     # soprano re-strikes D5 over the tenor's held D4: a succession in which neither moves
     assert [(s.t1, s.t2, s.x_moves, s.y_moves) for s in steps] == [(0, 2, 0, 0), (2, 4, 2, 2)]
 
@@ -109,7 +109,7 @@ def test_a_rest_breaks_the_succession():
                            Voice("Bass", (Note("b0", Pitch.parse("D3"), F(0), F(1 / 2)),
                                           Note("b1", Pitch.parse("E3"), F(1), F(1))),
                                  role="free")), mode=piece.mode, meter="4/4")
-    assert list(successions(rested, 0, 3)) == []
+    assert list(onset_successions(rested, 0, 3)) == []
 
 
 # --------------------------------------------------------------------------- species

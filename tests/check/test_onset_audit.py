@@ -53,12 +53,12 @@ def test_audit_finds_the_off_beat_octaves():
 
 def test_audit_and_checker_agree_and_beats_miss_it():
     from stretto.check import check
-    from stretto.check.onsets import check_parallels
+    from stretto.check.onsets import check_onset_parallels
     from stretto.score import Piece
     from support import token_voices
 
     piece = Piece(voices=token_voices(("Soprano", "Alto", "Tenor", "Bass"), LINES), meter="4/4")
-    assert len(check_parallels(piece)) == _audit().audit_score(_m21(LINES))["parallels"]
+    assert len(check_onset_parallels(piece)) == _audit().audit_score(_m21(LINES))["parallels"]
     assert not [v for v in check(piece, beats=True) if v.rule == "parallel-perfect"]
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from stretto.solver.species.bounds.chain import MAX_CHORDS, PERFECT, pair_tables
 from stretto.solver.species.dissonance import suspension_interval
 from stretto.solver.species.melodic import outlines_tritone
-from stretto.solver.cpsat.model import DISS, GRID, P4, TRITONE, Line, ScoreModel
+from stretto.solver.cpsat.model import DISS, GRID, P4, TRITONE, LineVars, ScoreModel
 from stretto.solver.species.spec import SpeciesSpec
 
 DISSONANT = (DISS, P4, TRITONE)  # in two voices no third voice makes a fourth consonant
@@ -31,8 +31,8 @@ class TwoVoices:
     ``perfect``, ``dissonant`` and ``susp`` (a suspension Fux allows, the first pitch held
     against the second)."""
 
-    cp: Line
-    cf: Line
+    cp: LineVars
+    cf: LineVars
     above: bool
     dom: np.ndarray
     cantus: list[int]

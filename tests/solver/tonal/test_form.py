@@ -13,7 +13,7 @@ import pytest
 from stretto.check import check, hard
 from stretto.errors import BadInput, Unsatisfiable
 from stretto.pitch import Pitch, parse_pitches
-from stretto.solver.tonal.form import (compose, form_from_dict, load_form, parse_interval,
+from stretto.solver.tonal.form import (compose, form_from_dict, load_form, parse_interval_steps,
     real_answer, tonal_answer)
 from stretto.harmony import Key
 from stretto.solver.cpsat.settings import SolveSettings
@@ -47,7 +47,7 @@ INTERVALS = [("-P8", (-7, -12)), ("P5", (4, 7)), ("M3", (2, 4)), ("-m6", (-5, -8
 
 @pytest.mark.parametrize("text,expected", INTERVALS, ids=[i[0] for i in INTERVALS])
 def test_parse_interval(text, expected):
-    assert parse_interval(text) == expected
+    assert parse_interval_steps(text) == expected
 
 
 @pytest.fixture(scope="module")
