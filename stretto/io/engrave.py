@@ -62,7 +62,10 @@ def render_svg(xml: bytes) -> str:
         import verovio
     except ImportError:
         raise BadInput("engraving SVG needs verovio: pip install 'stretto[render]'") from None
-    tk = verovio.toolkit()
+    # the resource path given explicitly: Verovio finds its fonts by itself only on the main
+    # thread, and the studio draws on a server's worker threads
+    tk = verovio.toolkit(False)
+    tk.setResourcePath(str(Path(verovio.__file__).parent / "data"))
     tk.setOptions({"pageWidth": 2100, "pageHeight": 60000, "adjustPageHeight": True,
                    "scale": 40, "breaks": "auto", "footer": "none", "svgViewBox": True,
                    # room for the numerals under the bass: wider notes, smaller text

@@ -1,0 +1,114 @@
+"""The score as a picture the studio can work on: Verovio's SVG of the project's current
+notes (from the same MusicXML that :mod:`stretto.io.engrave` engraves), with every note's
+``<g class="note">`` carrying what the view knows of it: its origin as a class and a fill
+colour (``yours``, ``solver``, ``given``), its place (``data-voice``, ``data-bar``,
+``data-beat``, ``data-pitch``), and the violations on it (class ``violation`` for a hard
+rule, ``preference`` for a soft one, with the messages as a ``<title>`` tooltip).
+
+Reading only: :func:`snapshot` reads the view and draws the SVG from one version under the
+project's shared lock, and writes nothing (``stretto engrave`` writes score.svg)."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from stretto.app.view import ScoreView
+
+#: the colour of each origin, in the SVG and on the studio's page
+COLOURS = {"yours": "#0b63ce", "solver": "#222222", "given": "#2e7d32"}
+VIOLATION_COLOUR, PREFERENCE_COLOUR = "#d32f2f", "#ef8f00"
+_NOTE_G = re.compile(r'<g id="([^"]+)" class="note">')
+_SPLIT = re.compile(r"-\d+$")
+_STYLE = ("<style type=\"text/css\">" + "".join(
+    f"g.note.{k}{{fill:{c};color:{c}}}" for k, c in COLOURS.items())
+    + f"g.note.violation{{fill:{VIOLATION_COLOUR};color:{VIOLATION_COLOUR}}}</style>")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One version of a project: its view and (when asked) its annotated SVG."""
+
+    view: ScoreView
+    svg: str | None = None
+
+
+def _svg_id_to_note(svg_id: str, ids: set[str]) -> str | None:
+    """The score's note id drawn as ``svg_id``: itself, a part of a note split at a barline
+    (``{id}-1``), or an id the MusicXML had to escape (``v0_...``)."""
+    from stretto.io.musicxml_tree import unescape_id
+
+    for candidate in (svg_id, _SPLIT.sub("", svg_id)):
+        if candidate in ids:
+            return candidate
+        plain = unescape_id(candidate)
+        if plain in ids:
+            return plain
+    return None
+
+
+def annotate_svg(svg: str, view: ScoreView) -> str:
+    """``svg`` with each note group carrying its origin, place and violations (see the
+    module's docstring), and a style sheet with the origin colours."""
+    notes = {n.id: n for n in view.notes}
+    marks: dict[str, list] = {}
+    for v in view.violations:
+        for nid in v.notes:
+            marks.setdefault(nid, []).append(v)
+
+    def repl(m: re.Match) -> str:
+        nid = _svg_id_to_note(m.group(1), set(notes))
+        if nid is None:
+            return m.group(0)
+        n = notes[nid]
+        classes = ["note", n.kind]
+        found = marks.get(nid, [])
+        if any(v.severity == "hard" for v in found):
+            classes.append("violation")
+        elif found:
+            classes.append("preference")
+        colour = VIOLATION_COLOUR if "violation" in classes else COLOURS[n.kind]
+        title = "".join(f"<title>{html.escape(f'{v.rule}: {v.message}')}</title>"
+                        for v in found[:1])
+        more = "; ".join(f"{v.severity} {v.rule}: {v.message}" for v in found)
+        return (f'<g id="{m.group(1)}" class="{" ".join(classes)}" fill="{colour}" '
+                f'data-note="{html.escape(nid)}" data-voice="{n.voice}" data-bar="{n.bar}" '
+                f'data-beat="{n.beat}" data-pitch="{n.pitch}" data-kind="{n.kind}"'
+                + (f' data-violations="{html.escape(more)}"' if found else "") + f">{title}")
+
+    out = _NOTE_G.sub(repl, svg)
+    at = out.find("<defs>")
+    return out[:at] + _STYLE + out[at:] if at >= 0 else out
+
+
+def draw_svg(project) -> str:
+    """Verovio's SVG of ``project``'s piece (no annotations); BadInput without verovio."""
+    from stretto.errors import BadInput
+    from stretto.io.engrave import numerals_as_text, render_svg
+    from stretto.io.musicxml import musicxml_bytes
+
+    try:
+        xml = musicxml_bytes(project.piece)
+    except ValueError as exc:
+        raise BadInput(f"cannot draw the score: {exc}") from None
+    return render_svg(numerals_as_text(xml))
+
+
+def snapshot(folder: str | Path, *, svg: bool = True) -> Snapshot:
+    """The project's current view, and its annotated SVG when ``svg``, of one version (under
+    the project's shared lock)."""
+    from stretto.app.session import load, locked
+    from stretto.app.view import build_view
+    from stretto.io.project import undo_depth
+
+    with locked(folder, shared=True):
+        project, text = load(folder, edit=False)
+        undo, redo = undo_depth(folder)
+    view = build_view(project, text, undo=undo, redo=redo)
+    return Snapshot(view, annotate_svg(draw_svg(project), view) if svg else None)
+
+
+__all__ = ["COLOURS", "PREFERENCE_COLOUR", "Snapshot", "VIOLATION_COLOUR", "annotate_svg",
+           "draw_svg", "snapshot"]
