@@ -59,60 +59,62 @@ POSITIONS = (0, 2, 3, 4, 6, 7)  # where a note may begin in an inner bar
 HALF, MUST_STEP = 1, 2  # a tail's flag: ends with a half note; must move on by step
 
 
-def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
-    """The relaxation of a two-voice fifth-species model ``sm``, or None when the chords of a
-    bar are too many (or the cantus is shorter than three notes)."""
-    bars, last = sm.bars, sm.bars - 1
-    tv = two_voices(sm, spec)
-    if tv is None or bars < 3:
-        return None
-    cp, cf, above, dom, cantus, under = tv.cp, tv.cf, tv.above, tv.dom, tv.cantus, tv.under
-    crossing, w, triple = tv.crossing, tv.weight, tv.triple
-    ic, mel, false_rel, dia, on_final = tv.ic, tv.mel, tv.false_rel, tv.dia, tv.on_final
-    raised_lt, raised_3, flat, natural7 = tv.raised_lt, tv.raised_3, tv.flat, tv.natural7
-    perfect, dissonant, susp = tv.perfect, tv.dissonant, tv.susp
-    P = sm.u.pitches
-    n = len(P)
-    in_dom = np.zeros(n, bool)
-    in_dom[dom] = True
-    stepwise = np.abs(dia[:, None] - dia[None, :]) == 1
-    go = mel & ~np.eye(n, dtype=bool)  # a new note: a melodic interval, not a repetition
-    pen = last - 1
-    w_imp, w_step, w_flat = w("imperfect-preferred"), w("steps-over-leaps"), \
-        w("ficta-sparingly")
-    w_contrary, w_florid = w("contrary-motion"), w("florid-rhythm")
+class _Bars:
+    """What every bar of the chain shares: the two voices' tables (:func:`two_voices`), the
+    weights of the preferences, and the masks built from them once."""
 
-    def side(c):  # pitches on the counterpoint's side of the cantus note c (crossing)
-        return in_dom & (np.ones(n, bool) if crossing else under(np.arange(n), c))
+    def __init__(self, sm: ScoreModel, tv) -> None:
+        self.tv = tv
+        self.bars, self.last = sm.bars, sm.bars - 1
+        self.pen = self.last - 1
+        self.n = n = len(sm.u.pitches)
+        self.in_dom = np.zeros(n, bool)
+        self.in_dom[tv.dom] = True
+        self.stepwise = np.abs(tv.dia[:, None] - tv.dia[None, :]) == 1
+        self.go = tv.mel & ~np.eye(n, dtype=bool)  # a new note: a melodic interval, not a repetition
+        w = tv.weight
+        self.w_imp, self.w_step, self.w_flat = w("imperfect-preferred"), w("steps-over-leaps"), \
+            w("ficta-sparingly")
+        self.w_contrary, self.w_florid = w("contrary-motion"), w("florid-rhythm")
 
-    def barline(p7, x0, c0, c1, onset):
+    def side(self, c):
+        """Pitches on the counterpoint's side of the cantus note c (all of them with crossing)."""
+        tv = self.tv
+        return self.in_dom & (np.ones(self.n, bool) if tv.crossing
+                              else tv.under(np.arange(self.n), c))
+
+    def barline(self, p7, x0, c0, c1, onset):
         """The downbeat after p7 over the cantus step c0 -> c1: parallel and direct perfect
         intervals (forbidden: False) and the contrary-motion price."""
+        ic, dia = self.tv.ic, self.tv.dia
         ok = np.ones(len(x0), bool)
         if c0 != c1:
             for group in ((P5,), (UNI, OCT)):
                 ok &= ~(onset & np.isin(ic[p7, c0], group) & np.isin(ic[x0, c1], group))
         moved = np.sign(dia[x0] - dia[p7])
         similar = (moved != 0) & (moved == np.sign(dia[c1] - dia[c0]))
-        ok &= ~(similar & perfect[x0, c1])
-        return ok, w_contrary * similar
+        ok &= ~(similar & self.tv.perfect[x0, c1])
+        return ok, self.w_contrary * similar
 
-    def inner(rhythm, pat, bar, c, c_prev, before, here):
-        """The chords of an inner bar with rhythm ``pat``: (rows of the pitch before the bar and
-        the pitches at :data:`POSITIONS`, their unary costs, tails, heads)."""
-        idx = np.arange(n)
+    # ------------------------------------------------------------------ an inner bar
+
+    def inner_rows(self, pat, c, c_prev, before, here):
+        """Rows of the pitch before the bar and the pitches at :data:`POSITIONS` for rhythm
+        ``pat``: held positions copy the pitch before, new notes move melodically, eighths by
+        step, and what the consonance rule needs of each pitch as far as it is known (the
+        whole rule is :meth:`inner_consonance`; this only keeps the rows few)."""
+        tv, go, stepwise = self.tv, self.go, self.stepwise
+        idx = np.arange(self.n)
         if 0 in pat:  # a new note on the downbeat (overlap: not past the previous cantus note)
-            start = before[:, None] & (here & side(c_prev))[None, :] & go
+            start = before[:, None] & (here & self.side(c_prev))[None, :] & go
             a, b = np.nonzero(start)
             rows = np.stack([a, b], axis=1)
         else:  # tied over from the pitch before
             keep = idx[before & here]
             rows = np.stack([keep, keep], axis=1)
-        # What the consonance rule needs of each pitch as far as it is known (the whole rule is
-        # checked below; this only keeps the rows few)
-        diss = dissonant[:, c]
+        diss = tv.dissonant[:, c]
         x = rows[:, 1]
-        rows = rows[(ic[x, c] != UNI) & (~diss[x] | ((0 not in pat) & susp[x, c]))]
+        rows = rows[(tv.ic[x, c] != UNI) & (~diss[x] | ((0 not in pat) & tv.susp[x, c]))]
         for q in POSITIONS[1:]:
             prev = rows[:, -1]
             if q in pat:
@@ -129,16 +131,20 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
                 rows = np.concatenate([rows[i], j[:, None]], axis=1)
             else:
                 rows = np.concatenate([rows, prev[:, None]], axis=1)
-        p7, x0, x2, x3, x4, x6, x7 = rows.T
-        ok = np.ones(len(rows), bool)
-        d = {q: dia[x] for q, x in zip(("p7", 0, 2, 3, 4, 6, 7), rows.T)}
+        return rows
 
-        passing, neighbour = tv.passing, tv.neighbour
-        # consonance, and the dissonances each place allows
+    def inner_consonance(self, rows, pat, c):
+        """(ok, must step on): consonance, and the dissonances each place allows - the
+        suspension, passing, neighbour and cambiata quarters, passing eighths."""
+        tv = self.tv
+        dissonant, passing, neighbour = tv.dissonant, tv.passing, tv.neighbour
+        p7, x0, x2, x3, x4, x6, x7 = rows.T
+        d = {q: tv.dia[x] for q, x in zip(("p7", 0, 2, 3, 4, 6, 7), rows.T)}
+        ok = np.ones(len(rows), bool)
         if 0 in pat:
             ok &= ~dissonant[x0, c]
         else:  # a suspension: resolves down by step to a consonance on beat 3
-            ok &= ~dissonant[x0, c] | (susp[x0, c] & (d[4] - d[0] == -1) & ~dissonant[x4, c])
+            ok &= ~dissonant[x0, c] | (tv.susp[x0, c] & (d[4] - d[0] == -1) & ~dissonant[x4, c])
         if 2 in pat:
             if 3 in pat:
                 allowed = passing(x0, x2, x3)
@@ -156,37 +162,61 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
             else:  # a quarter: passing or neighbour into the next downbeat, a step away
                 ok &= ~dissonant[x6, c] | (np.abs(d[6] - d[4]) == 1)
                 must |= dissonant[x6, c]
-        ok &= ic[x0, c] != UNI  # unison
-        good, cost = barline(p7, x0, c_prev, c, np.full(len(rows), 0 in pat))
-        ok &= good
-        # false relations: within the bar, and with the pitch before it (in bar 1 that is the half
-        # note on beat 3 of bar 0, a bar or less from positions 0-4 only)
-        cols = [x0, x2, x3, x4, x6, x7]
+        ok &= tv.ic[x0, c] != UNI  # unison
+        return ok, must
+
+    def inner_relations(self, rows, pat, bar, c, c_prev):
+        """(ok, contrary-motion price, the notes that begin): motion into the downbeat, false
+        relations within the bar and with the pitch before it (in bar 1 that is the half note
+        on beat 3 of bar 0, a bar or less from positions 0-4 only), and the raised leading
+        tone of the penultimate bar rising by step."""
+        tv = self.tv
+        p7, x0 = rows[:, 0], rows[:, 1]
+        ok, cost = self.barline(p7, x0, c_prev, c, np.full(len(rows), 0 in pat))
+        cols = list(rows.T[1:])
         for i in range(6):
             for j in range(i + 1, 6):
-                ok &= ~false_rel[cols[i], cols[j]]
+                ok &= ~tv.false_rel[cols[i], cols[j]]
         for i, q in enumerate(POSITIONS):
             if bar > 1 or q <= 4:
-                ok &= ~false_rel[p7, cols[i]]
+                ok &= ~tv.false_rel[p7, cols[i]]
         # the notes: the pitch before the bar, then each note that begins here
         seq = [p7] + [cols[POSITIONS.index(q)] for q in pat]
-        if bar == pen:  # the raised leading tone rises by step to the next note
+        if bar == self.pen:  # the raised leading tone rises by step to the next note
             for a, b in zip(seq[1:], seq[2:]):
-                ok &= ~raised_lt[a] | (dia[b] == dia[a] + 1)
-            if raised_lt.any():
-                ok &= ~natural7[x7]
+                ok &= ~tv.raised_lt[a] | (tv.dia[b] == tv.dia[a] + 1)
+            if tv.raised_lt.any():
+                ok &= ~tv.natural7[rows[:, 6]]
+        return ok, cost, seq
+
+    def inner_cost(self, rows, pat, c, seq, cost):
+        """``cost`` plus the preferences of the bar: three-note leaps (infinite where a
+        melodic rule forbids them), imperfect consonances, steps, ficta, the rhythm."""
+        tv = self.tv
         for a, b, e in zip(seq, seq[1:], seq[2:]):
-            cost = cost + triple(a, b, e)
-        ok &= np.isfinite(cost)
-        cost = cost + w_imp * sum(perfect[x, c].astype(int) for x in cols)
-        every = [p7] + cols
-        cost = cost + w_step * sum(np.maximum(np.abs(dia[b] - dia[a]) - 1, 0)
-                                   for a, b in zip(every, every[1:]))
-        cost = cost + w_flat * sum(flat[x].astype(int) for x in seq[1:])
+            cost = cost + tv.triple(a, b, e)
+        cols = list(rows.T[1:])
+        cost = cost + self.w_imp * sum(tv.perfect[x, c].astype(int) for x in cols)
+        every = [rows[:, 0]] + cols
+        cost = cost + self.w_step * sum(np.maximum(np.abs(tv.dia[b] - tv.dia[a]) - 1, 0)
+                                        for a, b in zip(every, every[1:]))
+        cost = cost + self.w_flat * sum(tv.flat[x].astype(int) for x in seq[1:])
         if {3, 7} & set(pat):
-            cost = cost + w_florid
+            cost = cost + self.w_florid
         elif pat == (0, 2, 4, 6):
-            cost = cost + max(1, w_florid // 3)
+            cost = cost + max(1, self.w_florid // 3)
+        return cost
+
+    def inner(self, rhythm, pat, bar, c, c_prev, before, here):
+        """The chords of an inner bar with rhythm ``pat``: (rows of the pitch before the bar
+        and the pitches at :data:`POSITIONS`, their unary costs, tails, heads)."""
+        rows = self.inner_rows(pat, c, c_prev, before, here)
+        ok, must = self.inner_consonance(rows, pat, c)
+        related, cost, seq = self.inner_relations(rows, pat, bar, c, c_prev)
+        ok &= related
+        # the triple costs are infinite where a melodic rule forbids the three notes
+        cost = self.inner_cost(rows, pat, c, seq, cost)
+        ok &= np.isfinite(cost)
         rows, cost, must = rows[ok], np.asarray(cost, float)[ok], must[ok]
         seq = [s[ok] for s in seq]
         ends_half = not ({6, 7} & set(pat))
@@ -195,85 +225,125 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
         head = np.stack([seq[0], np.full(len(rows), rhythm), seq[1]], axis=1)
         return rows, cost, tail, head
 
+    # ------------------------------------------------------------------ the first and last bars
+
+    def first_bar(self, c):
+        """Bar 0: the half note on beat 3, consonant, the first interval. (chord rows, unary
+        costs, runs, tails)."""
+        tv = self.tv
+        dom, ic, raised_lt = tv.dom, tv.ic, tv.raised_lt
+        x = dom[self.side(c)[dom]]
+        ok = ~tv.dissonant[x, c] & np.isin(ic[x, c], PERFECT if tv.above else (UNI, OCT))
+        ok &= ~tv.raised_3[x] & (~raised_lt[x] | (self.pen == 0))
+        x = x[ok]
+        chord = np.stack([np.full(len(x), c), x], axis=1)
+        runs = np.zeros((len(x), 1), int)  # no downbeat: the bar begins with a rest
+        tail = np.stack([np.full(len(x), -1), x, np.full(len(x), HALF), np.full(len(x), -1)],
+                        axis=1)
+        return chord, self.w_flat * tv.flat[x].astype(float), runs, tail
+
+    def final_bar(self, c, c_prev, c_before):
+        """The last bar: the pitch before it and the final (unison or octave, the clausula
+        vera, ficta). (chord rows, unary costs, runs, heads)."""
+        tv = self.tv
+        dia, raised_lt = tv.dia, tv.raised_lt
+        side_c, side_prev = self.side(c), self.side(c_prev)
+        p7, f = (g.ravel() for g in np.meshgrid(np.nonzero(self.in_dom)[0], tv.dom,
+                                                 indexing="ij"))
+        ok = side_c[f] & side_prev[f] & side_c[p7] & side_prev[p7] & self.go[p7, f]
+        ok &= ~tv.raised_3[p7] & ~tv.false_rel[p7, f] & ~raised_lt[f]
+        ok &= np.isin(tv.ic[f, c], (UNI, OCT)) & tv.on_final[f]
+        ok &= dia[f] - dia[p7] == -(dia[c] - dia[c_before])
+        ok &= ~raised_lt[p7] | (dia[f] == dia[p7] + 1)
+        if raised_lt.any():
+            ok &= ~tv.natural7[p7]
+        good, contrary = self.barline(p7, f, c_prev, c, np.ones(len(f), bool))
+        ok &= good
+        cost = contrary + self.w_flat * tv.flat[f] + \
+            self.w_step * np.maximum(np.abs(dia[f] - dia[p7]) - 1, 0)
+        p7, f, cost = p7[ok], f[ok], cost[ok]
+        chord = np.stack([np.full(len(f), c), p7, f], axis=1)
+        head = np.stack([p7, np.full(len(f), -1), f], axis=1)
+        return chord, cost.astype(float), _runs(tv.ic[f, c]), head
+
+    def links(self, tails, heads):
+        """(moves, links) across each barline: the pitch before the next bar is this bar's
+        last note, a tie only from a half note, a required step taken, and the three notes
+        around the barline and a repeated rhythm priced."""
+        tv, stepwise, w_florid = self.tv, self.stepwise, self.w_florid
+        moves, links = [], []
+        tied = np.array([0 not in pat for pat in FLORID_PATTERNS] + [False])  # [-1]: last bar
+        for bar in range(self.bars - 1):
+            tail_rows, tail = unique_rows(tails[bar])
+            head_rows, head = unique_rows(heads[bar + 1])
+            l1, l2, flag, rhythm = (tail_rows[:, k][:, None] for k in range(4))
+            p7, again, nxt = (head_rows[:, k][None, :] for k in range(3))
+            tie = tied[again]  # the next bar's downbeat is tied (again: its rhythm, -1 last bar)
+            ok = l2 == p7  # the pitch before the next bar is this bar's last
+            if bar >= 1:  # a tie into the bar only from a half note
+                ok &= ~tie | (flag == HALF)
+            ok &= (flag != MUST_STEP) | (~tie & stepwise[l2, nxt])
+            price = np.where(l1 >= 0, tv.triple(np.maximum(l1, 0), l2, nxt), 0.0) + \
+                max(1, w_florid // 2) * ((rhythm == again) & (rhythm >= 0))  # the same rhythm
+            moves.append(np.where(ok, price, np.inf))
+            last_col = len(self.columns(bar)) - 1
+            links.append(Link(tail.ravel(), head.ravel(), (last_col,), (2,)))
+        return moves, links
+
+    def columns(self, bar):
+        """The model's (voice, position) of each column of bar ``bar``'s chords."""
+        cf, cp = self.tv.cf.index, self.tv.cp.index
+        if bar == 0:
+            return ((cf, 0), (cp, 4))
+        before = (cp, bar * GRID - 1)
+        if bar == self.last:
+            return ((cf, bar * GRID), before, (cp, bar * GRID))
+        return ((cf, bar * GRID), before, *((cp, bar * GRID + q) for q in POSITIONS))
+
+
+def _runs(kinds):
+    """The run class of each chord's downbeat interval: 1 a third, 2 a sixth, 0 neither."""
+    return np.where(kinds == THIRD, 1, np.where(kinds == SIXTH, 2, 0))[:, None]
+
+
+def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
+    """The relaxation of a two-voice fifth-species model ``sm``, or None when the chords of a
+    bar are too many (or the cantus is shorter than three notes)."""
+    tv = two_voices(sm, spec)
+    if tv is None or sm.bars < 3:
+        return None
+    bars = _Bars(sm, tv)
+    cantus = tv.cantus
     chords, unary, runs, columns, tails, heads = [], [], [], [], [], []
-    for bar in range(bars):
+    for bar in range(bars.bars):
         c = cantus[bar]
-        if bar == 0:  # the half note on beat 3: consonant, the first interval
-            x = dom[side(c)[dom]]
-            ok = ~dissonant[x, c] & np.isin(ic[x, c], PERFECT if above else (UNI, OCT))
-            ok &= ~raised_3[x] & (~raised_lt[x] | (pen == 0))
-            x = x[ok]
-            chords.append(np.stack([np.full(len(x), c), x], axis=1))
-            unary.append(w_flat * flat[x].astype(float))
-            runs.append(np.zeros((len(x), 1), int))  # no downbeat: the bar begins with a rest
-            columns.append(((cf.index, 0), (cp.index, 4)))
-            tails.append(np.stack([np.full(len(x), -1), x, np.full(len(x), HALF),
-                                   np.full(len(x), -1)], axis=1))
-            heads.append(None)
+        columns.append(bars.columns(bar))
+        if bar == 0:
+            chord, cost, run, tail = bars.first_bar(c)
+            chords.append(chord), unary.append(cost), runs.append(run)
+            tails.append(tail), heads.append(None)
             continue
         c_prev = cantus[bar - 1]
-        before = side(c_prev) & side(c) & ~raised_3 & ~raised_lt  # the pitch before the bar
-        before_cols = (cp.index, bar * GRID - 1)
-        if bar == last:  # the final: unison or octave, the clausula vera, ficta
-            p7, f = (g.ravel() for g in np.meshgrid(np.nonzero(in_dom)[0], dom, indexing="ij"))
-            ok = side(c)[f] & side(c_prev)[f] & side(c)[p7] & side(c_prev)[p7] & go[p7, f]
-            ok &= ~raised_3[p7] & ~false_rel[p7, f] & ~raised_lt[f]
-            ok &= np.isin(ic[f, c], (UNI, OCT)) & on_final[f]
-            ok &= dia[f] - dia[p7] == -(dia[c] - dia[cantus[last - 1]])
-            ok &= ~raised_lt[p7] | (dia[f] == dia[p7] + 1)
-            if raised_lt.any():
-                ok &= ~natural7[p7]
-            good, contrary = barline(p7, f, c_prev, c, np.ones(len(f), bool))
-            ok &= good
-            cost = contrary + w_flat * flat[f] + \
-                w_step * np.maximum(np.abs(dia[f] - dia[p7]) - 1, 0)
-            p7, f, cost = p7[ok], f[ok], cost[ok]
-            chords.append(np.stack([np.full(len(f), c), p7, f], axis=1))
-            unary.append(cost.astype(float))
-            k = ic[f, c]
-            runs.append(np.where(k == THIRD, 1, np.where(k == SIXTH, 2, 0))[:, None])
-            columns.append(((cf.index, bar * GRID), before_cols, (cp.index, bar * GRID)))
-            heads.append(np.stack([p7, np.full(len(f), -1), f], axis=1))
-            tails.append(None)
+        if bar == bars.last:
+            chord, cost, run, head = bars.final_bar(c, c_prev, cantus[bars.last - 1])
+            chords.append(chord), unary.append(cost), runs.append(run)
+            heads.append(head), tails.append(None)
             break
-        here = side(c) & ~raised_3 & (~raised_lt | (bar == pen))
-        parts, costs, tail_rows, head_rows = [], [], [], []
-        for rhythm, pat in enumerate(FLORID_PATTERNS):
-            rows, cost, tail, head = inner(rhythm, pat, bar, c, c_prev, before, here)
-            parts.append(rows)
-            costs.append(cost)
-            tail_rows.append(tail)
-            head_rows.append(head)
-        rows = np.concatenate(parts)
+        # the pitch before the bar, and the pitches the bar may sound
+        before = bars.side(c_prev) & bars.side(c) & ~tv.raised_3 & ~tv.raised_lt
+        here = bars.side(c) & ~tv.raised_3 & (~tv.raised_lt | (bar == bars.pen))
+        found = [bars.inner(rhythm, pat, bar, c, c_prev, before, here)
+                 for rhythm, pat in enumerate(FLORID_PATTERNS)]
+        rows = np.concatenate([f[0] for f in found])
         if len(rows) > MAX_FLORID:
             return None
         chords.append(np.concatenate([np.full((len(rows), 1), c), rows], axis=1))
-        unary.append(np.concatenate(costs))
-        k = ic[rows[:, 1], c]
-        runs.append(np.where(k == THIRD, 1, np.where(k == SIXTH, 2, 0))[:, None])
-        columns.append(((cf.index, bar * GRID), before_cols,
-                        *((cp.index, bar * GRID + q) for q in POSITIONS)))
-        tails.append(np.concatenate(tail_rows))
-        heads.append(np.concatenate(head_rows))
+        unary.append(np.concatenate([f[1] for f in found]))
+        runs.append(_runs(tv.ic[rows[:, 1], c]))
+        tails.append(np.concatenate([f[2] for f in found]))
+        heads.append(np.concatenate([f[3] for f in found]))
         if len(rows) == 0:
             return Chain(tuple(chords), tuple(unary), (), tuple(runs), 0, tuple(columns))
-
-    moves, links = [], []
-    tied = np.array([0 not in pat for pat in FLORID_PATTERNS] + [False])  # [-1]: last bar
-    for bar in range(bars - 1):
-        tail_rows, tail = unique_rows(tails[bar])
-        head_rows, head = unique_rows(heads[bar + 1])
-        l1, l2, flag, rhythm = (tail_rows[:, k][:, None] for k in range(4))
-        p7, again, nxt = (head_rows[:, k][None, :] for k in range(3))
-        tie = tied[again]  # the next bar's downbeat is tied (again: its rhythm, -1 last bar)
-        ok = l2 == p7  # the pitch before the next bar is this bar's last
-        if bar >= 1:  # a tie into the bar only from a half note
-            ok &= ~tie | (flag == HALF)
-        ok &= (flag != MUST_STEP) | (~tie & stepwise[l2, nxt])
-        price = np.where(l1 >= 0, triple(np.maximum(l1, 0), l2, nxt), 0.0) + \
-            max(1, w_florid // 2) * ((rhythm == again) & (rhythm >= 0))  # the same rhythm
-        moves.append(np.where(ok, price, np.inf))
-        last_col = len(columns[bar]) - 1
-        links.append(Link(tail.ravel(), head.ravel(), (last_col,), (2,)))
+    moves, links = bars.links(tails, heads)
     return Chain(tuple(chords), tuple(unary), tuple(moves), tuple(runs),
-                 w("parallel-imperfect-run"), tuple(columns), tuple(links))
+                 tv.weight("parallel-imperfect-run"), tuple(columns), tuple(links))
