@@ -172,9 +172,11 @@ def render_piece(piece: "Piece", *, sr: int = DEFAULT_SR, tempo: Fraction | None
                   seconds=seconds, info=info)
 
 
-def write_render(render: Render, project: str | Path) -> dict[str, Path]:
+def write_render(render: Render, project: str | Path, *, finish=None) -> dict[str, Path]:
     """Write ``stems/NN-name.wav`` and ``mix.wav`` (24-bit PCM) into ``project``, all or
-    nothing; stems of an earlier render that this one does not replace are removed in the same write."""
+    nothing; stems of an earlier render that this one does not replace are removed in the same write.
+    ``finish(path, voice)`` (voice None for the mix), when given, completes each file before
+    the write lands (licence tags, a C2PA signature: :func:`stretto.app.licence.audio_finisher`)."""
     import soundfile as sf
 
     from stretto.io.journal import write_files
@@ -183,9 +185,13 @@ def write_render(render: Render, project: str | Path) -> dict[str, Path]:
 
     def stage(folder: Path) -> None:
         (folder / STEMS_DIR).mkdir()
-        for name, audio in zip(names, render.stems):
+        for name, voice, audio in zip(names, render.names, render.stems):
             sf.write(folder / name, audio, render.sr, subtype="PCM_24")
+            if finish is not None:
+                finish(folder / name, voice)
         sf.write(folder / MIX, render.mix, render.sr, subtype="PCM_24")
+        if finish is not None:
+            finish(folder / MIX, None)
 
     keep = {Path(n).name for n in names}
     stale = [f"{STEMS_DIR}/{old.name}" for old in (Path(project) / STEMS_DIR).glob("[0-9][0-9]-*.wav")

@@ -22,14 +22,15 @@ def _settings(args: argparse.Namespace):
 
 
 def cmd_harmonize(args: argparse.Namespace) -> int:
-    from stretto.io.melody import read_melody
     from stretto.harmony import Key
 
     key = Key.parse(args.key) if args.key else None
     if args.beats_per_chord is not None and not 1 <= args.beats_per_chord <= 4:
         raise BadInput(f"--beats-per-chord {args.beats_per_chord}: use 1 to 4")
     settings = _settings(args)
-    melody = read_melody(args.melody)
+    from stretto.licence_sources import read_melody_input
+
+    melody, args.melody_input = read_melody_input(args.melody, licence=args.licence)
     from stretto.solver.tonal.harmonize import harmonize
 
     from stretto.errors import Unsatisfiable
@@ -193,6 +194,8 @@ def with_plan_fixes(exc):
 
 
 def _common(p: argparse.ArgumentParser, out: str) -> None:
+    p.add_argument("--licence", metavar="ID", help="the licence of the file you give (SPDX "
+                   "id such as CC-BY-NC-4.0; default: yours); see `stretto licence DIR`")
     p.add_argument("--seed", type=cli_args.seed, default=0)
     p.add_argument("--time-limit", type=cli_args.time_limit,
                    default=10.0, help="seconds (deterministic)")
@@ -207,7 +210,8 @@ def _common(p: argparse.ArgumentParser, out: str) -> None:
 
 def add_parsers(sub) -> None:
     hz = sub.add_parser("harmonize", help="harmonize a melody in four parts (SATB chorale)")
-    hz.add_argument("melody", help="the melody: .musicxml, .mxl, .mid (top part/track)")
+    hz.add_argument("melody", help="the melody: .musicxml, .mxl, .mid (top part/track), or a "
+                    "tune of music21's corpus: corpus:essenFolksong/erk10#176")
     hz.add_argument("--key", type=cli_args.key,
                     help="the key, e.g. 'D minor' or 'F# major' (default: detected)")
     hz.add_argument("--beats-per-chord", type=int, default=None,

@@ -123,6 +123,12 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_provenance(args: argparse.Namespace) -> int:
     from stretto.app import provenance, write_provenance
 
+    if args.statement:  # the authorship statement (stretto.app.statement)
+        from stretto.app.statement import write_statement
+
+        paths = write_statement(args.dir, output=args.output)
+        print(f"wrote {paths['md']}, {paths['pdf']}")
+        return 0
     if args.output and args.format != "prov-json":
         raise BadInput("--output writes a PROV-JSON file: add --format prov-json (the other "
                        "formats print on stdout)")
@@ -237,7 +243,12 @@ def add_parsers(sub) -> None:
                        "a W3C PROV-JSON document")
     p.add_argument("dir")
     p.add_argument("--format", choices=("text", "json", "prov-json"), default="text")
-    p.add_argument("--output", help="write the PROV-JSON here instead of stdout")
+    p.add_argument("--output", help="write the PROV-JSON here instead of stdout (with "
+                   "--statement: the folder for statement.md and statement.pdf)")
+    p.add_argument("--statement", action="store_true", help="write an authorship statement "
+                   "(statement.md and statement.pdf): the composer's notes and decisions, the "
+                   "solver's share per voice, inputs and licences, each traceable to the "
+                   "PROV-JSON")
     p.set_defaults(func=cmd_provenance)
 
 

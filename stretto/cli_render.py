@@ -35,7 +35,9 @@ def cmd_render(args: argparse.Namespace) -> int:
                           detune_cents=args.detune, checkpoint=args.checkpoint,
                           seed=args.seed or 0, take=args.take or 0,
                           device=args.device, verify=args.verify,
-                          min_accuracy=args.min_accuracy, progress=not args.json)
+                          min_accuracy=args.min_accuracy, progress=not args.json,
+                          use=args.use, soundfont_licence=args.soundfont_licence,
+                          sign_cert=args.sign_cert, sign_key=args.sign_key)
     render, paths, results = done.render, done.files, done.fidelity
     summary = {"sample_rate": render.sr, "tempo": str(render.tempo),
                "seconds": round(render.duration, 3), "render_time": round(render.seconds, 3),
@@ -116,6 +118,14 @@ def add_parsers(sub) -> None:
                     f"(default {DEFAULT_MIN_ACCURACY})")
     rp.add_argument("--detune", type=cli_args.detune_cents, default=0.0, metavar="CENTS",
                     help="shift every pitch by CENTS (to test --verify; default 0)")
+    rp.add_argument("--for", dest="use", choices=("commercial", "educational", "non-commercial"),
+                    help="refuse (exit 2, naming the input) unless every input's licence "
+                    "allows this use; see `stretto licence DIR`")
+    rp.add_argument("--soundfont-licence", metavar="ID",
+                    help="the SoundFont's licence (SPDX id) when stretto has no record of it")
+    rp.add_argument("--sign-cert", metavar="PEM", help="sign stems and mix with C2PA content "
+                    "credentials: the signing certificate followed by its CA's (c2pa extra)")
+    rp.add_argument("--sign-key", metavar="PEM", help="the private key of --sign-cert")
     rp.add_argument("--json", action="store_true", help="print the summary as JSON")
     rp.set_defaults(func=cmd_render)
 

@@ -25,7 +25,10 @@ def write_first_run(args: argparse.Namespace, result, *, spec: dict, kind: str, 
     extra = extra or {}
     settings = SolveSettings(time_limit=args.time_limit, seed=args.seed, workers=args.workers,
                              objective=not args.no_objective)
-    made = new_project(args.out, result, spec=spec, kind=kind, what=what, settings=settings)
+    from stretto.licence_sources import inputs_of_args
+
+    made = new_project(args.out, result, spec=spec, kind=kind, what=what, settings=settings,
+                       inputs=inputs_of_args(args, kind))
     violations, n_hard, paths = made.violations, made.hard, made.files
     summary = {
         "status": result.status, "objective": result.objective, "bound": result.bound,

@@ -52,6 +52,9 @@ class Project:
     history: tuple[dict[str, Any], ...] = ()
     next_id: int = 1
     kind: str = field(default="species")
+    # the licence records of everything that went into the piece (stretto.licence.Input as
+    # data); empty for projects made before stretto recorded them
+    inputs: tuple[dict[str, Any], ...] = ()
 
     def new_id(self) -> tuple[str, "Project"]:
         """A fresh constraint id and the project that has used it up."""
@@ -86,6 +89,18 @@ class Project:
         human = sum(n.origin == "human" for n in notes)
         runs = ", ".join(r["id"] for r in self.runs) or "none"
         version = self.runs[-1].get("stretto", "?") if self.runs else "?"
+        # a given voice recorded as another's input (a corpus melody, Fux's cantus) is not
+        # the composer's: said apart, as the PROV-JSON attributes it
+        others = {i["role"]: i.get("title", i["role"]) for i in self.inputs
+                  if i.get("role") in ("cantus", "melody")
+                  and i.get("licence", {}).get("id") != "LicenseRef-Yours"}
+        taken = sum(n.origin == "human" and n.source in others for n in notes)
+        if taken:
+            return (f"stretto {version}: {human - taken} of {len(notes)} notes by the composer "
+                    f"(pins, locks), {taken} from the "
+                    + ", ".join(f"{r} {t}" for r, t in others.items())
+                    + f", the rest by solver runs {runs}; {len(self.history)} edits; "
+                    "full provenance in score.json")
         return (f"stretto {version}: {human} of {len(notes)} notes by the composer (cantus, "
                 f"pins, locks), the rest by solver runs {runs}; {len(self.history)} edits; "
                 "full provenance in score.json")
@@ -103,6 +118,8 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         "history": list(project.history),
         "next_id": project.next_id,
     }
+    if project.inputs:  # only when recorded: older projects' score.json stay as they were
+        data["project"]["inputs"] = list(project.inputs)
     return data
 
 
@@ -144,13 +161,17 @@ def project_loads(text: str, where: str = "score.json") -> Project:
         for r in p["runs"]:  # what history, provenance and every save's summary line read
             if not (isinstance(r.get("id"), str) and "status" in r and "seed" in r):
                 raise TypeError(f"solver run {str(r)[:60]} lacks id, status or seed")
+        if not (isinstance(p.get("inputs", []), list)
+                and all(isinstance(e, dict) for e in p.get("inputs", []))):
+            raise TypeError("project.inputs is not a list of tables")
         if not _is_count(p["next_id"]):
             raise TypeError("project.next_id is not a whole number")
         validate_piece(piece, where=where)
         return Project(piece=piece, spec=p["spec"], settings=p["settings"],
                        constraints=tuple(constraint_from_dict(c) for c in p["constraints"]),
                        runs=tuple(p["runs"]), history=tuple(p["history"]),
-                       next_id=int(p["next_id"]), kind=p.get("kind", "species"))
+                       next_id=int(p["next_id"]), kind=p.get("kind", "species"),
+                       inputs=tuple(p.get("inputs", ())))
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, ZeroDivisionError,
             OverflowError) as exc:
         raise BadInput(f"{where} is malformed: {exc}") from None

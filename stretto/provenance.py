@@ -92,6 +92,7 @@ def prov_json(project: Project) -> str:
             doc.wasDerivedFrom(score, previous)
         previous = score
     first = activities.get("1")
+    sources = _inputs(doc, project, first)
     for v, voice in enumerate(project.piece.voices):
         for n in voice.sounding():
             note = doc.entity(f"stretto:note-{n.id}", {
@@ -100,7 +101,12 @@ def prov_json(project: Project) -> str:
                 "stretto:duration": str(n.duration), "stretto:origin": n.origin})
             if previous is not None:
                 doc.hadMember(previous, note)
-            if n.origin == "human":
+            if n.origin == "human" and n.source in sources:  # a given voice not yours
+                entity, author = sources[n.source]
+                doc.wasDerivedFrom(note, entity)
+                doc.wasAttributedTo(note, author)
+                maker = first
+            elif n.origin == "human":
                 doc.wasAttributedTo(note, composer)
                 maker = by_constraint.get(n.source or "") or first
             else:
@@ -109,6 +115,30 @@ def prov_json(project: Project) -> str:
             if maker is not None:
                 doc.wasGeneratedBy(note, maker)
     return doc.serialize(format="json", indent=2) + "\n"
+
+
+def _inputs(doc, project: Project, first) -> dict[str, Any]:
+    """The recorded inputs as entities (``stretto:input-<id>``, with their licence) used by
+    the first activity; for a given voice (cantus, melody) that is not the composer's own, its
+    role -> (entity, agent of its source), so that its notes are attributed to the source."""
+    from stretto.licence import YOURS, inputs_from_data
+
+    given: dict[str, Any] = {}
+    for i in inputs_from_data(project.inputs):
+        attrs = {"prov:type": "stretto:Input", "stretto:role": i.role, "stretto:title": i.title,
+                 "stretto:source": i.source, "stretto:licence": i.licence.id,
+                 "stretto:uses": ", ".join(sorted(i.licence.uses))}
+        if i.sha256:
+            attrs["stretto:sha256"] = i.sha256
+        entity = doc.entity(f"stretto:input-{i.id}", attrs)
+        if first is not None:
+            doc.used(first, entity)
+        if i.role in ("cantus", "melody") and i.licence.id != YOURS.id:
+            author = doc.agent(f"stretto:source-{i.id}", {"prov:type": "prov:Organization",
+                                                          "stretto:source": i.source})
+            doc.wasAttributedTo(entity, author)
+            given[i.role] = (entity, author)
+    return given
 
 
 __all__ = ["prov_json", "shares"]

@@ -30,10 +30,16 @@ def render(folder: str | Path, *, engine: str | None = None,
            sample_rate: int = 48_000, soundfont: str | Path | None = None,
            detune_cents: float = 0.0, checkpoint: str | Path | None = None, seed: int = 0,
            take: int = 0, device: str | None = None, verify: bool = False,
-           min_accuracy: float | None = None, progress: bool = False) -> RenderResult:
+           min_accuracy: float | None = None, progress: bool = False,
+           use: str | None = None, soundfont_licence: str | None = None,
+           sign_cert: str | Path | None = None,
+           sign_key: str | Path | None = None) -> RenderResult:
     """Render the project in ``folder`` to ``stems/`` and ``mix.wav`` with ``engine`` (synth
     by default, soundfont when ``soundfont`` is given, or neural); with ``verify``, track
-    every stem's pitch against the score (``min_accuracy`` per voice)."""
+    every stem's pitch against the score (``min_accuracy`` per voice). Every file carries the
+    licence line and credits (:mod:`stretto.app.licence`); ``use`` (commercial, educational,
+    non-commercial) is refused before rendering, naming the input that forbids it;
+    ``sign_cert``/``sign_key`` sign each file with C2PA content credentials."""
     from stretto.io.project import load_piece
     from stretto.renderer.engines import make_engine
     from stretto.renderer.render import parse_instruments, render_piece, write_render
@@ -53,6 +59,12 @@ def render(folder: str | Path, *, engine: str | None = None,
         torch.set_num_threads(1)  # decoding token by token is fastest on one thread
     with locked(folder):
         piece = load_piece(folder)
+        from stretto.app.licence import audio_finisher
+
+        finish = audio_finisher(folder, engine=name,
+                                soundfont=soundfont, soundfont_licence=soundfont_licence,
+                                checkpoint=checkpoint, use=use, sign_cert=sign_cert,
+                                sign_key=sign_key)
         cache = Path(folder) / ".stretto" / "cache" / "neural"
         chosen = make_engine(name, soundfont=soundfont, detune_cents=detune_cents,
                              checkpoint=checkpoint, seed=seed, take=take, cache_dir=cache,
@@ -61,7 +73,7 @@ def render(folder: str | Path, *, engine: str | None = None,
                                   chosen.instruments())
         audio = render_piece(piece, sr=sample_rate, tempo=tempo, instruments=parts,
                              engine=chosen, progress=progress)
-        files = write_render(audio, folder)
+        files = write_render(audio, folder, finish=finish)
     if not verify:
         return RenderResult(audio, dict(files))
     results = tuple(chosen.verify(audio, progress=progress))

@@ -23,10 +23,11 @@ class NewProject:
 
 
 def new_project(out: str | Path, result, *, spec: dict[str, Any], kind: str, what: str,
-                settings) -> NewProject:
+                settings, inputs: list[dict[str, Any]] | tuple = ()) -> NewProject:
     """Write ``result`` (a solve's result with a piece) as a new project of ``kind`` in
     ``out``; the score.json already there, if stretto wrote it, becomes an undo step.
-    ``settings`` are the solve's (recorded for every later edit)."""
+    ``settings`` are the solve's (recorded for every later edit); ``inputs`` the licence
+    records of what went in (:mod:`stretto.licence`, as data)."""
     from stretto.check import check, hard
     from stretto.io.project import save_project
     from stretto.project import Project
@@ -36,7 +37,7 @@ def new_project(out: str | Path, result, *, spec: dict[str, Any], kind: str, wha
         raise BadInput("no score to write: the solve found none within its time limit")
     run = "r1"
     piece = mark_origins(result.piece, (), run)
-    project = Project(piece=piece, spec=spec, kind=kind,
+    project = Project(piece=piece, spec=spec, kind=kind, inputs=tuple(inputs),
                       settings={"time_limit": settings.time_limit, "seed": settings.seed,
                                 "workers": settings.workers,
                                 "objective": settings.objective})

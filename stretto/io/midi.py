@@ -51,7 +51,7 @@ def _ticks(time: Fraction, tpq: int, what: str) -> int:
     return int(ticks)
 
 
-def _conductor(piece: Piece, text: str | None):
+def _conductor(piece: Piece, text: str | None, rights: str | None = None):
     import mido
 
     num, den = parse_meter(piece.meter)
@@ -59,6 +59,9 @@ def _conductor(piece: Piece, text: str | None):
     track.append(mido.MetaMessage("track_name", name=piece.title, time=0))
     if text:
         track.append(mido.MetaMessage("text", text=" ".join(text.split()), time=0))
+    if rights:  # the licence line (stretto.licence): who may use this, and the credits
+        line = " ".join(rights.split()).encode("latin-1", "replace").decode("latin-1")
+        track.append(mido.MetaMessage("copyright", text=line, time=0))
     tempo = max(1, min(0xFFFFFF, round(Fraction(60_000_000) / Fraction(piece.tempo))))
     track.append(mido.MetaMessage("set_tempo", tempo=tempo, time=0))
     track.append(mido.MetaMessage("time_signature", numerator=num, denominator=den, time=0))
@@ -117,11 +120,13 @@ def _voice_track(voice: Voice, channel: int, program: int, tpq: int):
 
 
 def write_midi(piece: Piece, path: str | Path, *, ticks_per_quarter: int = 960,
-               programs: Sequence[int] | None = None, text: str | None = None) -> None:
+               programs: Sequence[int] | None = None, text: str | None = None,
+               rights: str | None = None) -> None:
     """Write ``piece`` as a type-1 MIDI file (ties merged, times exact in ticks).
 
     ``programs`` gives one General MIDI program (0-127) per voice, top to bottom; the default
-    is Choir Aahs for every voice. ``text`` (one line) goes into the conductor track. Raises
+    is Choir Aahs for every voice. ``text`` (one line) goes into the conductor track, and
+    ``rights`` (the licence line) into its copyright event. Raises
     :class:`ValueError` if a note does not fall on a whole tick.
     """
     import mido
@@ -132,7 +137,7 @@ def write_midi(piece: Piece, path: str | Path, *, ticks_per_quarter: int = 960,
         raise ValueError(f"programs must give one number 0-127 for each of the {len(voices)} "
                          f"voices, not {progs}")
     mid = mido.MidiFile(type=1, ticks_per_beat=ticks_per_quarter)
-    mid.tracks.append(_conductor(piece, text))
+    mid.tracks.append(_conductor(piece, text, rights))
     for voice, channel, program in zip(voices, voice_channels(len(voices)), progs):
         mid.tracks.append(_voice_track(voice, channel, program, ticks_per_quarter))
     mid.save(str(path))

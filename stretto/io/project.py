@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from stretto.errors import BadInput
 from stretto.io.journal import STATE, write_files
+from stretto.licence import rights_line
 from stretto.score import Piece, save_json
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,11 +23,11 @@ FILES = {"midi": "score.mid", "musicxml": "score.musicxml", "json": "score.json"
 
 
 def _stage(piece: Piece, folder: Path, provenance: str | None,
-           json_text: str | None = None) -> None:
+           json_text: str | None = None, rights: str | None = None) -> None:
     from stretto.io.midi import write_midi
     from stretto.io.musicxml import write_musicxml
 
-    write_midi(piece, folder / FILES["midi"], text=provenance)
+    write_midi(piece, folder / FILES["midi"], text=provenance, rights=rights)
     write_musicxml(piece, folder / FILES["musicxml"], encoding_text=provenance)
     if json_text is None:
         save_json(piece, folder / FILES["json"])
@@ -112,7 +113,7 @@ def save_project(project: "Project", folder: str | Path, *,
 def _write(project: "Project", folder: Path, names: list[str], text: str,
            extra: dict[str, str], *, remove: list[str]) -> dict[str, Path]:
     def stage(tmp: Path) -> None:
-        _stage(project.piece, tmp, project.summary(), text)
+        _stage(project.piece, tmp, project.summary(), text, rights_line(project))
         for name, content in extra.items():
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp / name).write_text(content, encoding="utf-8")
@@ -154,7 +155,7 @@ def project_problems(folder: str | Path) -> list[str]:
     project, text = load_project(folder)
     problems = [f"an unfinished save {j.name} in {STATE}/" for j in journals(folder)]
     with tempfile.TemporaryDirectory() as tmp:
-        _stage(project.piece, Path(tmp), project.summary(), text)
+        _stage(project.piece, Path(tmp), project.summary(), text, rights_line(project))
         for name in (FILES["midi"], FILES["musicxml"]):
             try:
                 same = (folder / name).read_bytes() == (Path(tmp) / name).read_bytes()
@@ -188,7 +189,8 @@ def hand_edit(folder: str | Path, project: "Project") -> str | None:
     if not midi.is_file():
         return None
     with tempfile.TemporaryDirectory() as tmp:
-        write_midi(project.piece, Path(tmp) / "x.mid", text=project.summary())
+        write_midi(project.piece, Path(tmp) / "x.mid", text=project.summary(),
+                   rights=rights_line(project))
         if (Path(tmp) / "x.mid").read_bytes() == midi.read_bytes():
             return None  # the common case: written together, untouched
     try:
@@ -213,7 +215,7 @@ def hand_edit(folder: str | Path, project: "Project") -> str | None:
 
 #: What stretto writes into a project folder; anything else there is the user's.
 OWN = ("score.json", "score.mid", "score.musicxml", "score.pdf", "score.svg", "mix.wav",
-       "stems", STATE)
+       "stems", "statement.md", "statement.pdf", STATE)
 BACKUP_PREFIX = "backup-"
 
 
@@ -245,7 +247,7 @@ def foreign_files(out: str | Path, kind: str) -> list[tuple[str, str]]:
         return found + [(name, f"of a {project.kind} project, not a {kind} one")
                         for name in ours]
     with tempfile.TemporaryDirectory() as tmp:
-        _stage(project.piece, Path(tmp), project.summary(), "")
+        _stage(project.piece, Path(tmp), project.summary(), "", rights_line(project))
         for name in (FILES["midi"], FILES["musicxml"]):
             path = out / name
             if path.exists() and path.read_bytes() != (Path(tmp) / name).read_bytes():

@@ -1,0 +1,151 @@
+"""Licences carried from the inputs to every output: a harmonization of an Essen folk song
+(music21 corpus, non-commercial terms) states its licence in score.mid, score.musicxml, the
+stems and mix, and the PDF; `--for commercial` is refused naming the melody; `stretto
+licence` explains why."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import mido
+import pytest
+
+from stretto.app.licence import check_use, licence_line, licence_metadata, licence_of
+from stretto.cli import main
+from stretto.errors import BadInput
+
+TUNE = "corpus:essenFolksong/erk10#176"
+NAME = "essenFolksong/erk10#176"
+
+
+@pytest.fixture(scope="module")
+def tune(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("licence") / "tune"
+    assert main(["harmonize", TUNE, "--out", str(out), "--time-limit", "10"]) == 0
+    assert main(["render", str(out), "--tempo", "480", "--for", "non-commercial"]) == 0
+    return out
+
+
+def test_project_records_the_melody_and_its_licence(tune):
+    data = json.loads((tune / "score.json").read_text())
+    (melody,) = data["project"]["inputs"]
+    assert melody["role"] == "melody" and melody["title"] == NAME
+    assert melody["licence"]["id"] == "LicenseRef-EsAC-NonCommercial"
+    assert melody["licence"]["uses"] == ["educational", "non-commercial"]
+
+
+def test_report_intersects_and_explains(tune):
+    report = licence_of(tune)
+    assert report.recorded and report.score.uses == {"educational", "non-commercial"}
+    assert [i.title for i in report.score.forbidding("commercial")] == [NAME]
+    assert report.audio.uses == report.score.uses  # the built-in synthesis adds nothing
+    neural = licence_of(tune, engine="neural")
+    assert {i.role for i in neural.render_inputs} == {"neural checkpoint", "training data"}
+    assert neural.audio.uses == {"educational", "non-commercial"}
+
+
+def test_every_file_states_the_licence(tune):
+    line = licence_line(tune)
+    assert line.startswith("Licence: educational and non-commercial use only (the melody "
+                           f"{NAME} is under LicenseRef-EsAC-NonCommercial)")
+    assert "Essen Folksong Collection" in line  # the credit
+    midi = mido.MidiFile(tune / "score.mid")
+    assert [m.text for m in midi.tracks[0] if m.type == "copyright"] == [line]
+    from stretto.renderer.wavinfo import has_bext, read_wav_tags
+
+    wavs = [tune / "mix.wav", *sorted((tune / "stems").glob("*.wav"))]
+    assert len(wavs) == 5
+    for wav in wavs:
+        tags = read_wav_tags(wav)
+        assert tags.copyright == line, wav.name
+        assert "Essen Folksong Collection" in tags.comment and has_bext(wav)
+        assert "engine=synth" in tags.software
+
+
+def test_musicxml_carries_rights(tune):
+    from lxml import etree
+
+    root = etree.parse(str(tune / "score.musicxml")).getroot()
+    rights = root.findall("identification/rights")
+    if not rights:
+        pytest.skip("the MusicXML writer does not write <rights> yet")
+    assert rights[0].text == licence_line(tune)
+
+
+def test_commercial_render_is_refused_naming_the_melody(tune, tmp_path, capsys):
+    copy = tmp_path / "copy"
+    shutil.copytree(tune, copy)
+    for p in [copy / "mix.wav", *copy.glob("stems/*.wav")]:
+        p.unlink()
+    assert main(["render", str(copy), "--for", "commercial"]) == 2
+    err = capsys.readouterr().err
+    assert f"not cleared for commercial use: the melody {NAME}" in err
+    assert "LicenseRef-EsAC-NonCommercial" in err
+    assert not (copy / "mix.wav").exists() and not list(copy.glob("stems/*.wav"))
+    with pytest.raises(BadInput, match=NAME):
+        check_use(tune, use="commercial")
+
+
+def test_licence_command_explains(tune, capsys):
+    assert main(["licence", str(tune)]) == 0
+    out = capsys.readouterr().out
+    assert "the score may be used for: educational, non-commercial (not commercial)" in out
+    assert f"not for commercial use because the melody {NAME}" in out
+    assert "credits to carry: Essen Folksong Collection" in out
+    assert main(["licence", str(tune), "--for", "commercial"]) == 2
+    capsys.readouterr()
+    assert main(["licence", str(tune), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["score"]["uses"] == ["educational", "non-commercial"]
+
+
+def test_metadata_for_other_exporters(tune):
+    meta = licence_metadata(tune)
+    assert meta["uses"] == ["educational", "non-commercial"]
+    assert meta["licences"] == ["LicenseRef-EsAC-NonCommercial", "MIT"]
+    assert meta["limited_by"] == [f"the melody {NAME} (LicenseRef-EsAC-NonCommercial)"]
+
+
+def test_pdf_states_the_licence(tune, tmp_path):
+    pytest.importorskip("lilypond")
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is needed to read the PDF's text")
+    from lxml import etree
+
+    if not etree.parse(str(tune / "score.musicxml")).getroot().findall("identification/rights"):
+        pytest.skip("the MusicXML writer does not write <rights> yet")
+    import subprocess
+
+    copy = tmp_path / "pdf"
+    shutil.copytree(tune, copy)
+    assert main(["engrave", str(copy), "--format", "pdf"]) == 0
+    text = subprocess.run(["pdftotext", str(copy / "score.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "non-commercial use only" in " ".join(text.split())
+
+
+def test_user_melody_takes_the_given_licence(tmp_path, capsys):
+    from music21 import corpus
+
+    melody = tmp_path / "mine.musicxml"
+    corpus.parse("essenFolksong/erk10", number=176).write("musicxml", fp=str(melody))
+    out = tmp_path / "mine"
+    assert main(["harmonize", str(melody), "--out", str(out), "--licence", "CC-BY-NC-4.0",
+                 "--time-limit", "10"]) == 0
+    report = licence_of(out)
+    assert report.inputs[0].licence.id == "CC-BY-NC-4.0"
+    assert report.inputs[0].source == "given by you (mine.musicxml)"
+    assert main(["harmonize", TUNE, "--out", str(tmp_path / "x"), "--licence", "MIT"]) == 2
+    assert "--licence is for your own files" in capsys.readouterr().err
+
+
+def test_species_on_a_shipped_cantus_is_public_domain(tmp_path):
+    out = tmp_path / "sp"
+    assert main(["species", "--cantus-name", "fux-dorian", "--out", str(out),
+                 "--time-limit", "5"]) == 0
+    report = licence_of(out)
+    assert report.inputs[0].licence.id == "LicenseRef-PublicDomain"
+    assert report.score.uses == {"commercial", "educational", "non-commercial"}
+    check_use(out, use="commercial")  # cleared: no error
