@@ -169,6 +169,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     violations = check(piece, cantus_voice=cantus, settings=settings, rules=args.rules,
                        beats=args.beats)
     rule_set = choose_rules(piece, None, cantus, args.rules)[0]
+    from stretto.app.waivers import waived_in
+    violations, waived = waived_in(args.file, piece, violations)  # a project's waivers
     bad = hard(violations)
     if args.json:
         print(json.dumps({"file": args.file, "rules": rule_set,
@@ -176,14 +178,17 @@ def cmd_check(args: argparse.Namespace) -> int:
                           "soft": len(violations) - len(bad),
                           "violations": [{"rule": v.rule, "severity": v.severity, "bar": v.bar,
                                           "beat": str(v.beat), "voices": list(v.voices),
-                                          "message": v.message} for v in violations]},
+                                          "message": v.message} for v in violations],
+                          "waived": [{"rule": v.rule, "bar": v.bar, "beat": str(v.beat),
+                                      "voices": list(v.voices)} for v in waived]},
                          indent=2))
     else:
-        for v in violations:
-            print(f"[{v.severity}] {v.rule} bar {v.bar} beat {v.beat} "
-                  f"({', '.join(v.voices)}): {v.message}")
-        print(f"{args.file}: {len(bad)} hard, {len(violations) - len(bad)} soft violations "
-              f"({rule_set} rules{', motion on the beats only' if args.beats else ''})")
+        for v in violations + waived:
+            print(f"[{v.severity if v in violations else 'waived'}] {v.rule} bar {v.bar} beat "
+                  f"{v.beat} ({', '.join(v.voices)}): {v.message}")
+        also = f", {len(waived)} waived" if waived else ""
+        print(f"{args.file}: {len(bad)} hard, {len(violations) - len(bad)} soft violations"
+              f"{also} ({rule_set} rules{', motion on the beats only' if args.beats else ''})")
     return 0 if not bad else 1
 
 
@@ -263,6 +268,8 @@ def make_parser() -> argparse.ArgumentParser:
     add_licence(sub)  # licence
     from stretto.cli_daw import add_parsers as add_daw
     add_daw(sub)  # export
+    from stretto.cli_import import add_parsers as add_import
+    add_import(sub)  # import, waive, unwaive
     from stretto.cli_studio import add_parsers as add_studio
     add_studio(sub)  # studio
     return parser

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from stretto.errors import BadInput
 from stretto.pitch import Pitch
+from stretto.rulebook import HARD
 
 INTERVAL_CLASSES = {"unison": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
                     "sixth": 6, "seventh": 7, "octave": 8}
@@ -83,6 +84,8 @@ class Constraint:
         out: dict[str, Any] = {"kind": self.kind}
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name == "source" and value is None:
+                continue  # only imported edits say where they came from
             if isinstance(value, Fraction):
                 value = str(value)
             elif isinstance(value, Pitch):
@@ -101,6 +104,8 @@ class Pin(Constraint):
     bar: int
     beat: Fraction
     pitch: Pitch
+    #: where the composer made it, when not by a command: ``import <file> <sha256>``
+    source: str | None = None
     kind: ClassVar[str] = "pin"
 
     def describe(self) -> str:
@@ -117,6 +122,8 @@ class Lock(Constraint):
     first: int
     last: int
     notes: tuple[tuple[str, str, str], ...]
+    #: where the composer made it, when not by a command: ``import <file> <sha256>``
+    source: str | None = None
     kind: ClassVar[str] = "lock"
 
     def describe(self) -> str:
@@ -202,12 +209,38 @@ class IntervalRule(Constraint):
                f"{_words_at(self.bar, self.beat)} {verb} {name}"
 
 
+@dataclass(frozen=True)
+class Waiver(Constraint):
+    """The hard rule ``rule`` is not enforced in bar ``bar`` among ``voices`` (0-based, from
+    the top; every pair or voice inside the set): the composer breaks it there on purpose.
+    The solver leaves exactly that place free (:mod:`stretto.solver.cpsat.waivers`) and the
+    checker reports what it finds there as waived (:mod:`stretto.app.waivers`)."""
+
+    rule: str
+    bar: int
+    voices: tuple[int, ...]
+    kind: ClassVar[str] = "waiver"
+
+    def __post_init__(self) -> None:
+        if self.rule not in HARD:
+            raise ValueError(f"{self.rule!r} is not a hard rule")
+        if self.bar < 0 or not self.voices or len(set(self.voices)) != len(self.voices) \
+                or any(v < 0 for v in self.voices):
+            raise ValueError(f"a waiver needs a bar and distinct voices, not {self.bar}, "
+                             f"{self.voices}")
+
+    def describe(self) -> str:
+        who = ", ".join(str(v + 1) for v in self.voices)
+        return f"your waiver of rule {self.rule} in bar {self.bar}, voices {who}"
+
+
 def _ordinal(n: int) -> str:
     return {v: k for k, v in INTERVAL_CLASSES.items()}.get(n, f"{n}th")
 
 
 KINDS: dict[str, type[Constraint]] = {c.kind: c for c in (Pin, Lock, RangeRule, ClimaxRule,
-                                                         MaxLeapRule, ContourRule, IntervalRule)}
+                                                         MaxLeapRule, ContourRule, IntervalRule,
+                                                         Waiver)}
 
 
 def constraint_from_dict(d: dict[str, Any]) -> Constraint:
@@ -216,13 +249,15 @@ def constraint_from_dict(d: dict[str, Any]) -> Constraint:
         cls = KINDS[d["kind"]]
         values: dict[str, Any] = {}
         for f in fields(cls):
-            v = d[f.name] if f.name != "quality" else d.get("quality")
+            v = d[f.name] if f.name not in ("quality", "source") else d.get(f.name)
             if f.name in ("beat",):
                 v = Fraction(v)
             elif f.name in ("pitch", "low", "high"):
                 v = Pitch.parse(v)
             elif f.name == "notes":
                 v = tuple(tuple(n) for n in v)
+            elif f.name == "voices":
+                v = tuple(int(x) for x in v)
             elif f.type == "int" and (not isinstance(v, int) or isinstance(v, bool)):
                 raise TypeError(f"{f.name} must be a whole number, not {v!r}")
             elif f.type == "str" and not isinstance(v, str):
@@ -234,5 +269,5 @@ def constraint_from_dict(d: dict[str, Any]) -> Constraint:
 
 
 __all__ = ["ClimaxRule", "Constraint", "ContourRule", "IntervalRule", "Lock", "MaxLeapRule",
-           "Pin", "RangeRule", "constraint_from_dict", "parse_bars", "parse_beat",
+           "Pin", "RangeRule", "Waiver", "constraint_from_dict", "parse_bars", "parse_beat",
            "parse_interval"]

@@ -26,6 +26,7 @@ from ortools.sat.python import cp_model
 
 from stretto.modes import Mode
 from stretto.pitch import Interval, Pitch
+from stretto.solver.cpsat.waivers import waived
 
 GRID = 8  # positions per bar (eighth notes in a whole-note bar)
 Lit = Union[bool, cp_model.IntVar]  # a constant or a Boolean literal
@@ -128,6 +129,12 @@ class ScoreModel:
         self.groups: dict[str, cp_model.IntVar] = {}
         self._guard: cp_model.IntVar | None = None
         self._label = ""  # what the rule being built is about, for readable variable names
+        # The composer's waivers (solver/cpsat/waivers.py): requirements a rule makes at a
+        # waived place (``at``) are dropped; ``_rule`` is the group being built.
+        self.waivers: frozenset = frozenset()
+        self._rule = ""
+        self._place: tuple[int, frozenset[int]] | None = None
+        self._off: cp_model.IntVar | None = None
 
     @contextmanager
     def naming(self, label: str) -> Iterator[None]:
@@ -146,7 +153,8 @@ class ScoreModel:
     @contextmanager
     def group(self, name: str) -> Iterator[None]:
         """Everything required inside belongs to rule ``name`` (guarded when ``guarded``)."""
-        outer = self._guard
+        outer, outer_rule = self._guard, self._rule
+        self._rule = name
         if self.guarded:
             if name not in self.groups:
                 self.groups[name] = self.m.NewBoolVar(f"rule_{name}")
@@ -154,7 +162,23 @@ class ScoreModel:
         try:
             yield
         finally:
-            self._guard = outer
+            self._guard, self._rule = outer, outer_rule
+
+    @contextmanager
+    def at(self, bar: int, *voices: int) -> Iterator[None]:
+        """What the current rule requires inside is about ``bar`` (1-based) and ``voices``
+        (0-based): where the composer waived that rule there, it is not required."""
+        outer = self._place
+        self._place = (bar, frozenset(voices))
+        try:
+            yield
+        finally:
+            self._place = outer
+
+    def waived_here(self) -> bool:
+        """Whether the composer waived the current rule at the current place."""
+        return bool(self.waivers) and self._place is not None and \
+            waived(self.waivers, self._rule, *self._place)
 
     def decisions(self) -> list[cp_model.IntVar]:
         """The pitch variables and rhythm choices of every line (what a hint needs)."""
@@ -178,6 +202,12 @@ class ScoreModel:
     def enforce(self, ct: cp_model.Constraint, *conds: Lit) -> None:
         """Make ``ct`` a requirement of the current rule, conditional on every literal in
         ``conds`` (constants are folded)."""
+        if self.waived_here():  # built, but switched off (presolve removes it)
+            if self._off is None:
+                self._off = self.m.NewBoolVar("waived")
+                self.m.Add(self._off == 0)
+            ct.OnlyEnforceIf(self._off)
+            return
         lits = [] if self._guard is None else [self._guard]
         for c in conds:
             if c is True:
@@ -229,6 +259,8 @@ class ScoreModel:
 
     def require(self, c: Lit, why: str) -> None:
         """Add ``c`` as a hard fact (a constant False is a modelling error, reported with why)."""
+        if self.waived_here():
+            return
         if c is False:
             if self._guard is None:
                 raise ValueError(f"rule {why} can never hold")
@@ -239,11 +271,13 @@ class ScoreModel:
     def fail(self) -> None:
         """A requirement that cannot hold (a composer's pin on a pitch the voice cannot take):
         the model is infeasible unless the current group is switched off."""
+        if self.waived_here():
+            return
         self.m.AddBoolOr([] if self._guard is None else [self._guard.Not()])
 
     def implies_any(self, cond: Lit, options: Iterable[Lit]) -> None:
         """cond => OR(options)."""
-        if cond is False:
+        if cond is False or self.waived_here():
             return
         opts = [o for o in options if o is not False]
         if any(o is True for o in opts):

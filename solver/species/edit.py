@@ -29,6 +29,7 @@ from stretto.score import Piece
 from stretto.solver.cpsat.conflicts import minimal_groups
 from stretto.solver.cpsat.region import Region, ResolveOutcome, count_changes, mark_origins
 from stretto.solver.cpsat.solving import solver_for
+from stretto.solver.cpsat.waivers import waived_places, without_waivers
 from stretto.solver.species.engine import add_preferences, build_hard, preference_solver, result_of
 from stretto.solver.species.lines import register_pitches
 from stretto.solver.cpsat.model import GRID, LineVars, Lit, ScoreModel
@@ -213,8 +214,9 @@ def _model(spec: SpeciesSpec, constraints: tuple[Constraint, ...], previous: Pie
            region: Region | None, guarded: bool) -> ScoreModel:
     """Hard rules, the composer's constraints (each its own group ``user:ID``) and, for a
     regeneration, everything outside the region fixed and something inside it different."""
-    sm = build_hard(spec, guarded=guarded, extra=extra_pitches(spec, constraints))
-    for c in constraints:
+    sm = build_hard(spec, guarded=guarded, extra=extra_pitches(spec, constraints),
+                    waivers=waived_places(constraints))
+    for c in without_waivers(constraints):
         with sm.group(f"user:{c.id}"):
             add_constraint(sm, c)
     if region is not None:
@@ -300,65 +302,144 @@ def _hint(sm: ScoreModel, previous: Piece) -> None:
 
 
 def resolve(spec: SpeciesSpec, constraints: tuple[Constraint, ...], previous: Piece,
-            settings: SolveSettings, *, run_id: str | None = None) -> ResolveOutcome:
+            settings: SolveSettings, *, run_id: str | None = None,
+            budget: int = 0) -> ResolveOutcome:
     """Re-solve after an edit: every constraint holds, and as few notes as the rules allow
-    differ from ``previous``. Raises :class:`Unsatisfiable` (with the conflicting constraints
-    in words) when they cannot all hold."""
-    return _solve(spec, constraints, previous, settings, None, run_id)
-
-
-def regenerate(spec: SpeciesSpec, constraints: tuple[Constraint, ...], previous: Piece,
-               region: Region, settings: SolveSettings, *,
-               run_id: str | None = None) -> ResolveOutcome:
-    """A different valid passage for ``region``, everything outside it unchanged."""
-    return _solve(spec, constraints, previous, settings, region, run_id)
-
-
-def _solve(spec, constraints, previous, settings, region, run_id) -> ResolveOutcome:
+    differ from ``previous`` - or up to ``budget`` more, where that lowers the objective
+    (the outcome's ``moves`` name them and why). Raises :class:`Unsatisfiable` (with the
+    conflicting constraints in words) when they cannot all hold."""
     start = time.perf_counter()
-    sm = _model(spec, constraints, previous, region, guarded=False)
-    used = 0.0
-    budget = settings.time_limit
-    if region is None:
-        # Stage 1: the fewest changed notes (previous score as the hint). A count of changed
-        # notes is easy to bound: the light parameters (no LP, one presolve pass) prove it
-        # three times faster than the defaults on four voices (0.11 against 0.34 s).
-        changes = _stability(sm, previous)
-        sm.m.Minimize(sum(changes))
-        _hint(sm, previous)
-        first = solver_for(settings, light=True)
-        code = first.Solve(sm.m)
-        if code == cp_model.INFEASIBLE:
-            raise _unsatisfiable(spec, constraints, previous, region, settings)
-        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            raise _no_time(settings)
-        fewest = round(first.ObjectiveValue())
-        used = first.response_proto.deterministic_time
-        sm.m.Add(sum(changes) <= fewest)
-        decisions = [(v, first.Value(v)) for v in sm.decisions()]
-    else:
-        decisions = []
-        _hint(sm, previous)
-    # Stage 2: the preferences, with no more changes than the fewest possible.
-    add_preferences(sm, spec)
-    if decisions:
-        sm.m.ClearHints()
-        for v, value in decisions:
-            sm.m.AddHint(v, value)
-    second = preference_solver(spec, replace(settings,
-                                             time_limit=max(budget - used, budget / 4)))
-    code = second.Solve(sm.m)
+    sm = _model(spec, constraints, previous, None, guarded=False)
+    budget_s = settings.time_limit
+    # Stage 1: the fewest changed notes (previous score as the hint). A count of changed
+    # notes is easy to bound: the light parameters (no LP, one presolve pass) prove it
+    # three times faster than the defaults on four voices (0.11 against 0.34 s).
+    changes = _stability(sm, previous)
+    sm.m.Minimize(sum(changes))
+    _hint(sm, previous)
+    first = solver_for(settings, light=True)
+    code = first.Solve(sm.m)
     if code == cp_model.INFEASIBLE:
-        raise _unsatisfiable(spec, constraints, previous, region, settings)
+        raise _unsatisfiable(spec, constraints, previous, None, settings)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise _no_time(settings)
-    result = result_of(sm, second, spec, settings, code, True, time.perf_counter() - start,
+    fewest = round(first.ObjectiveValue())
+    used = first.response_proto.deterministic_time
+    limit = sm.m.Add(sum(changes) <= fewest)
+    decisions = [(v, first.Value(v)) for v in sm.decisions()]
+    # Stage 2: the preferences, with no more changes than the fewest possible.
+    add_preferences(sm, spec)
+    sm.m.ClearHints()
+    for v, value in decisions:
+        sm.m.AddHint(v, value)
+    left = replace(settings, time_limit=max(budget_s - used, budget_s / 4))
+    second = preference_solver(spec, left)
+    code = second.Solve(sm.m)
+    if code == cp_model.INFEASIBLE:
+        raise _unsatisfiable(spec, constraints, previous, None, settings)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise _no_time(settings)
+    fewest_out = _outcome(sm, second, code, spec, settings, constraints, previous, start, run_id)
+    if budget <= 0 or not settings.objective or not sm.penalties:
+        return fewest_out
+    # Stage 3: up to ``budget`` more changes where they lower the objective (ties: fewer).
+    wide = sm.m.Clone()
+    domain = wide.Proto().constraints[limit.Index()].linear.domain
+    domain[len(domain) - 1] = domain[len(domain) - 1] + budget
+    wide.Minimize(objective_of(sm) * (fewest + budget + 1) + sum(changes))
+    wide.ClearHints()
+    for v in sm.decisions():
+        wide.AddHint(v, second.Value(v))
+    third = preference_solver(spec, left)
+    code3 = third.Solve(wide)
+    if code3 not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or \
+            third.Value(objective_of(sm)) >= second.ObjectiveValue():
+        return fewest_out
+    out = _outcome(sm, third, code3, spec, settings, constraints, previous, start, run_id)
+    moved = moves(previous, fewest_out.result.piece, out.result.piece,
+                  fewest_out.result.stats.get("by_rule", {}),
+                  out.result.stats.get("by_rule", {}))
+    out.result.stats["budget"] = budget
+    return replace(out, moves=moved)
+
+
+def _outcome(sm, solver, code, spec, settings, constraints, previous, start,
+             run_id) -> ResolveOutcome:
+    """The solver's answer as a re-solve's outcome: origins marked, changed notes counted."""
+    result = result_of(sm, solver, spec, settings, code, True, time.perf_counter() - start,
                        run_id)
     piece = mark_origins(result.piece, constraints, run_id)
-    result = replace(result, piece=piece)
+    result = replace(result, piece=piece, stats=dict(result.stats))
     changed, total = count_changes(previous, piece, spec.cantus_voice)
     result.stats["notes_changed"] = changed
     return ResolveOutcome(result=result, changed=changed, total=total)
+
+
+def regenerate(spec: SpeciesSpec, constraints: tuple[Constraint, ...], previous: Piece,
+               region: Region, settings: SolveSettings, *, run_id: str | None = None,
+               ask: RegenerateAsk = RegenerateAsk()) -> RegenerateOutcome:
+    """Different valid passages for ``region``, everything outside it unchanged: each
+    changes at least ``ask.change`` of the region's free notes, is none of ``ask.seen``, and
+    ``ask.options`` of them come back mutually distinct, best first
+    (:func:`~stretto.solver.cpsat.variants.find_variants`)."""
+    start = time.perf_counter()
+    sm = _model(spec, constraints, previous, region, guarded=False)
+    changes = _free_changes(sm, previous, region, constraints)
+    add_preferences(sm, spec)
+    _hint(sm, previous)
+    codes: dict[int, object] = {}
+
+    def solve(model: cp_model.CpModel):
+        solver = preference_solver(spec, settings)
+        code = solver.Solve(model)
+        if code == cp_model.INFEASIBLE:
+            return None
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            raise _no_time(settings)
+        codes[id(solver)] = code
+        return solver
+
+    def read(solver) -> ResolveOutcome:
+        return _outcome(sm, solver, codes[id(solver)], spec, settings, constraints, previous,
+                        start, run_id)
+
+    found = find_variants(sm.m, changes, region, ask, solve=solve, read=read,
+                          nogood=lambda notes: _nogood(sm, region, notes))
+    if found is None:
+        raise _unsatisfiable(spec, constraints, previous, region, settings,
+                             seen=len(ask.seen))
+    return found
+
+
+def _free_changes(sm: ScoreModel, previous: Piece, region: Region,
+                  constraints: tuple[Constraint, ...]) -> list[Lit]:
+    """A literal per free note of the region in ``previous`` (not pinned, locked or the
+    cantus): true where the new score does not start that note there."""
+    marked = mark_origins(previous, constraints, None)
+    lo, hi = region_span(previous, region)
+    out: list[Lit] = []
+    for v in region_voices(previous, region):
+        line = sm.lines[v]
+        starts = set(line.onset_positions())
+        for n in marked.voices[v].sounding():
+            if not lo <= n.onset < hi or n.origin == "human":
+                continue
+            p = int(n.onset * STEPS_PER_QUARTER)
+            out.append(_changed(sm, line, p, (n.pitch, True)) if p in starts else True)
+    return out
+
+
+def _nogood(sm: ScoreModel, region: Region, notes: tuple[str, ...]) -> list[Lit]:
+    """Literals of which one holds where the region differs from the variant ``notes``."""
+    by_voice = parse_notes(notes)
+    lo, hi = (region.first - 1) * GRID, region.last * GRID
+    out: list[Lit] = []
+    for line in sm.lines:
+        if line.is_cantus or region.voice not in (None, line.index):
+            continue
+        grid = _grid(by_voice.get(line.index, []), sm.size)
+        out += [_changed(sm, line, p, grid[p]) for p in line.onset_positions() if lo <= p < hi]
+    return out
 
 
 def _no_time(settings: SolveSettings) -> Exception:

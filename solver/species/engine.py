@@ -69,7 +69,8 @@ def build_model(spec: SpeciesSpec, settings: SolveSettings) -> ScoreModel:
 
 
 def build_hard(spec: SpeciesSpec, *, guarded: bool = False,
-               extra: dict[int, set] | None = None) -> ScoreModel:
+               extra: dict[int, set] | None = None,
+               waivers: frozenset = frozenset()) -> ScoreModel:
     """Lines and hard rules only: every solution obeys the rules of counterpoint.
 
     ``guarded``: each rule's requirements hold only under its literal in ``sm.groups`` (for
@@ -79,6 +80,7 @@ def build_hard(spec: SpeciesSpec, *, guarded: bool = False,
     registers = list(spec.ranges) if spec.ranges else default_registers(spec)
     sm = ScoreModel(build_universe(spec, registers, extra), spec.mode, bars=len(spec.cantus))
     sm.guarded = guarded
+    sm.waivers = waivers  # the composer's waived places (solver/cpsat/waivers.py)
     build_lines(sm, spec, registers, voice_names(spec, registers), extra)
     cantus = sm.lines[spec.cantus_voice]
     added = [line for line in sm.lines if not line.is_cantus]

@@ -74,7 +74,8 @@ def rule_melodic_interval(sm: ScoreModel, line: LineVars) -> None:
         if a is b:
             continue
         rows = [(i, j) for i in line.domain for j in line.domain if melodic_ok(P[i], P[j])]
-        sm.enforce(sm.m.AddAllowedAssignments([a, b], rows))
+        with sm.at(p // GRID + 1, line.index):
+            sm.enforce(sm.m.AddAllowedAssignments([a, b], rows))
 
 
 def rule_leap_span(sm: ScoreModel, line: LineVars) -> None:

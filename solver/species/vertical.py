@@ -68,7 +68,8 @@ def rule_consonance(sm: ScoreModel, crossing: bool) -> None:
     dissonance its species allows, or the held voice is a correct suspension."""
     for a, b in voice_pairs(sm):
         for p in event_positions(sm, a, b):
-            with sm.naming(f"consonance {a.name}-{b.name} {where(p)}"):
+            with sm.naming(f"consonance {a.name}-{b.name} {where(p)}"), \
+                    sm.at(p // GRID + 1, a.index, b.index):
                 diss = dissonant(sm, a, b, p, crossing)
                 if diss is False:
                     continue
@@ -97,7 +98,8 @@ def rule_parallel_perfect(sm: ScoreModel) -> None:
         for p in event_positions(sm, a, b):
             if p == 0 or a.x[p - 1] is None or b.x[p - 1] is None:
                 continue
-            with sm.naming(f"parallel {a.name}-{b.name} {where(p)}"):
+            with sm.naming(f"parallel {a.name}-{b.name} {where(p)}"), \
+                    sm.at(p // GRID + 1, a.index, b.index):
                 both = sm.all_true(_moves(sm, a, p), _moves(sm, b, p))
                 if both is False:
                     continue
@@ -118,7 +120,8 @@ def rule_downbeat_parallels(sm: ScoreModel) -> None:
                 p, q = bar * GRID, (bar + 1) * GRID
                 if other.x[p] is None:
                     continue
-                with sm.naming(f"downbeat parallels {a.name}-{b.name} bars {bar + 1}-{bar + 2}"):
+                with sm.naming(f"downbeat parallels {a.name}-{b.name} bars {bar + 1}-{bar + 2}"), \
+                        sm.at(bar + 2, a.index, b.index):
                     leap = mover.dia[p + 4] - mover.dia[p]
                     small = sm.all_true(sm.compare(leap, "<=", 2), sm.compare(leap, ">=", -2))
                     first, second = sm.ic(a.x[p], b.x[p]), sm.ic(a.x[q], b.x[q])
@@ -152,7 +155,8 @@ def rule_direct_perfect(sm: ScoreModel) -> None:
     for p in event_positions(sm, top, bottom):
         if p == 0 or top.x[p - 1] is None or bottom.x[p - 1] is None:
             continue
-        with sm.naming(f"direct {top.name}-{bottom.name} {where(p)}"):
+        with sm.naming(f"direct {top.name}-{bottom.name} {where(p)}"), \
+                sm.at(p // GRID + 1, top.index, bottom.index):
             up_t, down_t = motion_direction(sm, top, p)
             up_b, down_b = motion_direction(sm, bottom, p)
             similar = sm.any_true([sm.all_true(up_t, up_b), sm.all_true(down_t, down_b)])
@@ -199,7 +203,8 @@ def rule_unison(sm: ScoreModel) -> None:
             p = bar * GRID
             if a.x[p] is None or b.x[p] is None:
                 continue
-            sm.require(sm.neg(sm.is_ic(sm.ic(a.x[p], b.x[p]), (UNI,))), "unison")
+            with sm.at(bar + 1, a.index, b.index):
+                sm.require(sm.neg(sm.is_ic(sm.ic(a.x[p], b.x[p]), (UNI,))), "unison")
 
 
 def rule_first_interval(sm: ScoreModel, cantus: LineVars) -> None:
