@@ -11,7 +11,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from stretto.app.export import export
 
     done = export(args.project, format=args.format, output=args.output, stems=args.stems,
-                  sample_rate=args.sample_rate, engine=args.engine)
+                  sample_rate=args.sample_rate, engine=args.engine, use=args.use)
     if args.json:
         print(json.dumps({"format": done.format, "output": str(done.path),
                           "tracks": done.tracks, "notes": done.notes,
@@ -43,6 +43,9 @@ def add_parsers(sub) -> None:
                     help="with --stems: the engine that renders missing stems (default synth)")
     xp.add_argument("--sample-rate", type=int, default=48_000,
                     help="with --stems: Hz of stems rendered for the export (default 48000)")
+    xp.add_argument("--for", dest="use", choices=("commercial", "educational", "non-commercial"),
+                    help="refuse (exit 2, naming the input) unless every input's licence "
+                    "allows this use; see `stretto licence DIR`")
     xp.add_argument("--json", action="store_true", help="print the summary as JSON")
     xp.set_defaults(func=cmd_export)
 

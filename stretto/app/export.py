@@ -124,11 +124,24 @@ def _read(folder: Path):
     return project.piece, project.summary()
 
 
+def _licensed(folder: Path, piece):
+    """The project (for its licence record) or, for a folder without editing data, the piece."""
+    from stretto.io.project import load_project
+
+    try:
+        return load_project(folder)[0]
+    except BadInput:
+        return piece
+
+
 def export(project_dir: str | Path, *, format: str, output: str | Path, stems: bool = False,
-           sample_rate: int = 48_000, engine: str | None = None) -> ExportResult:
+           sample_rate: int = 48_000, engine: str | None = None,
+           use: str | None = None) -> ExportResult:
     """Write the project in ``project_dir`` as a ``format`` file (``dawproject`` or
     ``reaper``) at ``output``, all or nothing; with ``stems``, the rendered stems go in too
-    (rendered first with ``engine`` at ``sample_rate`` when missing or stale)."""
+    (rendered first with ``engine`` at ``sample_rate`` when missing or stale). The licence
+    line goes into the file (DAWproject Copyright, REAPER notes); ``use`` (commercial,
+    educational, non-commercial) is refused first, naming the input that forbids it."""
     from stretto import __version__
     from stretto.io.daw import score_markers, write_atomically
 
@@ -139,6 +152,9 @@ def export(project_dir: str | Path, *, format: str, output: str | Path, stems: b
     out = _check_output(output, format)
     folder = Path(project_dir)
     _read(folder)  # a readable project, before anything is rendered
+    from stretto.app.licence import check_use, licence_line
+
+    check_use(folder, use=use, engine=(engine or "synth") if stems else None)
     rendered = False
     if stems:
         try:
@@ -151,10 +167,12 @@ def export(project_dir: str | Path, *, format: str, output: str | Path, stems: b
         if why is not None:
             from stretto.app.audio import render
 
-            render(folder, engine=engine, sample_rate=sample_rate)
+            render(folder, engine=engine, sample_rate=sample_rate, use=use)
             rendered = True
     with locked(folder, shared=True):
         piece, summary = _read(folder)
+        rights = licence_line(_licensed(folder, piece), engine=(engine or "synth")
+                              if stems else None)
         if not any(v.notes for v in piece.voices):
             raise BadInput(f"{folder} has no notes to export")
         stem_audio = []
@@ -168,7 +186,7 @@ def export(project_dir: str | Path, *, format: str, output: str | Path, stems: b
             from stretto.io.dawproject import dawproject_bytes
 
             data = dawproject_bytes(piece, provenance=summary, stems=stem_audio,
-                                    version=__version__)
+                                    version=__version__, rights=rights)
         else:
             import os
 
@@ -181,7 +199,7 @@ def export(project_dir: str | Path, *, format: str, output: str | Path, stems: b
                 except ValueError:  # another drive: the absolute path
                     name = str(s.path.absolute())
                 named.append((s, name))
-            data = reaper_text(piece, provenance=summary, stems=named,
+            data = reaper_text(piece, provenance=f"{summary} {rights}".strip(), stems=named,
                                version=__version__).encode("utf-8")
         _check_output(output, format)  # still ours to replace, now that the file is ready
         write_atomically(out, data)

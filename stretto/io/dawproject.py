@@ -79,18 +79,21 @@ def _channel(parent: ET.Element, ids: _Ids, *, role: str, destination: str | Non
     return ch.get("id", "")
 
 
-def _metadata(piece: "Piece", comment: str) -> bytes:
+def _metadata(piece: "Piece", comment: str, rights: str = "") -> bytes:
     root = ET.Element("MetaData")
     ET.SubElement(root, "Title").text = piece.title
+    if rights:  # the licence line (stretto.app.licence), before Comment as MetaData.xsd orders
+        ET.SubElement(root, "Copyright").text = rights
     ET.SubElement(root, "Comment").text = comment
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
 def dawproject_bytes(piece: "Piece", *, provenance: str = "",
-                     stems: Sequence[StemAudio] = (), version: str = "") -> bytes:
+                     stems: Sequence[StemAudio] = (), version: str = "",
+                     rights: str = "") -> bytes:
     """The ``.dawproject`` zip of ``piece`` (see the module text): ``provenance`` (one line)
-    goes into the metadata comment, ``stems`` become audio tracks with their WAVs embedded
+    goes into the metadata comment, ``rights`` (the licence line) into its Copyright, ``stems`` become audio tracks with their WAVs embedded
     under ``audio/``, ``version`` is stretto's version for the Application element."""
     key = key_name(piece)
     bpm = Fraction(piece.tempo)
@@ -174,7 +177,7 @@ def dawproject_bytes(piece: "Piece", *, provenance: str = "",
         comment += f". {' '.join(provenance.split())}"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
-        for name, data in ((METADATA, _metadata(piece, comment)), (PROJECT, project_xml)):
+        for name, data in ((METADATA, _metadata(piece, comment, rights)), (PROJECT, project_xml)):
             z.writestr(zipfile.ZipInfo(name, ZIP_DATE), data, zipfile.ZIP_DEFLATED)
         for inside, path in files:  # audio does not deflate: stored
             z.writestr(zipfile.ZipInfo(inside, ZIP_DATE), path.read_bytes(), zipfile.ZIP_STORED)

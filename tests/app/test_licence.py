@@ -149,3 +149,31 @@ def test_species_on_a_shipped_cantus_is_public_domain(tmp_path):
     assert report.inputs[0].licence.id == "LicenseRef-PublicDomain"
     assert report.score.uses == {"commercial", "educational", "non-commercial"}
     check_use(out, use="commercial")  # cleared: no error
+
+
+def test_daw_exports_carry_the_licence_and_refuse_commercial_use(tune, tmp_path, capsys):
+    import zipfile
+
+    from lxml import etree
+
+    line = licence_line(tune)
+    out = tmp_path / "tune.dawproject"
+    assert main(["export", str(tune), "--format", "dawproject", "--output", str(out),
+                 "--for", "educational"]) == 0
+    meta = zipfile.ZipFile(out).read("metadata.xml")
+    root = etree.fromstring(meta)
+    assert root.findtext("Copyright") == line
+    xsd = Path("/work/shared/schemas/dawproject/MetaData.xsd")
+    if not xsd.is_file():
+        xsd = Path(__file__).resolve().parents[3] / "shared/schemas/dawproject/MetaData.xsd"
+    if xsd.is_file():
+        assert etree.XMLSchema(etree.parse(str(xsd))).validate(root)
+    rpp = tmp_path / "tune.rpp"
+    assert main(["export", str(tune), "--format", "reaper", "--output", str(rpp)]) == 0
+    assert "non-commercial use only" in rpp.read_text()
+    refused = tmp_path / "refused.dawproject"
+    capsys.readouterr()
+    assert main(["export", str(tune), "--format", "dawproject", "--output", str(refused),
+                 "--for", "commercial"]) == 2
+    assert f"the melody {NAME}" in capsys.readouterr().err
+    assert not refused.exists()
