@@ -41,7 +41,7 @@ def cmd_harmonize(args: argparse.Namespace) -> int:
     rhythm = None
     try:
         result = harmonize(melody, settings, key=key, beats_per_chord=per,
-                           ornament=args.ornament)
+                           ornament=args.ornament, style=args.style)
     except Unsatisfiable as first:
         # unless told otherwise, a melody that cannot take a chord on every beat (fast
         # dance tunes) gets one every two beats, and says so
@@ -49,7 +49,7 @@ def cmd_harmonize(args: argparse.Namespace) -> int:
         if args.beats_per_chord is None:
             try:
                 result = harmonize(melody, settings, key=key, beats_per_chord=2,
-                                   ornament=args.ornament)
+                                   ornament=args.ornament, style=args.style)
                 per, rhythm = 2, ("a chord every 2 beats (one on every beat cannot hold: "
                                   f"{str(first).split(':')[0]}; --beats-per-chord 1 insists)")
             except Unsatisfiable:
@@ -65,6 +65,8 @@ def cmd_harmonize(args: argparse.Namespace) -> int:
 
     spec = {"melody": melody_to_dict(melody), "key": result.stats.get("key"),
             "beats_per_chord": per, "ornament": bool(args.ornament)}
+    if args.style != "chorale":  # the harmonic style, kept for regenerate and edits
+        spec["style"] = args.style
     extra = {"key": h.get("key"), "cadences": cads}
     if rhythm is not None:
         extra["harmonic rhythm"] = rhythm
@@ -219,6 +221,11 @@ def add_parsers(sub) -> None:
                     "every beat cannot hold)")
     hz.add_argument("--ornament", action="store_true",
                     help="add passing tones in the lower voices")
+    hz.add_argument("--style", choices=("plain", "chorale", "chromatic"), default="chorale",
+                    help="harmonic vocabulary: plain (diatonic triads, V7 the only seventh), "
+                    "chorale (also sevenths, secondary dominants; the default) or chromatic "
+                    "(also diminished sevenths, the Neapolitan, augmented sixths, borrowed "
+                    "chords)")
     hz.add_argument("--transpose", type=cli_args.transpose, metavar="auto|INTERVAL",
                     help="move the melody into the soprano's range C4-G5: auto (by octaves if "
                     "one fits, else into the nearest sensible key) or an interval such as P4, "

@@ -16,6 +16,16 @@ edges marked ``retrogression=True``: allowed at a cost (a soft rule), also a sec
 dominant that does not reach its goal (a fugue answer in the dominant needs them). Cadences (:data:`CADENCES`) are pairs of
 chords at a phrase end.
 
+Harmonic style (:data:`STYLES`) chooses the vocabulary: ``plain`` is the diatonic triads with
+V7 the only seventh (no secondary dominant, no Picardy third); ``chorale`` (the default) is the
+vocabulary above; ``chromatic`` adds the diminished sevenths of the secondary goals
+(``viio7/V``), the Neapolitan sixth (``N6``), the Italian and French augmented sixths
+(``It6``, ``Fr43``) and, in major, chords borrowed from the parallel minor (``iv``, ``iio``,
+``ii/o7``, ``bVI``, ``bIII``). A chromatic chord knows the inversions it takes
+(:attr:`Chord.bass_roles`) and how its tendency tones move (:attr:`Chord.tendencies`); the
+grammar sends the Neapolitan to the dominant (V, V7 or viio7/V) and an augmented sixth to V or
+V7 only, never as a retrogression.
+
 Chord spelling comes from music21's ``RomanNumeral`` (computed once per key and cached); no
 OR-Tools here.
 """
@@ -42,6 +52,17 @@ TONIC = {"I", "i", "vi", "VI", "iii", "III"}
 PREDOMINANT = {"ii", "ii7", "iio", "ii/o7", "IV", "iv"}
 DOMINANT = {"V", "V7", "viio", "viio7"}
 CADENCE_TYPES = ("authentic", "half", "plagal", "deceptive")
+STYLES = ("plain", "chorale", "chromatic")
+# plain: the diatonic triads and V7 (the only seventh)
+PLAIN = {"major": ("I", "ii", "iii", "IV", "V", "vi", "viio", "V7"),
+         "minor": ("i", "iio", "III", "iv", "V", "VI", "viio", "V7")}
+# chromatic: what it adds to the chorale vocabulary
+MAJOR_MIXTURE = ("iv", "iio", "ii/o7", "bVI", "bIII")
+NEAPOLITAN, ITALIAN, FRENCH = "N", "It", "Fr"
+_M21_FIGURE = {NEAPOLITAN: "N6", ITALIAN: "It6", FRENCH: "Fr43"}
+# tendency-tone motions (Chord.tendencies): a semitone up or down by step, or down by step
+# (or held)
+UP, DOWN, FALL = "up", "down", "fall"
 
 
 @dataclass(frozen=True)
@@ -106,7 +127,13 @@ class Chord:
     tones: tuple[tuple[int, int] | None, ...]  # by role; None where the chord has no seventh
     lt_role: int | None
     goal: str | None
-    function: str  # T, PD, D, S (secondary dominant), F (final only)
+    function: str  # T, PD, D, S (secondary dominant), F (final only), N (Neapolitan), A6
+    # the bass roles the chord may stand on (None: the usual rule, see chorale_voicing)
+    bass_roles: frozenset | None = None
+    # (role, motion) of tones that must move so into the next, different chord: UP or DOWN
+    # (a semitone by step), FALL (down by step)
+    tendencies: tuple = ()
+    colour: str = ""  # "", mixture, neapolitan, augmented sixth, diminished seventh
 
     @property
     def is_seventh(self) -> bool:
@@ -132,7 +159,7 @@ def _cls(p) -> tuple[int, int]:
 def chord(key: Key, figure: str) -> Chord:
     from music21 import key as m21key, roman
 
-    rn = roman.RomanNumeral(figure, m21key.Key(key.m21_name))
+    rn = roman.RomanNumeral(_M21_FIGURE.get(figure, figure), m21key.Key(key.m21_name))
     root = rn.root()
     tones: list[tuple[int, int] | None] = [None, None, None, None]
     for p in rn.pitches:
@@ -146,7 +173,7 @@ def chord(key: Key, figure: str) -> Chord:
     if numeral == "V":
         lt_role, goal = THIRD, (goal_part or ("I" if key.mode == "major" else "i"))
     elif numeral.startswith("viio"):
-        lt_role, goal = ROOT, ("I" if key.mode == "major" else "i")
+        lt_role, goal = ROOT, (goal_part or ("I" if key.mode == "major" else "i"))
     else:
         lt_role, goal = None, None
     base = main
@@ -154,13 +181,41 @@ def chord(key: Key, figure: str) -> Chord:
                 else "T")
     if key.mode == "minor" and figure == "I":
         function = "F"
+    extra: dict = {}
+    if figure == NEAPOLITAN:  # N6: b2 falls (to 1, or through viio7/V)
+        extra = dict(function="N", bass_roles=frozenset({THIRD}), tendencies=((ROOT, FALL),),
+                     colour="neapolitan")
+    elif figure in (ITALIAN, FRENCH):  # b6 and #4 expand to the octave on 5
+        b6 = THIRD if figure == ITALIAN else FIFTH
+        extra = dict(function="A6", bass_roles=frozenset({b6}),
+                     tendencies=((b6, DOWN), (ROOT if figure == ITALIAN else THIRD, UP)),
+                     colour="augmented sixth")
+    elif key.mode == "major" and figure in MAJOR_MIXTURE:  # b6 borrowed from minor falls
+        b6 = next((r for r, t in enumerate(tones) if t is not None and
+                   t[0] == (key.tonic_class[0] + 5) % 7), None)
+        extra = dict(tendencies=((b6, FALL),) if b6 is not None else (), colour="mixture")
+    elif secondary and numeral == "viio":
+        extra = dict(colour="diminished seventh")
     return Chord(figure=figure, numeral=numeral, secondary=secondary, quality=rn.quality,
-                 tones=tuple(tones), lt_role=lt_role, goal=goal, function=function)
+                 tones=tuple(tones), lt_role=lt_role, goal=goal,
+                 **{"function": function, **extra})
+
+
+def check_style(style: str) -> str:
+    """``style`` itself, or BadInput naming the styles."""
+    if style not in STYLES:
+        raise BadInput(f"unknown harmonic style {style!r}: use {', '.join(STYLES)}")
+    return style
 
 
 @lru_cache(maxsize=None)
-def vocabulary(key: Key) -> tuple[Chord, ...]:
-    """The chords of ``key`` (diatonic, sevenths, secondary dominants, Picardy tonic)."""
+def vocabulary(key: Key, style: str = "chorale") -> tuple[Chord, ...]:
+    """The chords of ``key`` in ``style`` (chorale: diatonic, sevenths, secondary dominants,
+    Picardy tonic; plain: diatonic triads and V7; chromatic: chorale and the chromatic chords,
+    see the module text)."""
+    check_style(style)
+    if style == "plain":
+        return tuple(chord(key, f) for f in PLAIN[key.mode])
     if key.mode == "major":
         figures = list(MAJOR_DIATONIC)
         goals = MAJOR_SECONDARY_GOALS
@@ -173,15 +228,20 @@ def vocabulary(key: Key) -> tuple[Chord, ...]:
         figures.append(f"V7/{g}")
     if key.mode == "minor":
         figures.append("I")
+    if style == "chromatic":
+        figures += [f"viio7/{g}" for g in goals]
+        figures += [NEAPOLITAN, ITALIAN, FRENCH]
+        if key.mode == "major":
+            figures += list(MAJOR_MIXTURE)
     return tuple(chord(key, f) for f in figures)
 
 
 @lru_cache(maxsize=None)
-def progression_graph(key: Key):
+def progression_graph(key: Key, style: str = "chorale"):
     """The allowed successions as a networkx ``DiGraph`` over the vocabulary's figures."""
     import networkx as nx
 
-    chords = {c.figure: c for c in vocabulary(key)}
+    chords = {c.figure: c for c in vocabulary(key, style)}
     g = nx.DiGraph()
     g.add_nodes_from(chords)
     tonic = "I" if key.mode == "major" else "i"
@@ -193,14 +253,14 @@ def progression_graph(key: Key):
     for f in chords:
         base.add((f, f))  # a chord may be repeated (a new inversion, a new melody note)
     for f in chords:
-        if chords[f].function in ("S", "F"):
+        if chords[f].function in ("S", "F", "N", "A6"):
             continue
         c = chords[f]
         if f == tonic:
             targets = [x for x in chords if chords[x].function in ("T", "PD", "D")]
-        elif f == sub:
+        elif f in (sub, "bVI"):
             targets = pre + dom + [tonic, med if key.mode == "minor" else "iii"]
-        elif f == med:
+        elif f in (med, "bIII"):
             targets = [sub] + pre + ([tonic] if key.mode == "minor" else [])
         elif c.function == "PD":
             targets = pre + dom + ([tonic] if f in ("IV", "iv") else [])
@@ -230,9 +290,21 @@ def progression_graph(key: Key):
             if b == c.goal and chords[a].function != "S" and a != c.goal:
                 g.add_edge(a, f)
         g.add_edge(c.goal, f) if (c.goal, c.goal) in base and c.goal != tonic else None
-    if key.mode == "minor":  # the Picardy tonic, only after a dominant or iv
+    if key.mode == "minor" and "I" in chords:  # the Picardy tonic, only after a dominant or iv
         for f in ("V", "V7", "viio", "viio7", "iv"):
             g.add_edge(f, "I")
+    # the Neapolitan and the augmented sixths: from a tonic or pre-dominant chord that may
+    # go to V, on to the dominant only (no retrogression edges)
+    for f, c in chords.items():
+        if c.function not in ("N", "A6"):
+            continue
+        for a, ca in chords.items():
+            if ca.function in ("T", "PD") and (a, "V") in base:
+                g.add_edge(a, f)
+        g.add_edge(f, f)
+        for t in ("V", "V7") + (("viio7/V",) if c.function == "N" else ()):
+            if t in chords:
+                g.add_edge(f, t)
     # every other succession of diatonic chords is a retrogression (V-IV, ii-I, vi-iii ...):
     # allowed, at a cost (soft rule progression-retrogression), so that any melody the
     # vocabulary can carry has a harmonization
@@ -280,10 +352,12 @@ def related_keys(key: Key) -> list[Key]:
     return out[:2] + [Key(key.relative("V").tonic, "minor")] + out[2:] + [Key(seventh, "major")]
 
 
-def local_vocabulary(key: Key) -> tuple[Chord, ...]:
+def local_vocabulary(key: Key, style: str = "chorale") -> tuple[Chord, ...]:
     """The chords a passage in ``key`` uses when ``key`` is not the piece's home key: its
-    diatonic chords and sevenths (no secondary dominants, no Picardy tonic)."""
-    return tuple(c for c in vocabulary(key) if c.function in ("T", "PD", "D"))
+    diatonic chords and sevenths (no secondary dominants, no Picardy tonic; in ``plain``
+    style its triads and V7)."""
+    base = vocabulary(key, "plain" if style == "plain" else "chorale")
+    return tuple(c for c in base if c.function in ("T", "PD", "D"))
 
 
 @lru_cache(maxsize=None)
@@ -338,6 +412,6 @@ def detect_key(pitches: list[Pitch], durations: list[float]) -> Key:
     return key_candidates(pitches, durations, 1)[0]
 
 
-__all__ = ["CADENCE_TYPES", "Chord", "Key", "ROLE_NAMES", "cadence_kind", "cadence_key",
-           "chord", "detect_key", "key_candidates", "key_degree", "local_vocabulary",
+__all__ = ["CADENCE_TYPES", "STYLES", "Chord", "Key", "ROLE_NAMES", "cadence_kind",
+           "cadence_key", "check_style", "chord", "detect_key", "key_candidates", "key_degree", "local_vocabulary",
            "progression_graph", "related_keys", "vocabulary"]

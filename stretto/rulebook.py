@@ -99,6 +99,10 @@ RULES: tuple[Rule, ...] = (
          "follows (an inner voice may fall to the goal's fifth)"),
     Rule("seventh-resolution", "hard",
          "a chordal seventh falls by step (or is held while the chord stays)"),
+    Rule("tendency-tone", "hard",
+         "chromatic style: in an added voice, an augmented sixth expands by semitones to the "
+         "octave on the dominant, and the Neapolitan's flat second and a borrowed flat sixth "
+         "fall by step (or are held while the chord stays)"),
     Rule("canon", "hard",
          "the follower sings the leader's notes transposed by the canon's interval, the "
          "canon's delay later, note for note"),
@@ -137,7 +141,8 @@ RULES: tuple[Rule, ...] = (
     Rule("root-doubling", "soft", "double the root of a root-position triad", 1),
     Rule("final-cadence", "soft", "end with an authentic cadence in the home key", 20),
     Rule("tonic-start", "soft", "begin on the tonic chord", 3),
-    Rule("chromatic-sparingly", "soft", "use secondary dominants only where they help", 1),
+    Rule("chromatic-sparingly", "soft", "use secondary dominants (and, in chromatic style, "
+         "the Neapolitan, augmented sixths and borrowed chords) only where they help", 1),
     Rule("modulation", "soft",
          "change key only where the plan or the melody asks for it (each change, through a "
          "pivot chord, costs)", 4),
@@ -149,6 +154,10 @@ RULES: tuple[Rule, ...] = (
          "resolves by step within the beat only where no chord holds it", 3),
     Rule("melodic-line", "soft",
          "a generated outer voice avoids repeated notes and leaps larger than a fourth", 2),
+    Rule("tension-arc", "soft",
+         "follow the plan's tension arc: each chord's tension (its strain from the key and "
+         "spread on the spiral array, dissonance, register) near the planned value; each "
+         "twentieth of the piece's span away costs", 2),
     Rule("progression-retrogression", "soft",
          "follow the progression grammar (tonic to anything, pre-dominant to pre-dominant or "
          "dominant, dominant to tonic or vi, a secondary dominant to its goal); a retrogression "

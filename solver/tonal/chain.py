@@ -101,6 +101,7 @@ class VoicingChain:
         for ta, v, i in self.appo:
             if ta == t:
                 c += w["appoggiatura"] * (s.x[:, v] == i)
+        c += self.cm.style_costs(t)  # colour chords sparingly, the tension arc
         return c
 
     def _head(self, midi: np.ndarray, v: int, t: int) -> np.ndarray:
@@ -201,6 +202,7 @@ class VoicingChain:
                 up = (ddv == 1) & (dsv == 1)
                 drop_ok = (D & (ddv == -2)) if 0 < v < V - 1 else np.zeros_like(up)
                 feas &= ~(a_lt[:, None, v] & R) | up | drop_ok
+        feas &= cm.tendency_mask(t, ia, dd, ds, same)  # chromatic chords' tendency tones
         trans = np.zeros((na, b.n), dtype=np.int64)
         if self.objective:
             for v in range(1, V - 1):

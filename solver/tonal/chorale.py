@@ -58,14 +58,16 @@ class ChoraleModel(VoicingMixin, RulesMixin, StyleMixin, SolveMixin):
         for ks in prob.keys_at:
             others += [k for k in ks if k != key and k not in others]
         self.keys = [key] + others
-        home = vocabulary(key)
-        self.vocab = tuple(home) + tuple(c for k in others for c in local_vocabulary(k))
+        style = prob.style  # the harmonic style: the vocabulary (stretto.harmony)
+        home = vocabulary(key, style)
+        self.vocab = tuple(home) + tuple(c for k in others for c in local_vocabulary(k, style))
         self.vkey = [0] * len(home) + [1 + i for i, k in enumerate(others)
-                                       for _ in local_vocabulary(k)]
-        self.graph = progression_graph(key)
-        self.graphs = [progression_graph(k) for k in self.keys]
+                                       for _ in local_vocabulary(k, style)]
+        self.graph = progression_graph(key, style)
+        self.graphs = [progression_graph(k, style) for k in self.keys]
         self._readings = [{frozenset(x for x in c.tones if x is not None): c.figure
-                           for c in vocabulary(k) if c.function != "F"} for k in self.keys]
+                           for c in vocabulary(k, style) if c.function != "F"}
+                          for k in self.keys]
         self._edges: dict = {}
         self.appo = {(v, t): p for v, t, p in prob.appoggiaturas}
         self.tail = {(v, t): p for v, t, p in prob.tails if prob.voices[v].fixed is not None

@@ -84,6 +84,11 @@ class HarmonyProblem:
     # the last note starts after the final bar's downbeat (the slot before it): when no
     # cadence fits on it, the cadence arrives on that downbeat and the last note prolongs it
     final_prolongs: bool = False
+    # the harmonic style: the chord vocabulary (plain, chorale or chromatic; see
+    # stretto.harmony.vocabulary), with the chromatic chords' resolutions as hard rules
+    style: str = "chorale"
+    # a tension arc to follow (soft rule tension-arc): a target in 0..1 per slot (None: free)
+    tension: tuple = ()
 
 
 @dataclass

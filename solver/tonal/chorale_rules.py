@@ -1,16 +1,25 @@
 """The chorale model's hard rules between slots: the progression grammar (with pivots between
 keys), cadences at phrase ends, voice leading (no crossing or overlap, spacing, no parallel or
 direct fifths and octaves), melodic intervals, held notes, the resolution of leading tones and
-sevenths, and canons and recurrences (a note copied, transposed, into another voice). A mixin
+sevenths, the tendency tones of chromatic chords (:meth:`RulesMixin.tendency_codes`: an
+augmented sixth expands by semitones to the octave on the dominant, the Neapolitan's b2 and a
+borrowed b6 fall by step or are held; stated once here for CP-SAT and, as a mask, for the
+chain), and canons and recurrences (a note copied, transposed, into another voice). A mixin
 of :class:`~stretto.solver.tonal.chorale.ChoraleModel`; the names are in :mod:`stretto.rulebook`."""
 
 from __future__ import annotations
+
+import numpy as np
 
 from stretto.errors import BadInput
 from stretto.pitch import STEP_PC
 
 from stretto.solver.tonal.chorale_problem import canon_pairs, chorale_melodic_ok
-from stretto.harmony import FIFTH, ROOT, Chord, Key, cadence_key, cadence_kind
+from stretto.harmony import DOWN, FALL, FIFTH, ROOT, UP, Chord, Key, cadence_key, cadence_kind
+
+# tendency codes (see RulesMixin.tendency_codes): what a voice's note must do next
+_FREE_TONE, _UP, _DOWN, _FALL = 0, 1, 2, 3
+_CODE = {UP: _UP, DOWN: _DOWN, FALL: _FALL}
 
 
 def _resolution_class(cls: tuple[int, int]) -> tuple[int, int]:
@@ -312,6 +321,78 @@ class RulesMixin:
                 if 0 < v < V - 1:
                     opts.append(self.sm.all_true(self.ltdrop[t], self._cond(dd, "==", -2)))
                 self.sm.implies_any(self.sm.all_true(self.lt[v][t], self.ltres[t]), opts)
+        self._tendencies()
+
+    def tendency_codes(self, t: int) -> np.ndarray:
+        """Per voicing row of slot ``t`` and voice, what the voice's note must do into the
+        next slot when the chord changes (0 nothing, 1 rise a semitone by step, 2 fall a
+        semitone by step, 3 fall by step or be held): the tendency tones of the row's chord
+        (:attr:`~stretto.harmony.Chord.tendencies`) in the voices the solver writes (a given
+        melody is kept as written)."""
+        cache = self.__dict__.setdefault("_tendency_cache", {})
+        if t not in cache:
+            rows = self.slot_rows[t]
+            codes = np.zeros((len(rows), self.V), dtype=np.int8)
+            free = [v for v in range(self.V) if self.prob.voices[v].fixed is None]
+            for r, row in enumerate(rows):
+                ch = self.vocab[row[0]]
+                for role, motion in ch.tendencies:
+                    cls = ch.tones[role]
+                    for v in free:
+                        p = self.P[row[1 + v]]
+                        if (p.step, p.alter) == cls:
+                            codes[r, v] = _CODE[motion]
+            cache[t] = codes
+        return cache[t]
+
+    @staticmethod
+    def tendency_moves(code, dd, ds, same):
+        """Whether a move of ``dd`` letter steps and ``ds`` semitones obeys tendency ``code``
+        (numpy arrays or ints; ``same``: the chord stays, which waives it)."""
+        return ((code == _FREE_TONE) | same | ((code == _UP) & (dd == 1) & (ds == 1))
+                | ((code == _DOWN) & (dd == -1) & (ds == -1))
+                | ((code == _FALL) & (((dd == -1) & (ds >= -2) & (ds <= -1)) | (ds == 0))))
+
+    def tendency_mask(self, t: int, ia, dd, ds, same) -> np.ndarray | bool:
+        """The chain's form of rule tendency-tone: (rows ``ia`` of slot t, rows of slot t+1)
+        pairs whose free voices obey their tendency codes."""
+        if not any(self.vocab[k].tendencies for k in self.domains[t]):
+            return True
+        codes = self.tendency_codes(t)[ia]
+        ok = np.ones(dd.shape[:2], dtype=bool)
+        for v in range(self.V):
+            if codes[:, v].any():
+                ok &= self.tendency_moves(codes[:, v][:, None], dd[:, :, v], ds[:, :, v], same)
+        return ok
+
+    def _tendencies(self) -> None:
+        """Rule tendency-tone in CP-SAT: per free voice and slot, a code variable tied to the
+        chord and the pitch by a table, and the move it asks for when the chord changes."""
+        if not any(self.vocab[k].tendencies for dom in self.domains for k in dom):
+            return
+        for t in range(self.T - 1):
+            if not self.prob.links[t] or not any(self.vocab[k].tendencies
+                                                 for k in self.domains[t]):
+                continue
+            codes = self.tendency_codes(t)
+            for v in range(self.V):
+                if self.prob.voices[v].fixed is not None or not codes[:, v].any():
+                    continue
+                code = self.m.NewIntVar(0, 3, f"tendency {self.prob.voices[v].name} "
+                                              f"{self._where(t)}")
+                table = sorted({(row[0], row[1 + v], int(c))
+                                for row, c in zip(self.slot_rows[t], codes[:, v])})
+                self.m.AddAllowedAssignments([self.c[t], self.x[v][t], code], table)
+                dd, ds = self.dds[v, t], self.dss[v, t]
+                sm = self.sm
+                rules = {_UP: [sm.all_true(self._cond(dd, "==", 1), self._cond(ds, "==", 1))],
+                         _DOWN: [sm.all_true(self._cond(dd, "==", -1),
+                                             self._cond(ds, "==", -1))],
+                         _FALL: [sm.all_true(self._cond(dd, "==", -1),
+                                             self._cond(ds, ">=", -2)),
+                                 self._cond(ds, "==", 0)]}
+                for value, opts in rules.items():
+                    sm.implies_any(sm.compare(code, "==", value), opts + [self.same[t]])
 
     def _cond(self, expr, op: str, value: int):
         if isinstance(expr, int):

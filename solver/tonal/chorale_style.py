@@ -1,18 +1,101 @@
 """The chorale model's soft rules: weighted costs in the one objective (small inner-voice
 motion, contrary outer voices, a bass without large leaps, root doubling, chord changes across
 the barline, few retrogressions, an authentic final cadence, the tonic at the start, chromatic
-chords and modulations sparingly, appoggiaturas only where needed). A mixin of
-:class:`~stretto.solver.tonal.chorale.ChoraleModel`; weights are in :mod:`stretto.rulebook`."""
+chords and modulations sparingly, appoggiaturas only where needed, and the plan's tension arc).
+A mixin of :class:`~stretto.solver.tonal.chorale.ChoraleModel`; weights are in
+:mod:`stretto.rulebook`.
+
+The tension arc (``HarmonyProblem.tension``, a target in 0..1 per slot) is followed as a soft
+target (rule ``tension-arc``): each voicing row's tension is the vertical measure of
+:func:`stretto.analysis.tension.vertical_tension` (tonal strain from the key and spread of the
+chord on the spiral array, dissonance, register), mapped onto 0..1 between what the piece's
+voicings can do (0 at the 10th percentile of every slot's rows, 1 at the 90th) and counted in
+twentieths; a row costs the rule's weight for every twentieth it lies from the target. The
+chain (:meth:`StyleMixin.style_costs`) and CP-SAT (a table from chord and pitches to the level)
+price it alike."""
 
 from __future__ import annotations
+
+import numpy as np
 
 from stretto.rulebook import RULES
 
 from stretto.harmony import ROOT
 
+TENSION_STEPS = 20  # a row's tension and the target, in twentieths of the piece's span
+
 
 class StyleMixin:
     """The preferences, added after the hard rules."""
+
+    def tension_levels(self) -> list[np.ndarray] | None:
+        """Per slot, each voicing row's tension in twentieths of the piece's span (see the
+        module text); None when the problem has no tension arc."""
+        if not any(x is not None for x in self.prob.tension):
+            return None
+        if getattr(self, "_tension_levels", None) is None:
+            from stretto.analysis.tension import fifths_index, vertical_tension
+
+            key = (fifths_index(*self.prob.key.tonic_class), self.prob.key.mode)
+            fifths = np.array([fifths_index(p.step, int(p.alter)) for p in self.P])
+            raw = []
+            for rows in self.slot_rows:
+                xs = np.array([r[1:1 + self.V] for r in rows], dtype=np.int64)
+                raw.append(vertical_tension(fifths[xs], self.P_midi[xs], key))
+            every = np.concatenate(raw)
+            lo, hi = np.percentile(every, 10), np.percentile(every, 90)
+            span = max(hi - lo, 1e-9)
+            self._tension_levels = [np.clip(np.rint((r - lo) / span * TENSION_STEPS), 0,
+                                            TENSION_STEPS).astype(np.int64) for r in raw]
+        return self._tension_levels
+
+    def tension_target(self, t: int) -> int | None:
+        """The arc's target at slot ``t`` in twentieths (None: free)."""
+        arc = self.prob.tension
+        if t >= len(arc) or arc[t] is None:
+            return None
+        return int(round(float(arc[t]) * TENSION_STEPS))
+
+    def style_costs(self, t: int) -> np.ndarray:
+        """The chain's per-row costs of slot ``t`` from the style's own preferences: a
+        Neapolitan, augmented sixth or borrowed chord costs as a secondary dominant does
+        (chromatic-sparingly), and the distance from the tension arc (tension-arc)."""
+        rows = self.slot_rows[t]
+        w = {r.name: r.weight for r in RULES if r.kind == "soft"}
+        out = np.zeros(len(rows), dtype=np.int64)
+        colour = np.array([self.vocab[k].colour != "" and self.vocab[k].function != "S"
+                           for k in range(len(self.vocab))])
+        if colour.any():
+            ks = np.array([r[0] for r in rows], dtype=np.int64)
+            out += w["chromatic-sparingly"] * colour[ks]
+        levels, target = self.tension_levels(), self.tension_target(t)
+        if levels is not None and target is not None:
+            out += w["tension-arc"] * np.abs(levels[t] - target)
+        return out
+
+    def _tension_preferences(self, w: dict) -> None:
+        """CP-SAT's side of style_costs: colour chords and the tension arc."""
+        sm = self.sm
+        for t in range(self.T):
+            for k, b in self.y[t].items():
+                if self.vocab[k].colour != "" and self.vocab[k].function != "S":
+                    sm.penalize("chromatic-sparingly", w["chromatic-sparingly"], b)
+        levels = self.tension_levels()
+        if levels is None:
+            return
+        for t in range(self.T):
+            target = self.tension_target(t)
+            if target is None:
+                continue
+            free = [v for v in range(self.V) if not isinstance(self.x[v][t], int)]
+            level = self.m.NewIntVar(0, TENSION_STEPS, f"tension at {self._where(t)}")
+            table = sorted({(r[0],) + tuple(r[1 + v] for v in free) + (int(lv),)
+                            for r, lv in zip(self.slot_rows[t], levels[t])})
+            self.m.AddAllowedAssignments([self.c[t]] + [self.x[v][t] for v in free] + [level],
+                                         table)
+            dev = self.m.NewIntVar(0, TENSION_STEPS, f"tension off the arc at {self._where(t)}")
+            self.m.AddAbsEquality(dev, level - target)
+            sm.penalize("tension-arc", w["tension-arc"], dev)
 
     def _preferences(self) -> None:
         sm, V = self.sm, self.V
@@ -78,3 +161,4 @@ class StyleMixin:
         for (v, t), q in self.appo.items():  # the note on the beat outside the chord
             sm.penalize("appoggiatura", w["appoggiatura"],
                         sm.compare(self.x[v][t], "==", self.P.index(q)))
+        self._tension_preferences(w)

@@ -79,7 +79,8 @@ def task_of(kind: str, spec: dict) -> Task:
 
             melody = melody_from_dict(spec["melody"])
             prob, names, onsets, ends = problem_in(melody, Key.parse(spec["key"]),
-                                                   int(spec["beats_per_chord"]))
+                                                   int(spec["beats_per_chord"]),
+                                                   str(spec.get("style", "chorale")))
             return Task(kind, prob, tuple(names), tuple(onsets), tuple(ends),
                         melody.bar_length, 0, melody, spec,
                         first_bar=0 if melody.pickup_shift else 1)

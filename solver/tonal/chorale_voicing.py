@@ -214,6 +214,8 @@ class VoicingMixin:
             bass_ok = {THIRD}
         else:
             bass_ok = {ROOT, THIRD}
+        if ch.bass_roles is not None:  # N6, It6, Fr43: their one inversion
+            bass_ok &= ch.bass_roles
         if t in prob.cadences or t == self.T - 1:
             bass_ok &= {ROOT}
         is7 = int(ch.is_seventh)

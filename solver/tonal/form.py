@@ -118,7 +118,8 @@ def build_problem(spec: FormSpec, climax: bool = True) -> HarmonyProblem:
     # voicing tables small); a passage in a related key uses that key's diatonic chords
     from stretto.harmony import vocabulary
 
-    figures = {c.figure for c in vocabulary(spec.key) if c.function in ("T", "PD", "D", "F")}
+    figures = {c.figure for c in vocabulary(spec.key, spec.style)
+               if c.function in ("T", "PD", "D", "F", "N", "A6") or c.colour}
     keys_at = plan_keys(spec.key, T, cadences, cadence_keys)
     peak, holds = melody_plan(spec)
     if spec.fugue:  # given subjects may need any chord
@@ -133,7 +134,9 @@ def build_problem(spec: FormSpec, climax: bool = True) -> HarmonyProblem:
                           figures=frozenset(figures) if figures is not None else None,
                           keys_at=keys_at, climax=peak if climax else None,
                           holds=tuple((0, t) for t in sorted(holds)),
-                          consonant=len(voices) <= 3)
+                          consonant=len(voices) <= 3, style=spec.style,
+                          tension=tuple(spec.tension[t // spec.slots_per_bar]
+                                        for t in range(T)) if spec.tension else ())
 
 
 def plan_keys(key: Key, slots: int, cadences: dict, cadence_keys: dict) -> tuple:
@@ -311,6 +314,10 @@ def form_piece(spec: FormSpec, prob: HarmonyProblem, sol, stats: dict) -> Piece:
                         "phrase_ends": [str(onsets[t]) for t in sorted(prob.cadences)],
                         "ranges": {v.name: [v.low.name, v.high.name] for v in spec.voices}},
             "form": form}
+    if spec.style != "chorale":  # the harmonic style, where it is not the default
+        info["harmony"]["style"] = spec.style
+    if spec.tension:
+        info["harmony"]["tension_arc"] = list(spec.tension)
     return Piece(voices=tuple(voices), mode=spec.key.church_mode, meter=spec.meter,
                  tempo=Fraction(96), title=spec.title, info=info)
 

@@ -10,6 +10,9 @@ The TOML schema (examples under ``examples/``)::
     meter = "4/4"              # 2/4, 3/4, 4/4, 3/2 ...
     bars = 8                   # the last bar holds the final chord
     beats_per_chord = 1        # harmonic rhythm (one note per voice per chord)
+    style = "chorale"          # harmonic vocabulary: plain | chorale | chromatic
+    tension = [0.2, 0.4, 0.8, 0.3]   # optional arc, 0 calm to 1 tense: one value per bar or
+                               # per [[section]]; followed as a soft target (tension-arc)
 
     [[voice]]                  # top to bottom, 2 to 4 voices
     name = "Soprano"
@@ -118,6 +121,8 @@ class FormSpec:
     recurrences: tuple = ()  # (voice, bar_a, bar_b, to_voice, at_bar, steps, semis|None)
     fixed: dict = field(default_factory=dict, hash=False)  # (voice, slot) -> Pitch
     fugue: dict = field(default_factory=dict, hash=False)
+    style: str = "chorale"  # the harmonic style ([piece] style)
+    tension: tuple = ()  # the tension arc per bar, 0..1 ([piece] tension), or empty
 
     @property
     def beats_per_bar(self) -> int:
@@ -178,7 +183,8 @@ def read_form_data(path: str | Path) -> dict:
 #: The tables of a form plan and the keys each may hold. Anything else is a typo that would
 #: otherwise drop a cadence or a canon without a word.
 PLAN_KEYS: dict[str, frozenset[str]] = {
-    "piece": frozenset({"title", "key", "mode", "final", "meter", "bars", "beats_per_chord"}),
+    "piece": frozenset({"title", "key", "mode", "final", "meter", "bars", "beats_per_chord",
+                       "style", "tension"}),
     "voice": frozenset({"name", "range"}),
     "cadence": frozenset({"bar", "key", "type"}),
     "section": frozenset({"bars", "key", "cadence"}),
@@ -195,7 +201,8 @@ PLAN_ARRAYS = frozenset({"voice", "cadence", "section", "canon", "recurrence", "
 _INT, _TEXT, _SPAN = "a whole number", "a text in quotes", "a pair of bars [FIRST, LAST]"
 _TEXTS, _VOICE = "a text or a list of texts", "a voice name or number"
 PLAN_TYPES: dict[tuple[str, str], str] = {
-    **{("piece", k): _TEXT for k in ("title", "key", "mode", "final", "meter")},
+    **{("piece", k): _TEXT for k in ("title", "key", "mode", "final", "meter", "style")},
+    ("piece", "tension"): "a list of numbers from 0 to 1",
     ("piece", "bars"): _INT, ("piece", "beats_per_chord"): _INT,
     ("voice", "name"): _TEXT, ("voice", "range"): "a pair of pitches [\"LOW\", \"HIGH\"]",
     ("cadence", "bar"): _INT, ("cadence", "key"): _TEXT, ("cadence", "type"): _TEXTS,
@@ -429,7 +436,7 @@ def form_from_dict(data: dict, name: str = "form") -> FormSpec:
         recs.append((up, a, b, low, again, -steps, None))
         recs.append((low, a, b, up, again, 7 * octs, None))
     spec = FormSpec(spec0.title, key, meter, bars, bpc, tuple(voices), cadences,
-                    tuple(canons), tuple(recs), {}, {})
+                    tuple(canons), tuple(recs), {}, {}, *_style_and_arc(piece, data, bars))
     if "fugue" in data:
         spec = fugue_plan(spec, data["fugue"], voice_index)
     return spec
@@ -459,6 +466,35 @@ def copy_end(spec: FormSpec, last: int, delay: int) -> int:
 
 def _related(key: Key) -> list[Key]:
     return related_keys(key)
+
+
+def _style_and_arc(piece: dict, data: dict, bars: int) -> tuple[str, tuple]:
+    """``[piece] style`` (checked) and ``[piece] tension`` as one value per bar: given per
+    bar, or per ``[[section]]`` (each section's value over its bars; bars no section covers
+    take the previous section's)."""
+    from stretto.harmony import check_style
+
+    style = check_style(str(piece.get("style", "chorale")))
+    arc = piece.get("tension")
+    if arc is None:
+        return style, ()
+    if not isinstance(arc, list) or not arc or not all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) and 0 <= x <= 1
+            for x in arc):
+        raise BadInput("[piece] tension should be a list of numbers from 0 (calm) to 1 (tense)")
+    sections = data.get("section", [])
+    if len(arc) == bars:
+        return style, tuple(float(x) for x in arc)
+    if sections and len(arc) == len(sections):
+        ends = [int(s["bars"][1]) for s in sections]
+        per_bar, k = [], 0
+        for b in range(1, bars + 1):
+            while k < len(ends) - 1 and b > ends[k]:
+                k += 1
+            per_bar.append(float(arc[k]))
+        return style, tuple(per_bar)
+    raise BadInput(f"[piece] tension has {len(arc)} values: give one per bar ({bars})"
+                   + (f" or one per [[section]] ({len(sections)})" if sections else ""))
 
 
 __all__ = ["FormSpec", "check_plan_keys", "copy_end", "form_from_dict", "load_form",

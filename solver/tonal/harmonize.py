@@ -163,15 +163,17 @@ def melody_key(melody: Melody) -> Key:
 
 def harmonize(melody: Melody, settings: SolveSettings = SolveSettings(), *,
               key: Key | None = None, beats_per_chord: int = 1,
-              ornament: bool = False) -> SolveResult:
-    """Harmonize ``melody`` in four parts (see the module text). Raises :class:`BadInput` for
-    a melody no chord of the key fits, :class:`Unsatisfiable` when no harmonization obeys every
-    hard rule; a result with ``piece=None`` when none was found in time."""
+              ornament: bool = False, style: str = "chorale") -> SolveResult:
+    """Harmonize ``melody`` in four parts (see the module text) in the harmonic ``style``
+    (plain, chorale or chromatic: :func:`stretto.harmony.vocabulary`). Raises
+    :class:`BadInput` for a melody no chord of the key fits, :class:`Unsatisfiable` when no
+    harmonization obeys every hard rule; a result with ``piece=None`` when none was found in
+    time."""
     keys = [key] if key is not None else melody_keys(melody)
     first_error: Exception | None = None
     for k in keys:
         try:
-            sol, names, onsets, ends = _solve_in(melody, k, settings, beats_per_chord)
+            sol, names, onsets, ends = _solve_in(melody, k, settings, beats_per_chord, style)
         except (BadInput, Unsatisfiable) as exc:
             first_error = first_error or exc
             continue
@@ -189,12 +191,15 @@ def harmonize(melody: Melody, settings: SolveSettings = SolveSettings(), *,
         return SolveResult(status=sol.status, piece=None, objective=None, bound=None,
                            wall_time=stats["solve_time"], stats=stats)
     piece = build_piece(melody, key, onsets, ends, sol, stats, names, ornament=ornament)
+    if style != "chorale":  # the harmonic style, where it is not the default
+        piece.info["harmony"]["style"] = style
     return SolveResult(status=sol.status, piece=piece, objective=stats.get("objective"),
                        bound=None, wall_time=stats["solve_time"], stats=stats)
 
 
-def _solve_in(melody: Melody, key: Key, settings: SolveSettings, beats_per_chord: int):
-    prob, names, onsets, ends = problem_in(melody, key, beats_per_chord)
+def _solve_in(melody: Melody, key: Key, settings: SolveSettings, beats_per_chord: int,
+              style: str = "chorale"):
+    prob, names, onsets, ends = problem_in(melody, key, beats_per_chord, style)
     model = ChoraleModel(prob, slot_names=names)
     sol = model.solve(settings)
     if sol.status == "infeasible":
@@ -205,8 +210,9 @@ def _solve_in(melody: Melody, key: Key, settings: SolveSettings, beats_per_chord
     return sol, names, onsets, ends
 
 
-def problem_in(melody: Melody, key: Key, beats_per_chord: int = 1):
-    """The chorale problem of ``melody`` in ``key``: (problem, slot names, onsets, ends)."""
+def problem_in(melody: Melody, key: Key, beats_per_chord: int = 1, style: str = "chorale"):
+    """The chorale problem of ``melody`` in ``key`` and harmonic ``style``: (problem, slot
+    names, onsets, ends)."""
     onsets, ends, fixed, links, cads, downbeats = plan_slots(melody, beats_per_chord)
     lo = min(p.midi for p in fixed)
     voices = [VoicePart("Soprano", min(fixed, key=lambda p: p.midi),
@@ -228,7 +234,7 @@ def problem_in(melody: Melody, key: Key, beats_per_chord: int = 1):
                               and onsets[t] not in melody.fermatas),
                           final_prolongs=len(onsets) >= 3 and onsets[-1] % melody.bar_length != 0
                           and onsets[-2] // melody.bar_length == onsets[-1] // melody.bar_length
-                          and onsets[-2] % melody.bar_length == 0)
+                          and onsets[-2] % melody.bar_length == 0, style=style)
     bar = melody.bar_length
     first = 0 if melody.pickup_shift else 1  # a pickup is bar 0, as in the source
     names = []

@@ -35,6 +35,12 @@ HEADLINE: dict[str, tuple[str, str | None, str]] = {
     "oa_pitch_class": ("distribution", "high", "pitch-class histogram OA with Bach"),
     "oa_interval": ("distribution", "high", "interval histogram OA with Bach"),
     "oa_ioi": ("distribution", "high", "inter-onset histogram OA with Bach"),
+    "tension_mean": ("tension", None, "mean tension per beat (spiral array, dissonance, "
+                     "register, density; 0-1)"),
+    "tension_sd": ("tension", None, "spread of the tension curve"),
+    "tension_jump_mean": ("tension", None, "continuity: mean beat-to-beat tension jump"),
+    "tension_jump_p95": ("tension", None, "continuity: 95th percentile tension jump"),
+    "tension_lag1": ("tension", None, "continuity: lag-1 autocorrelation of the tension"),
 }
 
 
@@ -53,6 +59,7 @@ def analyse(piece: Piece, *, check_settings=None, reference: dict | None = None,
     from stretto.analysis.reference import load_reference
     from stretto.analysis.rules import parallel_perfects, rule_compliance
     from stretto.analysis.structure import structural_coherence
+    from stretto.analysis.tension import tension_metrics
     from stretto.analysis.view import note_count
 
     reference = reference if reference is not None else load_reference()
@@ -71,6 +78,7 @@ def analyse(piece: Piece, *, check_settings=None, reference: dict | None = None,
         metrics.update({k: v for k, v in d.items()
                         if isinstance(v, (int, float)) or v is None})
     metrics.update(closeness(piece, reference))
+    metrics.update(tension_metrics(piece))
     detail = {"pairs": ind["pairs"], "voices": mel["voices"], "cadences": har["cadences"],
               "key": struct.get("key"), "rule_set": rules["rule_set"],
               "parallel_perfect_at": parallels["parallel_perfect_at"]}
