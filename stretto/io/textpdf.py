@@ -1,8 +1,9 @@
 """A small PDF writer for text documents (the authorship statement): A4 pages of lines in the
 PDF standard fonts, no dependency, no clock (the same text gives the same bytes).
 
-It reads the Markdown stretto writes: ``#``/``##`` headings in Helvetica-Bold, table rows
-(``|``) and indented code in Courier, other lines in Helvetica, wrapped to the page width.
+It reads the Markdown stretto writes: ``#``/``##`` headings in Helvetica-Bold, tables (``|``)
+as aligned columns and indented code in Courier, other lines in Helvetica, wrapped to the page
+width.
 Text is encoded as WinAnsi (Latin-1); a character outside it is written as ``?``.
 """
 
@@ -19,16 +20,49 @@ def _escape(s: str) -> str:
     return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
+TABLE_CHARS = 118  # Courier 7.5 pt across the text width
+
+
+def table_lines(rows: list[str]) -> list[str]:
+    """Markdown table rows as aligned Courier lines: columns padded, the widest columns
+    narrowed (their cells wrapped) until the row fits the page, a rule under the header."""
+    cells = [[c.strip().replace("`", "") for c in r.strip().strip("|").split("|")]
+             for r in rows if not set(r.replace("|", "").strip()) <= set("-: ")]
+    n = max(len(r) for r in cells)
+    cells = [r + [""] * (n - len(r)) for r in cells]
+    widths = [max(len(r[k]) for r in cells) for k in range(n)]
+    while sum(widths) + 2 * (n - 1) > TABLE_CHARS and max(widths) > 8:
+        widths[widths.index(max(widths))] -= 1
+    out = []
+    for i, row in enumerate(cells):
+        wrapped = [textwrap.wrap(c, w) or [""] for c, w in zip(row, widths)]
+        for k in range(max(len(w) for w in wrapped)):
+            out.append("  ".join((w[k] if k < len(w) else "").ljust(widths[j])
+                                 for j, w in enumerate(wrapped)).rstrip())
+        if i == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return out
+
+
 def _styled(markdown: str) -> list[tuple[str, float, str]]:
     """(font, size, text) per printed line, wrapped."""
     out: list[tuple[str, float, str]] = []
-    for raw in markdown.splitlines():
-        line = raw.rstrip()
-        if line.startswith("# "):
+    lines = markdown.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i].rstrip()
+        i += 1
+        if line.startswith("|"):
+            rows = [line]
+            while i < len(lines) and lines[i].startswith("|"):
+                rows.append(lines[i].rstrip())
+                i += 1
+            out += [("F3", 7.5, text) for text in table_lines(rows)]
+        elif line.startswith("# "):
             out += [("F2", 15, t) for t in textwrap.wrap(line[2:], 60)] + [("F1", 6, "")]
         elif line.startswith("## "):
             out += [("F1", 6, "")] + [("F2", 12, t) for t in textwrap.wrap(line[3:], 75)]
-        elif line.startswith("|") or line.startswith("    "):
+        elif line.startswith("    "):
             text = line.replace("`", "")
             out += [("F3", 7.5, t) for t in textwrap.wrap(text, 118, subsequent_indent="  ",
                                                           drop_whitespace=False) or [""]]
@@ -91,4 +125,4 @@ def text_pdf(markdown: str, *, title: str = "") -> bytes:
     return bytes(out)
 
 
-__all__ = ["text_pdf"]
+__all__ = ["table_lines", "text_pdf"]

@@ -41,3 +41,13 @@ def test_text_is_readable():
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
                           check=True).stdout.decode("utf-8")
     assert "Title (one)" in text and "back\\slash and é" in text
+
+
+def test_tables_are_aligned_and_fit_the_page():
+    from stretto.io.textpdf import TABLE_CHARS, table_lines
+
+    rows = ["| voice | notes |", "|---|---|", "| Soprano | 36 |", "| all | 108 |"]
+    assert table_lines(rows) == ["voice    notes", "-------  -----", "Soprano  36", "all      108"]
+    wide = ["| a | b |", "|---|---|", f"| {'x' * 100} | {'y ' * 60} |"]
+    lines = table_lines(wide)
+    assert all(len(line) <= TABLE_CHARS for line in lines) and len(lines) > 3
