@@ -37,7 +37,8 @@ def cmd_render(args: argparse.Namespace) -> int:
                           device=args.device, verify=args.verify,
                           min_accuracy=args.min_accuracy, progress=not args.json,
                           use=args.use, soundfont_licence=args.soundfont_licence,
-                          sign_cert=args.sign_cert, sign_key=args.sign_key)
+                          sign_cert=args.sign_cert, sign_key=args.sign_key,
+                          plugins=args.plugin, presets=args.preset)
     render, paths, results = done.render, done.files, done.fidelity
     summary = {"sample_rate": render.sr, "tempo": str(render.tempo),
                "seconds": round(render.duration, 3), "render_time": round(render.seconds, 3),
@@ -126,6 +127,11 @@ def add_parsers(sub) -> None:
     rp.add_argument("--sign-cert", metavar="PEM", help="sign stems and mix with C2PA content "
                     "credentials: the signing certificate followed by its CA's (c2pa extra)")
     rp.add_argument("--sign-key", metavar="PEM", help="the private key of --sign-cert")
+    rp.add_argument("--plugin", action="append", metavar="VOICE=PATH.vst3",
+                    help="render that voice (name, number from the top, or all) through a VST3 "
+                    "instrument (plugin extra: pedalboard, GPL-3; repeatable)")
+    rp.add_argument("--preset", action="append", metavar="[VOICE=]FILE",
+                    help="a .vstpreset for the --plugin voices (or for VOICE)")
     rp.add_argument("--json", action="store_true", help="print the summary as JSON")
     rp.set_defaults(func=cmd_render)
 

@@ -33,7 +33,8 @@ def render(folder: str | Path, *, engine: str | None = None,
            min_accuracy: float | None = None, progress: bool = False,
            use: str | None = None, soundfont_licence: str | None = None,
            sign_cert: str | Path | None = None,
-           sign_key: str | Path | None = None) -> RenderResult:
+           sign_key: str | Path | None = None, plugins: list[str] | None = None,
+           presets: list[str] | None = None) -> RenderResult:
     """Render the project in ``folder`` to ``stems/`` and ``mix.wav`` with ``engine`` (synth
     by default, soundfont when ``soundfont`` is given, or neural); with ``verify``, track
     every stem's pitch against the score (``min_accuracy`` per voice). Every file carries the
@@ -69,6 +70,11 @@ def render(folder: str | Path, *, engine: str | None = None,
         chosen = make_engine(name, soundfont=soundfont, detune_cents=detune_cents,
                              checkpoint=checkpoint, seed=seed, take=take, cache_dir=cache,
                              device=device or "cpu")
+        if plugins or presets:  # the named voices through the composer's VST3 instruments
+            from stretto.renderer.plugin import PluginEngine, parse_plugins
+
+            chosen = PluginEngine(parse_plugins(plugins, presets,
+                                                [v.name for v in piece.voices]), chosen)
         parts = parse_instruments(instruments, [v.name for v in piece.voices],
                                   chosen.instruments())
         audio = render_piece(piece, sr=sample_rate, tempo=tempo, instruments=parts,
