@@ -78,9 +78,12 @@ def read_melody_input(ref: str, *, licence: str | None = None):
             raise BadInput(f"--licence is for your own files; {ref} is under its corpus's "
                            "terms (corpora/manifest.toml)")
         return read_corpus_melody(ref)
-    melody = read_melody(ref)
     folder = corpus_folder(ref)
-    if folder is not None and not licence:
+    if folder is not None and licence:
+        raise BadInput(f"--licence is for your own files; {ref} is in music21's corpus "
+                       f"({folder}), under its terms (corpora/manifest.toml)")
+    melody = read_melody(ref)
+    if folder is not None:
         from stretto.licence import sha256_file
 
         return melody, _melody_input(folder, f"{folder}/{Path(ref).name}", sha256_file(ref))
@@ -91,6 +94,9 @@ def first_inputs(kind: str, *, cantus_name: str | None = None, melody: Input | N
                  plan: str | None = None, licence: str | None = None) -> tuple[Input, ...]:
     """The inputs of a first solve of ``kind`` (species, harmonize, compose)."""
     if kind == "species":
+        if cantus_name and licence:
+            raise BadInput(f"--licence is for a cantus you give; {cantus_name} is Fux's "
+                           "(public domain, corpora/manifest.toml)")
         if cantus_name:
             return (corpus_input("fux-cantus", role="cantus", input_id="cantus",
                                  title=cantus_name),)

@@ -34,6 +34,8 @@ def test_corpus_path_is_recognised(tmp_path):
     shutil.copy(path, copy)
     assert corpus_folder(copy) is None
     assert read_melody_input(str(copy))[1].licence.id == "LicenseRef-Yours"
+    with pytest.raises(BadInput, match="--licence is for your own files"):
+        read_melody_input(str(path), licence="MIT")  # the corpus's terms are not yours to set
 
 
 @pytest.mark.parametrize("ref, message", [
@@ -51,3 +53,5 @@ def test_first_inputs_of_species():
     assert named.licence.id == "LicenseRef-PublicDomain" and named.title == "fux-dorian"
     (given,) = first_inputs("species", licence="CC-BY-4.0")
     assert given.licence.id == "CC-BY-4.0" and given.source == "given by you"
+    with pytest.raises(BadInput, match="fux-dorian is Fux's"):
+        first_inputs("species", cantus_name="fux-dorian", licence="MIT")
