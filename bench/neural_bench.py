@@ -12,10 +12,14 @@ Prints the issue's figures:
    differing samples inside the changed phrase;
 4. likeness to the teacher - log-mel L1 and multi-resolution STFT distance to the teacher
    (FluidSynth + FluidR3_GM) on held-out pieces (not in the training data), per instrument, for
-   the neural renderer and for the built-in synthesis, all scaled to one loudness.
+   the neural renderer and for the built-in synthesis, all scaled to one loudness;
+5. sung words - a held-out chorale opening (bwv66.6, 16 quarters, all four voices) set to
+   the verse that training never saw, sung by the singing teacher (Festival + WORLD), by the
+   neural renderer (random and trained weights) and, as the floor of a singer without words, by
+   the built-in synthesis's "ah": the phoneme error rate of pocketsphinx's phone decoder
+   against the lyrics' phonemes, and pyin note accuracy of each.
 
 Usage: ``python bench/neural_bench.py [--checkpoint FILE|shipped|random] [--seconds 30]``.
-Sung words (phoneme error rate) are not measured: the renderer sings vowels only.
 """
 
 from __future__ import annotations
@@ -70,8 +74,12 @@ def fidelity(checkpoints: list[str]) -> list[dict]:
     from stretto.renderer.render import render_piece
 
     rows = []
+    from stretto.renderer.singing import HELD_OUT_TEXT, with_words
+
     pieces = {"species 4v (1 s/note)": (species4(), Fraction(240)),
-              "chorale bwv66.6 (12 q)": (chorale("bwv66.6", 12), None)}
+              "chorale bwv66.6 (12 q)": (chorale("bwv66.6", 12), None),
+              "bwv66.6 English words (12 q)": (with_words(chorale("bwv66.6", 12),
+                                                           HELD_OUT_TEXT[1]), None)}
     for label, (piece, tempo) in pieces.items():
         for ck in ["synth", *checkpoints]:
             eng = engine("synth" if ck == "synth" else "neural", ck)
@@ -212,6 +220,41 @@ def likeness(checkpoints: list[str], pieces_limit: int) -> list[dict]:
     return rows
 
 
+def words(checkpoints: list[str]) -> list[dict]:
+    """Phoneme error rate and note accuracy of sung words (held-out music and text)."""
+    from stretto.renderer.engine import SynthEngine
+    from stretto.renderer.lyrics import reference_phones
+    from stretto.renderer.neural import NeuralEngine
+    from stretto.renderer.recognize import collapse, edit_distance, recognize_phones
+    from stretto.renderer.render import lines_of
+    from stretto.renderer.singing import HELD_OUT_TEXT, sing, with_words
+    from stretto.renderer.teacher import TEACHER_SR
+    from stretto.renderer.verify import score_voice, track
+
+    piece = with_words(chorale("bwv66.6", 16), HELD_OUT_TEXT[1])
+    lines = lines_of(piece, piece.tempo, TEACHER_SR, ["choir"] * 4)
+    singers = {"teacher": None, "synth (ah)": SynthEngine(),
+               **{ck: NeuralEngine.load(ck) for ck in checkpoints}}
+    per: dict[str, list[tuple[int, int, float]]] = {k: [] for k in singers}
+    for line in lines:
+        n = line.piece_samples + TEACHER_SR
+        ref = reference_phones(line.lyrics)
+        notes = [(s / TEACHER_SR, e / TEACHER_SR, m) for s, e, m in line.notes]
+        midis = [m for _, _, m in line.notes]
+        for k, eng in singers.items():
+            y = sing(line, n, TEACHER_SR) if eng is None else \
+                eng.render_voice(line, n_samples=n, sr=TEACHER_SR)
+            acc = score_voice(line.name, track(y, TEACHER_SR, min(midis), max(midis)),
+                              notes).note_accuracy
+            r, h = collapse(ref), collapse(recognize_phones(y, TEACHER_SR))
+            per[k].append((edit_distance(r, h), len(r), acc))
+    # PER over all voices: total edits / total reference phonemes
+    return [{"singer": k, "voices": len(v), "phonemes": sum(x[1] for x in v),
+             "PER": round(sum(x[0] for x in v) / sum(x[1] for x in v), 3),
+             "worst_voice_PER": round(max(x[0] / x[1] for x in v), 3),
+             "min_note_acc": round(min(x[2] for x in v), 4)} for k, v in per.items()]
+
+
 def table(rows: list[dict]) -> str:
     keys = list(rows[0])
     width = {k: max(len(k), *(len(str(r[k])) for r in rows)) for k in keys}
@@ -227,6 +270,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=30.0, help="length of the speed test score")
     ap.add_argument("--skip-likeness", action="store_true",
                     help="leave out the teacher comparison (needs fluidsynth + FluidR3_GM)")
+    ap.add_argument("--skip-words", action="store_true",
+                    help="leave out sung words (needs festival, festvox-kallpc16k, pyworld, "
+                    "pocketsphinx)")
+    ap.add_argument("--only-words", action="store_true", help="run only the sung-words part")
     ap.add_argument("--child", choices=("synth", "neural"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     import torch
@@ -239,6 +286,11 @@ def main(argv: list[str] | None = None) -> int:
 
     checkpoints = ["random"] + ([args.checkpoint] if args.checkpoint != "random" else [])
     print(f"# stretto neural renderer bench (torch {torch.__version__}, 1 thread, {SR} Hz)")
+    if args.only_words:
+        print("\n## sung words (held-out chorale and verse; PER of pocketsphinx's phone decoder, "
+              "lower is better)\n")
+        print(table(words(checkpoints)))
+        return 0
     print("\n## fidelity (pyin note accuracy, worst voice; onset error, worst voice)\n")
     print(table(fidelity(checkpoints)))
     print(f"\n## speed and memory ({args.seconds:g} s, 4 voices, one child process per engine)\n")
@@ -250,6 +302,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\n## distance to the teacher (FluidSynth FluidR3_GM), held-out chorale openings, "
               "lower is better\n")
         print(table(likeness(checkpoints, 2)))
+    if not args.skip_words:
+        print("\n## sung words (held-out chorale and verse; PER of pocketsphinx's phone decoder, "
+              "lower is better)\n")
+        print(table(words(checkpoints)))
     return 0
 
 

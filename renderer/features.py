@@ -3,7 +3,10 @@
 Everything the models see about the notes comes from here, computed from the written score only:
 the pitch (as a normalised MIDI number; the vocoder's oscillator gets the exact frequency per
 sample from :func:`sample_f0`), onset/offset flags, the position in the note, the phrase and the
-piece, the instrument, a dynamic level, and the vowel sung on the note. The sample-level F0 and
+piece, the instrument, a dynamic level, the vowel sung on the note, and for a sung voice the
+phoneme sung on each frame (:mod:`stretto.renderer.lyrics`: the note's lyric through the
+grapheme-to-phoneme step, syllables held over melismas; a sung voice without words on the
+wordless vowel) with an ``unvoiced`` level the vocoder turns into breath noise. The sample-level F0 and
 the gate (:func:`sample_f0`, :func:`sample_gate`) are what make pitch and timing right by
 construction: the networks can shape a note, never move or re-pitch it.
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from stretto.renderer.lyrics import PHONES, UNVOICED, VOICED_FRICATIVES, VOWEL_CLASS, sung_phones
 from stretto.renderer.synth import INSTRUMENTS, midi_to_hz
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,11 +40,17 @@ DYNAMIC_MF = 0.6  # the score model carries no dynamics yet: every note is mezzo
 
 NEURAL_INSTRUMENTS = tuple(INSTRUMENTS)
 VOWELS = ("ah", "eh", "ee", "oh", "oo")
-#: feature layout (index of each column)
+SUNG = ("choir",)  # instruments that sing the lyrics (the others play the notes)
+#: feature layout (index of each column); the phone columns came with checkpoint 2, and an older
+#: checkpoint (fewer columns) is widened with zero weights for them (neural.NeuralModel)
 COLUMNS = ("voiced", "pitch", "onset", "offset", "in_note", "since_onset", "to_offset",
            "in_phrase", "in_piece", "dynamic", "release",
-           *(f"inst:{i}" for i in NEURAL_INSTRUMENTS), *(f"vowel:{v}" for v in VOWELS))
+           *(f"inst:{i}" for i in NEURAL_INSTRUMENTS), *(f"vowel:{v}" for v in VOWELS),
+           *(f"phone:{p}" for p in PHONES), "unvoiced")
 N_FEATURES = len(COLUMNS)
+N_FEATURES_V1 = COLUMNS.index("phone:" + PHONES[0])  # the layout of checkpoint 1
+UNVOICED_COLUMN = COLUMNS.index("unvoiced")
+UNVOICED_LEVEL = {**{p: 1.0 for p in UNVOICED}, **{p: 0.5 for p in VOICED_FRICATIVES}}
 
 
 @dataclass(frozen=True)
@@ -112,12 +122,37 @@ def phrase_features(line: "Line", phrase: Phrase, sr: int) -> "np.ndarray":
         feats[inside, col["since_onset"]] = np.minimum(t[inside] - on, 2.0) / 2.0
         feats[inside, col["to_offset"]] = np.minimum(end - t[inside], 2.0) / 2.0
         feats[inside, col["dynamic"]] = DYNAMIC_MF
-        feats[inside, col["vowel:" + VOWELS[vowel_of(line.lyric(k), line.instrument)]]] = 1.0
+        if line.instrument not in SUNG:
+            feats[inside, col["vowel:" + VOWELS[vowel_of(line.lyric(k), line.instrument)]]] = 1.0
         feats[min(t_frames - 1, int(round((on - p_on) * FRAME_RATE))), col["onset"]] = 1.0
         feats[min(t_frames - 1, int(round((end - p_on) * FRAME_RATE))), col["offset"]] = 1.0
         after = (t >= end) & (t < end + RELEASE_S) & (feats[:, col["voiced"]] == 0)
         feats[after, col["release"]] = 1.0
+    if line.instrument in SUNG:
+        sung_features(feats, line, phrase, sr, t)
     return feats
+
+
+def sung_features(feats: "np.ndarray", line: "Line", phrase: Phrase, sr: int,
+                  t: "np.ndarray") -> None:
+    """Fill the vowel, phone and unvoiced columns of a sung phrase in place: the phone sung on
+    each frame, the vowel class of the syllable's vowel on every frame of its notes."""
+    col = {c: k for k, c in enumerate(COLUMNS)}
+    lo, hi = line.notes[phrase.first][0], line.notes[phrase.last][1]
+    for s, e, p in sung_phones(line, sr):
+        if e <= lo or s >= hi:
+            continue
+        inside = (t >= s / sr) & (t < e / sr)
+        feats[inside, col["phone:" + p]] = 1.0
+        feats[inside, UNVOICED_COLUMN] = UNVOICED_LEVEL.get(p, 0.0)
+        if p in VOWEL_CLASS:
+            # the syllable's vowel colours its whole note(s), consonants included
+            for k in range(phrase.first, phrase.last + 1):
+                ns, ne, _ = line.notes[k]
+                if ns < e and s < ne:
+                    span = (t >= ns / sr) & (t < ne / sr)
+                    feats[span, col["vowel:ah"]:col["vowel:oo"] + 1] = 0.0
+                    feats[span, col["vowel:" + VOWEL_CLASS[p]]] = 1.0
 
 
 def sample_f0(line: "Line", phrase: Phrase, sr: int) -> "np.ndarray":
@@ -170,5 +205,5 @@ def sample_gate(line: "Line", phrase: Phrase, sr: int) -> "np.ndarray":
 
 
 __all__ = ["ATTACK_S", "COLUMNS", "FRAME_RATE", "MAX_VIBRATO_CENTS", "NEURAL_INSTRUMENTS",
-           "N_FEATURES", "Phrase", "RELEASE_S", "TOKEN_HOP", "VOWELS", "frame_count",
+           "N_FEATURES", "N_FEATURES_V1", "Phrase", "SUNG", "UNVOICED_COLUMN", "sung_features", "RELEASE_S", "TOKEN_HOP", "VOWELS", "frame_count",
            "phrase_features", "phrases_of", "sample_f0", "sample_gate", "vowel_of"]

@@ -41,7 +41,7 @@ CODE_DIM = 16  # codebook vectors: normalised log-mel pooled into 16 bands over 
 MEL_SR = 24_000
 MEL_FFT = 1024
 MEL_HOP = MEL_SR // FRAME_RATE
-CACHE_VERSION = 2  # bump when the rendering of a phrase changes
+CACHE_VERSION = 3  # bump when the rendering of a phrase changes
 CACHE_MB = 512  # disk cache per project
 MAX_NOTE_S = 40.0  # a phrase is cut between notes, so one note must fit the models' context
 
@@ -109,6 +109,7 @@ class NeuralModel:
         return out
 
     def load_state(self, state: dict) -> None:
+        state = widen(state)
         self.codebook = state["codebook"].float().clone().to(self.device)
         for prefix, m in zip(("lelm", "flow", "vocoder"), self.modules()):
             sub = {k[len(prefix) + 1:]: v for k, v in state.items() if k.startswith(prefix + ".")}
@@ -194,6 +195,34 @@ class NeuralModel:
             audio = self.vocoder(mel, feats, f0, gate, sr, generator=g,
                                  start_s=phrase.start / sr)  # [1, N]
         return audio[0].cpu().numpy()
+
+
+def widen(state: dict) -> dict:
+    """A checkpoint made with fewer feature columns (checkpoint 1 had no phone columns) in
+    today's layout: the new columns' input weights are zero, so it renders exactly as before
+    and training can start from it."""
+    import torch
+
+    n_old = state["lelm.cond.weight"].shape[1]
+    extra = N_FEATURES - n_old
+    if extra == 0:
+        return state
+    if extra < 0:
+        raise ValueError(f"the checkpoint has {n_old} feature columns, more than the "
+                         f"{N_FEATURES} this stretto knows: update stretto")
+    out = dict(state)
+
+    def insert(w: "torch.Tensor", at: int, dim: int) -> "torch.Tensor":
+        shape = list(w.shape)
+        shape[dim] = extra
+        return torch.cat([w.narrow(dim, 0, at), w.new_zeros(shape),
+                          w.narrow(dim, at, w.shape[dim] - at)], dim=dim)
+
+    out["lelm.cond.weight"] = insert(state["lelm.cond.weight"], n_old, 1)  # [C, F]
+    out["flow.cond.weight"] = insert(state["flow.cond.weight"], n_old, 1)  # [C, F + E]
+    w = state["vocoder.convs.0.weight"]  # [hidden, M + F, k]
+    out["vocoder.convs.0.weight"] = insert(w, w.shape[1], 1)
+    return out
 
 
 def log_mel(audio: "torch.Tensor", sr: int = MEL_SR) -> "torch.Tensor":
@@ -356,4 +385,4 @@ class NeuralEngine(PitchTrackedEngine):
                 "phrases": dict(self.stats)}
 
 
-__all__ = ["NeuralEngine", "NeuralModel", "Sampling", "WEIGHTS", "log_mel"]
+__all__ = ["NeuralEngine", "NeuralModel", "Sampling", "WEIGHTS", "log_mel", "widen"]

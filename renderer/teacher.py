@@ -5,7 +5,11 @@ Scores (the ``corpus`` names):
 
 * ``species`` - stretto solves Fux's six shipped cantus firmi (corpora/fux_cantus.toml) in
   2-, 3- and 4-voice species settings (first, second, third species) with CP-SAT;
-* ``chorales`` - Bach four-part chorales from music21's bundled corpus (public-domain works).
+* ``chorales`` - Bach four-part chorales from music21's bundled corpus (public-domain works);
+* ``sung`` - sung lines with words: every voice of Bach chorales (music21's corpus, not the
+  benchmark's held-out bwv66.6 and bwv269) set to English public-domain verse
+  (:data:`stretto.renderer.singing.TEXTS`, the last text held out), sung as choir by the
+  singing teacher (Festival + WORLD on the written pitch, :mod:`stretto.renderer.singing`).
 
 Every voice becomes an item: a :class:`~stretto.renderer.engine.Line` at 24 kHz with an
 instrument (singers' voices as choir and one other instrument in rotation), at a tempo drawn
@@ -15,6 +19,10 @@ from the seeded generator. The teacher renders it:
 * ``fluidsynth`` - the FluidSynth program with a General MIDI SoundFont (Debian:
   ``apt-get install fluidsynth fluid-soundfont-gm``; FluidR3_GM, MIT licence), one MIDI file
   per voice with the instrument's General MIDI program.
+
+Neither sings words, so their items carry no lyrics (a choir item is a wordless "ah"); the
+``sung`` corpus's items are always rendered by the singing teacher (``festival``), whatever
+``teacher`` says.
 
 Each item is normalised to one loudness, split into phrases (the renderer's unit), and each
 phrase into windows of ``WINDOW_FRAMES`` frames with their score features, teacher log-mel,
@@ -45,7 +53,9 @@ TEACHER_SR = 24_000
 WINDOW_FRAMES = 200  # 2 s
 WINDOW_SAMPLES = WINDOW_FRAMES * TEACHER_SR // FRAME_RATE
 TEACHERS = ("synth", "fluidsynth")
-CORPORA = ("species", "chorales")
+SINGING_TEACHER = "festival"  # the teacher of the sung corpus (words)
+CORPORA = ("species", "chorales", "sung")
+HELD_OUT_CHORALES = ("bwv66.6", "bwv269")  # the benchmark's pieces, never trained on
 DEFAULT_SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 ACTIVE_RMS = 0.12  # every teacher item is scaled to this RMS over its sounding samples
 OTHER = ("strings", "organ", "flute", "clarinet", "piano")
@@ -127,6 +137,24 @@ def chorale_pieces(limit: int) -> list[tuple[Source, "Piece"]]:
     return out
 
 
+def sung_pieces(limit: int) -> list[tuple[Source, "Piece"]]:
+    """Chorale voices set to English verse, for the singing teacher (one text per piece, the
+    held-out text never)."""
+    from stretto.renderer.singing import TEXTS, with_words
+
+    entry = manifest_entry("bach-chorales")
+    out = []
+    chorales = [(s, p) for s, p in chorale_pieces(limit or 12)
+                if s.id.split(":")[-1] not in HELD_OUT_CHORALES]
+    for k, (src, piece) in enumerate(chorales):
+        title, text = TEXTS[k % (len(TEXTS) - 1)]
+        out.append((Source(f"sung:{src.id.split(':')[-1]}",
+                           f"{src.what}, every voice sung to '{title}' (public domain)",
+                           entry["licence"] + "; text public domain", entry["consent"]),
+                    with_words(piece, text, offset=3 * k)))
+    return out
+
+
 def corpus_pieces(corpus: tuple[str, ...], limit: int, seed: int) -> list[tuple[Source, "Piece"]]:
     unknown = [c for c in corpus if c not in CORPORA]
     if unknown:
@@ -136,13 +164,19 @@ def corpus_pieces(corpus: tuple[str, ...], limit: int, seed: int) -> list[tuple[
         out += species_pieces(limit, seed)
     if "chorales" in corpus:
         out += chorale_pieces(limit)
+    if "sung" in corpus:
+        out += sung_pieces(limit)
     if not out:
         raise BadInput("no training pieces: check --corpus")
     return out
 
 
 def items_of(pieces, seed: int) -> list[tuple[Source, Line, Fraction]]:
-    """Every voice as one or two teacher items: (source, line at TEACHER_SR, tempo)."""
+    """Every voice as one or two teacher items: (source, line at TEACHER_SR, tempo). A sung
+    piece's voices are one choir item each, with their words; every other item is wordless
+    (its teacher cannot sing words)."""
+    from dataclasses import replace
+
     import numpy as np
 
     from stretto.renderer.render import lines_of
@@ -154,11 +188,14 @@ def items_of(pieces, seed: int) -> list[tuple[Source, Line, Fraction]]:
     for src, piece in pieces:
         tempo = Fraction(int(rng.integers(60, 121)))
         names = [v.name for v in piece.voices]
-        for inst_set in ([default_instrument(n) for n in names],
-                         [OTHER[(k + i) % len(OTHER)] for i in range(len(names))]):
+        sung = src.id.startswith("sung:")
+        sets = ([["choir"] * len(names)] if sung else
+                [[default_instrument(n) for n in names],
+                 [OTHER[(k + i) % len(OTHER)] for i in range(len(names))]])
+        for inst_set in sets:
             for line in lines_of(piece, tempo, TEACHER_SR, inst_set):
                 if line.notes:
-                    out.append((src, line, tempo))
+                    out.append((src, line if sung else replace(line, lyrics=()), tempo))
             k += 1
     return out
 
@@ -211,7 +248,11 @@ def teacher_audio(line: Line, tempo: Fraction, teacher: str,
     from stretto.renderer.synth import INSTRUMENTS, render_line
 
     n = line.piece_samples + TEACHER_SR  # a second for the last release
-    if teacher == "synth":
+    if teacher == SINGING_TEACHER:
+        from stretto.renderer.singing import sing
+
+        audio = sing(line, n, TEACHER_SR)
+    elif teacher == "synth":
         audio = render_line(INSTRUMENTS[line.instrument], list(line.notes), n, TEACHER_SR)
     elif teacher == "fluidsynth":
         audio = render_fluidsynth(line, n, tempo, soundfont or DEFAULT_SOUNDFONT)
@@ -275,15 +316,28 @@ def build_dataset(*, corpus: tuple[str, ...], limit: int, seed: int, teacher: st
     card = {}
     for i, (src, line, tempo) in enumerate(tqdm(items, desc="teacher", unit="voice",
                                                 disable=None if progress else True)):
-        audio = teacher_audio(line, tempo, teacher, soundfont)
+        who = SINGING_TEACHER if src.id.startswith("sung:") else teacher
+        try:
+            audio = teacher_audio(line, tempo, who, soundfont)
+        except BadInput as exc:
+            if who != SINGING_TEACHER:
+                raise
+            # a line Festival cannot sing is left out, and the data card says so
+            card.setdefault("skipped", []).append(f"{src.id} {line.name}: {exc}")
+            continue
         for w in windows_of(line, audio):
             for k in cols:
                 cols[k].append(w[k])
             val.append(holdout_every > 0 and i % holdout_every == holdout_every - 1)
         card.setdefault(src.id, {"what": src.what, "licence": src.licence,
-                                 "consent": src.consent, "teacher": teacher, "voices": 0})
+                                 "consent": src.consent, "teacher": who, "voices": 0})
         card[src.id]["voices"] += 1
+    skipped = card.pop("skipped", [])
     data = {k: np.stack(v) for k, v in cols.items()}
+    if skipped:
+        card["skipped"] = {"what": "lines the singing teacher could not sing",
+                           "lines": skipped, "licence": "", "consent": "", "teacher": "",
+                           "voices": 0}
     data["val"] = np.array(val)
     h = hashlib.sha256()
     for k in sorted(data):
@@ -291,5 +345,5 @@ def build_dataset(*, corpus: tuple[str, ...], limit: int, seed: int, teacher: st
     return data, card, h.hexdigest()
 
 
-__all__ = ["CORPORA", "DEFAULT_SOUNDFONT", "TEACHERS", "TEACHER_SR", "WINDOW_FRAMES",
-           "build_dataset", "corpus_pieces", "items_of", "teacher_audio", "windows_of"]
+__all__ = ["CORPORA", "DEFAULT_SOUNDFONT", "HELD_OUT_CHORALES", "SINGING_TEACHER", "TEACHERS", "TEACHER_SR", "WINDOW_FRAMES",
+           "build_dataset", "corpus_pieces", "items_of", "sung_pieces", "teacher_audio", "windows_of"]

@@ -14,6 +14,9 @@ codebook over its pooled log-mel, fitted on the training windows), the flow deco
 teacher's log-mel (flow matching, condition dropped 10% of the time), the vocoder the teacher's
 audio from the teacher's log-mel (multi-resolution STFT loss). The time budget (``minutes``)
 counts training time across resumed sittings; ``max_steps`` stops earlier (tests).
+``init`` starts from a checkpoint's weights and codebook instead of random ones (fine-tuning; a
+checkpoint with fewer feature columns is widened with zero weights for the new ones, see
+:func:`stretto.renderer.neural.widen`).
 Everything is seeded: the same settings give the same weights, resumed or not.
 """
 
@@ -55,6 +58,7 @@ class TrainSettings:
     max_steps: int = 0  # 0: only the time budget stops
     vocoder_batch: int = 4  # windows per step that also train the vocoder (audio loss is costly)
     device: str = "cpu"  # cuda: the models and the batch on the GPU (the kernels run as Triton)
+    init: Path | None = None  # start from this checkpoint's weights and codebook
 
     def __post_init__(self):
         if not self.minutes > 0:
@@ -68,6 +72,7 @@ class TrainSettings:
         d = asdict(self)
         d["out"], d["soundfont"] = str(self.out), str(self.soundfont) if self.soundfont else None
         d["corpus"] = list(self.corpus)
+        d["init"] = str(self.init) if self.init else None
         return d
 
 
@@ -188,18 +193,24 @@ def train(settings: TrainSettings, *, resume: bool = False, progress: bool = Tru
     torch.manual_seed(settings.seed)
     data, card = prepare(settings, progress)
     model = NeuralModel.random(settings.seed, sizes=SIZES[settings.size])
+    if settings.init is not None and saved is None:
+        start = NeuralModel.from_file(settings.init)
+        if start.sizes != model.sizes:
+            raise BadInput(f"--init {settings.init} is a {start.sizes or 'small'} model, not "
+                           f"--size {settings.size}")
+        model = start
     train_idx = np.flatnonzero(~data["val"])
     val_idx = np.flatnonzero(data["val"])[:32]
     if len(train_idx) == 0:
         raise BadInput("no training windows: give more --max-pieces")
     codes = pooled_codes(data["mel"])  # [W, S, 16]
     voiced = pooled_codes(data["feats"][..., :1].repeat(64, -1))[..., 0] > 0.5  # [W, S]
-    if saved is None:
+    if saved is not None:
+        model.load_state(saved["model"])
+    elif settings.init is None:  # a fresh codebook (a starting checkpoint keeps its own tokens)
         pick = codes[train_idx][voiced[train_idx]]
         pick = pick if len(pick) else codes[train_idx].reshape(-1, 16)
         model.codebook = torch.from_numpy(kmeans(pick[:20000], model.lelm.cfg.vocab, settings.seed))
-    else:
-        model.load_state(saved["model"])
     tokens = assign(codes, model.codebook.numpy())  # [W, S]
     model.to(settings.device)
     params = list(model.parameters())
@@ -257,6 +268,7 @@ def train(settings: TrainSettings, *, resume: bool = False, progress: bool = Tru
                            "settings": settings.record(), "val": val}, state_path)
         model.save(out / "model.safetensors", {"step": step, "elapsed_s": round(elapsed, 1),
                                                "teacher": settings.teacher,
+                                               "init": str(settings.init or ""),
                                                "data_sha256": card["sha256"]})
         return val
 

@@ -11,7 +11,11 @@ the *shape* of the sound: a distribution over ``K`` harmonics, a loudness, a noi
 * every sample is multiplied by the score's gate (:func:`~stretto.renderer.features.sample_gate`):
   nothing before an onset, silence ``RELEASE_S`` after an offset, rests silent;
 * harmonics at or above ``min(0.45 sr, 10 kHz)`` are removed;
-* the noise branch is bounded ``NOISE_DB`` below the harmonics and gated by the same gate;
+* the noise branch is bounded ``NOISE_DB`` below the harmonics and gated by the same gate; on
+  a sung voice's unvoiced consonants (the score's ``unvoiced`` feature: s, t, k, f, sh ... at
+  1, voiced fricatives at 0.5) the harmonics step down by up to ``CONSONANT_HARM_DB`` and the
+  noise may rise to ``CONSONANT_NOISE_DB``: the consonants are where the score puts them, and
+  the written pitch still sounds under them;
 * loudness is bounded to [-10 dB, 0 dB] of the instrument level, and a soft limiter keeps every
   phrase under ``LIMIT`` (so stems never need rescaling and unchanged phrases stay bit-identical).
 
@@ -28,10 +32,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from stretto.kernels import harmonic_synth
-from stretto.renderer.features import FRAME_RATE, MAX_VIBRATO_CENTS
+from stretto.renderer.features import FRAME_RATE, MAX_VIBRATO_CENTS, UNVOICED_COLUMN
 
 N_BANDS = 16
 NOISE_DB = -30.0  # noise amplitude bound relative to the harmonic amplitude
+CONSONANT_HARM_DB = -14.0  # harmonics on an unvoiced consonant (still the written pitch)
+CONSONANT_NOISE_DB = 0.0  # noise bound on an unvoiced consonant, relative to the full level
 LEVEL = 0.2  # harmonic RMS at full loudness before the limiter
 LIMIT = 0.4  # peak of one phrase after the soft limiter (two overlapping stay below -1 dBFS)
 MAX_PARTIAL_HZ = 10_000.0
@@ -106,8 +112,13 @@ class Vocoder(nn.Module):
         f = f0 * torch.pow(2.0, vib * torch.sin(2 * math.pi * VIBRATO_HZ * t) / 1200.0)  # [B, N]
         harm = harmonic_synth(f.float(), up[:, :-1].contiguous(), float(sr))  # [B, N]
         level = gate.float() * upsample(loud[:, None], n, sr)[:, 0]  # [B, N]
-        noise = shaped_noise(ctl["bands"], n, sr, generator) * level * 10 ** (NOISE_DB / 20)
-        y = harm * gate.float() + noise  # the gate: nothing sounds outside the written notes
+        # consonants from the score: u in [0, 1] per sample (0 on vowels and every instrument)
+        u = upsample(feats[..., UNVOICED_COLUMN][:, None].float(), n, sr)[:, 0]  # [B, N]
+        harm_gain = 1 + u * (10 ** (CONSONANT_HARM_DB / 20) - 1)
+        noise_gain = 10 ** (NOISE_DB / 20) + u * (10 ** (CONSONANT_NOISE_DB / 20)
+                                                   - 10 ** (NOISE_DB / 20))
+        noise = shaped_noise(ctl["bands"], n, sr, generator) * level * noise_gain
+        y = harm * gate.float() * harm_gain + noise  # the gate: nothing sounds outside the notes
         return LIMIT * torch.tanh(y / LIMIT)
 
 
@@ -156,5 +167,5 @@ def multi_stft_loss(y: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return total / 4
 
 
-__all__ = ["LEVEL", "LIMIT", "NOISE_DB", "N_BANDS", "Vocoder", "VocoderConfig",
+__all__ = ["CONSONANT_HARM_DB", "CONSONANT_NOISE_DB", "LEVEL", "LIMIT", "NOISE_DB", "N_BANDS", "Vocoder", "VocoderConfig",
            "multi_stft_loss", "shaped_noise", "upsample"]

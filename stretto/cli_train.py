@@ -38,7 +38,8 @@ def cmd_train_renderer(args: argparse.Namespace) -> int:
                              teacher=args.teacher, soundfont=soundfont, corpus=corpus,
                              max_pieces=args.max_pieces, size=args.size, batch=args.batch,
                              checkpoint_minutes=args.checkpoint_minutes,
-                             max_steps=args.max_steps, device=args.device)
+                             max_steps=args.max_steps, device=args.device,
+                             init=Path(args.init) if args.init else None)
     result = train(settings, resume=args.resume, progress=not args.json)
     summary = {"steps": result.steps, "train_seconds": round(result.seconds, 1),
                "last": result.last, "validation": result.val,
@@ -69,7 +70,8 @@ def add_parsers(sub) -> None:
                     "fluid-soundfont-gm)")
     tp.add_argument("--corpus", default="species,chorales",
                     help="scores to learn from: species (solved by stretto on the shipped cantus "
-                    "firmi), chorales (Bach, music21's corpus); comma-separated")
+                    "firmi), chorales (Bach, music21's corpus), sung (chorale voices with "
+                    "English words, sung by Festival); comma-separated")
     tp.add_argument("--max-pieces", type=int, default=0, help="pieces per corpus (0: all)")
     tp.add_argument("--size", choices=("small", "tiny"), default="small")
     tp.add_argument("--batch", type=int, default=8)
@@ -81,6 +83,8 @@ def add_parsers(sub) -> None:
     tp.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                     help="where to train (cuda runs the Triton kernels; default cpu)")
     tp.add_argument("--resume", action="store_true", help="continue the run in --out")
+    tp.add_argument("--init", metavar="CHECKPOINT", help="start from this checkpoint's weights "
+                    "(fine-tuning; e.g. renderer/weights/neural.safetensors)")
     tp.add_argument("--json", action="store_true", help="print the summary as JSON")
     tp.set_defaults(func=cmd_train_renderer)
 

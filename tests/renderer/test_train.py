@@ -85,3 +85,19 @@ def test_trained_checkpoint_renders_the_written_notes(straight, tmp_path, capsys
     summary = json.loads(capsys.readouterr().out)
     assert summary["fidelity_ok"]
     assert summary["engine"]["checkpoint"].endswith("model.safetensors")
+
+
+def test_init_starts_from_a_checkpoint_and_keeps_its_codebook(straight, tmp_path):
+    """--init: fine-tuning starts from the given weights (one step moves them a little) and
+    keeps the starting checkpoint's codebook, so its tokens keep their meaning."""
+    out = tmp_path / "c"
+    out.mkdir()
+    for name in ("data.npz", "data_card.json"):
+        shutil.copy(straight / name, out / name)
+    start = _weights(straight / "model.safetensors")
+    assert main([*BASE, "--out", str(out), "--max-steps", "1", "--init",
+                 str(straight / "model.safetensors")]) == 0
+    tuned = _weights(out / "model.safetensors")
+    assert torch.equal(tuned["codebook"], start["codebook"])
+    w0, w1 = start["flow.out.weight"], tuned["flow.out.weight"]
+    assert not torch.equal(w0, w1) and float((w1 - w0).abs().max()) < 0.01
