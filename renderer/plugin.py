@@ -142,8 +142,16 @@ class PluginEngine(PitchTrackedEngine):
                                                         repr=False)
     loader: Callable[[Path, Path | None], Any] = load_instrument
 
+    def label(self, voice: int) -> str:
+        """How the render names the instrument of a plugin voice: ``Name.vst3``."""
+        return self.plugins[voice][0].name
+
     def instruments(self) -> tuple[str, ...]:
-        return self.fallback.instruments()
+        return self.fallback.instruments() + tuple(self.label(v) for v in sorted(self.plugins))
+
+    def instrument_names(self, parts: list[str]) -> list[str]:
+        """The instrument per voice with each plugin voice's named by its plugin."""
+        return [self.label(i) if i in self.plugins else p for i, p in enumerate(parts)]
 
     def instrument(self, key: tuple[Path, Path | None]) -> Any:
         """The loaded plugin for (path, preset), loaded once per render."""

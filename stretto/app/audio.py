@@ -70,13 +70,14 @@ def render(folder: str | Path, *, engine: str | None = None,
         chosen = make_engine(name, soundfont=soundfont, detune_cents=detune_cents,
                              checkpoint=checkpoint, seed=seed, take=take, cache_dir=cache,
                              device=device or "cpu")
+        parts = parse_instruments(instruments, [v.name for v in piece.voices],
+                                  chosen.instruments())
         if plugins or presets:  # the named voices through the composer's VST3 instruments
             from stretto.renderer.plugin import PluginEngine, parse_plugins
 
             chosen = PluginEngine(parse_plugins(plugins, presets,
                                                 [v.name for v in piece.voices]), chosen)
-        parts = parse_instruments(instruments, [v.name for v in piece.voices],
-                                  chosen.instruments())
+            parts = chosen.instrument_names(parts)
         audio = render_piece(piece, sr=sample_rate, tempo=tempo, instruments=parts,
                              engine=chosen, progress=progress)
         files = write_render(audio, folder, finish=finish)

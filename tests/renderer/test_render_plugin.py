@@ -152,3 +152,4 @@ def test_render_through_a_real_vst3_passes_verify_on_the_sample(tinysynth, tmp_p
     start = round(F(2) * 60 / 160 * SR)
     assert np.max(np.abs(stem[:start])) == 0 and np.max(np.abs(stem[start:start + 80])) > 0
     assert '"fidelity_ok": true' in out and '"engine": "plugin"' in out
+    assert '"Voice 2": "TinySynth.vst3"' in out
