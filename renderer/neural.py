@@ -292,9 +292,17 @@ class NeuralEngine(PitchTrackedEngine):
 
     def phrase_key(self, line: Line, phrase: Phrase, sr: int) -> str:
         """Content key of one phrase: everything its samples depend on, nothing else."""
+        from stretto.renderer.features import SUNG
+        from stretto.renderer.lyrics import sung_phones
+
         notes = [(s - phrase.start, e - phrase.start, m, line.lyric(k))
                  for k, (s, e, m) in enumerate(line.notes) if phrase.first <= k <= phrase.last]
+        # what a sung phrase says: its phones (they depend on the words around it and on the
+        # grapheme-to-phoneme step installed, not only on the phrase's own lyrics)
+        phones = [(s - phrase.start, e - phrase.start, p) for s, e, p in sung_phones(line, sr)
+                  if phrase.start <= s < phrase.end] if line.instrument in SUNG else None
         blob = json.dumps({"v": CACHE_VERSION, "notes": notes, "start": phrase.start,
+                           "phones": phones,
                            "piece": line.piece_samples, "inst": line.instrument, "sr": sr,
                            "model": self.model_hash, "seed": self.seed, "take": self.take,
                            "device": self.model.device.type,

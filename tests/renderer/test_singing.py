@@ -149,3 +149,19 @@ def test_the_recogniser_hears_the_teachers_words_better_than_a_wordless_ah():
     ah = phoneme_error_rate(ref, recognize_phones(
         SynthEngine().render_voice(line, n_samples=n, sr=sr), sr))
     assert teacher < ah - 0.1, (teacher, ah)
+
+
+def test_a_changed_word_changes_only_its_phrases_cache_key():
+    """The segment cache keys a sung phrase by the phones it sings: another word in the second
+    phrase leaves the first phrase's key (and so its samples) alone."""
+    from stretto.renderer.features import phrases_of
+
+    notes = ((0, SR // 2, 67), (SR // 2, SR, 69), (2 * SR, 5 * SR // 2, 67),
+             (5 * SR // 2, 3 * SR, 65))
+    a = Line("Soprano", "choir", notes, ("sis-", "-ter", "sings", "home"), piece_samples=3 * SR)
+    b = Line("Soprano", "choir", notes, ("sis-", "-ter", "sings", "high"), piece_samples=3 * SR)
+    eng = NeuralEngine.load("random")
+    pa, pb = phrases_of(a, SR), phrases_of(b, SR)
+    assert len(pa) == 2
+    assert eng.phrase_key(a, pa[0], SR) == eng.phrase_key(b, pb[0], SR)
+    assert eng.phrase_key(a, pa[1], SR) != eng.phrase_key(b, pb[1], SR)
