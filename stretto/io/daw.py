@@ -218,8 +218,8 @@ def score_markers(piece: "Piece") -> list[tuple[Fraction, str]]:
     for end in phrase_ends(piece):
         # a cadence chord arrives before its phrase ends: one marker per phrase
         covered = any(t <= end and end - t <= piece.bar_length for t in cadence_times)
-        if not covered:
-            bar, _ = piece.bar_beat(end)
+        if not covered:  # named by the bar its last note sounds in
+            bar, _ = piece.bar_beat(end - Fraction(1, MAX_DENOMINATOR))
             out[end] = "end" if end == piece.length else f"phrase end (bar {bar})"
     return sorted(out.items())
 

@@ -138,6 +138,7 @@ class Block:
     args: list[str]
     values: list[list[str]] = field(default_factory=list)
     blocks: list["Block"] = field(default_factory=list)
+    order: list["list[str] | Block"] = field(default_factory=list)  # both, as in the file
 
     def value(self, name: str) -> list[str] | None:
         return next((v[1:] for v in self.values if v and v[0] == name), None)
@@ -181,6 +182,7 @@ def parse_rpp(text: str) -> Block:
             block = Block(toks[0] if toks else "", toks[1:])
             if stack:
                 stack[-1].blocks.append(block)
+                stack[-1].order.append(block)
             elif root is None:
                 root = block
             else:
@@ -194,10 +196,10 @@ def parse_rpp(text: str) -> Block:
             if root is None:
                 break  # the check below says it: not a REAPER project
             raise BadInput(f"line {number}: text after the <REAPER_PROJECT block")
-        elif line.startswith("|"):
-            stack[-1].values.append([line])
         else:
-            stack[-1].values.append(tokens(line))
+            value = [line] if line.startswith("|") else tokens(line)
+            stack[-1].values.append(value)
+            stack[-1].order.append(value)
     if root is None or root.tag != "REAPER_PROJECT":
         raise BadInput("not a REAPER project (no <REAPER_PROJECT block)")
     if stack:
@@ -250,6 +252,22 @@ def _midi_notes(source: Block, start_qn: Fraction, end_qn: Fraction,
     return out
 
 
+def _active_take(item: Block) -> list[Block]:
+    """The sources of an item's active take: takes after the first start at a ``TAKE``
+    line, the active one says ``TAKE SEL`` (the first take when none does)."""
+    takes: list[list[Block]] = [[]]
+    active = 0
+    for entry in item.order:
+        if isinstance(entry, Block):
+            if entry.tag == "SOURCE":
+                takes[-1].append(entry)
+        elif entry and entry[0] == "TAKE":
+            takes.append([])
+            if "SEL" in entry[1:]:
+                active = len(takes) - 1
+    return takes[active]
+
+
 def read_reaper(path: str | Path) -> DawSong:
     """Read an .rpp file's tracks (MIDI notes in quarter notes, audio file names), tempo,
     meter and markers. BadInput for what is not a REAPER project."""
@@ -287,7 +305,7 @@ def read_reaper(path: str | Path) -> DawSong:
             start = qn(_number(item.value("POSITION"), "an item's POSITION", 0.0))
             end = start + qn(_number(item.value("LENGTH"), "an item's LENGTH", 0.0))
             offset = qn(_number(item.value("SOFFS"), "an item's SOFFS", 0.0))
-            for source in item.children("SOURCE"):
+            for source in _active_take(item):
                 kind = source.args[0].upper() if source.args else ""
                 if kind == "MIDI":
                     notes += _midi_notes(source, start, end, offset)

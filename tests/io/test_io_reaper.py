@@ -150,3 +150,53 @@ def test_what_is_not_an_rpp_is_refused_in_one_line(tmp_path, text, message):
 def test_names_with_quotes_and_colours_round_trip():
     assert quote('a "b" c') == "'a \"b\" c'" and quote("it's \"x\"") == "`it's \"x\"`"
     assert reaper_color("#d94c4c") == 0x1000000 | 0x4c << 16 | 0x4c << 8 | 0xd9
+
+
+TAKES = """<REAPER_PROJECT 0.1 "7.25/linux-x86_64" 1764000000
+  TEMPO 120 4 4
+  <TRACK
+    NAME Alto
+    <ITEM
+      POSITION 0
+      LENGTH 2
+      <SOURCE MIDI
+        HASDATA 1 960 QN
+        E 0 90 40 60
+        E 960 80 40 00
+      >
+      TAKE SEL
+      NAME "take 2"
+      <SOURCE MIDI
+        HASDATA 1 960 QN
+        E 0 90 43 60
+        E 1920 80 43 00
+      >
+    >
+  >
+>
+"""
+
+
+@pytest.mark.parametrize("selected, expected", [
+    (True, [(0x43, F(0), F(2))]), (False, [(0x40, F(0), F(1))]),
+], ids=["second-take", "first-take"])
+def test_only_the_active_take_is_read(tmp_path, selected, expected):
+    path = tmp_path / "takes.rpp"
+    path.write_text(TAKES if selected else TAKES.replace("TAKE SEL", "TAKE"))
+    (track,) = read_reaper(path).note_tracks
+    assert [(n.key, n.onset, n.duration) for n in track.notes] == expected
+
+
+def test_a_phrase_end_is_named_by_the_bar_its_last_note_sounds_in(tmp_path):
+    from stretto.io.daw import score_markers
+    from stretto.modes import Mode
+    from stretto.pitch import parse_pitches
+    from stretto.score import Piece, make_voice
+
+    # 4/4: a half note ends the first phrase at the end of bar 2, then a rest
+    voice = make_voice("Melody", parse_pitches("C5 D5 E5 D5 C5"), [F(2), F(2), F(2), F(2), F(4)],
+                       bar_length=F(4))
+    voice = replace(voice, notes=tuple(replace(n, onset=n.onset + (1 if n.onset >= 8 else 0))
+                                       for n in voice.notes))
+    piece = Piece(voices=(voice,), mode=Mode("ionian", "C"), meter="4/4", tempo=F(120))
+    assert score_markers(piece)[0] == (F(8), "phrase end (bar 2)")
