@@ -89,7 +89,8 @@ def stems_problem(folder: str | Path, piece) -> str | None:
             info = sf.info(str(path))
         except RuntimeError:
             return f"{path.relative_to(folder)} is not a readable WAV file"
-        expected = int(round(seconds * info.samplerate)) + int(round(RELEASE_TAIL * info.samplerate))
+        rate = info.samplerate  # the render's length: the score, then the release tail
+        expected = int(round(seconds * rate)) + int(round(RELEASE_TAIL * rate))
         if info.frames != expected:
             return (f"{path.relative_to(folder)} lasts {info.frames} samples, the score at its "
                     f"tempo {expected}")

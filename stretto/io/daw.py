@@ -9,8 +9,10 @@ tempo is reported apart). Audio tracks (stems) are listed with their file names 
 track, as :func:`stretto.io.midi.read_midi` does for a MIDI file, so the import compares a DAW's
 file with the project exactly as it compares a MIDI file.
 
-The writers share the voice colours (:func:`voice_color`) and the markers
-(:func:`score_markers`: cadences and phrase ends from the score's analysis). Pure Python.
+The writers share the notes as score.mid plays them (:func:`played_tracks`, through the one
+MIDI writer), the voice colours (:func:`voice_color`), the markers (:func:`score_markers`:
+cadences and phrase ends from the score's analysis) and the all-or-nothing write of one file
+(:func:`write_atomically`). mido is imported only by :func:`played_tracks`.
 """
 
 from __future__ import annotations

@@ -93,8 +93,9 @@ def dawproject_bytes(piece: "Piece", *, provenance: str = "",
                      stems: Sequence[StemAudio] = (), version: str = "",
                      rights: str = "") -> bytes:
     """The ``.dawproject`` zip of ``piece`` (see the module text): ``provenance`` (one line)
-    goes into the metadata comment, ``rights`` (the licence line) into its Copyright, ``stems`` become audio tracks with their WAVs embedded
-    under ``audio/``, ``version`` is stretto's version for the Application element."""
+    goes into the metadata comment, ``rights`` (the licence line) into its Copyright,
+    ``stems`` become audio tracks with their WAVs embedded under ``audio/``, ``version`` is
+    stretto's version for the Application element."""
     key = key_name(piece)
     bpm = Fraction(piece.tempo)
     ids = _Ids()
