@@ -6,8 +6,8 @@ sample from :func:`sample_f0`), onset/offset flags, the position in the note, th
 piece, the instrument, a dynamic level, the vowel sung on the note, and for a sung voice the
 phoneme sung on each frame (:mod:`stretto.renderer.lyrics`: the note's lyric through the
 grapheme-to-phoneme step, syllables held over melismas; a sung voice without words on the
-wordless vowel) with an ``unvoiced`` level the vocoder turns into breath noise. The sample-level F0 and
-the gate (:func:`sample_f0`, :func:`sample_gate`) are what make pitch and timing right by
+wordless vowel) with an ``unvoiced`` level the vocoder turns into breath noise. The sample-level
+F0 and the gate (:func:`sample_f0`, :func:`sample_gate`) are what make pitch and timing right by
 construction: the networks can shape a note, never move or re-pitch it.
 
 A *phrase* (:func:`phrases_of`) is a run of notes without a rest, cut at a note boundary when it
@@ -205,5 +205,5 @@ def sample_gate(line: "Line", phrase: Phrase, sr: int) -> "np.ndarray":
 
 
 __all__ = ["ATTACK_S", "COLUMNS", "FRAME_RATE", "MAX_VIBRATO_CENTS", "NEURAL_INSTRUMENTS",
-           "N_FEATURES", "N_FEATURES_V1", "Phrase", "SUNG", "UNVOICED_COLUMN", "sung_features", "RELEASE_S", "TOKEN_HOP", "VOWELS", "frame_count",
-           "phrase_features", "phrases_of", "sample_f0", "sample_gate", "vowel_of"]
+           "N_FEATURES", "N_FEATURES_V1", "Phrase", "RELEASE_S", "SUNG", "TOKEN_HOP",
+           "UNVOICED_COLUMN", "VOWELS", "frame_count", "phrase_features", "sung_features", "phrases_of", "sample_f0", "sample_gate", "vowel_of"]

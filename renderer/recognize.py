@@ -33,11 +33,9 @@ NOT_PHONES = frozenset({"SIL", "+SPN+", "+NSN+", "+BREATH+", "+COUGH+", "+NOISE+
 
 
 def pocketsphinx_available() -> bool:
-    try:
-        import pocketsphinx  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    from importlib.util import find_spec
+
+    return find_spec("pocketsphinx") is not None
 
 
 def recognize_phones(audio: "np.ndarray", sr: int) -> list[str]:

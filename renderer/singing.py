@@ -26,7 +26,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -117,7 +116,8 @@ def singing_xml(line: Line, sr: int) -> str:
                 parts.append(f'<REST SECONDS="{(notes[first][0] - now) / sr:.5f}"></REST>')
             secs.append("+".join(f"{(notes[j][1] - notes[j][0]) / sr:.5f}"
                                  for j in range(first, last + 1)))
-            freqs.append("+".join(festival_note(notes[j][2] - down) for j in range(first, last + 1)))
+            freqs.append("+".join(festival_note(notes[j][2] - down)
+                                  for j in range(first, last + 1)))
             now = notes[last][1]
         parts.append(f'<PITCH NOTE="{",".join(freqs)}"><DURATION SECONDS="{",".join(secs)}">'
                      f'{w.text}</DURATION></PITCH>')

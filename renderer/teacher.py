@@ -345,5 +345,6 @@ def build_dataset(*, corpus: tuple[str, ...], limit: int, seed: int, teacher: st
     return data, card, h.hexdigest()
 
 
-__all__ = ["CORPORA", "DEFAULT_SOUNDFONT", "HELD_OUT_CHORALES", "SINGING_TEACHER", "TEACHERS", "TEACHER_SR", "WINDOW_FRAMES",
-           "build_dataset", "corpus_pieces", "items_of", "sung_pieces", "teacher_audio", "windows_of"]
+__all__ = ["CORPORA", "DEFAULT_SOUNDFONT", "HELD_OUT_CHORALES", "SINGING_TEACHER", "TEACHERS",
+           "TEACHER_SR", "WINDOW_FRAMES", "build_dataset", "corpus_pieces", "items_of",
+           "sung_pieces", "teacher_audio", "windows_of"]

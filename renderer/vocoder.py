@@ -167,5 +167,5 @@ def multi_stft_loss(y: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return total / 4
 
 
-__all__ = ["CONSONANT_HARM_DB", "CONSONANT_NOISE_DB", "LEVEL", "LIMIT", "NOISE_DB", "N_BANDS", "Vocoder", "VocoderConfig",
-           "multi_stft_loss", "shaped_noise", "upsample"]
+__all__ = ["CONSONANT_HARM_DB", "CONSONANT_NOISE_DB", "LEVEL", "LIMIT", "NOISE_DB", "N_BANDS",
+           "Vocoder", "VocoderConfig", "multi_stft_loss", "shaped_noise", "upsample"]
