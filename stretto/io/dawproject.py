@@ -159,10 +159,10 @@ def dawproject_bytes(piece: "Piece", *, provenance: str = "",
             "name": piece.voices[stem.voice].name + STEM_SUFFIX})
         warps = ET.SubElement(clip, "Warps", {"contentTimeUnit": "seconds", "timeUnit": "beats",
                                               "id": ids()})
-        audio = ET.SubElement(warps, "Audio", {
+        audio = ET.SubElement(warps, "Audio", {  # as the format's reference library makes it
             "channels": str(stem.channels), "duration": _num(seconds),
-            "sampleRate": str(stem.sample_rate), "id": ids()})
-        ET.SubElement(audio, "File", {"path": inside})
+            "sampleRate": str(stem.sample_rate), "timeUnit": "seconds", "id": ids()})
+        ET.SubElement(audio, "File", {"path": inside, "external": "false"})
         ET.SubElement(warps, "Warp", {"time": "0", "contentTime": "0"})
         ET.SubElement(warps, "Warp", {"time": _num(beats), "contentTime": _num(seconds)})
     markers = score_markers(piece)
