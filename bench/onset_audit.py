@@ -21,6 +21,7 @@ Usage::
     python bench/onset_audit.py --chorales 371 --jobs 2          # Bach's melodies
     python bench/onset_audit.py --folk 34 --list                 # only name the tunes
     python bench/onset_audit.py essenFolksong/erk10#176           # one corpus tune, harmonized
+    python bench/onset_audit.py --folk 20 --style plain           # in a harmonic style
 
 ``--folk N`` picks N folk and dance tunes from music21's corpus (essenFolksong, oneills1850,
 ryansMammoth, airdsAirs; never chorales), deterministically: each source's tunes in the order of
@@ -36,7 +37,10 @@ does the same for the first N of music21's 371 Bach chorales (``corpus.chorales.
 ``bench/chorale_bench.py``), their soprano harmonized from the chorale file itself, with time
 per chorale, and Bach's own four parts audited alike. Printed per piece and in total: whether a
 score was written, stretto's exit status, whether the melody is unchanged, the parallels and
-hidden perfects found, and their rate per 1,000 successions.
+hidden perfects found, and their rate per 1,000 successions. ``--style`` passes a harmonic
+style to ``stretto harmonize``; the vocabulary used is then counted from each score.json's
+analysis (the chord in its local key): secondary dominants (V, V7 or viio7 of another degree),
+sevenths, and the chromatic chords (N6, augmented sixths, borrowed chords).
 """
 
 from __future__ import annotations
@@ -324,6 +328,8 @@ def harmonize_and_audit(job: dict) -> dict:
     folder = Path(job["out"])
     argv = ["harmonize", job["melody"], "--out", str(folder), "--time-limit",
             str(job["time_limit"]), "--seed", "0", "--force"]
+    if job.get("style"):
+        argv += ["--style", job["style"]]
     log = io.StringIO()
     t0 = time.perf_counter()
     with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
@@ -339,6 +345,7 @@ def harmonize_and_audit(job: dict) -> dict:
     score = converter.parse(str(written))
     out["melody_changed"] = melody_diff(source, score)
     out.update(audit_score(score))
+    out["vocabulary"] = vocabulary_counts(folder / "score.json")
     if job.get("bach"):
         bach = audit_score(source)
         out["bach"] = {k: bach[k] for k in ("successions", "parallels", "hidden", "counts")}
@@ -360,6 +367,29 @@ def audit_path(path: str) -> dict:
         out.update(audit_score(converter.parse(str(p))))
     except Exception as exc:  # noqa: BLE001 - one unreadable file does not stop the audit
         out["error"] = f"{type(exc).__name__}: {exc}"
+    return out
+
+
+def vocabulary_counts(path: Path) -> dict:
+    """Chords of a stretto score.json's analysis, by kind: ``chords``, ``secondary`` (an
+    applied V, V7 or viio7 in the chord's local key), ``seventh``, ``chromatic`` (N6, It6, Fr43,
+    and in major the borrowed iv, iio, ii/o7, bVI, bIII)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    harmony = data.get("info", {}).get("harmony", {})
+    major = str(harmony.get("key", "C major")).endswith("major")
+    out = {"chords": 0, "secondary": 0, "seventh": 0, "chromatic": 0}
+    for e in harmony.get("analysis", []):
+        local = e.get("local") or e["chord"]
+        head, _, applied = local.partition("/")
+        if head.startswith("ii") and applied.startswith("o"):  # ii/o7: half-diminished
+            head, applied = local, ""
+        out["chords"] += 1
+        out["secondary"] += bool(applied) and head.lstrip("b").startswith(("V", "vii"))
+        out["seventh"] += any(f in head for f in ("7", "65", "43", "42"))
+        core = head.rstrip("0123456789")
+        out["chromatic"] += core.startswith(("N", "It", "Fr", "Ger", "b")) or (
+            major and e.get("key", harmony.get("key")) == harmony.get("key")
+            and core in ("iv", "iio", "ii/o"))
     return out
 
 
@@ -408,6 +438,13 @@ def report(rows: list[dict], *, harmonized: bool, detail: int) -> None:
           f"{sum(r['parallels'] > 0 for r in done)} | {sum(r['hidden'] > 0 for r in done)} | "
           f"{par} | {hid} | {succ} | {_rate(par, succ)} |")
     print("by kind: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    voc = [r["vocabulary"] for r in done if "vocabulary" in r]
+    if voc:
+        n = sum(v["chords"] for v in voc)
+        print("vocabulary: " + ", ".join(
+            f"{k} {sum(v[k] for v in voc)} ({100 * sum(v[k] for v in voc) / max(n, 1):.1f}%)"
+            for k in ("secondary", "seventh", "chromatic")) + f" of {n} chords; pieces with "
+            f"a secondary dominant: {sum(v['secondary'] > 0 for v in voc)}")
     if harmonized and done:
         secs = sorted(r["seconds"] for r in rows)
         print(f"time per piece (harmonize, in-process): median {secs[len(secs) // 2]:.2f} s, "
@@ -436,6 +473,8 @@ def main() -> None:
     ap.add_argument("--list", action="store_true", help="only name the chosen tunes")
     ap.add_argument("--detail", type=int, default=3, help="places listed per piece")
     ap.add_argument("--json", help="also write every result to this file")
+    ap.add_argument("--style", choices=("plain", "chorale", "chromatic"),
+                    help="stretto harmonize --style (default: its default, chorale)")
     args = ap.parse_args()
     if not (args.paths or args.folk or args.chorales):
         ap.error("give score files or project folders, --folk N or --chorales N")
@@ -487,7 +526,8 @@ def _folk_jobs(tunes: list[dict], work: Path, args, prefix: str = "") -> list[di
         if not args.list:
             tune["score"].write("musicxml", fp=str(path))
         jobs.append({"name": tune["name"], "octaves": tune["octaves"], "melody": str(path),
-                     "out": str(work / safe), "time_limit": args.time_limit})
+                     "out": str(work / safe), "time_limit": args.time_limit,
+                     "style": args.style})
     return jobs
 
 
@@ -507,7 +547,8 @@ def _chorale_jobs(n: int, work: Path, args) -> list[dict]:
             corpus.parse(name).write("musicxml", fp=str(xml))
             path = xml
         jobs.append({"name": str(name), "melody": str(path), "bach": True,
-                     "out": str(work / f"c{k + 1:03d}_{safe}"), "time_limit": args.time_limit})
+                     "out": str(work / f"c{k + 1:03d}_{safe}"), "time_limit": args.time_limit,
+                     "style": args.style})
     return jobs
 
 

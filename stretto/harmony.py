@@ -63,6 +63,8 @@ _M21_FIGURE = {NEAPOLITAN: "N6", ITALIAN: "It6", FRENCH: "Fr43"}
 # tendency-tone motions (Chord.tendencies): a semitone up or down by step, or down by step
 # (or held)
 UP, DOWN, FALL = "up", "down", "fall"
+# the Neapolitan's b2: down by step, or by a diminished third to the leading tone (N6 - V)
+FLAT_TWO = "b2"
 
 
 @dataclass(frozen=True)
@@ -182,9 +184,9 @@ def chord(key: Key, figure: str) -> Chord:
     if key.mode == "minor" and figure == "I":
         function = "F"
     extra: dict = {}
-    if figure == NEAPOLITAN:  # N6: b2 falls (to 1, or through viio7/V)
-        extra = dict(function="N", bass_roles=frozenset({THIRD}), tendencies=((ROOT, FALL),),
-                     colour="neapolitan")
+    if figure == NEAPOLITAN:  # N6: b2 falls to 1, or by a diminished third to 7
+        extra = dict(function="N", bass_roles=frozenset({THIRD}),
+                     tendencies=((ROOT, FLAT_TWO),), colour="neapolitan")
     elif figure in (ITALIAN, FRENCH):  # b6 and #4 expand to the octave on 5
         b6 = THIRD if figure == ITALIAN else FIFTH
         extra = dict(function="A6", bass_roles=frozenset({b6}),

@@ -188,7 +188,8 @@ class VoicingChain:
         for v in free:
             ddv, dsv = dd[:, :, v], ds[:, :, v]
             inside = (np.abs(ddv) <= 14) & (np.abs(dsv) <= 24)
-            feas &= inside & _MELODIC[np.clip(ddv + 14, 0, 28), np.clip(dsv + 24, 0, 48)]
+            feas &= inside & (_MELODIC[np.clip(ddv + 14, 0, 28), np.clip(dsv + 24, 0, 48)]
+                              | cm.melodic_exception(t, ia, ddv, dsv, v))
         for v, th in cm.prob.holds:
             if th == t:
                 feas &= ds[:, :, v] == 0

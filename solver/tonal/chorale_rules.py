@@ -15,11 +15,12 @@ from stretto.errors import BadInput
 from stretto.pitch import STEP_PC
 
 from stretto.solver.tonal.chorale_problem import canon_pairs, chorale_melodic_ok
-from stretto.harmony import DOWN, FALL, FIFTH, ROOT, UP, Chord, Key, cadence_key, cadence_kind
+from stretto.harmony import (DOWN, FALL, FIFTH, FLAT_TWO, ROOT, UP, Chord, Key, cadence_key,
+    cadence_kind)
 
 # tendency codes (see RulesMixin.tendency_codes): what a voice's note must do next
-_FREE_TONE, _UP, _DOWN, _FALL = 0, 1, 2, 3
-_CODE = {UP: _UP, DOWN: _DOWN, FALL: _FALL}
+_FREE_TONE, _UP, _DOWN, _FALL, _FLAT_TWO = 0, 1, 2, 3, 4
+_CODE = {UP: _UP, DOWN: _DOWN, FALL: _FALL, FLAT_TWO: _FLAT_TWO}
 
 
 def _resolution_class(cls: tuple[int, int]) -> tuple[int, int]:
@@ -300,6 +301,15 @@ class RulesMixin:
         for (v, t), dd in self.dds.items():
             if self.prob.voices[v].fixed is not None:
                 continue
+            if any(self.vocab[k].function == "N" for k in self.domains[t]) and \
+                    (self.tendency_codes(t)[:, v] == _FLAT_TWO).any():
+                # the Neapolitan's b2 may fall a diminished third to the leading tone
+                self.m.AddAllowedAssignments([dd, self.dss[v, t]], rows + [(-2, -2)])
+                dim3 = self.sm.all_true(self._cond(dd, "==", -2),
+                                        self._cond(self.dss[v, t], "==", -2))
+                self.sm.implies_any(dim3, [self.sm.compare(self._tendency_code(v, t), "==",
+                                                           _FLAT_TWO)])
+                continue
             self.m.AddAllowedAssignments([dd, self.dss[v, t]], rows)
 
     def _resolutions(self) -> None:
@@ -326,7 +336,8 @@ class RulesMixin:
     def tendency_codes(self, t: int) -> np.ndarray:
         """Per voicing row of slot ``t`` and voice, what the voice's note must do into the
         next slot when the chord changes (0 nothing, 1 rise a semitone by step, 2 fall a
-        semitone by step, 3 fall by step or be held): the tendency tones of the row's chord
+        semitone by step, 3 fall by step or be held, 4 fall by step or by a diminished third,
+        the Neapolitan's b2 to the leading tone): the tendency tones of the row's chord
         (:attr:`~stretto.harmony.Chord.tendencies`) in the voices the solver writes (a given
         melody is kept as written)."""
         cache = self.__dict__.setdefault("_tendency_cache", {})
@@ -349,9 +360,34 @@ class RulesMixin:
     def tendency_moves(code, dd, ds, same):
         """Whether a move of ``dd`` letter steps and ``ds`` semitones obeys tendency ``code``
         (numpy arrays or ints; ``same``: the chord stays, which waives it)."""
+        step_down = (dd == -1) & (ds >= -2) & (ds <= -1)
         return ((code == _FREE_TONE) | same | ((code == _UP) & (dd == 1) & (ds == 1))
                 | ((code == _DOWN) & (dd == -1) & (ds == -1))
-                | ((code == _FALL) & (((dd == -1) & (ds >= -2) & (ds <= -1)) | (ds == 0))))
+                | ((code == _FALL) & (step_down | (ds == 0)))
+                | ((code == _FLAT_TWO) & (step_down | ((dd == -2) & (ds == -2)))))
+
+    def melodic_exception(self, t: int, ia, dd, ds, v: int):
+        """The chain's one exception to the melodic rule (no diminished interval but the
+        fifth): the Neapolitan's b2 may fall a diminished third to the leading tone. A mask
+        over (rows ``ia`` of slot t, rows of slot t+1) for voice ``v``, or False."""
+        if not any(self.vocab[k].function == "N" for k in self.domains[t]):
+            return False
+        code = self.tendency_codes(t)[ia][:, v]
+        return (code == _FLAT_TWO)[:, None] & (dd == -2) & (ds == -2)
+
+    def _tendency_code(self, v: int, t: int):
+        """CP-SAT's tendency code of free voice ``v`` at slot ``t`` (see tendency_codes): a
+        variable tied to the chord and the pitch by a table (made once)."""
+        cache = self.__dict__.setdefault("_code_vars", {})
+        if (v, t) not in cache:
+            codes = self.tendency_codes(t)
+            code = self.m.NewIntVar(0, 4, f"tendency {self.prob.voices[v].name} "
+                                          f"{self._where(t)}")
+            table = sorted({(row[0], row[1 + v], int(c))
+                            for row, c in zip(self.slot_rows[t], codes[:, v])})
+            self.m.AddAllowedAssignments([self.c[t], self.x[v][t], code], table)
+            cache[v, t] = code
+        return cache[v, t]
 
     def tendency_mask(self, t: int, ia, dd, ds, same) -> np.ndarray | bool:
         """The chain's form of rule tendency-tone: (rows ``ia`` of slot t, rows of slot t+1)
@@ -378,11 +414,7 @@ class RulesMixin:
             for v in range(self.V):
                 if self.prob.voices[v].fixed is not None or not codes[:, v].any():
                     continue
-                code = self.m.NewIntVar(0, 3, f"tendency {self.prob.voices[v].name} "
-                                              f"{self._where(t)}")
-                table = sorted({(row[0], row[1 + v], int(c))
-                                for row, c in zip(self.slot_rows[t], codes[:, v])})
-                self.m.AddAllowedAssignments([self.c[t], self.x[v][t], code], table)
+                code = self._tendency_code(v, t)
                 dd, ds = self.dds[v, t], self.dss[v, t]
                 sm = self.sm
                 rules = {_UP: [sm.all_true(self._cond(dd, "==", 1), self._cond(ds, "==", 1))],
@@ -390,7 +422,11 @@ class RulesMixin:
                                              self._cond(ds, "==", -1))],
                          _FALL: [sm.all_true(self._cond(dd, "==", -1),
                                              self._cond(ds, ">=", -2)),
-                                 self._cond(ds, "==", 0)]}
+                                 self._cond(ds, "==", 0)],
+                         _FLAT_TWO: [sm.all_true(self._cond(dd, "==", -1),
+                                                 self._cond(ds, ">=", -2)),
+                                     sm.all_true(self._cond(dd, "==", -2),
+                                                 self._cond(ds, "==", -2))]}
                 for value, opts in rules.items():
                     sm.implies_any(sm.compare(code, "==", value), opts + [self.same[t]])
 

@@ -181,9 +181,14 @@ def harmonize(melody: Melody, settings: SolveSettings = SolveSettings(), *,
         break
     else:
         assert first_error is not None
+        hint = ("; the plain style has no chromatic chord for a note outside the key: try "
+                "--style chorale") if style == "plain" and isinstance(first_error, BadInput) \
+            else ""
         if isinstance(first_error, BadInput) and len(keys) > 1:
             raise BadInput(f"the melody fits none of its likely keys "
-                           f"({', '.join(map(str, keys))}); in {keys[0]}: {first_error}")
+                           f"({', '.join(map(str, keys))}); in {keys[0]}: {first_error}{hint}")
+        if hint:
+            raise BadInput(f"{first_error}{hint}")
         raise first_error
     stats = dict(sol.stats)
     stats["key"] = str(key)
@@ -191,6 +196,8 @@ def harmonize(melody: Melody, settings: SolveSettings = SolveSettings(), *,
         return SolveResult(status=sol.status, piece=None, objective=None, bound=None,
                            wall_time=stats["solve_time"], stats=stats)
     piece = build_piece(melody, key, onsets, ends, sol, stats, names, ornament=ornament)
+    if style != "chorale":  # the harmonic style, where it is not the default
+        piece.info["harmony"]["style"] = style
     if style != "chorale":  # the harmonic style, where it is not the default
         piece.info["harmony"]["style"] = style
     return SolveResult(status=sol.status, piece=piece, objective=stats.get("objective"),

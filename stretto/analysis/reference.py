@@ -4,8 +4,10 @@
 with music21: the pooled pitch-class (relative to the final), melodic-interval and inter-onset
 histograms, each voice's (S, A, T, B) interval histogram and median pitch, and chord-bigram
 counts in five folds (a chorale's fold is ``sha1(name) mod 5``), so that a Bach chorale is
-scored by a model that never saw it. Rebuild it with ``python -m stretto.analysis.reference``
-(deterministic: the same music21 corpus gives the same file).
+scored by a model that never saw it, and the tension figures (:mod:`stretto.analysis.tension`:
+per metric the median, quartiles and count over the chorales). Rebuild it with ``python -m
+stretto.analysis.reference`` (deterministic: the same music21 corpus gives the same file);
+``--tension-only`` recomputes only the tension figures and keeps the rest of the file.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ def build_reference(pieces) -> dict:
     from stretto.analysis.melody import ROLES
     from stretto.analysis.view import lines
 
+    pieces = list(pieces)
+
     pc = np.zeros(12)
     iv = np.zeros(25)
     ioi = np.zeros(11)
@@ -69,10 +73,31 @@ def build_reference(pieces) -> dict:
         "role_tessitura": {r: float(np.median(v)) if v else 60.0 for r, v in role_pitch.items()},
         "bigrams": [{a: dict(sorted(row.items())) for a, row in sorted(f.items())}
                     for f in bigrams],
+        "tension": tension_reference(pieces),
     }
 
 
+def tension_reference(pieces) -> dict:
+    """Per tension metric (:func:`stretto.analysis.tension.tension_metrics`), over ``(name,
+    piece)`` pairs: ``{"n", "median", "p25", "p75"}``."""
+    import numpy as np
+
+    from stretto.analysis.tension import tension_metrics
+
+    values: dict[str, list[float]] = {}
+    for _, piece in pieces:
+        for k, v in tension_metrics(piece).items():
+            if v is not None:
+                values.setdefault(k, []).append(v)
+    return {k: {"n": len(v), "median": round(float(np.median(v)), 6),
+                "p25": round(float(np.percentile(v, 25)), 6),
+                "p75": round(float(np.percentile(v, 75)), 6)}
+            for k, v in sorted(values.items())}
+
+
 def main() -> None:  # pragma: no cover - a maintenance script
+    import sys
+
     from stretto.analysis.suites import bach_paths, load_bach
     from stretto.errors import BadInput
 
@@ -82,6 +107,12 @@ def main() -> None:  # pragma: no cover - a maintenance script
             pieces.append((p.stem, load_bach(p)))
         except BadInput:
             continue
+    if "--tension-only" in sys.argv[1:]:  # the rest of the file as it is
+        ref = json.loads(PATH.read_text(encoding="utf-8"))
+        ref["tension"] = tension_reference(pieces)
+        PATH.write_text(json.dumps(ref, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        print(f"wrote the tension figures of {len(pieces)} chorales into {PATH}")
+        return
     ref = build_reference(pieces)
     try:
         import music21
