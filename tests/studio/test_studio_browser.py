@@ -148,3 +148,31 @@ def test_page_loads_with_nothing_from_elsewhere(tmp_path, page, shot_on_failure)
     assert requested and all(u.startswith(url) for u in requested), requested
     assert not page.errors, page.errors
     shutil.rmtree(project)
+
+
+def test_play_follows_the_score_and_voices_can_be_muted(tmp_path, page,
+                                                        shot_on_failure) -> None:
+    """Play renders the mix (the default engine), the notes sounding are marked as it goes,
+    and a voice can be muted while it plays."""
+    pytest.importorskip("soundfile", reason="rendering needs the render extra")
+    from stretto.studio import create_app
+
+    project = species_project(tmp_path)
+    with serving(create_app(project)) as url:
+        page.goto(url + "/")
+        page.wait_for_selector("body[data-version]", timeout=WAIT_MS)
+        page.click("#play")
+        page.wait_for_function("document.getElementById('status').innerText"
+                               ".startsWith('playing')", timeout=WAIT_MS)
+        page.wait_for_selector("#score rect.mark.playing", state="attached", timeout=WAIT_MS)
+        marked = page.eval_on_selector_all(
+            "#score rect.mark.playing", "rs => rs.map(r => r.parentNode.dataset.voice)")
+        assert set(marked) == {"1", "2"}
+        page.check('input[data-mute="0"]')
+        page.wait_for_function(
+            "[...document.querySelectorAll('#score rect.mark.playing')]"
+            ".every(r => r.parentNode.dataset.voice === '2')", timeout=WAIT_MS)
+        page.click("#stop")
+        assert page.locator("#score rect.mark.playing").count() == 0
+    assert (project / "mix.wav").is_file() and len(list((project / "stems").iterdir())) == 2
+    assert not page.errors, page.errors
