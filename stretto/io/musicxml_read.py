@@ -147,100 +147,20 @@ def read_musicxml(path: str | Path, *, mode: Mode | None = None) -> Piece:
     (``Ky-``, ``-ri-``, ``-e`` for syllables). The mode is read from the key signature and the
     lowest part's final unless ``mode`` is given.
     """
-    import music21  # lazy: heavy
-    from music21 import harmony as m21harmony
-
     path = Path(path)
-    if not path.is_file():
-        raise BadInput(f"no such file: {path}")
-    try:
-        stream = music21.converter.parse(str(path), format="musicxml", forceSource=True)
-    except Exception as exc:  # noqa: BLE001 - music21 raises many types for corrupt files
-        raise BadInput(f"cannot read {path.name}: not a readable MusicXML file "
-                       f"({_one_line(exc)})") from None
-    parts = list(stream.parts) if hasattr(stream, "parts") else []
-    if not parts:
-        raise BadInput(f"{path.name} has no parts")
+    stream, parts = _parse(path)
     fi = _file_info(path)
-    file_ids, escaped, title = fi.parts, fi.escaped, fi.title
-    if len(file_ids) != len(parts):
-        file_ids = [[] for _ in parts]
+    file_ids = fi.parts if len(fi.parts) == len(parts) else [[] for _ in parts]
     grace_ids = fi.graces if len(fi.graces) == len(parts) else [[] for _ in parts]
     measures = list(parts[0].getElementsByClass("Measure"))
     # a pickup: music21 starts the short first measure at 0 and pads it on the left
     shift = Fraction(measures[0].paddingLeft).limit_denominator(10000) if measures else 0
-    voices: list[Voice] = []
-    fifths, meter, tempo = 0, "4/4", Fraction(120)
-    for vi, part in enumerate(parts):
-        flat = part.flatten()
-        found: list[tuple[int, Any]] = []
-        graces: list[tuple[int, Any, Fraction]] = []
-        waiting: list[tuple[int, Any]] = []
-        # chord symbols and numerals (<harmony>) are music21 chords: read apart, from the XML
-        for k, n in enumerate(e for e in flat.notesAndRests
-                              if not isinstance(e, m21harmony.Harmony)):
-            bar = f"{path.name}: part {vi + 1} bar {n.measureNumber}"
-            if n.isRest:
-                if waiting:
-                    raise BadInput(f"{bar} has a grace note before a rest; stretto keeps grace "
-                                   "notes only before a note: move it or remove it")
-                continue
-            if n.isChord:
-                raise BadInput(f"{bar} has a chord; stretto reads one melodic line per part: "
-                               "put each line in its own part")
-            if not hasattr(n, "pitch"):  # unpitched percussion
-                raise BadInput(f"{bar} has an unpitched (percussion) note; stretto reads "
-                               "pitched lines: remove the percussion part")
-            if n.duration.isGrace:
-                waiting.append((k, n))
-                continue
-            if n.quarterLength <= 0:
-                raise BadInput(f"{bar} has a note of no length; give it a duration or remove it")
-            graces += [(gk, g, Fraction(n.offset)) for gk, g in waiting]
-            waiting = []
-            found.append((k, n))
-        if waiting:
-            raise BadInput(f"{path.name}: part {vi + 1} ends with a grace note (bar "
-                           f"{waiting[0][1].measureNumber}); stretto keeps grace notes only "
-                           "before a note: remove it")
-        ids = file_ids[vi]
-        keys = [(n.pitch.step, int(n.pitch.octave)) for _, n in found]
-        use_ids = len(ids) == len(found) and [key for _, key in ids] == keys
-        notes: list[Note] = []
-        for j, (k, n) in enumerate(found):
-            xml_id = ids[j][0] if use_ids else None
-            nid = (unescape_id(xml_id) if escaped else xml_id) if xml_id else f"v{vi}n{k}"
-            lyric = n.lyrics[0].rawText if n.lyrics and n.lyrics[0].text is not None else None
-            notes.append(Note(id=nid, pitch=_pitch_of(n.pitch),
-                              onset=Fraction(n.offset) + shift,
-                              duration=Fraction(n.quarterLength),
-                              tie=n.tie.type if n.tie is not None
-                              and n.tie.type in ("start", "stop", "continue") else None,
-                              lyric=lyric, origin="import"))
-        gids = grace_ids[vi]
-        use_gids = len(gids) == len(graces) and [key for _, key in gids] == [
-            (g.pitch.step, int(g.pitch.octave)) for _, g, _ in graces]
-        kept = []
-        for j, (k, g, onset) in enumerate(graces):
-            xml_id = gids[j][0] if use_gids else None
-            gid = (unescape_id(xml_id) if escaped else xml_id) if xml_id else f"v{vi}g{k}"
-            kept.append(Note(id=gid, pitch=_pitch_of(g.pitch), onset=onset + shift,
-                             duration=_grace_value(g), origin="import",
-                             grace="acciaccatura" if getattr(g.duration, "slash", False)
-                             else "appoggiatura"))
-        name = part.partName or f"Voice {vi + 1}"
-        voices.append(Voice(name=str(name), notes=tuple(notes), role="free",
-                            graces=tuple(kept)))
-        if vi == 0:
-            ks = flat.getElementsByClass("KeySignature")
-            fifths = ks[0].sharps if ks else 0
-            ts = flat.getElementsByClass("TimeSignature")
-            meter = ts[0].ratioString if ts else "4/4"
-            mm = flat.getElementsByClass("MetronomeMark")
-            if mm and mm[0].number:
-                tempo = Fraction(mm[0].getQuarterBPM()).limit_denominator(1000)
+    voices = [_voice(path, vi, part, file_ids[vi], grace_ids[vi], fi.escaped, shift)
+              for vi, part in enumerate(parts)]
+    fifths, meter, tempo = _signatures(parts[0].flatten())
     lowest = voices[-1].sounding() if voices else []
     final = lowest[-1].pitch if lowest else None
+    title = fi.title
     if not title and stream.metadata is not None:
         title = stream.metadata.title or stream.metadata.movementName or ""
     bar_length = Fraction(4 * parse_meter(meter)[0], parse_meter(meter)[1])
@@ -256,6 +176,103 @@ def read_musicxml(path: str | Path, *, mode: Mode | None = None) -> Piece:
                  mode=mode or _mode_of(fi.mode_word, fifths) or guess_mode(fifths, final),
                  meter=meter, tempo=tempo, title=str(title or path.stem), info=info,
                  anacrusis=anacrusis)
+
+
+def _parse(path: Path):
+    """(music21 stream, its parts), or BadInput in one line."""
+    import music21  # lazy: heavy
+
+    if not path.is_file():
+        raise BadInput(f"no such file: {path}")
+    try:
+        stream = music21.converter.parse(str(path), format="musicxml", forceSource=True)
+    except Exception as exc:  # noqa: BLE001 - music21 raises many types for corrupt files
+        raise BadInput(f"cannot read {path.name}: not a readable MusicXML file "
+                       f"({_one_line(exc)})") from None
+    parts = list(stream.parts) if hasattr(stream, "parts") else []
+    if not parts:
+        raise BadInput(f"{path.name} has no parts")
+    return stream, parts
+
+
+def _signatures(flat) -> tuple[int, str, Fraction]:
+    """The first part's key signature (fifths), meter and quarter-note tempo."""
+    ks = flat.getElementsByClass("KeySignature")
+    ts = flat.getElementsByClass("TimeSignature")
+    mm = flat.getElementsByClass("MetronomeMark")
+    tempo = Fraction(mm[0].getQuarterBPM()).limit_denominator(1000) if mm and mm[0].number \
+        else Fraction(120)
+    return (ks[0].sharps if ks else 0), (ts[0].ratioString if ts else "4/4"), tempo
+
+
+def _sounding(path: Path, vi: int, part) -> tuple[list, list]:
+    """A part's notes ``(index, note)`` and grace notes ``(index, note, onset of the note
+    they lead into)``; BadInput for chords, percussion, notes of no length, and grace notes
+    before a rest or at the end."""
+    from music21 import harmony as m21harmony
+
+    found: list[tuple[int, Any]] = []
+    graces: list[tuple[int, Any, Fraction]] = []
+    waiting: list[tuple[int, Any]] = []
+    # chord symbols and numerals (<harmony>) are music21 chords: read apart, from the XML
+    for k, n in enumerate(e for e in part.flatten().notesAndRests
+                          if not isinstance(e, m21harmony.Harmony)):
+        bar = f"{path.name}: part {vi + 1} bar {n.measureNumber}"
+        if n.isRest:
+            if waiting:
+                raise BadInput(f"{bar} has a grace note before a rest; stretto keeps grace "
+                               "notes only before a note: move it or remove it")
+            continue
+        if n.isChord:
+            raise BadInput(f"{bar} has a chord; stretto reads one melodic line per part: "
+                           "put each line in its own part")
+        if not hasattr(n, "pitch"):  # unpitched percussion
+            raise BadInput(f"{bar} has an unpitched (percussion) note; stretto reads "
+                           "pitched lines: remove the percussion part")
+        if n.duration.isGrace:
+            waiting.append((k, n))
+            continue
+        if n.quarterLength <= 0:
+            raise BadInput(f"{bar} has a note of no length; give it a duration or remove it")
+        graces += [(gk, g, Fraction(n.offset)) for gk, g in waiting]
+        waiting = []
+        found.append((k, n))
+    if waiting:
+        raise BadInput(f"{path.name}: part {vi + 1} ends with a grace note (bar "
+                       f"{waiting[0][1].measureNumber}); stretto keeps grace notes only "
+                       "before a note: remove it")
+    return found, graces
+
+
+def _voice(path: Path, vi: int, part, ids: list, gids: list, escaped: bool,
+           shift: Fraction) -> Voice:
+    """One part as a voice: its notes and grace notes with the file's ids where they match
+    the notes one for one (else ``v{part}n{index}``/``v{part}g{index}``)."""
+    found, graces = _sounding(path, vi, part)
+    keys = [(n.pitch.step, int(n.pitch.octave)) for _, n in found]
+    use_ids = len(ids) == len(found) and [key for _, key in ids] == keys
+    notes: list[Note] = []
+    for j, (k, n) in enumerate(found):
+        xml_id = ids[j][0] if use_ids else None
+        nid = (unescape_id(xml_id) if escaped else xml_id) if xml_id else f"v{vi}n{k}"
+        lyric = n.lyrics[0].rawText if n.lyrics and n.lyrics[0].text is not None else None
+        notes.append(Note(id=nid, pitch=_pitch_of(n.pitch), onset=Fraction(n.offset) + shift,
+                          duration=Fraction(n.quarterLength),
+                          tie=n.tie.type if n.tie is not None
+                          and n.tie.type in ("start", "stop", "continue") else None,
+                          lyric=lyric, origin="import"))
+    use_gids = len(gids) == len(graces) and [key for _, key in gids] == [
+        (g.pitch.step, int(g.pitch.octave)) for _, g, _ in graces]
+    kept = []
+    for j, (k, g, onset) in enumerate(graces):
+        xml_id = gids[j][0] if use_gids else None
+        gid = (unescape_id(xml_id) if escaped else xml_id) if xml_id else f"v{vi}g{k}"
+        kept.append(Note(id=gid, pitch=_pitch_of(g.pitch), onset=onset + shift,
+                         duration=_grace_value(g), origin="import",
+                         grace="acciaccatura" if getattr(g.duration, "slash", False)
+                         else "appoggiatura"))
+    name = part.partName or f"Voice {vi + 1}"
+    return Voice(name=str(name), notes=tuple(notes), role="free", graces=tuple(kept))
 
 
 def _grace_value(n) -> Fraction:
