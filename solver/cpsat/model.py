@@ -165,15 +165,17 @@ class ScoreModel:
             self._guard, self._rule = outer, outer_rule
 
     @contextmanager
-    def at(self, bar: int, *voices: int) -> Iterator[None]:
-        """What the current rule requires inside is about ``bar`` (1-based) and ``voices``
-        (0-based): where the composer waived that rule there, it is not required."""
-        outer = self._place
+    def at(self, bar: int, *voices: int, rule: str | None = None) -> Iterator[None]:
+        """What the current rule (or ``rule``, where no group names it) requires inside is
+        about ``bar`` (1-based; a chord slot in the chorale model) and ``voices`` (0-based):
+        where the composer waived that rule there, it is not required."""
+        outer, outer_rule = self._place, self._rule
         self._place = (bar, frozenset(voices))
+        self._rule = rule or self._rule
         try:
             yield
         finally:
-            self._place = outer
+            self._place, self._rule = outer, outer_rule
 
     def waived_here(self) -> bool:
         """Whether the composer waived the current rule at the current place."""

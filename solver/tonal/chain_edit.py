@@ -27,7 +27,7 @@ INF = 1 << 60  # three of them still fit in int64
 
 
 def is_chain(model) -> bool:
-    return not model.prob.canons and not model.prob.equal
+    return not model.prob.canons and not model.prob.equal and not model.sm.waivers
 
 
 def _masks(model, chain: VoicingChain, task, constraints):

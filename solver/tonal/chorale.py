@@ -50,7 +50,10 @@ from stretto.solver.cpsat.model import ScoreModel, Universe
 class ChoraleModel(VoicingMixin, RulesMixin, StyleMixin, SolveMixin):
     """Builds the CP-SAT model for a :class:`HarmonyProblem`."""
 
-    def __init__(self, prob: HarmonyProblem, slot_names: Sequence[str] | None = None) -> None:
+    def __init__(self, prob: HarmonyProblem, slot_names: Sequence[str] | None = None, *,
+                 waivers: frozenset = frozenset()) -> None:
+        """``waivers``: the composer's waived places by chord slot (solver/cpsat/waivers.py);
+        a model with waivers is not a chain (solver/tonal/chain_edit.py)."""
         self.prob = prob
         self.slot_names = list(slot_names) if slot_names else None
         key = prob.key
@@ -101,6 +104,7 @@ class ChoraleModel(VoicingMixin, RulesMixin, StyleMixin, SolveMixin):
         self.P_dia = np.array([p.diatonic for p in self.P], dtype=np.int64)
         self.sm = ScoreModel(Universe(tuple(self.P)), key.church_mode, max(1, prob.slots))
         self.m = self.sm.m
+        self.sm.waivers = waivers
         self._build()
 
     # ------------------------------------------------------------------ helpers

@@ -38,7 +38,7 @@ from stretto.solver.tonal import chain_edit
 from stretto.solver.tonal.chorale import ChoraleModel, chorale_rules_hash
 from stretto.solver.tonal.chorale_explain import unsatisfiable
 from stretto.solver.tonal.chorale_task import (Task, add_wish, differs, free_cells, keep_region,
-    previous_slots, region_cells, task_of, with_user_ranges)
+    previous_slots, region_cells, slot_waivers, task_of, with_user_ranges)
 from stretto.solver.cpsat.region import ResolveOutcome, Region, count_changes, mark_origins
 from stretto.solver.cpsat.solving import solver_for
 from stretto.solver.cpsat.settings import SolveResult, SolveSettings
@@ -59,7 +59,7 @@ def _hint(model: ChoraleModel, prev) -> None:
 def _model(task: Task, constraints, settings: SolveSettings) -> ChoraleModel:
     prob = with_user_ranges(task.prob, constraints)
     try:
-        model = ChoraleModel(prob, slot_names=task.names)
+        model = ChoraleModel(prob, slot_names=task.names, waivers=slot_waivers(task, constraints))
     except Unsatisfiable:  # a plan that cannot hold at all (a canon out of range)
         raise unsatisfiable(task, constraints, None, None, settings) from None
     for c in constraints:

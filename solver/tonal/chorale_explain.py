@@ -19,7 +19,7 @@ from stretto.score import Piece
 
 from stretto.solver.tonal.chorale import ChoraleModel, HarmonyProblem, canon_pairs
 from stretto.solver.tonal.chorale_task import (Task, add_wish, equals, keep_region, previous_slots,
-    task_of, with_user_ranges)
+    slot_waivers, task_of, with_user_ranges)
 from stretto.solver.cpsat.region import Region
 from stretto.solver.cpsat.conflicts import minimal_groups
 from stretto.harmony import ROOT, Key
@@ -143,7 +143,8 @@ def explain(task: Task, constraints: tuple[Constraint, ...], previous: Piece | N
             note = task.prob.voices[c.voice].fixed[t]
             if note != c.pitch:
                 return [c.describe(), f"the melody note at {task.names[t]} is {note.name}"]
-    model = ChoraleModel(_relaxed(task, constraints), slot_names=task.names)
+    model = ChoraleModel(_relaxed(task, constraints), slot_names=task.names,
+                         waivers=slot_waivers(task, constraints))
     model.sm.guarded = True
     words: dict[str, str] = {}
     for k, (text, wish) in enumerate(_plan_wishes(task, constraints)):

@@ -216,11 +216,12 @@ class RulesMixin:
                     for kind in (0, 1):
                         lits = [self.perf[i, j, t][kind], self.perf[i, j, t + 1][kind],
                                 self.moves[i, t], self.moves[j, t]]
-                        self._forbid(lits)
-                        if given[i] or given[j]:
-                            self._forbid([self.perf_tail[i, j, t][kind],
-                                          self.perf[i, j, t + 1][kind],
-                                          self._arrives(i, t), self._arrives(j, t)])
+                        with self.sm.at(t + 1, i, j, rule="parallel-perfect"):  # waivers
+                            self._forbid(lits)
+                            if given[i] or given[j]:
+                                self._forbid([self.perf_tail[i, j, t][kind],
+                                              self.perf[i, j, t + 1][kind],
+                                              self._arrives(i, t), self._arrives(j, t)])
         # direct fifths and octaves in the outer voices, from the beat and from the last onset
         top, bot = 0, V - 1
         for t in range(T - 1):
@@ -236,7 +237,8 @@ class RulesMixin:
                     same_t = self._sign_lit(ds_t, sign)
                     same_b = self._sign_lit(ds_b, sign)
                     leap_t = self._leap_lit(ds_t)
-                    self._forbid([into, same_t, same_b, leap_t])
+                    with self.sm.at(t + 1, top, bot, rule="satb-direct"):  # waivers
+                        self._forbid([into, same_t, same_b, leap_t])
 
     def _head(self, v: int, t: int):
         """Voice v's pitch (MIDI) at slot t's onset: a given voice's note as written."""
@@ -279,7 +281,9 @@ class RulesMixin:
         return self.sm.compare(a, ">", 2)
 
     def _forbid(self, lits) -> None:
-        """Not all of ``lits`` (constants folded)."""
+        """Not all of ``lits`` (constants folded); nothing where the composer waived it."""
+        if self.sm.waived_here():
+            return
         out = []
         for lit in lits:
             if lit is False:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
-from stretto.edits import Constraint, IntervalRule, Lock, MaxLeapRule, Pin, RangeRule
+from stretto.edits import Constraint, IntervalRule, Lock, MaxLeapRule, Pin, RangeRule, Waiver
 from stretto.errors import BadInput
 from stretto.pitch import Pitch
 from stretto.score import Piece
@@ -115,6 +115,15 @@ def with_user_ranges(prob: HarmonyProblem, constraints) -> HarmonyProblem:
 # ---------------------------------------------------------------------------- wishes
 
 
+def slot_waivers(task: Task, constraints) -> frozenset:
+    """The composer's waivers as the chorale model reads them: by the chord slot moved into
+    (each slot in the waiver's bar)."""
+    from stretto.solver.cpsat.waivers import waived_places
+
+    return waived_places(constraints, lambda bar: [t for t in range(len(task.onsets))
+                                                   if task.bar_of(t) == bar])
+
+
 def _voice(model: ChoraleModel, v: int, c: Constraint) -> None:
     if not 0 <= v < model.V:
         raise BadInput(f"{c.describe()}: there is no voice {v + 1} (voices 1-{model.V})")
@@ -172,6 +181,8 @@ def add_wish(model: ChoraleModel, task: Task, c: Constraint) -> None:
             sm.fail()
         elif lit is not True:
             sm.require(lit, "edit")
+    elif isinstance(c, Waiver):
+        pass  # the model read it when it was built (waivers=, solver/cpsat/waivers.py)
     else:
         raise BadInput(f"{c.describe()}: this rule applies to species projects only; "
                        f"harmonizations and compositions take pins, locks and the rules "
@@ -255,5 +266,5 @@ def keep_region(model: ChoraleModel, task: Task, prev, region: Region) -> None:
 
 
 __all__ = ["CHORALE_RULES", "KINDS", "Task", "add_wish", "differs", "equals", "free_cells",
-           "keep_region", "previous_slots", "region_cells", "region_slots", "task_of",
-           "with_user_ranges"]
+           "keep_region", "previous_slots", "region_cells", "region_slots", "slot_waivers",
+           "task_of", "with_user_ranges"]

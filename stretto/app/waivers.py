@@ -8,9 +8,10 @@ solver leaves exactly that rule free at that bar for those voices
 what it finds there as waived rather than as an error. :func:`unwaive` removes it and
 re-solves (a conflict, exit 3, if the composer's notes still break the rule there).
 
-Waivers reach the species model. The chorale model of harmonizations and compositions
-judges voice leading in its voicing tables and the exact chain pass, which take no
-waiver yet: on those projects :func:`waive` exits 2 saying so.
+Waivers reach the rules whose places the models mark (:func:`waivable`): on species
+projects the vertical rules and melodic intervals, on harmonizations and compositions the
+parallels and the outer voices' direct motion (a chorale model with waivers is re-solved by
+CP-SAT, not by the exact chain pass, which takes none). Other rules exit 2 naming those.
 """
 
 from __future__ import annotations
@@ -66,7 +67,16 @@ def parse_voices(text: str | Sequence[int], count: int) -> tuple[int, ...]:
     return tuple(sorted(v - 1 for v in values))
 
 
+def waivable(project: "Project") -> tuple[str, ...]:
+    """The hard rules a waiver reaches on this project's kind (the solver's model marks their
+    places; :data:`stretto.solver.cpsat.waivers.WAIVABLE`)."""
+    from stretto.solver.cpsat.waivers import WAIVABLE
+
+    return WAIVABLE["species" if project.kind == "species" else "chorale"]
+
+
 def _check_rule(project: "Project", rule: str) -> None:
+    from stretto.app.kinds import describe_kind
     from stretto.rulebook import BY_NAME, HARD
 
     if rule not in BY_NAME:
@@ -75,10 +85,9 @@ def _check_rule(project: "Project", rule: str) -> None:
     if rule not in HARD:
         raise BadInput(f"{rule} is a preference, not a hard rule: give it a weight of 0 "
                        "instead (`stretto constrain --rule weight`)")
-    if project.kind != "species":
-        raise BadInput("waivers reach the species solver only: a harmonization's or "
-                       "composition's voice leading is judged in its voicing tables, which "
-                       "take no waiver yet")
+    if rule not in waivable(project):
+        raise BadInput(f"rule {rule} cannot be waived on a {describe_kind(project)} (the "
+                       f"solver leaves only these free at a place: {', '.join(waivable(project))})")
 
 
 def waive(folder: str | Path, *, rule: str, bar: int, voices: str | Sequence[int]) -> EditResult:
@@ -138,14 +147,15 @@ def broken_places(project: "Project", edited: "Piece",
                   changed: Iterable[tuple[int, Fraction, Fraction]]) -> tuple[Place, ...]:
     """The hard rules the composer's changed notes break in ``edited`` (the score as the
     file has it, cast as the project's voices): each violation among voices of which one
-    has a changed note sounding at it or ending there (the first note of a parallel). Only
-    for kinds whose solver takes waivers (species)."""
-    if project.kind != "species":
-        return ()
+    has a changed note sounding at it or ending there (the first note of a parallel), of the
+    rules a waiver reaches on the project's kind."""
+    rules = waivable(project)
     changed = list(changed)
     names = [v.name for v in edited.voices]
     out: dict[tuple, Place] = {}
     for viol in _hard_violations(edited):
+        if viol.rule not in rules:
+            continue
         try:
             voices = tuple(sorted(names.index(n) for n in viol.voices))
         except ValueError:
@@ -202,5 +212,5 @@ def waived_in(path: str | Path, piece: "Piece",
     return kept, waived
 
 
-__all__ = ["Place", "broken_places", "parse_voices", "unwaive", "waive", "waived_in",
-           "waiver_command", "waivers_of"]
+__all__ = ["Place", "broken_places", "parse_voices", "unwaive", "waivable", "waive",
+           "waived_in", "waiver_command", "waivers_of"]

@@ -434,6 +434,33 @@ def test_edits_a_kind_cannot_take_exit_2_naming_the_first(species_made, chorale_
     assert main(["import", str(chorale), str(melody)]) == 2
     err = capsys.readouterr().err
     assert "voice 1 (Soprano) bar 1 beat 4: D5 -> E5" in err and "never changes" in err
-    assert main(["waive", str(chorale), "--rule", "parallel-perfect", "--bar", "2",
+    assert main(["waive", str(chorale), "--rule", "chord-tones", "--bar", "2",
                  "--voices", "1,2"]) == 2
-    assert "species solver only" in capsys.readouterr().err
+    assert "rule chord-tones cannot be waived on a harmonization" in capsys.readouterr().err
+
+
+def test_a_harmonization_keeps_parallel_octaves_written_on_purpose(chorale_made, tmp_path,
+                                                                   capsys):
+    """The bass moved to E3 and D3 under the melody's E5 D5: parallel octaves with the
+    soprano, which the chorale model (and its exact chain pass) would never write."""
+    project = _copy(chorale_made, tmp_path)
+    piece = load_project(project)[0].piece
+    soprano, bass = piece.voices[0].sounding(), piece.voices[3].sounding()
+    edited = tmp_path / "octaves.dawproject"
+    daw_dawproject(_exported(project, "dawproject", tmp_path), edited, transpose={
+        (3, k): soprano[k].midi - 24 - bass[k].midi for k in (0, 1)})
+    saved = _files(project)
+    capsys.readouterr()
+    assert main(["import", str(project), str(edited)]) == 3
+    err = capsys.readouterr().err
+    assert f"`stretto waive {project} --rule parallel-perfect --bar 1 --voices 1,4`" in err
+    assert _files(project) == saved
+    assert main(["import", str(project), str(edited), "--waive"]) == 0
+    after, _ = load_project(project)
+    assert [n.midi for n in after.piece.voices[3].sounding()[:2]] == \
+        [soprano[0].midi - 24, soprano[1].midi - 24]
+    assert [(v.rule, v.bar) for v in hard(check(after.piece))] == [("parallel-perfect", 1)]
+    capsys.readouterr()
+    assert main(["check", str(project / "score.json")]) == 0
+    assert "[waived] parallel-perfect bar 1 beat 2 (Soprano, Bass)" in capsys.readouterr().out
+    assert main(["unwaive", str(project), "--rule", "parallel-perfect", "--bar", "1"]) == 3
