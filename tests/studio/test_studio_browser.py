@@ -165,8 +165,9 @@ def test_play_follows_the_score_and_voices_can_be_muted(tmp_path, page,
         page.wait_for_function("document.getElementById('status').innerText"
                                ".startsWith('playing')", timeout=WAIT_MS)
         page.wait_for_selector("#score rect.mark.playing", state="attached", timeout=WAIT_MS)
-        marked = page.eval_on_selector_all(
-            "#score rect.mark.playing", "rs => rs.map(r => r.parentNode.dataset.voice)")
+        # one evaluation: the marks are redrawn on every animation frame
+        marked = page.evaluate("[...document.querySelectorAll('#score rect.mark.playing')]"
+                               ".map(r => r.parentNode.dataset.voice)")
         assert set(marked) == {"1", "2"}
         page.check('input[data-mute="0"]')
         page.wait_for_function(
