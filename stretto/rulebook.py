@@ -157,7 +157,7 @@ RULES: tuple[Rule, ...] = (
     Rule("tension-arc", "soft",
          "follow the plan's tension arc: each chord's tension (its strain from the key and "
          "spread on the spiral array, dissonance, register) near the planned value; each "
-         "twentieth of the piece's span away costs", 2),
+         "twentieth of the piece's span away costs", 4),
     Rule("progression-retrogression", "soft",
          "follow the progression grammar (tonic to anything, pre-dominant to pre-dominant or "
          "dominant, dominant to tonic or vi, a secondary dominant to its goal); a retrogression "

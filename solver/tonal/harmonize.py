@@ -198,8 +198,6 @@ def harmonize(melody: Melody, settings: SolveSettings = SolveSettings(), *,
     piece = build_piece(melody, key, onsets, ends, sol, stats, names, ornament=ornament)
     if style != "chorale":  # the harmonic style, where it is not the default
         piece.info["harmony"]["style"] = style
-    if style != "chorale":  # the harmonic style, where it is not the default
-        piece.info["harmony"]["style"] = style
     return SolveResult(status=sol.status, piece=piece, objective=stats.get("objective"),
                        bound=None, wall_time=stats["solve_time"], stats=stats)
 
