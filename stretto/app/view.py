@@ -263,25 +263,33 @@ def view_to_dict(view: ScoreView) -> dict:
 
 _PLACE = re.compile(r"voices? (\d+)(?:[,-](\d+))? (?:at )?bars? (\d+)(?:-(\d+))?"
                     r"(?: beat (\d+(?:/\d+)?(?:\.\d+)?))?")
+_GIVEN_PLACE = re.compile(r"(?:melody|cantus)[a-z ]*? at bar (\d+)(?: beat (\d+(?:/\d+)?))?")
 
 
 def conflict_notes(view: ScoreView, conflicts: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """For each conflict (a sentence naming a pin, lock or rule), the ids of the notes it
-    names ("voice 1 bar 6", "voice 2 bars 3-4", "voice 1 bar 2 beat 3"); a conflict naming
+    names: a pin's note ("pin voice 1 bar 6" is beat 1), a lock's or a rule's bars ("voice 2
+    bars 3-4"), a given melody's note ("the melody note at bar 1 beat 1"); a conflict naming
     no place (a rule of counterpoint itself) maps to no notes."""
     out: dict[str, tuple[str, ...]] = {}
+    given = [v.index for v in view.voices if v.given]
     for text in conflicts:
         ids: list[str] = []
+        one_note = "pin " in text
         for m in _PLACE.finditer(text):
             voices = [int(m.group(1))] + ([int(m.group(2))] if m.group(2) else [])
             first = int(m.group(3))
             last = int(m.group(4)) if m.group(4) else first
             for v in voices:
-                if m.group(5) and first == last:
-                    note = view.note_at(v, first, m.group(5))
+                if (m.group(5) or one_note) and first == last:
+                    note = view.note_at(v, first, m.group(5) or "1")
                     ids += [note.id] if note else []
                 else:
                     ids += [n.id for n in view.notes if n.voice == v and first <= n.bar <= last]
+        for m in _GIVEN_PLACE.finditer(text):
+            for v in given:
+                note = view.note_at(v, int(m.group(1)), m.group(2) or "1")
+                ids += [note.id] if note else []
         out[text] = tuple(dict.fromkeys(ids))
     return out
 
