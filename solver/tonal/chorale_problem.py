@@ -89,6 +89,12 @@ class HarmonyProblem:
     style: str = "chorale"
     # a tension arc to follow (soft rule tension-arc): a target in 0..1 per slot (None: free)
     tension: tuple = ()
+    # (voice, slot): the voice rests there (a fugue's voice before its entry); the
+    # consonance of a two- or three-voice texture is judged between the voices that sound
+    rests: tuple = ()
+    # (upper, lower, slot): the pair must invert at the octave (no fifth, which would invert
+    # into a fourth): a fugue's countersubject against its theme
+    invertible: tuple = ()
 
 
 @dataclass

@@ -231,6 +231,13 @@ class VoicingMixin:
         heads = [self.sounded(vi, t) for vi in range(V)]
         tails = [self.last_given(vi, t) for vi in range(V)]
         consonant = prob.consonant
+        # the texture that sounds: a resting voice (a fugue's voice before its entry) is no
+        # part of it, and a fourth is dissonant against the lowest voice that sounds
+        resting = {v for v, s in prob.rests if s == t}
+        sound = [v for v in range(V) if v not in resting]
+        heard = [(i, j) for i, j in pair_index if i not in resting and j not in resting]
+        lowest = sound[-1] if sound else V - 1
+        inverted = [(i, j) for i, j, s in prob.invertible if s == t]
 
         def leaf() -> None:
             roles = [o[2] for o in chosen]
@@ -253,8 +260,10 @@ class VoicingMixin:
             at = [h or P[o[0]] for h, o in zip(heads, chosen)]
             end = [h or P[o[0]] for h, o in zip(tails, chosen)]
             if consonant and not all(Interval.between(at[i], at[j]).is_consonant(
-                    fourth_ok=V >= 3 and j != V - 1) for i, j in pair_index):
+                    fourth_ok=len(sound) >= 3 and j != lowest) for i, j in heard):
                 return
+            if any((at[i].midi - at[j].midi) % 12 == 7 for i, j in inverted):
+                return  # a fifth would invert at the octave into a fourth
             pairs, tail_pairs = [], []
             for i, j in pair_index:
                 d = at[i].midi - at[j].midi

@@ -133,7 +133,10 @@ def build_problem(spec: FormSpec, climax: bool = True) -> HarmonyProblem:
                                             for c in spec.canons),
                           figures=frozenset(figures) if figures is not None else None,
                           keys_at=keys_at, climax=peak if climax else None,
-                          holds=tuple((0, t) for t in sorted(holds)),
+                          holds=tuple((0, t) for t in sorted(holds)) + tuple(
+                              spec.fugue.get("_holds", ())),
+                          rests=tuple(spec.fugue.get("_rests", ())),
+                          invertible=tuple(spec.fugue.get("_invertible", ())),
                           consonant=len(voices) <= 3, style=spec.style,
                           tension=tuple(spec.tension[t // spec.slots_per_bar]
                                         for t in range(T)) if spec.tension else ())
@@ -247,6 +250,81 @@ def _rhythm(spec: FormSpec, lines, holds: dict, slot_len: Fraction, durations):
     return [p for _, _, p in top], [e - a for a, e, _ in top]
 
 
+def plan_lines(spec: FormSpec, prob: HarmonyProblem, sol, slot_len: Fraction,
+               durations: list) -> tuple[list[list], dict]:
+    """Every voice's notes as (onset, end, pitch) spans: silent until its entry (a fugue),
+    held where the plan holds (a fugue subject's long notes, the generated melody's
+    rhythm of :func:`melody_plan`), and the free voices with their own rhythms
+    (:func:`stretto.solver.tonal.rhythm.free_rhythm`: held notes, passing and neighbour
+    eighths, anticipations); the rhythm's figures and counts, or {} when none could be
+    placed."""
+    from stretto.solver.tonal.rhythm import free_rhythm
+
+    T = spec.slots
+    onsets = [t * slot_len for t in range(T)] + [T * slot_len - slot_len + durations[-1]]
+    entry = {v: 0 for v in range(len(spec.voices))}
+    for v, t in prob.rests:
+        entry[v] = max(entry[v], t + 1)
+    held = set(prob.holds)
+    _, top_holds = melody_plan(spec)
+    lines = []
+    for vi, line in enumerate(sol.pitches):
+        if vi == 0 and top_holds:  # the generated melody's own rhythm
+            pitches, durs = _rhythm(spec, sol.pitches, top_holds, slot_len, durations)
+            ons = [sum(durs[:k], Fraction(0)) for k in range(len(durs))]
+            lines.append([(a, a + d, p) for a, d, p in zip(ons, durs, pitches)])
+            continue
+        spans = []
+        for t in range(entry[vi], T):
+            if spans and (vi, t - 1) in held and spans[-1][2] == line[t]:
+                spans[-1] = (spans[-1][0], onsets[t + 1], line[t])
+            else:
+                spans.append((onsets[t], onsets[t + 1], line[t]))
+        lines.append(spans)
+    links = _links(prob)
+    copies = {(u, s) for targets in links.values() for u, s, _, _ in targets}
+    bound = copies | {(v, t) for v, t, _ in prob.pins}
+    figurable = {}
+    for vi in range(len(spec.voices)):
+        if vi == 0 and top_holds:
+            continue
+        figurable[vi] = {t for t in range(entry[vi], T - 1)
+                         if (vi, t) not in bound and (vi, t + 1) not in bound}
+    ranges = {vi: (v.low.midi, v.high.midi) for vi, v in enumerate(spec.voices)}
+    out = free_rhythm(lines, onsets, figurable, spec.key, ranges, consonant=prob.consonant,
+                      links=links)
+    if not out.figures:
+        return lines, {}
+    return [list(line) for line in out.lines], {
+        "figures": out.stats["figures"], "seed": out.stats["seed"],
+        "target_synchrony": out.stats["target"], "solver": out.stats["status"]}
+
+
+def _links(prob: HarmonyProblem) -> dict:
+    """(voice, slot) -> every (voice, slot, letter steps, semitones | None) where its note
+    returns (canons and recurrences, followed on: a copy of a copy is a copy)."""
+    from stretto.solver.tonal.chorale_problem import canon_pairs
+
+    direct: dict = {}
+    for a, b, steps, semis in prob.equal:
+        direct.setdefault(a, []).append((*b, steps, semis))
+    for c, (first, end) in zip(prob.canons, prob.canon_spans):
+        for a, b in canon_pairs(c, first, end, prob.slots):
+            direct.setdefault(a, []).append((*b, c.steps, c.semitones))
+    out = {}
+    for root in direct:
+        seen, todo = [], list(direct[root])
+        while todo:
+            u, s, st, se = todo.pop(0)
+            if (u, s) == root or any((u, s) == x[:2] for x in seen):
+                continue
+            seen.append((u, s, st, se))
+            todo += [(w, r, st + st2, None if se is None or se2 is None else se + se2)
+                     for w, r, st2, se2 in direct.get((u, s), [])]
+        out[root] = seen
+    return out
+
+
 def slot_names(spec: FormSpec) -> list[str]:
     """"bar B beat K" of every chord slot."""
     names = []
@@ -265,18 +343,21 @@ def form_piece(spec: FormSpec, prob: HarmonyProblem, sol, stats: dict) -> Piece:
     onsets = [t * slot_len for t in range(spec.slots)]
     durations = [slot_len] * (spec.slots - 1) + [bar_len]
     voices = []
-    _, holds = melody_plan(spec)
-    for vi, (v, line) in enumerate(zip(spec.voices, sol.pitches)):
-        pitches, durs = line, durations
-        if vi == 0 and prob.holds:
-            pitches, durs = _rhythm(spec, sol.pitches, holds, slot_len, durations)
-        built = make_voice(v.name, pitches, durs, bar_length=bar_len, role="free",
+    lines, rhythm = plan_lines(spec, prob, sol, slot_len, durations)
+    for vi, (v, line) in enumerate(zip(spec.voices, lines)):
+        built = make_voice(v.name, [p for _, _, p in line], [e - a for a, e, _ in line],
+                           start=line[0][0], bar_length=bar_len, role="free",
                            id_prefix=f"v{vi}n")
         # the Roman numerals (info["harmony"]["analysis"]) are written as MusicXML <harmony>
         # under the lowest voice by stretto.io.musicxml, not as lyrics
         notes = list(built.notes)
         voices.append(Voice(v.name, tuple(notes), role="free"))
     analysis = sol.analysis(onsets, names)
+    # where a voice rests (a fugue's voice before its entry) the chord is only implied: the
+    # four-part rules judge the beats where every voice sounds
+    resting = {t for _, t in prob.rests}
+    implied = [a for a in analysis if a["slot"] in resting]
+    analysis = [a for a in analysis if a["slot"] not in resting]
     cadences = [dict(c, onset=str(onsets[c["slot"]]), where=names[c["slot"]])
                 for c in sol.cadences]
     form = {"canons": [], "recurrences": []}
@@ -305,7 +386,7 @@ def form_piece(spec: FormSpec, prob: HarmonyProblem, sol, stats: dict) -> Piece:
     if spec.fugue:
         form["fugue"] = {k: ([{kk: vv for kk, vv in c.items() if not kk.startswith("_")}
                               for c in v] if k == "countersubject" else v)
-                         for k, v in spec.fugue.items()}
+                         for k, v in spec.fugue.items() if not k.startswith("_")}
     timing = ("solve_time", "deterministic_time")
     info = {"style": "composition",
             "solver": {k: v for k, v in stats.items() if k not in timing},
@@ -314,6 +395,10 @@ def form_piece(spec: FormSpec, prob: HarmonyProblem, sol, stats: dict) -> Piece:
                         "phrase_ends": [str(onsets[t]) for t in sorted(prob.cadences)],
                         "ranges": {v.name: [v.low.name, v.high.name] for v in spec.voices}},
             "form": form}
+    if implied:
+        info["harmony"]["implied"] = implied
+    if rhythm:
+        info["rhythm"] = rhythm
     if spec.style != "chorale":  # the harmonic style, where it is not the default
         info["harmony"]["style"] = spec.style
     if spec.tension:

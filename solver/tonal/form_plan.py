@@ -58,10 +58,11 @@ in it, and after it the music returns home through a pivot.
     again_at_bar = 5
 
     [fugue]                    # fugue exposition (see :func:`fugue_plan`)
-    subject = "D4 A4 F4 D4 C#4 D4 E4 F4"   # one note per chord slot; leave it out (and give
-    answer = "tonal"           # length = 6) for a subject stretto writes, with answer = "real"
-    order = ["Alto", "Soprano", "Bass"]    # entries, first to last
+    subject = "D4/2 A4 F4 D4 C#4 D4/2"     # PITCH (one chord) or PITCH/QUARTERS; leave it out
+    answer = "tonal"           # (and give length = 6) for a subject stretto writes, answer = "real"
+    order = ["Alto", "Soprano", "Bass"]    # entries, first to last; each voice rests until then
     countersubject = true      # invertible at the octave against the answer
+    codetta = 2                # free chords before each entry after the answer (default 0)
 
 Unknown tables and keys are errors naming the closest known one (:func:`check_plan_keys`).
 """
@@ -193,7 +194,7 @@ PLAN_KEYS: dict[str, frozenset[str]] = {
     "recurrence": frozenset({"voice", "to_voice", "bars", "at_bar", "interval",
                              "transposition"}),
     "invertible": frozenset({"upper", "lower", "at", "bars", "again_at_bar"}),
-    "fugue": frozenset({"subject", "answer", "countersubject", "length", "order"}),
+    "fugue": frozenset({"subject", "answer", "countersubject", "length", "order", "codetta"}),
 }
 PLAN_ARRAYS = frozenset({"voice", "cadence", "section", "canon", "recurrence", "invertible"})
 
@@ -217,7 +218,7 @@ PLAN_TYPES: dict[tuple[str, str], str] = {
     ("invertible", "again_at_bar"): _INT,
     ("fugue", "subject"): _TEXT, ("fugue", "answer"): _TEXT, ("fugue", "length"): _INT,
     ("fugue", "order"): "a list of voice names or numbers",
-    ("fugue", "countersubject"): "true or false",
+    ("fugue", "countersubject"): "true or false", ("fugue", "codetta"): _INT,
 }
 
 

@@ -1,5 +1,5 @@
-"""Form as constraints: canon, fugue exposition (tonal answer, countersubject), cadence plan,
-and clear errors for plans that cannot work."""
+"""Form as constraints: canon, tonal and real answers, cadence plan, and clear errors for plans
+that cannot work (the fugue exposition itself: test_fugue.py)."""
 
 from __future__ import annotations
 
@@ -56,7 +56,8 @@ def canon_piece():
 
 
 def test_canon_follower_is_transposed_delayed_leader(canon_piece):
-    """Bass = soprano an octave lower, one bar later, note for note (bars 1-6 of the leader)."""
+    """Bass = soprano an octave lower, one bar later, note for note (bars 1-6 of the leader),
+    the passing eighths of its own rhythm included."""
     sop, bass = canon_piece.voice("Soprano").sounding(), canon_piece.voice("Bass")
     compared = 0
     for n in sop:
@@ -66,7 +67,7 @@ def test_canon_follower_is_transposed_delayed_leader(canon_piece):
         assert m is not None and m.onset == n.onset + 4
         assert m.midi == n.midi - 12 and m.pitch.diatonic == n.pitch.diatonic - 7
         compared += 1
-    assert compared == 24
+    assert compared > 24  # a note on every beat, and eighths between some
     assert hard(check(canon_piece)) == []
 
 
@@ -85,27 +86,6 @@ def test_broken_canon_is_reported(canon_piece):
                    for v in canon_piece.voices)
     found = [v for v in check(replace(canon_piece, voices=voices)) if v.rule == "canon"]
     assert found and found[0].bar == 2
-
-
-def test_fugue_exposition():
-    """Entries in the given order: the subject in the alto, the tonal answer in the soprano,
-    the subject in the bass; the countersubject returns (invertible: first above the answer,
-    then in the soprano above the bass's subject) and everything passes the checker."""
-    spec = load_form(EXAMPLES / "fugue.toml")
-    piece = compose(spec, FAST).piece
-    subject = "C4 G4 E4 F4 D4 G4 E4 C4".split()
-    alto = [n.name for n in piece.voice("Alto").sounding()][:8]
-    sop = [n.name for n in piece.voice("Soprano").sounding()][8:16]
-    bass = [n.name for n in piece.voice("Bass").sounding()][16:24]
-    assert alto == subject
-    assert sop == [p.name for p in tonal_answer(parse_pitches(" ".join(subject)),
-                                                Key.parse("C major"))]
-    assert bass == [s.replace("4", "3") for s in subject]
-    cs = piece.info["form"]["fugue"]["countersubject"][0]
-    a = piece.voice("Alto").sounding()[8:16]
-    s = piece.voice("Soprano").sounding()[16:24]
-    assert [q.pitch.diatonic - p.pitch.diatonic for p, q in zip(a, s)] == [cs["steps"]] * 8
-    assert hard(check(piece)) == []
 
 
 def _plan(**changes):
@@ -149,10 +129,10 @@ def test_invertible_counterpoint_at_the_tenth():
     """Bars 1-2 return at bar 4 with the voices exchanged: the soprano's line a tenth lower
     in the bass, the bass's line two octaves higher in the soprano; both pass the checker."""
     piece = compose(load_form(EXAMPLES / "invertible.toml"), FAST).piece
-    sop, bass = piece.voice("Soprano").sounding(), piece.voice("Bass").sounding()
-    for k in range(8):  # two bars of quarters
-        assert bass[12 + k].pitch.diatonic == sop[k].pitch.diatonic - 9
-        assert sop[12 + k].pitch.diatonic == bass[k].pitch.diatonic + 14
+    sop, bass = piece.voice("Soprano"), piece.voice("Bass")
+    for k in range(8):  # two bars, beat by beat (the eighths between copied too)
+        assert bass.at(Fraction(12 + k)).pitch.diatonic == sop.at(Fraction(k)).pitch.diatonic - 9
+        assert sop.at(Fraction(12 + k)).pitch.diatonic == bass.at(Fraction(k)).pitch.diatonic + 14
     assert hard(check(piece)) == []
     assert len(piece.info["form"]["recurrences"]) == 2
 
@@ -163,19 +143,6 @@ GENERATED = {
     "fugue": {"answer": "real", "length": 4, "order": ["Soprano", "Alto", "Bass"],
               "countersubject": False},
 }
-
-
-def test_generated_subject_with_real_answer():
-    """Without a given subject the solver writes one; the alto answers it exactly a fifth
-    higher (an octave down to its register) and the bass repeats it two octaves lower."""
-    piece = compose(form_from_dict(copy.deepcopy(GENERATED)), FAST).piece
-    subj = piece.voice("Soprano").sounding()[:4]
-    ans = piece.voice("Alto").sounding()[4:8]
-    again = piece.voice("Bass").sounding()[8:12]
-    assert [b.midi - a.midi for a, b in zip(subj, ans)] == [7 - 12] * 4
-    assert [b.pitch.diatonic - a.pitch.diatonic for a, b in zip(subj, ans)] == [4 - 7] * 4
-    assert [b.midi - a.midi for a, b in zip(subj, again)] == [-24] * 4
-    assert hard(check(piece)) == []
 
 
 def test_tonal_answer_needs_a_given_subject():
