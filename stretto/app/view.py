@@ -162,10 +162,29 @@ def version_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _kind(note) -> str:
+def _kind(note, held: bool = False) -> str:
+    """``given``, ``yours`` or ``solver``; ``held``: a pin or lock of the composer's holds the
+    note (recorded without a re-solve, it is theirs already, as the next solve will mark it)."""
     if note.origin == "human":
         return "given" if note.source in GIVEN_SOURCES else "yours"
-    return "given" if note.origin == "import" else "solver"
+    if note.origin == "import":
+        return "given"
+    return "yours" if held else "solver"
+
+
+def _held(project: "Project", voice: int, note) -> bool:
+    """Whether a pin or lock of the composer's on ``voice`` holds ``note``."""
+    from stretto.edits import Lock, Pin
+
+    piece = project.piece
+    for c in project.constraints:
+        if isinstance(c, Pin) and c.voice == voice:
+            if note.onset <= piece.time_at(c.bar, c.beat) < note.end:
+                return True
+        elif isinstance(c, Lock) and c.voice == voice:
+            if note.onset < piece.time_at(c.last + 1) and note.end > piece.time_at(c.first):
+                return True
+    return False
 
 
 def _violations(project: "Project") -> list:
@@ -194,7 +213,7 @@ def build_view(project: "Project", text: str, *, undo: int = 0, redo: int = 0) -
             notes.append(NoteView(
                 id=n.id, voice=vi + 1, bar=bar, beat=str(beat), pitch=n.name, midi=n.midi,
                 onset=str(n.onset), duration=str(n.duration), start=float(n.onset) * spq,
-                length=float(n.duration) * spq, kind=_kind(n), source=n.source, tie=n.tie,
+                length=float(n.duration) * spq, kind=_kind(n, _held(project, vi, n)), source=n.source, tie=n.tie,
                 **dict(zip(("up", "down", "up_chromatic", "down_chromatic"),
                            (p.name if p else None for p in steps)))))
     by_place = {}

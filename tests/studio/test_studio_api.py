@@ -163,6 +163,9 @@ def test_lock_keeps_the_notes_and_regenerate_changes_only_its_bars(client, proje
     assert r.status_code == 200 and r.json()["notes_changed"] is None
     s = r.json()["summary"]
     assert s["voices"][0]["locks"] == [[2, 3]]
+    # the composer's from now on: drawn as theirs before the next solve marks them
+    assert {n["kind"] for n in s["notes"] if n["voice"] == 1 and n["bar"] in (2, 3)} == {"yours"}
+    assert {n["kind"] for n in s["notes"] if n["voice"] == 1 and n["bar"] == 4} == {"solver"}
     outside = {n["id"]: n["pitch"] for n in s["notes"] if not 5 <= n["bar"] <= 7}
     r = client.post("/api/regenerate", json={"bars": "5-7", "voice": 1, "seed": 3})
     assert r.status_code == 200, r.text
@@ -313,3 +316,16 @@ def test_cli_parses_and_refuses_a_missing_project(tmp_path, capsys) -> None:
     assert main(["studio", str(tmp_path), "--port", "99999"]) == 2
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.4")
+
+
+def test_conflicts_map_to_the_notes_they_name(project) -> None:
+    from stretto.app.view import conflict_notes, score_view
+
+    view = score_view(project)
+    ids = {(n.voice, n.bar): n.id for n in view.notes}
+    found = conflict_notes(view, [
+        "your pin voice 1 bar 6 = E5", "your lock of voice 1 bars 2-3",
+        "regenerate voice 1 bars 4-5: everything else stays as it is",
+        "the cantus note at bar 3 is E4", "rule consonance: every downbeat consonant"])
+    assert list(found.values()) == [
+        (ids[1, 6],), (ids[1, 2], ids[1, 3]), (ids[1, 4], ids[1, 5]), (ids[2, 3],), ()]
