@@ -39,6 +39,110 @@ from stretto.solver.cpsat.model import GRID, OCT, P5, SIXTH, THIRD, UNI, ScoreMo
 from stretto.solver.species.spec import SpeciesSpec
 
 
+def _bar_rules(tv, bar: int, last: int, d, u):
+    """(ok, cost) of each (downbeat d, upbeat u) of ``bar``: the first upbeat's interval,
+    the final, or an inner bar's consonant upbeat over a consonant or suspended downbeat."""
+    c, ic, dia, w = tv.cantus[bar], tv.ic, tv.dia, tv.weight
+    dissonant, raised_lt, raised_3, flat = tv.dissonant, tv.raised_lt, tv.raised_3, tv.flat
+    ok = np.ones(len(d), bool)
+    cost = np.zeros(len(d))
+    if not tv.crossing:
+        ok &= tv.under(d, c) & tv.under(u, c)
+    if bar == 0:
+        ok &= ~dissonant[u, c] & np.isin(ic[u, c], PERFECT if tv.above else (UNI, OCT))
+        ok &= ~raised_3[u] & ~raised_lt[u]
+        cost += w("ficta-sparingly") * flat[u]
+    elif bar == last:  # cadence: the final on the final, unison or octave
+        ok &= np.isin(ic[d, c], (UNI, OCT)) & ~raised_lt[d]
+        if not tv.above:
+            ok &= tv.on_final[d]
+        cost += w("ficta-sparingly") * flat[d]
+    else:
+        ok &= ~dissonant[u, c]  # the upbeat is consonant
+        ok &= ~dissonant[d, c] | (tv.susp[d, c] & (dia[u] - dia[d] == -1))  # or a suspension
+        ok &= ic[d, c] != UNI  # unison
+        ok &= (d != u) & tv.mel[d, u] & ~tv.false_rel[d, u]  # repetition, melodic, false rel.
+        ok &= ~raised_3[d] & ~raised_3[u]
+        if bar != last - 1:
+            ok &= ~raised_lt[d] & ~raised_lt[u]
+        elif raised_lt.any():  # the leading tone rises by step; no plain seventh before
+            ok &= ~tv.natural7[u] & (~raised_lt[d] | (dia[u] == dia[d] + 1))  # the final
+        cost += w("imperfect-preferred") * (tv.perfect[d, c].astype(int) + tv.perfect[u, c])
+        cost += w("ficta-sparingly") * flat[u]
+        cost += w("steps-over-leaps") * np.maximum(np.abs(dia[u] - dia[d]) - 1, 0)
+    return ok, cost
+
+
+def _bar(tv, bar: int, last: int):
+    """Bar ``bar``'s chords (the cantus note and the first upbeat, the final, or downbeat
+    and upbeat), unary costs, run classes (downbeats from bar 1: bar 0 rests) and columns."""
+    c, dom, cf, cp = tv.cantus[bar], tv.dom, tv.cf.index, tv.cp.index
+    if bar in (0, last):
+        d = u = dom  # the first upbeat, or the final
+    else:
+        d, u = (g.ravel() for g in np.meshgrid(dom, dom, indexing="ij"))
+    ok, cost = _bar_rules(tv, bar, last, d, u)
+    d, u = d[ok], u[ok]
+    if bar == 0:
+        chord, columns = np.stack([np.full(len(u), c), u], axis=1), ((cf, 0), (cp, 4))
+    elif bar == last:
+        chord = np.stack([np.full(len(d), c), d], axis=1)
+        columns = ((cf, bar * GRID), (cp, bar * GRID))
+    else:
+        chord = np.stack([np.full(len(d), c), d, u], axis=1)
+        columns = ((cf, bar * GRID), (cp, bar * GRID), (cp, bar * GRID + 4))
+    k = tv.ic[d, c]
+    cls = np.where(k == THIRD, 1, np.where(k == SIXTH, 2, 0)) if bar else np.zeros(len(d))
+    return chord, cost[ok], cls.astype(int)[:, None], columns
+
+
+def _move(tv, A: np.ndarray, B: np.ndarray, bar: int, last: int) -> np.ndarray:
+    """The price of each chord pair (A of ``bar``, B of the next), inf where a rule forbids
+    it: the tie or the broken syncopation into the downbeat, parallel and direct perfects,
+    overlap, the clausula vera, and the three-note preferences around the barline."""
+    ic, dia, w, triple = tv.ic, tv.dia, tv.weight, tv.triple
+    c0, c1 = tv.cantus[bar], tv.cantus[bar + 1]
+    u = A[:, -1][:, None]
+    d = A[:, 1][:, None] if bar > 0 else None
+    d2 = B[:, 1][None, :]
+    u2 = B[:, 2][None, :] if bar + 1 < last else None
+    final = bar + 1 == last
+    broken = d2 != u  # a new note on the downbeat (the final always is one)
+    ok = tv.mel[u, d2] & ~tv.false_rel[u, d2]
+    if d is not None:
+        ok &= ~tv.false_rel[d, d2]
+    if u2 is not None:
+        ok &= ~tv.false_rel[u, u2]
+    if final:
+        ok &= broken  # repetition
+    else:
+        ok &= ~tv.dissonant[d2, c1] | ~broken  # a suspension is prepared: tied
+    both = broken & (c0 != c1)  # parallel-perfect into the downbeat
+    before, now = ic[u, c0], ic[d2, c1]
+    for group in ((P5,), (UNI, OCT)):
+        ok &= ~(both & np.isin(before, group) & np.isin(now, group))
+    moved = np.sign(dia[d2] - dia[u])  # direct-perfect; contrary-motion's price
+    similar = (moved != 0) & (moved == np.sign(dia[c1] - dia[c0]))
+    ok &= ~(similar & tv.perfect[d2, c1])
+    if not tv.crossing:  # overlap (a tied downbeat keeps the upbeat's side anyway)
+        ok &= tv.under(d2, c0) & tv.under(u, c1)
+    if final:  # clausula vera; the leading tone rises by step
+        c_step = dia[tv.cantus[last]] - dia[tv.cantus[last - 1]]
+        ok &= tv.on_final[d2] & (dia[d2] - dia[u] == -c_step)
+        ok &= ~tv.raised_lt[u] | (dia[d2] == dia[u] + 1)
+    cost = w("steps-over-leaps") * np.maximum(np.abs(dia[d2] - dia[u]) - 1, 0) + \
+        w("contrary-motion") * similar
+    if not final:
+        cost = cost + w("broken-syncopation") * broken + \
+            w("ficta-sparingly") * (broken & tv.flat[d2])
+    if d is not None:  # downbeat pitch, upbeat, the next note
+        after = d2 if final else np.where(broken, d2, u2)
+        cost = cost + triple(d, u, after)
+    if not final:  # upbeat, broken tie, its upbeat
+        cost = cost + np.where(broken, triple(u, d2, u2), 0.0)
+    return np.where(ok, cost, np.inf)
+
+
 def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
     """The relaxation of a two-voice fourth-species model ``sm``, or None when the states of
     a bar are too many."""
@@ -46,105 +150,12 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
     tv = two_voices(sm, spec)
     if tv is None:
         return None
-    cp, cf, above, dom, cantus, under = tv.cp, tv.cf, tv.above, tv.dom, tv.cantus, tv.under
-    crossing, w, triple = tv.crossing, tv.weight, tv.triple
-    ic, mel, false_rel, dia, on_final = tv.ic, tv.mel, tv.false_rel, tv.dia, tv.on_final
-    raised_lt, raised_3, flat, natural7 = tv.raised_lt, tv.raised_3, tv.flat, tv.natural7
-    perfect, dissonant, susp = tv.perfect, tv.dissonant, tv.susp
-
     chords, unary, runs, columns = [], [], [], []
     for bar in range(bars):
-        c = cantus[bar]
-        if bar in (0, last):
-            d = u = dom  # the first upbeat, or the final
-        else:
-            d, u = (g.ravel() for g in np.meshgrid(dom, dom, indexing="ij"))
-        ok = np.ones(len(d), bool)
-        cost = np.zeros(len(d))
-        if not crossing:
-            ok &= under(d, c) & under(u, c)
-        if bar == 0:
-            ok &= ~dissonant[u, c] & np.isin(ic[u, c], PERFECT if above else (UNI, OCT))
-            ok &= ~raised_3[u] & ~raised_lt[u]
-            cost += w("ficta-sparingly") * flat[u]
-        elif bar == last:  # cadence: the final on the final, unison or octave
-            ok &= np.isin(ic[d, c], (UNI, OCT)) & ~raised_lt[d]
-            if not above:
-                ok &= on_final[d]
-            cost += w("ficta-sparingly") * flat[d]
-        else:
-            ok &= ~dissonant[u, c]  # the upbeat is consonant
-            ok &= ~dissonant[d, c] | (susp[d, c] & (dia[u] - dia[d] == -1))  # or a suspension
-            ok &= ic[d, c] != UNI  # unison
-            ok &= (d != u) & mel[d, u] & ~false_rel[d, u]  # repetition, melodic, false relation
-            ok &= ~raised_3[d] & ~raised_3[u]
-            if bar != last - 1:
-                ok &= ~raised_lt[d] & ~raised_lt[u]
-            elif raised_lt.any():  # the leading tone rises by step; no plain seventh before
-                ok &= ~natural7[u] & (~raised_lt[d] | (dia[u] == dia[d] + 1))  # the final
-            cost += w("imperfect-preferred") * (perfect[d, c].astype(int) + perfect[u, c])
-            cost += w("ficta-sparingly") * flat[u]
-            cost += w("steps-over-leaps") * np.maximum(np.abs(dia[u] - dia[d]) - 1, 0)
-        d, u = d[ok], u[ok]
-        if bar == 0:
-            chords.append(np.stack([np.full(len(u), c), u], axis=1))
-            columns.append(((cf.index, 0), (cp.index, 4)))
-        elif bar == last:
-            chords.append(np.stack([np.full(len(d), c), d], axis=1))
-            columns.append(((cf.index, bar * GRID), (cp.index, bar * GRID)))
-        else:
-            chords.append(np.stack([np.full(len(d), c), d, u], axis=1))
-            columns.append(((cf.index, bar * GRID), (cp.index, bar * GRID),
-                            (cp.index, bar * GRID + 4)))
-        unary.append(cost[ok])
-        k = ic[d, c]
-        cls = np.where(k == THIRD, 1, np.where(k == SIXTH, 2, 0)) if bar else np.zeros(len(d))
-        runs.append(cls.astype(int)[:, None])  # downbeats from bar 1 (bar 0 rests)
-        if not ok.any():
+        chord, cost, run, cols = _bar(tv, bar, last)
+        chords.append(chord), unary.append(cost), runs.append(run), columns.append(cols)
+        if len(chord) == 0:
             return Chain(tuple(chords), tuple(unary), (), tuple(runs), 0, tuple(columns))
-
-    c_step = dia[cantus[last]] - dia[cantus[last - 1]]
-    moves = []
-    for bar in range(bars - 1):
-        A, B = chords[bar], chords[bar + 1]
-        c0, c1 = cantus[bar], cantus[bar + 1]
-        u = A[:, -1][:, None]
-        d = A[:, 1][:, None] if bar > 0 else None
-        d2 = B[:, 1][None, :]
-        u2 = B[:, 2][None, :] if bar + 1 < last else None
-        final = bar + 1 == last
-        broken = d2 != u  # a new note on the downbeat (the final always is one)
-        ok = mel[u, d2] & ~false_rel[u, d2]
-        if d is not None:
-            ok &= ~false_rel[d, d2]
-        if u2 is not None:
-            ok &= ~false_rel[u, u2]
-        if final:
-            ok &= broken  # repetition
-        else:
-            ok &= ~dissonant[d2, c1] | ~broken  # a suspension is prepared: tied
-        both = broken & (c0 != c1)  # parallel-perfect into the downbeat
-        before, now = ic[u, c0], ic[d2, c1]
-        for group in ((P5,), (UNI, OCT)):
-            ok &= ~(both & np.isin(before, group) & np.isin(now, group))
-        moved = np.sign(dia[d2] - dia[u])  # direct-perfect; contrary-motion's price
-        similar = (moved != 0) & (moved == np.sign(dia[c1] - dia[c0]))
-        ok &= ~(similar & perfect[d2, c1])
-        if not crossing:  # overlap (a tied downbeat keeps the upbeat's side anyway)
-            ok &= under(d2, c0) & under(u, c1)
-        if final:  # clausula vera; the leading tone rises by step
-            ok &= on_final[d2] & (dia[d2] - dia[u] == -c_step)
-            ok &= ~raised_lt[u] | (dia[d2] == dia[u] + 1)
-        cost = w("steps-over-leaps") * np.maximum(np.abs(dia[d2] - dia[u]) - 1, 0) + \
-            w("contrary-motion") * similar
-        if not final:
-            cost = cost + w("broken-syncopation") * broken + \
-                w("ficta-sparingly") * (broken & flat[d2])
-        if d is not None:  # downbeat pitch, upbeat, the next note
-            after = d2 if final else np.where(broken, d2, u2)
-            cost = cost + triple(d, u, after)
-        if not final:  # upbeat, broken tie, its upbeat
-            cost = cost + np.where(broken, triple(u, d2, u2), 0.0)
-        moves.append(np.where(ok, cost, np.inf))
+    moves = [_move(tv, chords[bar], chords[bar + 1], bar, last) for bar in range(bars - 1)]
     return Chain(tuple(chords), tuple(unary), tuple(moves), tuple(runs),
-                 w("parallel-imperfect-run"), tuple(columns))
+                 tv.weight("parallel-imperfect-run"), tuple(columns))
