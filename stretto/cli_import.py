@@ -35,6 +35,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"{'would ' if done.dry_run else ''}{e.kind}: {e.what}")
     for text in done.ignored:
         print(f"not imported: {text}")
+    if not done.edits:
+        print(f"{done.file} holds the project's notes as they are: nothing to import, "
+              "nothing written")
+        return 0
     if done.dry_run:
         print(f"dry run: {len(done.edits)} edits, {done.notes_by_you} of {done.notes_total} "
               "notes changed by you; nothing was written")

@@ -54,12 +54,14 @@ GRID = Fraction(1, 2)
 
 @dataclass(frozen=True)
 class TrackMatch:
-    """Which track of the file became which voice (0-based from the top), and how: ``name``
-    (the track is named as the voice) or ``register`` (by the order of the tracks' pitches)."""
+    """Which track of the file (its name, and its place among the note tracks from 0) became
+    which voice (0-based from the top), and how: ``name`` (the track is named as the voice)
+    or ``register`` (by the order of the tracks' pitches)."""
 
     track: str
     voice: int
     by: str
+    index: int = 0
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,7 @@ def match_tracks(project_piece: "Piece", edited: "Piece", where: str) -> tuple[T
                            f"are both named as voice {vi + 1} ({voice.name}): the import cannot "
                            "tell which is the voice; rename one after the voice it holds")
         if same:
-            by_track[same[0]] = TrackMatch(tracks[same[0]].name, vi, "name")
+            by_track[same[0]] = TrackMatch(tracks[same[0]].name, vi, "name", same[0])
         else:
             free_voices.append(vi)
     free_tracks = [ti for ti in range(len(tracks)) if ti not in by_track]
@@ -173,7 +175,7 @@ def match_tracks(project_piece: "Piece", edited: "Piece", where: str) -> tuple[T
                 f"is ({', '.join(voices[v].name for v in order_v)}): name the tracks as the "
                 "voices, then import again")
     for ti, vi in zip(order_t, order_v):
-        by_track[ti] = TrackMatch(tracks[ti].name, vi, "register")
+        by_track[ti] = TrackMatch(tracks[ti].name, vi, "register", ti)
     return tuple(sorted(by_track.values(), key=lambda m: m.voice))
 
 
@@ -184,10 +186,6 @@ def match_tracks(project_piece: "Piece", edited: "Piece", where: str) -> tuple[T
 class _Diff:
     pins: tuple  # (voice, onset, old pitch, new pitch)
     rhythm: tuple  # voices whose rhythm changed: (voice, first differing onset, words)
-
-
-def _where(piece: "Piece", t: Fraction) -> tuple[int, Fraction]:
-    return piece.bar_beat(t)
 
 
 def _at(bar: int, beat: Fraction) -> str:
@@ -208,14 +206,10 @@ def differences(project_piece: "Piece", edited_voices: list) -> _Diff:
         olds = {n.onset for n in old_notes}
         news = {n.onset for n in new_notes}
         first = min(olds ^ news)
-        bar, beat = _where(project_piece, first)
+        bar, beat = project_piece.bar_beat(first)
         what = "a note begins there" if first in news else "no note begins there any more"
         rhythm.append((v, first, f"voice {v + 1} ({voice.name}) {_at(bar, beat)}: {what}"))
     return _Diff(tuple(pins), tuple(rhythm))
-
-
-def _species_of(project: "Project", v: int) -> int | None:
-    return project.piece.voices[v].species
 
 
 def _lockable(project: "Project", v: int, new_voice, why: str) -> None:
@@ -228,7 +222,7 @@ def _lockable(project: "Project", v: int, new_voice, why: str) -> None:
         raise BadInput(f"{why}: the voices of a harmonization or composition move with its "
                        "chords, so only their pitches can change; put the note back on its "
                        "beat")
-    species = _species_of(project, v)
+    species = project.piece.voices[v].species
     if species not in (4, 5):
         raise BadInput(f"{why}: species {species} fixes the rhythm of voice {v + 1}, so only "
                        "its pitches can change (fourth and fifth species can take a new "
@@ -236,7 +230,7 @@ def _lockable(project: "Project", v: int, new_voice, why: str) -> None:
     for n in new_voice.sounding():
         for t in (n.onset, n.end):
             if (t / GRID).denominator != 1:
-                bar, beat = _where(project.piece, t)
+                bar, beat = project.piece.bar_beat(t)
                 raise BadInput(f"{why}: voice {v + 1} has a note boundary at {_at(bar, beat)}, "
                                "off the eighth-note grid a species voice is written on")
 
@@ -256,7 +250,7 @@ def _edits(project: "Project", edited: list, diff: _Diff, source: str):
     for v, first, why in diff.rhythm:
         _lockable(project, v, edited[v], why)
     for v, onset, old, new in diff.pins:
-        bar, beat = _where(project.piece, onset)
+        bar, beat = project.piece.bar_beat(onset)
         say = f"voice {v + 1} ({names[v]}) {_at(bar, beat)}: {old.name} -> {new.name}"
         if v == given:
             try:
@@ -307,11 +301,10 @@ def _as_project_voices(project: "Project", edited: "Piece",
     """The file's tracks in the project's voice order, named and cast as the project's voices
     (role, species), so the checker reads the edited score as it reads the project's."""
     tracks = [t for t in edited.voices if t.notes]
-    by_name = {m.voice: m for m in matches}
+    by_voice = {m.voice: m for m in matches}
     out = []
     for v, voice in enumerate(project.piece.voices):
-        track = next(t for t in tracks if t.name == by_name[v].track)
-        tracks.remove(track)
+        track = tracks[by_voice[v].index]
         notes = tuple(replace(n, id=f"v{v}n{k}") for k, n in enumerate(track.notes))
         out.append(replace(voice, notes=notes, graces=()))
     return out
@@ -420,11 +413,8 @@ def import_edits(project_dir: str | Path, *, edited: str | Path, dry_run: bool =
         result = ImportResult(file=path, sha256=sha, format=fmt, matches=matches,
                               edits=tuple(words), notes_by_you=by_you, notes_total=total,
                               dry_run=dry_run, ignored=ignored)
-        if dry_run:
+        if dry_run or not words:  # nothing to do when the file holds the project's notes
             return result
-        if not words:
-            raise BadInput(f"{path.name} holds the project's notes unchanged: nothing to "
-                           "import")
         target = copy_path(path, fmt)
         _check_copy(project, target)
         run = new.run_id()

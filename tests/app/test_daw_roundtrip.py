@@ -582,3 +582,14 @@ def test_a_rewritten_fourth_species_rhythm_becomes_a_locked_human_voice(fourth_s
     assert lock.source.startswith("import broken.mid ")
     # the checker passes but for what a waiver covers (exit 0: no hard violation left)
     assert main(["check", str(project / "score.json")]) == 0
+
+
+def test_a_file_with_the_projects_notes_imports_nothing(species_made, tmp_path, capsys):
+    project = _copy(species_made, tmp_path)
+    saved = _files(project)
+    untouched = tmp_path / "untouched.mid"
+    daw_midi(project / "score.mid", untouched)  # renamed, reordered, PPQ 96: same notes
+    capsys.readouterr()
+    assert main(["import", str(project), str(untouched)]) == 0
+    assert "nothing to import, nothing written" in capsys.readouterr().out
+    assert _files(project) == saved and not list(tmp_path.glob("*.stretto.*"))
