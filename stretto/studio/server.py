@@ -116,6 +116,8 @@ class Studio:
         except BadInput as exc:
             return None, _json(422, {"error": str(exc), "field": field_of(str(exc),
                                                                              sent or {})})
+        except StrettoError as exc:  # an engraver or renderer that failed, in its words
+            return None, _json(500, {"error": str(exc)})
         except Exception as exc:  # noqa: BLE001
             text = " ".join(str(exc).split())[:200]
             return None, _json(500, {"error": f"internal error ({type(exc).__name__}: "
@@ -147,8 +149,10 @@ class Studio:
 
         with self.media_lock:
             version = self.version()
+            # one set of stems and mix in the project: the last render, of one engine
             done = self.rendered.get(engine)
             if done is None or done[0] != version:
+                self.rendered.clear()
                 result = render(self.folder, engine=engine)
                 audio = result.render
                 info = {"engine": engine, "version": version, "sr": audio.sr,
