@@ -435,8 +435,9 @@ def inputs_from_data(data: Iterable[dict[str, Any]]) -> tuple[Input, ...]:
     return tuple(Input.from_dict(d) for d in data)
 
 
-__all__ = ["ALL_USES", "CHECKPOINT_DATA", "Input", "KNOWN", "Licence", "model_card",
+__all__ = ["ALL_USES", "CHECKPOINT_DATA", "Input", "KNOWN", "Licence",
            "NON_COMMERCIAL", "Refusal", "UNKNOWN", "USES", "Verdict", "YOURS", "check_use",
            "checkpoint_inputs", "combine", "corpus_input", "engine_inputs", "inputs_from_data",
            "inputs_to_data", "licence_by_id", "manifest_items", "manifest_licence",
-           "music21_item", "project_inputs", "recorded", "rights_line", "sha256_file", "soundfont_input", "stretto_input", "user_input"]
+           "model_card", "music21_item", "project_inputs", "recorded", "rights_line",
+           "sha256_file", "soundfont_input", "stretto_input", "user_input"]

@@ -195,12 +195,5 @@ def audio_finisher(folder: str | Path, *, engine: str,
     return finish
 
 
-def use_arg(text: str) -> str:
-    """``--for``'s value checked (commercial, educational, non-commercial)."""
-    if text not in USES:
-        raise BadInput(f"--for {text}: give one of {', '.join(USES)}")
-    return text
-
-
-__all__ = ["LicenceReport", "audio_finisher", "check_use", "licence_line", "licence_metadata", "licence_of",
-           "use_arg"]
+__all__ = ["LicenceReport", "audio_finisher", "check_use", "licence_line", "licence_metadata",
+           "licence_of"]

@@ -105,3 +105,21 @@ def test_own_melody_is_the_composers(tmp_path):
     made = statement(out)
     assert len(made.composer_notes) == 36 and not made.input_notes
     assert _attributed(out)["stretto:composer"] == set(made.composer_notes)
+
+
+def test_renderer_and_its_training_data_from_the_mix(edited, tmp_path):
+    np = pytest.importorskip("numpy")
+    sf = pytest.importorskip("soundfile")
+    from stretto.renderer.wavinfo import WavTags, tag_file
+
+    copy = tmp_path / "copy"
+    shutil.copytree(edited, copy)
+    assert "No audio (mix.wav)" in statement(copy).markdown
+    sf.write(copy / "mix.wav", np.zeros(480), 48_000, subtype="PCM_24")
+    tag_file(copy / "mix.wav", WavTags(software="stretto 0.1.0; engine=neural; score by "
+                                       "stretto 0.1.0"))
+    md = statement(copy).markdown
+    assert "rendered by: stretto 0.1.0; engine=neural" in md
+    for item in ("neural.safetensors", "training data: Fux's six cantus firmi",
+                 "training data: J. S. Bach's four-part chorales", "FluidR3_GM"):
+        assert item in md, item
