@@ -42,7 +42,8 @@ _LAZY = {
     "Project": "stretto.project", "BadInput": "stretto.errors",
     "Unsatisfiable": "stretto.errors",
     **{name: "stretto.app" for name in (
-        "pin", "unpin", "lock", "unlock", "regenerate", "constrain", "undo", "redo", "history",
+        "pin", "unpin", "lock", "unlock", "regenerate", "choose", "constrain", "undo", "redo",
+        "history",
         "provenance", "write_provenance", "EditResult", "render", "engrave", "new_project")},
 }
 

@@ -31,6 +31,10 @@ def _edit_opts(args: argparse.Namespace) -> dict:
     return dict(solve=not getattr(args, "no_solve", False), **_solve_opts(args))
 
 
+def _budget_opts(args: argparse.Namespace) -> dict:
+    return {} if args.budget is None else {"budget": args.budget}
+
+
 def _report(args: argparse.Namespace, result) -> int:
     """Print what an edit did (``--json``: as data)."""
     if args.json:
@@ -40,9 +44,14 @@ def _report(args: argparse.Namespace, result) -> int:
     elif result.notes_changed is None:
         print(f"{result.what}: recorded, not re-solved (the next edit without --no-solve "
               f"solves); wrote {result.files['json']}")
+    elif not result.files:
+        print(f"{result.what}: nothing to write")
     else:
         print(f"{result.what}; re-solved ({result.status}), {result.notes_changed} of "
               f"{result.notes_total} notes changed; wrote {result.files['json']}")
+    if not args.json:
+        for line in getattr(result, "moves", ()):
+            print(line)
     return 0
 
 
@@ -51,14 +60,14 @@ def cmd_pin(args: argparse.Namespace) -> int:
 
     return _report(args, pin(args.dir, voice=args.voice, bar=args.bar, pitch=args.pitch,
                              beat=args.beat, allow_cantus_edit=args.allow_cantus_edit,
-                             **_edit_opts(args)))
+                             **_edit_opts(args), **_budget_opts(args)))
 
 
 def cmd_unpin(args: argparse.Namespace) -> int:
     from stretto.app import unpin
 
     return _report(args, unpin(args.dir, voice=args.voice, bar=args.bar, beat=args.beat,
-                               **_edit_opts(args)))
+                               **_edit_opts(args), **_budget_opts(args)))
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
@@ -71,14 +80,46 @@ def cmd_unlock(args: argparse.Namespace) -> int:
     from stretto.app import unlock
 
     return _report(args, unlock(args.dir, voice=args.voice, bars=args.bars,
-                                **_edit_opts(args)))
+                                **_edit_opts(args), **_budget_opts(args)))
 
 
 def cmd_regenerate(args: argparse.Namespace) -> int:
     from stretto.app import regenerate
 
-    return _report(args, regenerate(args.dir, bars=args.bars, voice=args.voice,
-                                    **_solve_opts(args)))
+    result = regenerate(args.dir, bars=args.bars, voice=args.voice, change=args.change,
+                        options=args.options, **_solve_opts(args))
+    if args.json:
+        print(json.dumps({"action": result.action, "what": result.what,
+                          "notes_changed": result.notes_changed, "run": result.run,
+                          "seed": result.seed, "free_notes": result.free_notes,
+                          "target": result.target, "shortfall": result.shortfall,
+                          "options": [{"option": c.number, "hash": c.hash,
+                                       "objective": c.objective,
+                                       "free_changed": c.free_changed, "notes": c.notes}
+                                      for c in result.choices],
+                          "files": {k: str(v) for k, v in result.files.items()}}, indent=2))
+        return 0
+    best = result.choices[0]
+    if result.shortfall:
+        print(f"note: {result.shortfall}")
+    print(f"{result.what}: {best.free_changed} of {result.free_notes} free notes changed "
+          f"(seed {result.seed}); re-solved ({result.status}), {result.notes_changed} of "
+          f"{result.notes_total} notes changed; wrote {result.files['json']}")
+    if len(result.choices) > 1:
+        print("option  objective  free notes changed  variant")
+        for c in result.choices:
+            mark = "  (the score now)" if c.number == 1 else ""
+            objective = "-" if c.objective is None else f"{c.objective:g}"
+            print(f"{c.number:>6}  {objective:>9}  {c.free_changed:>6} of {result.free_notes:<9}"
+                  f"  {c.hash}{mark}")
+        print(f"take another: stretto choose {args.dir} K")
+    return 0
+
+
+def cmd_choose(args: argparse.Namespace) -> int:
+    from stretto.app import choose
+
+    return _report(args, choose(args.dir, option=args.option, time_limit=args.time_limit))
 
 
 def cmd_constrain(args: argparse.Namespace) -> int:
@@ -168,6 +209,23 @@ def _solve_options(p: argparse.ArgumentParser, *, no_solve: bool = True) -> None
                        help="record the edit without re-solving")
 
 
+def _budget_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--budget", type=int, metavar="N",
+                   help="notes the re-solve may change beyond the fewest where that lowers "
+                   "the objective (default 2; 0: only the fewest changes)")
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"cannot read {text!r}: give a share such as 0.5 "
+                                         "or 50%") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a share between 0 and 1")
+    return value
+
+
 def add_parsers(sub) -> None:
     """Register the editing commands on the main parser's subparsers."""
     p = sub.add_parser("pin", help="fix one note's pitch (marked as yours) and re-solve")
@@ -178,6 +236,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--pitch", required=True, help="e.g. F4, C#5, Bb3")
     p.add_argument("--allow-cantus-edit", action="store_true",
                    help="let a pin change the cantus firmus")
+    _budget_option(p)
     p.set_defaults(func=cmd_pin)
 
     p = sub.add_parser("unpin", help="remove a pin and re-solve")
@@ -185,6 +244,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--voice", required=True)
     p.add_argument("--bar", type=int, required=True)
     p.add_argument("--beat")
+    _budget_option(p)
     p.set_defaults(func=cmd_unpin)
 
     p = sub.add_parser("lock", help="keep a voice's current notes (pitches and rhythm)")
@@ -197,6 +257,7 @@ def add_parsers(sub) -> None:
     _solve_options(p)
     p.add_argument("--voice", required=True)
     p.add_argument("--bars", help="A-B (default: the whole piece)")
+    _budget_option(p)
     p.set_defaults(func=cmd_unlock)
 
     p = sub.add_parser("regenerate", help="a different valid passage in some bars: every "
@@ -205,7 +266,22 @@ def add_parsers(sub) -> None:
     p.add_argument("--voice", help="only this voice (default: every voice the solver writes; "
                    "the cantus or melody, pins and locks stay)")
     p.add_argument("--bars", required=True, help="A-B")
+    p.add_argument("--change", type=_share, metavar="SHARE",
+                   help="the share of the region's free notes (not pinned, locked or given) "
+                   "that must change, 0-1 (default 0.5)")
+    p.add_argument("--options", type=int, default=1, metavar="K",
+                   help="K mutually distinct alternatives ranked by the objective: the best "
+                   "is written, `stretto choose DIR K` takes another")
     p.set_defaults(func=cmd_regenerate)
+
+    p = sub.add_parser("choose", help="take one of the alternatives the last `regenerate "
+                       "--options K` offered")
+    p.add_argument("dir", help="project folder")
+    p.add_argument("option", type=int, help="the option's number (1 = the best)")
+    p.add_argument("--time-limit", type=cli_args.time_limit,
+                   help="seconds (default: the project's)")
+    p.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    p.set_defaults(func=cmd_choose)
 
     p = sub.add_parser("constrain", help="add a rule of your own and re-solve",
                        description="rules: " + ", ".join(RULES) + ". Harmonizations and "

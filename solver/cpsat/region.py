@@ -30,11 +30,13 @@ class Region:
 @dataclass(frozen=True)
 class ResolveOutcome:
     """A re-solve: the solver's result (its piece with origins marked), how many notes of the
-    added voices changed against the previous score, and of how many."""
+    added voices changed against the previous score, and of how many; ``moves``: the notes a
+    change budget moved beyond the fewest changes, each with why (``also moved ...``)."""
 
     result: SolveResult
     changed: int
     total: int
+    moves: tuple[str, ...] = ()
 
 
 def mark_origins(piece: Piece, constraints: tuple[Constraint, ...],

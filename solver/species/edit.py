@@ -28,7 +28,10 @@ from stretto.score import Piece
 
 from stretto.solver.cpsat.conflicts import minimal_groups
 from stretto.solver.cpsat.region import Region, ResolveOutcome, count_changes, mark_origins
-from stretto.solver.cpsat.solving import solver_for
+from stretto.solver.cpsat.moves import moves
+from stretto.solver.cpsat.solving import objective_of, solver_for
+from stretto.solver.cpsat.variants import (RegenerateAsk, RegenerateOutcome, find_variants,
+                                           parse_notes, region_span, region_voices)
 from stretto.solver.cpsat.waivers import waived_places, without_waivers
 from stretto.solver.species.engine import add_preferences, build_hard, preference_solver, result_of
 from stretto.solver.species.lines import register_pitches
@@ -238,9 +241,10 @@ def _region_constraints(sm: ScoreModel, previous: Piece, region: Region) -> None
             if line.is_cantus:
                 continue
             grid = grid_of(previous, line.index, sm.size)
+            held = _held_into(grid, lo)
             for p in line.onset_positions():
                 inside = region.voice in (None, line.index) and lo <= p < hi
-                if inside:
+                if inside and p not in held:
                     differences.append(_changed(sm, line, p, grid[p]))
                     continue
                 pitch, begins = grid[p]
@@ -251,6 +255,18 @@ def _region_constraints(sm: ScoreModel, previous: Piece, region: Region) -> None
             sm.implies_any(True, differences)
         else:
             sm.fail()
+
+
+def _held_into(grid: list[tuple[Pitch | None, bool]], lo: int) -> set[int]:
+    """The positions from ``lo`` on where a note begun before ``lo`` still sounds: a note of
+    the bars before a region stays whole (its tie into the region included)."""
+    out: set[int] = set()
+    p = lo
+    while 0 < p < len(grid) and grid[p][0] is not None and not grid[p][1] and \
+            grid[p][0] == grid[lo][0]:
+        out.add(p)
+        p += 1
+    return out
 
 
 def _changed(sm: ScoreModel, line: LineVars, p: int, before: tuple[Pitch | None, bool]) -> Lit:
@@ -357,8 +373,8 @@ def resolve(spec: SpeciesSpec, constraints: tuple[Constraint, ...], previous: Pi
         return fewest_out
     out = _outcome(sm, third, code3, spec, settings, constraints, previous, start, run_id)
     moved = moves(previous, fewest_out.result.piece, out.result.piece,
-                  fewest_out.result.stats.get("by_rule", {}),
-                  out.result.stats.get("by_rule", {}))
+                  fewest_out.result.stats.get("soft_costs", {}),
+                  out.result.stats.get("soft_costs", {}))
     out.result.stats["budget"] = budget
     return replace(out, moves=moved)
 
@@ -369,7 +385,7 @@ def _outcome(sm, solver, code, spec, settings, constraints, previous, start,
     result = result_of(sm, solver, spec, settings, code, True, time.perf_counter() - start,
                        run_id)
     piece = mark_origins(result.piece, constraints, run_id)
-    result = replace(result, piece=piece, stats=dict(result.stats))
+    result = replace(result, piece=piece)
     changed, total = count_changes(previous, piece, spec.cantus_voice)
     result.stats["notes_changed"] = changed
     return ResolveOutcome(result=result, changed=changed, total=total)
@@ -477,8 +493,13 @@ def explain(spec: SpeciesSpec, constraints: tuple[Constraint, ...], previous: Pi
     return sorted(words, key=lambda w: (not w.startswith("your"), w))
 
 
-def _unsatisfiable(spec, constraints, previous, region, settings) -> Unsatisfiable:
+def _unsatisfiable(spec, constraints, previous, region, settings, *,
+                   seen: int = 0) -> Unsatisfiable:
     words = explain(spec, constraints, previous, settings, region)
+    if not words and seen:
+        return Unsatisfiable(f"regenerate {region.describe()}: every valid variant there has "
+                             f"been seen already ({seen} in the history): regenerate other "
+                             "bars, or undo")
     if not words:
         return Unsatisfiable("the constraints cannot all hold (no smaller explanation was "
                              "found in the time limit): remove your latest pin or rule")

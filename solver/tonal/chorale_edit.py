@@ -30,7 +30,7 @@ from dataclasses import replace
 from ortools.sat.python import cp_model
 
 from stretto import __version__
-from stretto.edits import Constraint
+from stretto.edits import Constraint, Lock, Pin
 from stretto.errors import StrettoError, Unsatisfiable
 from stretto.score import Piece
 
@@ -39,8 +39,12 @@ from stretto.solver.tonal.chorale import ChoraleModel, chorale_rules_hash
 from stretto.solver.tonal.chorale_explain import unsatisfiable
 from stretto.solver.tonal.chorale_task import (Task, add_wish, differs, free_cells, keep_region,
     previous_slots, region_cells, slot_waivers, task_of, with_user_ranges)
+from stretto.solver.cpsat.moves import moves
 from stretto.solver.cpsat.region import ResolveOutcome, Region, count_changes, mark_origins
 from stretto.solver.cpsat.solving import solver_for
+from stretto.solver.cpsat.variants import (Alternative, RegenerateAsk, RegenerateOutcome,
+                                           find_variants, parse_notes, region_notes, shortfall,
+                                           variant_hash)
 from stretto.solver.cpsat.settings import SolveResult, SolveSettings
 
 TIMING = ("solve_time", "deterministic_time")
@@ -69,37 +73,147 @@ def _model(task: Task, constraints, settings: SolveSettings) -> ChoraleModel:
 
 
 def resolve(kind: str, spec: dict, constraints: tuple[Constraint, ...], previous: Piece,
-            settings: SolveSettings, *, run_id: str | None = None) -> ResolveOutcome:
-    """Re-solve a harmonization or composition after an edit (see the module text). Raises
-    :class:`Unsatisfiable` naming a minimal set of conflicting wishes."""
-    return _solve(task_of(kind, spec), constraints, previous, settings, None, run_id)
-
-
-def regenerate(kind: str, spec: dict, constraints: tuple[Constraint, ...], previous: Piece,
-               region: Region, settings: SolveSettings, *,
-               run_id: str | None = None) -> ResolveOutcome:
-    """A different valid passage for ``region``, everything outside it unchanged."""
-    return _solve(task_of(kind, spec), constraints, previous, settings, region, run_id)
-
-
-def _solve(task: Task, constraints, previous: Piece, settings: SolveSettings,
-           region: Region | None, run_id: str | None) -> ResolveOutcome:
+            settings: SolveSettings, *, run_id: str | None = None,
+            budget: int = 0) -> ResolveOutcome:
+    """Re-solve a harmonization or composition after an edit (see the module text), with up
+    to ``budget`` notes changed beyond the fewest where that lowers the objective (the
+    outcome's ``moves`` name them and why). Raises :class:`Unsatisfiable` naming a minimal
+    set of conflicting wishes."""
+    task = task_of(kind, spec)
     start = time.perf_counter()
     model = _model(task, constraints, settings)
     prev = previous_slots(task, previous)
-    fail = (task, constraints, previous, region, settings)
-    if region is not None:
-        keep_region(model, task, prev, region)
-    solver, method = None, "chain"
+    fail = (task, constraints, previous, None, settings)
+    solver = wider = None
+    method = "chain"
     if chain_edit.is_chain(model):
-        cells = region_cells(model, task, region) if region is not None else None
-        rows = chain_edit.solve(model, task, constraints, prev, cells, settings.objective)
+        rows = chain_edit.solve(model, task, constraints, prev, None, settings.objective)
         if rows is None:
             raise unsatisfiable(*fail)
         if rows is not NotImplemented:
             solver = _confirm(model, rows, settings)
+            if solver is not None and budget > 0 and settings.objective:
+                fewest = chain_edit.changed_cells(model, rows, prev)
+                got = chain_edit.solve_budget(model, task, constraints, prev, True, fewest,
+                                              budget)
+                if got not in (None, NotImplemented) and got[2] is not None and \
+                        got[1] < got[2]:
+                    wider = _confirm(model, got[0], settings)
     if solver is None:
-        solver, method = _search(model, prev, region, settings, fail), "cp-sat"
+        method = "cp-sat"
+        solver, wider = _search(model, prev, settings, fail, budget)
+    out = _outcome(task, model, solver, method, settings, constraints, previous, run_id, start)
+    if wider is None:
+        return out
+    chosen = _outcome(task, model, wider, method, settings, constraints, previous, run_id,
+                      start)
+    chosen.result.stats["budget"] = budget
+    return replace(chosen, moves=moves(previous, out.result.piece, chosen.result.piece,
+                                       out.result.stats.get("soft_costs", {}),
+                                       chosen.result.stats.get("soft_costs", {})))
+
+
+def regenerate(kind: str, spec: dict, constraints: tuple[Constraint, ...], previous: Piece,
+               region: Region, settings: SolveSettings, *, run_id: str | None = None,
+               ask: RegenerateAsk = RegenerateAsk()) -> RegenerateOutcome:
+    """Different valid passages for ``region``, everything outside it unchanged: each changes
+    at least ``ask.change`` of the region's free notes (not pinned, locked or the melody), is
+    none of ``ask.seen``, and ``ask.options`` of them come back mutually distinct, best first.
+    On a chain the exact pass enumerates them (:func:`chain_edit.variants`); otherwise CP-SAT
+    (:func:`~stretto.solver.cpsat.variants.find_variants`)."""
+    task = task_of(kind, spec)
+    start = time.perf_counter()
+    model = _model(task, constraints, settings)
+    prev = previous_slots(task, previous)
+    fail = (task, constraints, previous, region, settings)
+    keep_region(model, task, prev, region)
+    inside, loose = region_cells(model, task, region)
+    held = fixed_cells(task, constraints)
+    counted = sorted(c for c in inside if c not in held)
+    if chain_edit.is_chain(model):
+        seen = [cells_of(task, model, notes) for notes in ask.seen]
+        got = chain_edit.variants(model, task, constraints, prev, (inside, loose), counted,
+                                  ask.change, ask.options, seen, settings.objective)
+        if got is None:
+            raise _no_variant(fail, len(ask.seen))
+        if got is not NotImplemented:
+            paths, free, target, asked = got
+            alternatives = []
+            for _, rows, changed in paths:
+                solver = _confirm(model, rows, settings)
+                if solver is None:  # the safety net: the model refuses the chain's rows
+                    break
+                out = _outcome(task, model, solver, "chain", settings, constraints, previous,
+                               run_id, start)
+                notes = region_notes(out.result.piece, region)
+                alternatives.append(Alternative(out, notes, variant_hash(notes), changed,
+                                                out.result.objective))
+            else:
+                return RegenerateOutcome(tuple(alternatives), free, asked, shortfall(
+                    target, free, asked, len(alternatives), ask.options))
+    changes = [differs(model, v, t, prev[v][t]) for v, t in counted]
+    _hint(model, prev)
+    model.m.ClearObjective()
+    if settings.objective and model.sm.penalties:
+        model.m.Minimize(sum(w * e for _, w, e in model.sm.penalties))
+
+    def solve(copy):
+        solver = solver_for(replace(settings, time_limit=min(settings.time_limit,
+                                                             PREFERENCE_CAP)))
+        code = solver.Solve(copy)
+        if code == cp_model.INFEASIBLE:
+            return None
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            raise _no_time(settings)
+        return solver
+
+    def nogood(notes):
+        cells = cells_of(task, model, notes)
+        return [differs(model, v, t, model.P[cells[v, t]] if cells.get((v, t), -1) >= 0
+                        else None) for v, t in sorted(inside)]
+
+    found = find_variants(model.m, changes, region, ask, solve=solve, nogood=nogood,
+                          read=lambda s: _outcome(task, model, s, "cp-sat", settings,
+                                                  constraints, previous, run_id, start))
+    if found is None:
+        raise _no_variant(fail, len(ask.seen))
+    return found
+
+
+def _no_variant(fail, seen: int) -> Unsatisfiable:
+    exc = unsatisfiable(*fail)
+    if exc.conflicts or not seen:
+        return exc
+    return Unsatisfiable(f"regenerate {fail[3].describe()}: every valid variant there has been "
+                         f"seen already ({seen} in the history): regenerate other bars, or undo")
+
+
+def fixed_cells(task: Task, constraints) -> set[tuple[int, int]]:
+    """(voice, slot) of every note a pin or lock holds: not free for a regeneration."""
+    out: set[tuple[int, int]] = set()
+    for c in constraints:
+        if isinstance(c, Pin):
+            out.add((c.voice, task.slot_at(c.bar, c.beat)))
+        elif isinstance(c, Lock):
+            out.update((c.voice, t) for t, _ in task.locked(c))
+    return out
+
+
+def cells_of(task: Task, model: ChoraleModel, notes) -> dict[tuple[int, int], int]:
+    """{(voice, slot): pitch index} of a variant's notes (-1: a pitch the model lacks)."""
+    out = {}
+    for v, voice in parse_notes(notes).items():
+        for t, a in enumerate(task.onsets):
+            pitch = next((p for on, end, p in voice if on <= a < end), None)
+            if pitch is not None:
+                out[v, t] = model.P.index(pitch) if pitch in model.P else -1
+    return out
+
+
+def _outcome(task: Task, model: ChoraleModel, solver, method: str, settings: SolveSettings,
+             constraints, previous: Piece, run_id: str | None, start: float) -> ResolveOutcome:
+    """The solver's answer as an edit's outcome: the score with its analysis, origins marked,
+    changed notes counted, and the run's reproducible settings."""
     # the chain is exact; CP-SAT proves its optimum or stops at the preference cap
     optimal = method == "chain" or solver.response_proto.status == cp_model.OPTIMAL
     status = "optimal" if optimal and settings.objective else "feasible"
@@ -132,6 +246,7 @@ def _confirm(model: ChoraleModel, rows: list[int], settings: SolveSettings):
             x = model.x[v][t]
             if not isinstance(x, int):
                 copy.Add(copy.GetIntVarFromProtoIndex(x.Index()) == row[1 + v])
+    copy.ClearObjective()
     if settings.objective and model.sm.penalties:
         copy.Minimize(sum(w * e for _, w, e in model.sm.penalties))
     solver = solver_for(settings, light=True)
@@ -141,46 +256,60 @@ def _confirm(model: ChoraleModel, rows: list[int], settings: SolveSettings):
     return None
 
 
-def _search(model: ChoraleModel, prev, region: Region | None, settings: SolveSettings,
-            fail) -> cp_model.CpSolver:
+def _search(model: ChoraleModel, prev, settings: SolveSettings, fail, budget: int = 0):
     """CP-SAT in two stages where the chain does not apply (canons, recurrences): the fewest
     changed notes (light settings, the previous score as the hint), then the preferences with
     no more changes than that, for at most PREFERENCE_CAP deterministic seconds (the first
-    stage's answer is the hint, so the cap only costs polish; the run records it)."""
-    used = 0.0
-    if region is None:
-        changes = [d for v, t in free_cells(model) if (d := differs(model, v, t, prev[v][t]))
-                   is not False]
-        changes = [1 if d is True else d for d in changes]
-        model.m.Minimize(sum(changes))
-        _hint(model, prev)
-        first = solver_for(settings, light=True)
-        code = first.Solve(model.m)
-        if code == cp_model.INFEASIBLE:
-            raise unsatisfiable(*fail)
-        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            raise _no_time(settings)
-        used = first.response_proto.deterministic_time
-        model.m.Add(sum(changes) <= round(first.ObjectiveValue()))
-        decisions = [(x, first.Value(x)) for v, t in free_cells(model)
-                     for x in (model.x[v][t],)] + [(c, first.Value(c)) for c in model.c]
-        model.m.ClearHints()
-        for var, value in decisions:
-            model.m.AddHint(var, value)
-    else:
-        _hint(model, prev)
+    stage's answer is the hint, so the cap only costs polish; the run records it). With a
+    ``budget``, a third stage allows that many more changes where they lower the objective:
+    (the solver, the third stage's solver or None)."""
+    changes = [d for v, t in free_cells(model) if (d := differs(model, v, t, prev[v][t]))
+               is not False]
+    changes = [1 if d is True else d for d in changes]
+    model.m.Minimize(sum(changes))
+    _hint(model, prev)
+    first = solver_for(settings, light=True)
+    code = first.Solve(model.m)
+    if code == cp_model.INFEASIBLE:
+        raise unsatisfiable(*fail)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise _no_time(settings)
+    used = first.response_proto.deterministic_time
+    fewest = round(first.ObjectiveValue())
+    limit = model.m.Add(sum(changes) <= fewest)
+    decisions = [(x, first.Value(x)) for v, t in free_cells(model)
+                 for x in (model.x[v][t],)] + [(c, first.Value(c)) for c in model.c]
+    model.m.ClearHints()
+    for var, value in decisions:
+        model.m.AddHint(var, value)
     model.m.ClearObjective()
-    if settings.objective and model.sm.penalties:
-        model.m.Minimize(sum(w * e for _, w, e in model.sm.penalties))
-    budget = settings.time_limit
-    left = max(budget - used, budget / 4)
-    second = solver_for(replace(settings, time_limit=min(left, PREFERENCE_CAP)))
+    prefs = sum(w * e for _, w, e in model.sm.penalties) if settings.objective and \
+        model.sm.penalties else None
+    if prefs is not None:
+        model.m.Minimize(prefs)
+    budget_s = settings.time_limit
+    left = max(budget_s - used, budget_s / 4)
+    capped = replace(settings, time_limit=min(left, PREFERENCE_CAP))
+    second = solver_for(capped)
     code = second.Solve(model.m)
     if code == cp_model.INFEASIBLE:
         raise unsatisfiable(*fail)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise _no_time(settings)
-    return second
+    if budget <= 0 or prefs is None:
+        return second, None
+    wide = model.m.Clone()
+    domain = wide.Proto().constraints[limit.Index()].linear.domain
+    domain[len(domain) - 1] = domain[len(domain) - 1] + budget
+    wide.Minimize(prefs * (fewest + budget + 1) + sum(changes))
+    wide.ClearHints()
+    for var, _ in decisions:
+        wide.AddHint(var, second.Value(var))
+    third = solver_for(capped)
+    if third.Solve(wide) in (cp_model.OPTIMAL, cp_model.FEASIBLE) and \
+            third.Value(prefs) < second.ObjectiveValue():
+        return second, third
+    return second, None
 
 
 def score_of(task: Task, sol, stats: dict, previous: Piece | None = None) -> Piece:
@@ -193,6 +322,7 @@ def score_of(task: Task, sol, stats: dict, previous: Piece | None = None) -> Pie
         return build_piece(task.data, task.prob.key, list(task.onsets), list(task.ends), sol,
                            recorded, list(task.names),
                            ornament=bool(task.spec.get("ornament")),
+                           rhythm=task.spec.get("rhythm", "chords"),
                            title=previous.title if previous is not None else None,
                            melody_voice=previous.voices[0] if previous is not None else None)
     from stretto.solver.tonal.form import build_problem, form_piece
@@ -208,4 +338,4 @@ def _no_time(settings: SolveSettings) -> StrettoError:
 # ---------------------------------------------------------------------------- explanations
 
 
-__all__ = ["regenerate", "resolve", "score_of"]
+__all__ = ["cells_of", "fixed_cells", "regenerate", "resolve", "score_of"]

@@ -6,13 +6,14 @@ project (species, chorale model) sit behind one protocol (:mod:`stretto.app.kind
 
 from stretto.app.audio import RenderResult, engrave, render
 from stretto.app.create import NewProject, new_project
-from stretto.app.edit import History, StepResult, history, lock, pin, provenance, redo, \
-    regenerate, undo, unlock, unpin, write_provenance
+from stretto.app.edit import Choice, History, RegenerateResult, StepResult, choose, history, \
+    lock, pin, provenance, redo, regenerate, undo, unlock, unpin, write_provenance
 from stretto.app.kinds import ProjectKind, kind_of
 from stretto.app.rules import constrain
 from stretto.app.session import EditResult
 
-__all__ = ["EditResult", "History", "NewProject", "ProjectKind", "RenderResult", "StepResult",
-           "constrain", "engrave", "history", "kind_of", "lock", "new_project", "pin",
+__all__ = ["Choice", "EditResult", "History", "NewProject", "ProjectKind", "RegenerateResult",
+           "RenderResult", "StepResult", "choose", "constrain", "engrave", "history", "kind_of",
+           "lock", "new_project", "pin",
            "provenance", "redo", "regenerate", "render", "undo", "unlock", "unpin",
            "write_provenance"]

@@ -14,6 +14,7 @@ from stretto.errors import BadInput
 if TYPE_CHECKING:
     from stretto.pitch import Pitch
     from stretto.project import Project
+    from stretto.solver.cpsat.variants import RegenerateOutcome
 
 
 class ProjectKind(Protocol):
@@ -38,9 +39,16 @@ class ProjectKind(Protocol):
         """The project with its given voice changed at ``bar`` (a pin with
         ``allow_cantus_edit``), and what changed; BadInput where the kind forbids it."""
 
-    def resolve(self, project: "Project", settings, *, run_id: str, region=None):
-        """The solver's edit outcome (``result``, ``changed``, ``total``): a re-solve, or a
-        new passage for ``region``."""
+    def resolve(self, project: "Project", settings, *, run_id: str, region=None,
+                budget: int = 0):
+        """The solver's edit outcome (``result``, ``changed``, ``total``, ``moves``): a
+        re-solve that may change ``budget`` notes more than the fewest where that lowers the
+        objective, or the best new passage for ``region``."""
+
+    def regenerate(self, project: "Project", settings, *, run_id: str, region,
+                   ask) -> "RegenerateOutcome":
+        """Alternatives for ``region`` (a :class:`RegenerateAsk`: the share of free notes
+        to change, how many options, the variants seen), best first."""
 
 
 class SpeciesKind:
@@ -74,15 +82,21 @@ class SpeciesKind:
         new = SpeciesSpec.from_dict({**project.spec, "cantus": [p.name for p in cantus]})
         return replace(project, spec=new.to_dict()), f"cantus bar {bar} = {pitch.name}"
 
-    def resolve(self, project: "Project", settings, *, run_id: str, region=None):
+    def resolve(self, project: "Project", settings, *, run_id: str, region=None,
+                budget: int = 0):
         from stretto.solver.species import edit
 
-        spec = self.spec(project)
-        if region is None:
-            return edit.resolve(spec, project.constraints, project.piece, settings,
-                                run_id=run_id)
-        return edit.regenerate(spec, project.constraints, project.piece, region, settings,
-                               run_id=run_id)
+        if region is not None:
+            return self.regenerate(project, settings, run_id=run_id, region=region, ask=None)
+        return edit.resolve(self.spec(project), project.constraints, project.piece, settings,
+                            run_id=run_id, budget=budget)
+
+    def regenerate(self, project: "Project", settings, *, run_id: str, region, ask):
+        from stretto.solver.cpsat.variants import RegenerateAsk
+        from stretto.solver.species import edit
+
+        return edit.regenerate(self.spec(project), project.constraints, project.piece, region,
+                               settings, run_id=run_id, ask=ask or RegenerateAsk())
 
 
 class ChoraleKind:
@@ -109,14 +123,21 @@ class ChoraleKind:
         raise BadInput(f"voice {v + 1} is the given melody of the harmonization: it never "
                        "changes (harmonize the new melody instead)")
 
-    def resolve(self, project: "Project", settings, *, run_id: str, region=None):
+    def resolve(self, project: "Project", settings, *, run_id: str, region=None,
+                budget: int = 0):
         from stretto.solver.tonal import chorale_edit as edit
 
-        if region is None:
-            return edit.resolve(project.kind, project.spec, project.constraints,
-                                project.piece, settings, run_id=run_id)
+        if region is not None:
+            return self.regenerate(project, settings, run_id=run_id, region=region, ask=None)
+        return edit.resolve(project.kind, project.spec, project.constraints, project.piece,
+                            settings, run_id=run_id, budget=budget)
+
+    def regenerate(self, project: "Project", settings, *, run_id: str, region, ask):
+        from stretto.solver.cpsat.variants import RegenerateAsk
+        from stretto.solver.tonal import chorale_edit as edit
+
         return edit.regenerate(project.kind, project.spec, project.constraints, project.piece,
-                               region, settings, run_id=run_id)
+                               region, settings, run_id=run_id, ask=ask or RegenerateAsk())
 
 
 def kind_of(project: "Project") -> ProjectKind:

@@ -11,6 +11,9 @@ from pathlib import Path
 from stretto.app.kinds import kind_of
 from stretto.errors import BadInput
 
+#: notes a re-solve may change beyond the fewest where that lowers the objective (--budget)
+DEFAULT_BUDGET = 2
+
 @dataclass(frozen=True)
 class EditResult:
     """What an edit did: its action and description, the notes it changed (None when it was
@@ -23,6 +26,8 @@ class EditResult:
     status: str | None = None
     run: str | None = None
     files: dict[str, Path] = field(default_factory=dict)
+    #: notes a change budget moved beyond the fewest changes, each with why
+    moves: tuple[str, ...] = ()
 
 
 def voice_index(voice: int | str, voices: int, what: str = "--voice") -> int:
@@ -75,21 +80,33 @@ def with_constraint(project, make):
 
 def save_edit(folder, project, old_text: str, action: str, what: str, *, solve: bool,
           time_limit: float | None, seed: int | None, region=None,
-          constraint: str | None = None) -> EditResult:
-    """Re-solve (or not), log the edit, save with an undo step."""
+          constraint: str | None = None, budget: int = DEFAULT_BUDGET, outcome=None,
+          run: str | None = None, entry: dict | None = None) -> EditResult:
+    """Re-solve (or not; or take the solver's ``outcome`` of run ``run`` already found), log
+    the edit (``entry``: more fields for its history entry), save with an undo step. A
+    re-solve may change ``budget`` notes more than the fewest where that lowers the
+    objective."""
     from stretto.io.project import save_project
 
-    changed = total = run = status = None
-    if solve or region is not None:
+    changed = total = status = None
+    moves: tuple[str, ...] = ()
+    if outcome is None and (solve or region is not None):
         run = project.run_id()
-        out = kind_of(project).resolve(project, settings_of(project, time_limit, seed),
-                                       run_id=run, region=region)
-        changed, total, status = out.changed, out.total, out.result.status
-        project = replace(project, piece=out.result.piece).with_run(out.result.stats, run)
+        outcome = kind_of(project).resolve(project, settings_of(project, time_limit, seed),
+                                           run_id=run, region=region, budget=budget)
+    if outcome is not None:
+        changed, total, status = outcome.changed, outcome.total, outcome.result.status
+        moves = tuple(getattr(outcome, "moves", ()))
+        project = replace(project, piece=outcome.result.piece).with_run(outcome.result.stats,
+                                                                         run)
     project = project.logged(action, what, run=run, changed=changed, constraint=constraint)
+    extra = dict(entry or {}, **({"moves": list(moves)} if moves else {}))
+    if extra:
+        project = replace(project, history=project.history[:-1] + (
+            {**project.history[-1], **extra},))
     files = save_project(project, folder, previous_text=old_text)
     return EditResult(action=action, what=what, notes_changed=changed, notes_total=total,
-                      status=status, run=run, files=dict(files))
+                      status=status, run=run, files=dict(files), moves=moves)
 
 
 def locked(folder, *, shared: bool = False):
@@ -104,5 +121,6 @@ def refuse_given(project, v: int, why: str) -> None:
     if v == kind.given_voice(project):
         raise BadInput(f"voice {v + 1} is the {kind.given_name} you gave: {why}")
 
-__all__ = ["EditResult", "check_bars", "load", "locked", "refuse_given", "save_edit",
+__all__ = ["DEFAULT_BUDGET", "EditResult", "check_bars", "load", "locked", "refuse_given",
+           "save_edit",
            "settings_of", "voice_index", "with_constraint"]
