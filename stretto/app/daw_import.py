@@ -306,8 +306,40 @@ def _as_project_voices(project: "Project", edited: "Piece",
     for v, voice in enumerate(project.piece.voices):
         track = tracks[by_voice[v].index]
         notes = tuple(replace(n, id=f"v{v}n{k}") for k, n in enumerate(track.notes))
+        if voice.graces:
+            notes = _unplayed(voice, notes, project.piece.bar_length, v)
         out.append(replace(voice, notes=notes, graces=()))
     return out
+
+
+def _unplayed(voice, notes: tuple, bar: Fraction, v: int) -> tuple:
+    """The notes of a track with the project voice's grace notes taken out where score.mid
+    plays them (on the beat, before their main note, which then starts later): the main note
+    starts on its beat again, so an untouched ornament is no rhythm change."""
+    from stretto.io.midi import split_at_bars
+
+    keys: dict[Fraction, list[int]] = {}
+    for g in voice.graces:
+        keys.setdefault(g.onset, []).append(g.midi)
+    heard = sorted(_sounding(notes), key=lambda n: (n.onset, n.midi))
+    out, i = [], 0
+    while i < len(heard):
+        n, ks = heard[i], keys.get(heard[i].onset, [])
+        played = heard[i:i + len(ks) + 1]
+        if ks and len(played) == len(ks) + 1 and [m.midi for m in played[:-1]] == ks:
+            main = played[-1]
+            out.append((main.pitch, n.onset, main.end - n.onset))
+            i += len(ks) + 1
+        else:
+            out.append((n.pitch, n.onset, n.duration))
+            i += 1
+    return split_at_bars(v, out, bar)
+
+
+def _sounding(notes: tuple) -> list:
+    from stretto.score import Voice
+
+    return Voice("", notes).sounding()
 
 
 # ---------------------------------------------------------------------------- the copy

@@ -593,3 +593,33 @@ def test_a_file_with_the_projects_notes_imports_nothing(species_made, tmp_path, 
     assert main(["import", str(project), str(untouched)]) == 0
     assert "nothing to import, nothing written" in capsys.readouterr().out
     assert _files(project) == saved and not list(tmp_path.glob("*.stretto.*"))
+
+
+def test_a_melodys_grace_notes_as_score_mid_plays_them_are_no_edit(tmp_path, capsys):
+    """score.mid plays a grace note on the beat and its main note after it: read back, that
+    is the melody as given, not a rewritten rhythm."""
+    from support import tune_melody
+
+    from stretto.io.musicxml import write_musicxml
+    from stretto.modes import Mode
+    from stretto.pitch import Pitch
+    from stretto.score import Note, Piece, Voice
+
+    grace = Note(id="g0", pitch=Pitch.parse("F5"), onset=F(1), duration=F(1, 2),
+                 origin="human", grace="acciaccatura")
+    tune = tmp_path / "tune.musicxml"
+    write_musicxml(Piece(voices=(Voice("Melody", tune_melody().notes, role="melody",
+                                       graces=(grace,)),),
+                         mode=Mode("ionian", "C"), meter="4/4", tempo=F(100)), tune)
+    project = tmp_path / "graced"
+    assert main(["harmonize", str(tune), "--time-limit", "5", "--out", str(project)]) == 0
+    assert load_project(project)[0].piece.voices[0].graces
+    edited = tmp_path / "graced.mid"
+    daw_midi(project / "score.mid", edited, transpose={(2, 1): -2})
+    capsys.readouterr()
+    assert main(["import", str(project), str(edited), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "would pin: voice 3 (Tenor) bar 1 beat 2" in out and "1 edits" in out
+    assert main(["import", str(project), str(edited)]) == 0
+    after = load_project(project)[0].piece
+    assert [g.midi for g in after.voices[0].graces] == [grace.midi]
