@@ -47,6 +47,23 @@ def shares(project: Project) -> dict[str, Any]:
     return {"voices": voices, "total": total}
 
 
+def edit_of(project: Project, constraint_id: str | None) -> int | None:
+    """The number of the history entry that made constraint ``constraint_id``: the edit that
+    names it, or for an imported edit (its ``source`` ``import <file> <sha256>``) the import
+    of that file; None when none is recorded."""
+    for e in project.history:
+        if constraint_id and e.get("constraint") == constraint_id:
+            return e["n"]
+    c = next((c for c in project.constraints if c.id == constraint_id), None)
+    source = getattr(c, "source", None) or ""
+    if source.startswith("import "):
+        _, name, sha = (source.split(" ", 2) + ["", ""])[:3]
+        for e in reversed(project.history):
+            if e["action"] == "import" and f"imported {name} (sha256 {sha[:12]}" in e["what"]:
+                return e["n"]
+    return None
+
+
 def _time(stamp: str) -> datetime.datetime:
     return datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
@@ -108,7 +125,8 @@ def prov_json(project: Project) -> str:
                 maker = first
             elif n.origin == "human":
                 doc.wasAttributedTo(note, composer)
-                maker = by_constraint.get(n.source or "") or first
+                made = edit_of(project, n.source)
+                maker = by_constraint.get(n.source or "") or activities.get(str(made)) or first
             else:
                 doc.wasAttributedTo(note, software)
                 maker = by_run.get(n.source or "")
@@ -141,4 +159,4 @@ def _inputs(doc, project: Project, first) -> dict[str, Any]:
     return given
 
 
-__all__ = ["prov_json", "shares"]
+__all__ = ["edit_of", "prov_json", "shares"]

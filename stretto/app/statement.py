@@ -105,10 +105,11 @@ def decisions(project) -> list[tuple[str, str, dict]]:
 
 
 def _edit_of(project, constraint_id: str | None) -> str:
-    for e in project.history:
-        if constraint_id and e.get("constraint") == constraint_id:
-            return f"stretto:edit-{e['n']}"
-    return "stretto:edit-1"
+    """The PROV id of the edit that made a constraint (as :func:`stretto.provenance.prov_json`
+    links its notes): the first solve when none is recorded."""
+    from stretto.provenance import edit_of
+
+    return f"stretto:edit-{edit_of(project, constraint_id) or 1}"
 
 
 def _where(piece, n) -> str:

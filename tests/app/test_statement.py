@@ -123,3 +123,42 @@ def test_renderer_and_its_training_data_from_the_mix(edited, tmp_path):
     for item in ("neural.safetensors", "training data: Fux's six cantus firmi",
                  "training data: J. S. Bach's four-part chorales", "FluidR3_GM"):
         assert item in md, item
+
+
+@pytest.fixture(scope="module")
+def imported(edited, tmp_path_factory) -> Path:
+    """The edited project after a DAW edit: one bass note moved up a tone in a copy of
+    score.mid, imported back (`stretto import`)."""
+    import mido
+
+    work = tmp_path_factory.mktemp("daw")
+    out = work / "tune"
+    shutil.copytree(edited, out)
+    midi = mido.MidiFile(out / "score.mid")
+    bass = midi.tracks[4]
+    ons = [i for i, m in enumerate(bass) if m.type == "note_on" and m.velocity > 0]
+    at = ons[12]
+    key = bass[at].note
+    off = next(i for i in range(at + 1, len(bass)) if bass[i].type in ("note_on", "note_off")
+               and bass[i].note == key)
+    bass[at], bass[off] = bass[at].copy(note=key + 2), bass[off].copy(note=key + 2)
+    midi.save(work / "from-daw.mid")
+    assert main(["import", str(out), str(work / "from-daw.mid")]) == 0
+    return out
+
+
+def test_imported_daw_edit_is_the_composers(imported):
+    project, _ = load_project(imported)
+    made = statement(imported)
+    pins = [c for c in project.constraints if (getattr(c, "source", None) or "")
+            .startswith("import from-daw.mid")]
+    assert len(pins) == 1
+    notes = [n.id for v in project.piece.voices for n in v.sounding() if n.source == pins[0].id]
+    assert len(notes) == 1 and notes[0] in made.composer_notes
+    assert len(made.composer_notes) == 8  # the pin, the six locked notes, the imported note
+    assert _attributed(imported)["stretto:composer"] == set(made.composer_notes)
+    assert made.decisions[-1].startswith("imported DAW edit: imported from-daw.mid")
+    assert f"[stretto:note-{notes[0]}] from [stretto:edit-4]" in made.markdown
+    doc = json.loads(provenance(imported, format="prov-json"))
+    made_by = {g["prov:entity"]: g["prov:activity"] for g in doc["wasGeneratedBy"].values()}
+    assert made_by[f"stretto:note-{notes[0]}"] == "stretto:edit-4"  # the import, in PROV too
