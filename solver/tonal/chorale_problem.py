@@ -108,6 +108,7 @@ class ChoraleSolution:
     keys: list[Key] | None = None  # the local key of every slot
     local_labels: list[str] | None = None  # the figure in the local key
     modulations: list[dict] = field(default_factory=list)
+    style: str = "chorale"  # the harmonic style it was solved in
 
     def analysis(self, onsets, names) -> list[dict]:
         """One entry per slot: onset, place, chord (home-key spelling, what the checker

@@ -151,4 +151,5 @@ class SolveMixin:
                     entry["pivot_slot"] = t - 1
             mods.append(entry)
         return ChoraleSolution(stats["status"], pitches, chords, labels, cads, stats,
-                               keys=keys, local_labels=local, modulations=mods)
+                               keys=keys, local_labels=local, modulations=mods,
+                               style=self.prob.style)

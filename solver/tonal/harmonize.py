@@ -196,8 +196,6 @@ def harmonize(melody: Melody, settings: SolveSettings = SolveSettings(), *,
         return SolveResult(status=sol.status, piece=None, objective=None, bound=None,
                            wall_time=stats["solve_time"], stats=stats)
     piece = build_piece(melody, key, onsets, ends, sol, stats, names, ornament=ornament)
-    if style != "chorale":  # the harmonic style, where it is not the default
-        piece.info["harmony"]["style"] = style
     return SolveResult(status=sol.status, piece=piece, objective=stats.get("objective"),
                        bound=None, wall_time=stats["solve_time"], stats=stats)
 
@@ -290,6 +288,8 @@ def build_piece(melody: Melody, key: Key, onsets, ends, sol, stats, names, *,
                         "modulations": sol.modulations, "melody_voice": 0, "pickup_shift": str(melody.pickup_shift),
                         "fermatas": sorted(str(f) for f in melody.fermatas),
                         "ornament": ornament}}
+    if sol.style != "chorale":  # the harmonic style, where it is not the default (edits too)
+        info["harmony"]["style"] = sol.style
     return Piece(voices=tuple(voices), mode=key.church_mode, meter=melody.meter,
                  tempo=melody.tempo, title=title or f"{melody.title} (harmonized)", info=info,
                  anacrusis=melody.anacrusis)
