@@ -127,7 +127,13 @@ def read_edited(path: Path, mode) -> tuple["Piece", str, tuple[str, ...]]:
         from stretto.io.reaper import read_reaper as reader
     song = reader(path)
     piece = song_to_piece(song, mode=mode, where=path.name)
-    return validate_piece(piece, where=path.name), fmt, ()
+    ignored: tuple[str, ...] = ()
+    if song.tempo_changes:  # the notes are read in beats: a tempo map moves none of them
+        ignored += (f"{len(song.tempo_changes)} tempo changes",)
+    audio = [t.name for t in song.tracks if t.kind == "audio"]
+    if audio:
+        ignored += (f"{len(audio)} audio tracks ({', '.join(audio)})",)
+    return validate_piece(piece, where=path.name), fmt, ignored
 
 
 def _mean(notes) -> float:
@@ -369,6 +375,11 @@ def _ours(project: "Project", path: Path) -> bool:
 
 
 def _check_copy(project: "Project", path: Path) -> None:
+    import os
+
+    if not os.access(path.parent, os.W_OK):
+        raise BadInput(f"cannot write the copy for the DAW into {path.parent}: make the "
+                       "folder writable, or import a copy of the file kept elsewhere")
     if (path.exists() or path.is_symlink()) and not _ours(project, path):
         raise BadInput(f"{path} exists and is not a copy stretto wrote (or a DAW has saved it "
                        "since): move it away or rename the edited file, then import again")

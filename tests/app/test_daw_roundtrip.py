@@ -389,6 +389,12 @@ def test_dry_run_lists_the_edits_and_writes_nothing(chorale_made, tmp_path, caps
     assert "would pin: voice 4 (Bass) bar 1 beat 3" in out
     assert "2 of 48 notes changed by you; nothing was written" in out
     assert "not imported: the file's tempo 96 (the project keeps 100)" in out
+    assert main(["import", str(project), str(edited), "--dry-run", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["dry_run"] and report["notes_by_you"] == 2 and report["daw_copy"] is None
+    assert [(m["track"], m["voice"], m["by"]) for m in report["matches"]] == \
+        [(f"Instrument {k}", k, "register") for k in (1, 2, 3, 4)]
+    assert [e["kind"] for e in report["edits"]] == ["pin", "pin"]
     assert _files(project) == saved
     assert not list(tmp_path.glob("*.stretto.*"))
 
