@@ -177,3 +177,20 @@ def test_daw_exports_carry_the_licence_and_refuse_commercial_use(tune, tmp_path,
                  "--for", "commercial"]) == 2
     assert f"the melody {NAME}" in capsys.readouterr().err
     assert not refused.exists()
+
+
+def test_project_without_inputs_keeps_its_files(tune, tmp_path):
+    """A project made before inputs were recorded: score.json gains no entry, score.mid no
+    copyright event, and it reads as it did."""
+    from dataclasses import replace
+
+    from stretto.io.project import load_project, project_problems, save_project
+
+    project, _ = load_project(tune)
+    old = replace(project, inputs=())
+    out = tmp_path / "old"
+    save_project(old, out)
+    assert '"inputs"' not in (out / "score.json").read_text()
+    assert not [m for m in mido.MidiFile(out / "score.mid").tracks[0] if m.type == "copyright"]
+    assert project_problems(out) == []
+    assert not licence_of(out).recorded
