@@ -8,7 +8,7 @@ PYTHON ?= python3
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,render,bench,ray,neural,studio,c2pa,plugin]'
+	$(PY) -m pip install -q -e '.[test,render,bench,ray,neural,studio,c2pa,plugin,live]'
 	touch $@
 
 demo: $(VENV)/.installed

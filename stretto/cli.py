@@ -272,6 +272,8 @@ def make_parser() -> argparse.ArgumentParser:
     add_import(sub)  # import, waive, unwaive
     from stretto.cli_studio import add_parsers as add_studio
     add_studio(sub)  # studio
+    from stretto.cli_live import add_parsers as add_live
+    add_live(sub)  # play, serve-osc
     return parser
 
 
