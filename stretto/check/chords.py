@@ -254,9 +254,77 @@ def check_cadence_plan(g: Beats, h: Labels) -> list[Violation]:
     return out
 
 
+_PC = (0, 2, 4, 5, 7, 9, 11)
+_MIXTURE = ("iv", "iio", "ii/o", "bVI")  # borrowed in major: they hold the lowered sixth
+
+
+def _tendency_tones(label: str, key: str) -> list[tuple[tuple[int, int], str]]:
+    """(pitch class, motion) of the tendency tones of a chromatic chord (the rule
+    tendency-tone): an augmented sixth's b6 ``down`` and #4 ``up`` a semitone, the
+    Neapolitan's b2 ``b2`` (down by step or a diminished third), a borrowed b6 in major
+    ``fall`` (down by step, or held)."""
+    if "/" in label.replace("ii/o", ""):
+        return []
+    factors, bass, *_ = _spell(label, key)
+    core = label.rstrip("0123456789")
+    if core.startswith(("It", "Fr", "Ger")):
+        pcs = {f: (_PC[f[0]] + f[1]) % 12 for f in factors.values()}
+        sharp4 = next(f for f, pc in pcs.items() if pc == (pcs[bass] + 10) % 12)
+        return [(bass, "down"), (sharp4, "up")]
+    if core.startswith("N"):
+        return [(factors[0], "b2")]
+    tonic, mode = key.split()
+    if mode == "major" and core in _MIXTURE:
+        sixth = (STEPS.index(tonic[0].upper()) + 5) % 7
+        return [(f, "fall") for f in factors.values() if f[0] == sixth]
+    return []
+
+
+def _tendency_ok(motion: str, dd: int, ds: int) -> bool:
+    step_down = dd == -1 and -2 <= ds <= -1
+    return {"up": dd == 1 and ds == 1, "down": dd == -1 and ds == -1,
+            "fall": step_down or ds == 0,
+            "b2": step_down or (dd == -2 and ds == -2)}[motion]
+
+
+def check_tendency_tones(g: Beats, h: Labels) -> list[Violation]:
+    """tendency-tone: into a different chord, an added voice on a chromatic chord's tendency
+    tone moves as :func:`_tendency_tones` says (the given melody is kept as written)."""
+    out = []
+    for i, a, b in motions(g):
+        tones = _tendency_tones(h.chords[i], h.key)
+        if not tones or set(_spell(h.chords[i], h.key)[0].values()) == \
+                set(_spell(h.chords[i + 1], h.key)[0].values()):
+            continue
+        for vi, (p, q) in enumerate(zip(a, b)):
+            for cls, motion in tones:
+                if vi != g.melody and pitch_class(p) == cls and not _tendency_ok(
+                        motion, q.diatonic - p.diatonic, q.midi - p.midi):
+                    out.append(violation("tendency-tone", g.piece, g.onsets[i + 1],
+                                         (g.names[vi],), f"{p.name} of {h.chords[i]} moves "
+                                         f"to {q.name}, not as its tendency ({motion})"))
+    return out
+
+
+def _neapolitan_thirds(g: Beats, h: Labels) -> set[tuple]:
+    """(bar, beat, voices) of each diminished third a Neapolitan's b2 falls to the leading
+    tone (N6 - V): the one diminished melodic interval the four-part rules allow."""
+    out = set()
+    for i, a, b in motions(g):
+        if not h.chords[i].startswith("N"):
+            continue
+        root = _spell(h.chords[i], h.key)[0][0]
+        for vi, (p, q) in enumerate(zip(a, b)):
+            if pitch_class(p) == root and (q.diatonic - p.diatonic, q.midi - p.midi) == (-2, -2):
+                v = violation("satb-melodic", g.piece, g.onsets[i + 1], (g.names[vi],), "")
+                out.add((v.bar, v.beat, v.voices))
+    return out
+
+
 # The four-part rules that read the Roman-numeral analysis, in the order they run.
 HARMONY = (check_chord_tones, check_chord_complete, check_doubling, check_inversion,
-           check_seventh_resolution, check_leading_tone, check_cadence_plan)
+           check_seventh_resolution, check_leading_tone, check_tendency_tones,
+           check_cadence_plan)
 
 
 def check_satb(piece: Piece, *, beats: bool = False) -> list[Violation]:
@@ -277,6 +345,8 @@ def check_satb(piece: Piece, *, beats: bool = False) -> list[Violation]:
                     frozenset(Fraction(f) for f in h.get("fermatas", []) + h.get("phrase_ends", [])))
     g = _chord_tones_of_melody(g, labels)
     out = check_voice_leading(piece, g, beats=beats)
+    allowed = _neapolitan_thirds(g, labels)
+    out = [v for v in out if v.rule != "satb-melodic" or (v.bar, v.beat, v.voices) not in allowed]
     for rule_fn in HARMONY:
         out += rule_fn(g, labels)
     return out

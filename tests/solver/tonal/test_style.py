@@ -206,3 +206,39 @@ def test_chromatic_numerals_written_as_musicxml_harmony_and_read_back(label, key
     from stretto.io.numerals import figure_of, harmony_element
 
     assert figure_of(harmony_element(label, key)) == (label, key)
+
+
+def _four_part(lines, chords):
+    from fractions import Fraction
+
+    from support import token_voices
+
+    from stretto.modes import Mode
+    from stretto.score import Piece
+
+    voices = token_voices(["Soprano", "Alto", "Tenor", "Bass"], lines)
+    info = {"style": "chorale", "harmony": {
+        "key": "C major", "melody_voice": 0, "cadences": [], "fermatas": [],
+        "analysis": [{"onset": str(k), "chord": c} for k, c in enumerate(chords)]}}
+    return Piece(voices=voices, mode=Mode("ionian", "C"), meter="4/4", tempo=Fraction(96),
+                 title="t", info=info)
+
+
+N6_TO_V = ["E5/1 F5/1 D5/1 C5/1", "C5/1 Db5/1 B4/1 G4/1", "G4/1 Ab4/1 G4/1 E4/1",
+           "C3/1 F3/1 G3/1 C3/1"]
+
+
+def test_checker_allows_the_neapolitan_diminished_third_and_nothing_else():
+    piece = _four_part(N6_TO_V, ["I", "N6", "V", "I"])
+    assert hard(check(piece)) == []
+    # the same diminished third under another label is a melodic fault
+    wrong = _four_part(N6_TO_V, ["I", "iv6", "V", "I"])
+    assert "satb-melodic" in {v.rule for v in check(wrong)}
+
+
+def test_checker_reports_a_tendency_tone_that_does_not_resolve():
+    lines = list(N6_TO_V)
+    lines[1] = "C5/1 Db5/1 D5/1 C5/1"  # the b2 rises to D instead of falling
+    found = [v for v in check(_four_part(lines, ["I", "N6", "V", "I"]))
+             if v.rule == "tendency-tone"]
+    assert [(v.bar, v.voices) for v in found] == [(1, ("Alto",))]
