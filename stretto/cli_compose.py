@@ -27,6 +27,9 @@ def cmd_harmonize(args: argparse.Namespace) -> int:
     key = Key.parse(args.key) if args.key else None
     if args.beats_per_chord is not None and not 1 <= args.beats_per_chord <= 4:
         raise BadInput(f"--beats-per-chord {args.beats_per_chord}: use 1 to 4")
+    if args.ornament and args.rhythm == "free":
+        raise BadInput("--ornament and --rhythm free: give one (free rhythms include the "
+                       "passing tones)")
     settings = _settings(args)
     from stretto.licence_sources import read_melody_input
 
@@ -41,7 +44,7 @@ def cmd_harmonize(args: argparse.Namespace) -> int:
     rhythm = None
     try:
         result = harmonize(melody, settings, key=key, beats_per_chord=per,
-                           ornament=args.ornament, style=args.style)
+                           ornament=args.ornament, style=args.style, rhythm=args.rhythm)
     except Unsatisfiable as first:
         # unless told otherwise, a melody that cannot take a chord on every beat (fast
         # dance tunes) gets one every two beats, and says so
@@ -49,7 +52,8 @@ def cmd_harmonize(args: argparse.Namespace) -> int:
         if args.beats_per_chord is None:
             try:
                 result = harmonize(melody, settings, key=key, beats_per_chord=2,
-                                   ornament=args.ornament, style=args.style)
+                                   ornament=args.ornament, style=args.style,
+                                   rhythm=args.rhythm)
                 per, rhythm = 2, ("a chord every 2 beats (one on every beat cannot hold: "
                                   f"{str(first).split(':')[0]}; --beats-per-chord 1 insists)")
             except Unsatisfiable:
@@ -67,6 +71,8 @@ def cmd_harmonize(args: argparse.Namespace) -> int:
             "beats_per_chord": per, "ornament": bool(args.ornament)}
     if args.style != "chorale":  # the harmonic style, kept for regenerate and edits
         spec["style"] = args.style
+    if args.rhythm != "chords":  # the lower voices' own rhythms, kept for edits
+        spec["rhythm"] = args.rhythm
     extra = {"key": h.get("key"), "cadences": cads}
     if rhythm is not None:
         extra["harmonic rhythm"] = rhythm
@@ -221,6 +227,10 @@ def add_parsers(sub) -> None:
                     "every beat cannot hold)")
     hz.add_argument("--ornament", action="store_true",
                     help="add passing tones in the lower voices")
+    hz.add_argument("--rhythm", choices=("chords", "free"), default="chords",
+                    help="the lower voices' rhythm: chords (each strikes with every chord; the "
+                    "default) or free (their own rhythms: held notes, passing and neighbour "
+                    "eighths, anticipations, chosen under the rules at every onset)")
     hz.add_argument("--style", choices=("plain", "chorale", "chromatic"), default="chorale",
                     help="harmonic vocabulary: plain (diatonic triads, V7 the only seventh), "
                     "chorale (also sevenths, secondary dominants; the default) or chromatic "

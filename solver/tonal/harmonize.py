@@ -163,9 +163,11 @@ def melody_key(melody: Melody) -> Key:
 
 def harmonize(melody: Melody, settings: SolveSettings = SolveSettings(), *,
               key: Key | None = None, beats_per_chord: int = 1,
-              ornament: bool = False, style: str = "chorale") -> SolveResult:
+              ornament: bool = False, style: str = "chorale",
+              rhythm: str = "chords") -> SolveResult:
     """Harmonize ``melody`` in four parts (see the module text) in the harmonic ``style``
-    (plain, chorale or chromatic: :func:`stretto.harmony.vocabulary`). Raises
+    (plain, chorale or chromatic: :func:`stretto.harmony.vocabulary`); ``rhythm="free"``
+    gives the lower voices rhythms of their own (:mod:`stretto.solver.tonal.rhythm`). Raises
     :class:`BadInput` for a melody no chord of the key fits, :class:`Unsatisfiable` when no
     harmonization obeys every hard rule; a result with ``piece=None`` when none was found in
     time."""
@@ -195,7 +197,8 @@ def harmonize(melody: Melody, settings: SolveSettings = SolveSettings(), *,
     if sol.pitches is None:
         return SolveResult(status=sol.status, piece=None, objective=None, bound=None,
                            wall_time=stats["solve_time"], stats=stats)
-    piece = build_piece(melody, key, onsets, ends, sol, stats, names, ornament=ornament)
+    piece = build_piece(melody, key, onsets, ends, sol, stats, names, ornament=ornament,
+                        rhythm=rhythm)
     return SolveResult(status=sol.status, piece=piece, objective=stats.get("objective"),
                        bound=None, wall_time=stats["solve_time"], stats=stats)
 
@@ -252,7 +255,7 @@ TIMING_KEYS = ("solve_time", "deterministic_time")
 
 def build_piece(melody: Melody, key: Key, onsets, ends, sol, stats, names, *,
                 ornament: bool = False, title: str | None = None,
-                melody_voice: Voice | None = None) -> Piece:
+                melody_voice: Voice | None = None, rhythm: str = "chords") -> Piece:
     bar = melody.bar_length
     soprano = melody_voice or Voice("Soprano", notes=melody.notes, role="melody")
     if melody.graces and not soprano.graces:  # grace notes stay with the melody, unjudged
@@ -262,7 +265,16 @@ def build_piece(melody: Melody, key: Key, onsets, ends, sol, stats, names, *,
     first = 0 if melody.pickup_shift else 1
     names = [f"bar {int(a // bar) + first} beat {a % bar + 1}" for a in onsets]
     lines = sol.pitches[1:]
-    if ornament:
+    free = None
+    if rhythm == "free":  # the lower voices in rhythms of their own
+        from stretto.solver.tonal.rhythm import harmony_rhythm
+
+        lines_notes, free = harmony_rhythm(
+            sol.pitches, onsets, ends, key, [(n.onset, n.end, n.pitch) for n in
+                                             soprano.sounding()],
+            [(0, 127)] + [tuple(Pitch.parse(x).midi for x in SATB_RANGES[v])
+                          for v in ("Alto", "Tenor", "Bass")])
+    elif ornament:
         lines_notes = ornament_lines(sol.pitches, onsets, ends, key, melody)
     else:
         lines_notes = [[(p, a, e - a) for p, a, e in zip(ps, onsets, ends)] for ps in lines]
@@ -290,6 +302,9 @@ def build_piece(melody: Melody, key: Key, onsets, ends, sol, stats, names, *,
                         "ornament": ornament}}
     if sol.style != "chorale":  # the harmonic style, where it is not the default (edits too)
         info["harmony"]["style"] = sol.style
+    if free is not None:  # the lower voices' own rhythms (--rhythm free)
+        info["harmony"]["rhythm"] = "free"
+        info["rhythm"] = free
     return Piece(voices=tuple(voices), mode=key.church_mode, meter=melody.meter,
                  tempo=melody.tempo, title=title or f"{melody.title} (harmonized)", info=info,
                  anacrusis=melody.anacrusis)

@@ -417,5 +417,23 @@ def free_rhythm(lines: Sequence[Sequence[Span]], onsets: Sequence[Fraction],
     return RhythmResult(tuple(tuple(line) for line in out), tuple(figures), stats)
 
 
+def harmony_rhythm(pitches, onsets, ends, key: Key, soprano: Sequence[Span], ranges,
+                   settings: RhythmSettings = RhythmSettings()) -> tuple[list[list], dict]:
+    """``harmonize --rhythm free``: the lower voices of a harmonization (``pitches[1:]``, one
+    per slot from ``onsets[t]`` to ``ends[t]``) in rhythms of their own over the given
+    melody (``soprano``'s spans, kept as they are): per lower voice its ``(pitch, onset,
+    duration)`` notes, and the figures counted."""
+    lines = [list(soprano)] + [[(a, e, p) for p, a, e in zip(line, onsets, ends)]
+                               for line in pitches[1:]]
+    grid = list(onsets) + [ends[-1]]
+    figurable = {v: set(range(len(onsets) - 1)) for v in range(1, len(lines))}
+    out = free_rhythm(lines, grid, figurable, key, dict(enumerate(ranges)), consonant=False,
+                      settings=settings)
+    notes = [[(p, a, e - a) for a, e, p in line] for line in out.lines[1:]]
+    return notes, {"figures": out.stats["figures"], "seed": settings.seed,
+                   "target_synchrony": settings.target, "solver": out.stats["status"]}
+
+
 __all__ = ["BACH_SYNCHRONY", "Figure", "KINDS", "RhythmResult", "RhythmSettings", "apply",
-           "candidates", "choose_figures", "faults", "free_rhythm", "groups_of", "realize"]
+           "candidates", "choose_figures", "faults", "free_rhythm", "groups_of", "harmony_rhythm",
+           "realize"]
