@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stretto.app.kinds import kind_of
-from stretto.app.session import load, locked, settings_of
+from stretto.app.session import load, locked, save_edit, settings_of
 from stretto.errors import BadInput, Unsatisfiable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -461,8 +461,9 @@ def import_edits(project_dir: str | Path, *, edited: str | Path, dry_run: bool =
         target = copy_path(path, fmt)
         _check_copy(project, target)
         run = new.run_id()
-        try:
-            out = kind_of(new).resolve(new, settings_of(new, time_limit, seed), run_id=run)
+        try:  # the fewest changes beyond the composer's (budget 0), as the issue promises
+            out = kind_of(new).resolve(new, settings_of(new, time_limit, seed), run_id=run,
+                                       budget=0)
         except Unsatisfiable as exc:
             if places and not waive:
                 offer = "; ".join(f"{p.describe()}: to keep it, "
@@ -470,22 +471,22 @@ def import_edits(project_dir: str | Path, *, edited: str | Path, dry_run: bool =
                 raise Unsatisfiable(f"{exc}. Your edits themselves break {offer} (or import "
                                     "again with --waive)", exc.conflicts) from None
             raise
-        solved = replace(new, piece=out.result.piece).with_run(out.result.stats, run)
-        resolved = _composer_notes(edited_piece, list(solved.piece.voices))
+        resolved = _composer_notes(edited_piece, list(out.result.piece.voices))
         what = (f"imported {path.name} (sha256 {sha[:12]}): {len(words)} edits, {by_you} of "
                 f"{total} notes changed by you, {resolved} re-solved")
-        solved = solved.logged("import", what, run=run, changed=out.changed)
-        data = _copy_bytes(solved, fmt)  # its summary counts the entry just logged
-        entry = {**solved.history[-1], "wrote": {"file": target.name,
-                                                 "sha256": hashlib.sha256(data).hexdigest()}}
-        solved = replace(solved, history=solved.history[:-1] + (entry,))
+        # the project as save_edit will log it: the copy's summary line counts that entry
+        saved = replace(new, piece=out.result.piece).with_run(out.result.stats, run) \
+            .logged("import", what, run=run, changed=out.changed)
+        data = _copy_bytes(saved, fmt)
+        done = save_edit(folder, new, text, "import", what, solve=False, time_limit=None,
+                         seed=None, outcome=out, run=run,
+                         entry={"wrote": {"file": target.name,
+                                          "sha256": hashlib.sha256(data).hexdigest()}})
         from stretto.io.daw import write_atomically
-        from stretto.io.project import save_project
 
-        files = save_project(solved, folder, previous_text=text)
         write_atomically(target.absolute(), data)
-    return replace(result, notes_resolved=resolved, status=out.result.status, run=run,
-                   files=tuple(files.values()), daw_copy=target)
+    return replace(result, notes_resolved=resolved, status=done.status, run=run,
+                   files=tuple(done.files.values()), daw_copy=target)
 
 
 def _changed_spans(before: "Piece", voices: list) -> list[tuple[int, Fraction, Fraction]]:
