@@ -6,14 +6,16 @@ project (species, chorale model) sit behind one protocol (:mod:`stretto.app.kind
 
 from stretto.app.audio import RenderResult, engrave, render
 from stretto.app.create import NewProject, new_project
+from stretto.app.daw_import import ImportResult, import_edits
 from stretto.app.edit import Choice, History, RegenerateResult, StepResult, choose, history, \
     lock, pin, provenance, redo, regenerate, undo, unlock, unpin, write_provenance
 from stretto.app.kinds import ProjectKind, kind_of
 from stretto.app.rules import constrain
 from stretto.app.session import EditResult
+from stretto.app.waivers import unwaive, waive
 
-__all__ = ["Choice", "EditResult", "History", "NewProject", "ProjectKind", "RegenerateResult",
-           "RenderResult", "StepResult", "choose", "constrain", "engrave", "history", "kind_of",
-           "lock", "new_project", "pin",
-           "provenance", "redo", "regenerate", "render", "undo", "unlock", "unpin",
-           "write_provenance"]
+__all__ = ["Choice", "EditResult", "History", "ImportResult", "NewProject", "ProjectKind",
+           "RegenerateResult", "RenderResult", "StepResult", "choose", "constrain", "engrave",
+           "history", "import_edits", "kind_of", "lock", "new_project", "pin",
+           "provenance", "redo", "regenerate", "render", "undo", "unlock", "unpin", "unwaive",
+           "waive", "write_provenance"]
