@@ -323,6 +323,11 @@ def test_the_copy_for_the_daw_never_replaces_a_file_of_yours(species_made, tmp_p
     assert yours.read_bytes() == b"MThd yours" and _files(project) == saved
     yours.unlink()
     assert main(["import", str(project), str(edited)]) == 0
+    # one history step: one undo puts the score files back byte for byte
+    scores = {k: v for k, v in saved.items() if k.startswith("score.")}
+    assert main(["undo", str(project)]) == 0
+    assert {k: v for k, v in _files(project).items() if k.startswith("score.")} == scores
+    assert main(["redo", str(project)]) == 0
     # the next round: the copy opened in the DAW, the note moved again, saved over your file;
     # the copy stretto wrote (its bytes as recorded) is replaced
     copy = tmp_path / "from-daw.stretto.mid"
