@@ -238,15 +238,17 @@ function showConflict(data) {
   const box = $("conflict");
   box.hidden = false;
   drawMarks();
-  // beside the first note it names (or the selected note)
+  // beside the notes it names: under the system that holds the first of them, so that
+  // the notes themselves stay in view
   const ids = Object.values(data.notes || {}).flat();
   const target = groupsOf(ids[0] || state.selected || "")[0];
   const pane = $("score-pane").getBoundingClientRect();
   if (target) {
     const r = target.getBoundingClientRect();
-    const left = Math.min(r.right - pane.left + 16, pane.width - box.offsetWidth - 8);
-    box.style.left = `${Math.max(8, left)}px`;
-    box.style.top = `${r.top - pane.top + (left < r.right - pane.left ? 40 : -10)}px`;
+    const system = target.closest("g.system");
+    const below = system ? system.getBoundingClientRect().bottom : r.bottom + 40;
+    box.style.left = `${Math.max(8, Math.min(r.left - pane.left - 20, pane.width - box.offsetWidth - 8))}px`;
+    box.style.top = `${below - pane.top + 6}px`;
   } else {
     box.style.left = "24px";
     box.style.top = "40px";
