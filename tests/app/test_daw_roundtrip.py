@@ -635,3 +635,21 @@ def test_a_melodys_grace_notes_as_score_mid_plays_them_are_no_edit(tmp_path, cap
     assert main(["import", str(project), str(edited)]) == 0
     after = load_project(project)[0].piece
     assert [g.midi for g in after.voices[0].graces] == [grace.midi]
+
+
+def test_a_type_0_file_is_read_by_channel_and_matched_by_register(chorale_made, tmp_path,
+                                                                   capsys):
+    """Some DAWs export one track with a channel per voice (type 0): no track names at all."""
+    project = _copy(chorale_made, tmp_path)
+    daw = tmp_path / "daw.mid"
+    daw_midi(project / "score.mid", daw, transpose={(2, 1): -2}, reverse=False)
+    typed = mido.MidiFile(str(daw))
+    merged = mido.MidiFile(type=0, ticks_per_beat=typed.ticks_per_beat)
+    merged.tracks.append(mido.merge_tracks(typed.tracks))
+    edited = tmp_path / "type0.mid"
+    merged.save(str(edited))
+    capsys.readouterr()
+    assert main(["import", str(project), str(edited), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "track 'Voice 4' is voice 4 (by register)" in out
+    assert "would pin: voice 3 (Tenor) bar 1 beat 2" in out and "1 edits" in out
