@@ -653,3 +653,17 @@ def test_a_type_0_file_is_read_by_channel_and_matched_by_register(chorale_made, 
     out = capsys.readouterr().out
     assert "track 'Voice 4' is voice 4 (by register)" in out
     assert "would pin: voice 3 (Tenor) bar 1 beat 2" in out and "1 edits" in out
+
+
+def test_tracks_keeping_their_names_match_by_name_in_any_order(species_made, tmp_path,
+                                                               capsys):
+    project = _copy(species_made, tmp_path)
+    edited = tmp_path / "named.mid"
+    daw_midi(project / "score.mid", edited, transpose={(0, 5): -2},
+             names=[" soprano", "ALTO "])  # the file lists Alto first
+    capsys.readouterr()
+    assert main(["import", str(project), str(edited), "--dry-run", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [(m["track"], m["voice"], m["by"]) for m in report["matches"]] == \
+        [(" soprano", 1, "name"), ("ALTO ", 2, "name")]
+    assert [e["what"][:25] for e in report["edits"]] == ["voice 1 (Soprano) bar 6: "]
