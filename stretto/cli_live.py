@@ -69,7 +69,7 @@ def cmd_play(args: argparse.Namespace) -> int:
             for name in found.names:
                 print(f"  {name}")
         return 0
-    if not args.dir or not args.midi_port:
+    if not args.dir or args.midi_port is None:
         raise BadInput("give the project folder and --midi-port NAME (or --list-ports)")
     tempo = check_tempo(args.tempo) if args.tempo is not None else None
 

@@ -133,7 +133,7 @@ def _run(folder: Path, name: str, args: list, time_limit: float | None) -> str:
         voice = _whole(args[2], "voice") if len(args) > 2 else None
         return _edited(app.regenerate(folder, bars=f"{first}-{last}", voice=voice, **solve))
     step = (app.redo if name == "redo" else app.undo)(folder)
-    return (f"{step.direction}: back to after {step.back_to!r} ({step.undo_left} undo, "
+    return (f"back to after {step.back_to!r} ({step.undo_left} undo, "
             f"{step.redo_left} redo steps left)")
 
 

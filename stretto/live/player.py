@@ -36,11 +36,13 @@ OFF, PULSE, ON = 0, 1, 2
 
 @dataclass(frozen=True)
 class Schedule:
-    """One pass through the score: ``events`` as (seconds from the start, message bytes) in
-    sending order (exact fractions), its ``length`` in seconds (the piece's length at the
+    """One pass through the score: ``setup`` (each voice's program change, sent before
+    Start), ``events`` as (seconds from the start, message bytes) in sending order (exact
+    fractions), its ``length`` in seconds (the piece's length at the
     tempo), the ``tempo`` in quarter notes per minute, the MIDI ``channels`` of the voices
     (top to bottom), the number of ``notes`` and of clock ``pulses``."""
 
+    setup: tuple[bytes, ...]
     events: tuple[tuple[Fraction, bytes], ...]
     length: Fraction
     tempo: Fraction
@@ -97,10 +99,14 @@ def schedule(piece, *, tempo: Fraction | None = None) -> Schedule:
     if end <= 0:
         raise BadInput("the score has no notes to play")
     timed: list[tuple[int, int, int, bytes]] = []  # (tick, order, voice, message)
+    setup: list[bytes] = []
     notes = 0
     for v, events in enumerate(played_tracks(piece, tpq=tpq)):
         for tick, msg in events:
             kind = msg[0] & 0xF0
+            if kind == 0xC0 and tick == 0:  # the voice's instrument, before Start
+                setup.append(msg)
+                continue
             off = kind == 0x80 or (kind == 0x90 and msg[2] == 0)
             notes += kind == 0x90 and msg[2] > 0
             timed.append((tick, OFF if off else ON, v, msg))
@@ -108,7 +114,7 @@ def schedule(piece, *, tempo: Fraction | None = None) -> Schedule:
     pulses = range(0, end, step)
     timed += [(t, PULSE, -1, CLOCK) for t in pulses]
     timed.sort(key=lambda e: (e[0], e[1], e[2]))
-    return Schedule(events=tuple((t * per_tick, m) for t, _, _, m in timed),
+    return Schedule(setup=tuple(setup), events=tuple((t * per_tick, m) for t, _, _, m in timed),
                     length=end * per_tick, tempo=bpm,
                     channels=tuple(voice_channels(len(piece.voices))), notes=notes,
                     pulses=len(pulses))
@@ -138,7 +144,7 @@ def release(port: OutputPort, sounding: set[tuple[int, int]], channels) -> int:
 
 def play(plan: Schedule, port: OutputPort, *, clock: Clock | None = None, loop: bool = False,
          passes: int | None = None, lead_in: float = 0.0) -> PlayReport:
-    """Send ``plan`` to ``port`` in time: Start, every event at its deadline on ``clock``
+    """Send ``plan`` to ``port`` in time: its setup (program changes), Start, every event at its deadline on ``clock``
     (measured from the start, ``lead_in`` seconds from now), Stop. With ``loop`` the score
     repeats, the clock running on, until Ctrl-C (or for ``passes`` passes). A Ctrl-C ends it
     cleanly (``interrupted`` in the report); whatever ends it, the sounding notes are
@@ -154,9 +160,12 @@ def play(plan: Schedule, port: OutputPort, *, clock: Clock | None = None, loop: 
     start = clock.now() + lead_in
     end = start
     try:
+        for msg in plan.setup:
+            port.send(msg)
+        sent = len(plan.setup)
         clock.sleep_until(start)
         port.send(START)
-        started, sent = True, 1
+        started, sent = True, sent + 1
         while want is None or done < want:
             base = start + done * length
             for due, msg in events:
