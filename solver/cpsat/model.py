@@ -148,7 +148,17 @@ class ScoreModel:
             self._label = outer
 
     def _named(self, kind: str) -> str:
-        return f"{self._label}: {kind}" if self._label else kind
+        """A helper literal's name: the label of :meth:`naming`, else the rule being built
+        (:meth:`group`) and its place (:meth:`at`), e.g. "repetition Alto bar 4: and"."""
+        label = self._label
+        if not label and self._rule:
+            label = self._rule
+            if self._place is not None:
+                bar, voices = self._place
+                names = [self.lines[v].name if v < len(self.lines) else f"voice {v + 1}"
+                         for v in sorted(voices)]
+                label += f" {'-'.join(names)} bar {bar}"
+        return f"{label}: {kind}" if label else kind
 
     @contextmanager
     def group(self, name: str) -> Iterator[None]:

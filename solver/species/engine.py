@@ -154,20 +154,29 @@ def add_preferences(sm: ScoreModel, spec: SpeciesSpec) -> None:
     for line in sm.lines:
         if line.is_cantus:
             continue
-        melodic.soft_steps_over_leaps(sm, line, w("steps-over-leaps"))
-        melodic.soft_leap_recovery(sm, line, w("leap-recovery"))
-        melodic.soft_climax(sm, line, sm.spans[line.index][1], cantus, w("single-climax"),
-                            w("climax-apart"))
-        melodic.soft_outlined_tritone(sm, line, w("outlined-tritone"))
-        cadence.soft_ficta_sparingly(sm, line, w("ficta-sparingly"))
+        # each rule's helper literals are named after it ("leap-recovery Alto: and")
+        with sm.naming(f"steps-over-leaps {line.name}"):
+            melodic.soft_steps_over_leaps(sm, line, w("steps-over-leaps"))
+        with sm.naming(f"leap-recovery {line.name}"):
+            melodic.soft_leap_recovery(sm, line, w("leap-recovery"))
+        with sm.naming(f"single-climax {line.name}"):
+            melodic.soft_climax(sm, line, sm.spans[line.index][1], cantus, w("single-climax"),
+                                w("climax-apart"))
+        with sm.naming(f"outlined-tritone {line.name}"):
+            melodic.soft_outlined_tritone(sm, line, w("outlined-tritone"))
+        with sm.naming(f"ficta-sparingly {line.name}"):
+            cadence.soft_ficta_sparingly(sm, line, w("ficta-sparingly"))
         if line.species == 1:
-            melodic.soft_repeated_notes(sm, line, w("repeated-notes"))
-    style.soft_imperfect_preferred(sm, w("imperfect-preferred"))
-    style.soft_contrary_motion(sm, w("contrary-motion"))
-    style.soft_parallel_imperfect_run(sm, w("parallel-imperfect-run"))
-    style.soft_complete_harmony(sm, w("complete-harmony"))
-    style.soft_broken_syncopation(sm, w("broken-syncopation"))
-    style.soft_florid_rhythm(sm, w("florid-rhythm"))
+            with sm.naming(f"repeated-notes {line.name}"):
+                melodic.soft_repeated_notes(sm, line, w("repeated-notes"))
+    for name, rule in (("imperfect-preferred", style.soft_imperfect_preferred),
+                       ("contrary-motion", style.soft_contrary_motion),
+                       ("parallel-imperfect-run", style.soft_parallel_imperfect_run),
+                       ("complete-harmony", style.soft_complete_harmony),
+                       ("broken-syncopation", style.soft_broken_syncopation),
+                       ("florid-rhythm", style.soft_florid_rhythm)):
+        with sm.naming(name):
+            rule(sm, w(name))
     sm.m.Minimize(objective_of(sm))
 
 

@@ -11,7 +11,7 @@ from ortools.sat.python import cp_model
 
 from stretto.pitch import Interval, Pitch
 
-from stretto.solver.cpsat.model import GRID, LineVars, Lit, ScoreModel
+from stretto.solver.cpsat.model import GRID, LineVars, Lit, ScoreModel, where
 
 # Allowed melodic intervals as (letter steps, semitones) measured upward; the minor sixth only
 # ascending. A repeated pitch (0, 0) is in the table because a held note repeats its pitch on
@@ -145,7 +145,7 @@ def soft_leap_recovery(sm: ScoreModel, line: LineVars, weight: int) -> None:
         d1 = line.dia[p1] - line.dia[p0]
         d2 = line.dia[p2] - line.dia[p1]
         for big, back in ((sm.compare(d1, ">=", 3), (-2, -1)), (sm.compare(d1, "<=", -3), (1, 2))):
-            ok = sm.m.NewBoolVar("recovered")
+            ok = sm.m.NewBoolVar(f"leap-recovery {line.name} {where(p2)}: recovered")
             sm.m.AddLinearConstraint(d2, back[0], back[1]).OnlyEnforceIf(ok)
             sm.penalize("leap-recovery", weight, sm.all_true(lit, big, ok.Not()))
 
