@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
@@ -81,8 +82,10 @@ class Studio:
         ``on_conflict(view)`` adds to a conflict's answer."""
         from stretto.app.view import conflict_notes, score_view, view_to_dict
 
+        started = time.perf_counter()
         try:
             result = call()
+            took = time.perf_counter() - started
             view = score_view(self.folder)
         except Unsatisfiable as exc:
             current = score_view(self.folder)
@@ -106,6 +109,7 @@ class Studio:
                                else {})}
         data.pop("files", None)
         data["version"] = view.version
+        data["edit_ms"] = round(1000 * took, 1)  # the application call: read, solve, save
         data["summary"] = view_to_dict(view)
         return _json(200, _plain(data))
 

@@ -274,6 +274,7 @@ async function runEdit(path, body, doing) {
   state.attempt = null;
   if (status === 200) {
     hideConflict();
+    document.body.dataset.editMs = data.edit_ms;  // the server's part: read, solve, save
     await redraw(data.summary);
     const ms = Math.round(performance.now() - t0);
     const changed = data.notes_changed === undefined || data.notes_changed === null ? "" :
