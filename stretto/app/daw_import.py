@@ -267,6 +267,10 @@ def _edits(project: "Project", edited: list, diff: _Diff, source: str):
             words.append(ImportEdit("cantus", v, bar, say))
             continue
         kind.check_place(project, bar, beat)
+        if project.kind != "species" and onset not in _slot_onsets(project):
+            raise BadInput(f"{say}: that note lies between the chords (a passing or rhythm "
+                           "note stretto wrote around them), and a pin holds a chord's note: "
+                           "put it back, or change the note on the chord's beat")
         project = replace(project, constraints=tuple(
             c for c in project.constraints
             if not (isinstance(c, Pin) and c.voice == v and c.bar == bar and c.beat == beat)))
@@ -286,6 +290,13 @@ def _edits(project: "Project", edited: list, diff: _Diff, source: str):
         words.append(ImportEdit("lock", v, 1, f"voice {v + 1} ({names[v]}) locked with its "
                                 f"new rhythm, {len(notes)} notes"))
     return project, words
+
+
+def _slot_onsets(project: "Project") -> frozenset[Fraction]:
+    """When the chords of a harmonization or composition begin (a pin holds a chord's note)."""
+    from stretto.solver.tonal.chorale_task import task_of
+
+    return frozenset(task_of(project.kind, project.spec).onsets)
 
 
 def edited_bars(piece: "Piece", voice) -> int:

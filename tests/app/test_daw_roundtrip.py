@@ -43,16 +43,8 @@ def species_made(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def chorale_made(tmp_path_factory) -> Path:
     """The two-phrase tune of support.py harmonized."""
-    from support import tune_melody
-
-    from stretto.io.midi import write_midi
-    from stretto.modes import Mode
-    from stretto.score import Piece, Voice
-
     folder = tmp_path_factory.mktemp("rt")
-    tune = folder / "tune.mid"
-    write_midi(Piece(voices=(Voice("Melody", tune_melody().notes, role="melody"),),
-                     mode=Mode("ionian", "C"), meter="4/4", tempo=F(100)), tune)
+    tune = _tune_file(folder)
     out = folder / "chorale"
     assert main(["harmonize", str(tune), "--time-limit", "5", "--out", str(out)]) == 0
     return out
@@ -667,3 +659,41 @@ def test_tracks_keeping_their_names_match_by_name_in_any_order(species_made, tmp
     assert [(m["track"], m["voice"], m["by"]) for m in report["matches"]] == \
         [(" soprano", 1, "name"), ("ALTO ", 2, "name")]
     assert [e["what"][:25] for e in report["edits"]] == ["voice 1 (Soprano) bar 6: "]
+
+
+def test_a_note_between_the_chords_is_not_pinned(tmp_path, capsys):
+    """In a harmonization with rhythms of its own (--rhythm free) a passing note sits
+    between the chord slots: a pin would hold the chord's note, so the import refuses it."""
+    tune = _tune_file(tmp_path)
+    project = tmp_path / "free"
+    if main(["harmonize", str(tune), "--rhythm", "free", "--time-limit", "5", "--out",
+             str(project)]) != 0:
+        pytest.skip("harmonize --rhythm free is not available")
+    piece = load_project(project)[0].piece
+    slots = {n.onset for n in piece.voices[0].sounding()}
+    between = [(v, k) for v in (1, 2, 3) for k, n in enumerate(piece.voices[v].sounding())
+               if n.onset not in slots]
+    if not between:
+        pytest.skip("this solve wrote no note between the chords")
+    v, k = between[0]
+    edited = tmp_path / "passing.mid"
+    daw_midi(project / "score.mid", edited, transpose={(v, k): 1})
+    saved = _files(project)
+    capsys.readouterr()
+    assert main(["import", str(project), str(edited)]) == 2
+    assert "lies between the chords" in capsys.readouterr().err
+    assert _files(project) == saved
+
+
+def _tune_file(folder: Path) -> Path:
+    """The two-phrase tune of support.py as a MIDI melody to harmonize."""
+    from support import tune_melody
+
+    from stretto.io.midi import write_midi
+    from stretto.modes import Mode
+    from stretto.score import Piece, Voice
+
+    out = folder / "melody.mid"
+    write_midi(Piece(voices=(Voice("Melody", tune_melody().notes, role="melody"),),
+                     mode=Mode("ionian", "C"), meter="4/4", tempo=F(100)), out)
+    return out
