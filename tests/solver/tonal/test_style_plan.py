@@ -60,24 +60,26 @@ def test_plain_plan_uses_the_plain_vocabulary():
     assert hard(check(result.piece)) == []
 
 
-def _per_bar(piece) -> list[float]:
+def _per_bar(piece, bar: Fraction) -> list[float]:
     from stretto.analysis.tension import tension_curve
 
     curve = tension_curve(piece)
     return [float(np.mean([x for o, x in zip(curve.onsets, curve.tension)
-                           if int(o // Fraction(4)) == b])) for b in range(8)]
+                           if int(o // bar) == b])) for b in range(8)]
 
 
 def test_the_arc_is_followed():
-    """The measured tension per bar follows the planned arc (Pearson r), far better than the
-    same plan without it; the checker finds nothing."""
+    """The measured tension per bar (the bench's measure, not the solver's) follows the
+    planned arc (Pearson r), far better than the same plan without it; the checker finds
+    nothing (bench/tension_bench.py's D minor plan)."""
     from stretto.analysis.tension import follows
 
-    with_arc = compose(form_from_dict(_plan(tension=ARC)), FAST)
-    without = compose(form_from_dict(_plan()), FAST)
-    r_arc = follows(_per_bar(with_arc.piece), ARC)
-    r_flat = follows(_per_bar(without.piece), ARC)
-    assert r_arc > 0.7 and r_arc > r_flat + 0.2
+    minor = {"key": "D minor", "meter": "3/4"}
+    with_arc = compose(form_from_dict(_plan(tension=ARC, **minor)), FAST)
+    without = compose(form_from_dict(_plan(**minor)), FAST)
+    r_arc = follows(_per_bar(with_arc.piece, Fraction(3)), ARC)
+    r_flat = follows(_per_bar(without.piece, Fraction(3)), ARC)
+    assert r_arc > 0.7 and r_arc > r_flat + 0.3
     assert with_arc.piece.info["harmony"]["tension_arc"] == ARC
     assert "tension-arc" in with_arc.stats["soft_costs"]
     assert hard(check(with_arc.piece)) == []
