@@ -31,8 +31,9 @@ the solver's time limit.
 
 from __future__ import annotations
 
+import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Sequence
 
@@ -44,9 +45,10 @@ from stretto.solver.tonal.onsets import Span, fits, sounding
 KINDS = ("hold", "neighbour", "passing", "anticipation")
 # Bach's median onset synchrony over the four-part chorales (stretto bench, docs/bench.md)
 BACH_SYNCHRONY = 0.69
-# preference per figure (CP-SAT maximises it under the synchrony target); passing tones are
-# the commonest figure of Bach's inner voices, holds of common tones next
-WEIGHT = {"passing": 40, "hold": 30, "neighbour": 15, "anticipation": 20}
+# preference per figure (CP-SAT maximises it once every pair's synchrony is within the band
+# around the target): a held or neighbour-decorated common tone first, so that the inner
+# voices do not sit re-striking one pitch, then passing tones, then anticipations
+WEIGHT = {"hold": 60, "neighbour": 45, "passing": 30, "anticipation": 15}
 
 
 @dataclass(frozen=True)
@@ -63,12 +65,14 @@ class Figure:
 
 @dataclass(frozen=True)
 class RhythmSettings:
-    """``target``: the onset synchrony every pair of voices aims at; ``seed`` breaks ties
-    between equally good figures; ``time_limit`` CP-SAT's deterministic limit (s)."""
+    """``target``: the onset synchrony every pair of voices aims at, anywhere within
+    ``band`` of it; ``seed`` breaks ties between equally good figures; ``time_limit``
+    CP-SAT's deterministic limit (s)."""
 
     target: float = BACH_SYNCHRONY
+    band: float = 0.03
     seed: int = 0
-    time_limit: float = 2.0
+    time_limit: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -143,11 +147,17 @@ def candidates(lines: Sequence[Sequence[Span]], onsets: Sequence[Fraction],
     return out
 
 
+def _half(a, e):
+    """The middle of a note from ``a`` to ``e`` (exact for fractions, and for the even
+    integer ticks :func:`free_rhythm` works in)."""
+    return a + ((e - a) // 2 if isinstance(e - a, int) else (e - a) / 2)
+
+
 def apply(line: list[Span], f: Figure) -> list[Span]:
     """``line`` with figure ``f`` (on its note starting at ``f.onset``, and the next one)."""
     k = _at(line, f.onset)
     a, e, p = line[k]
-    mid = a + (e - a) / 2
+    mid = _half(a, e)
     nxt = line[k + 1]
     if f.kind == "hold":
         return line[:k] + [(a, nxt[1], p)] + line[k + 2:]
@@ -179,8 +189,8 @@ def faults(base: Sequence[Sequence[Span]], lines: Sequence[Sequence[Span]],
     bad = set()
     for f in figures:
         t = f.slot
-        lo = onsets[max(0, t - 2)]
-        hi = onsets[min(len(onsets) - 1, t + 3)]
+        lo = onsets[max(0, t - 1)]
+        hi = onsets[min(len(onsets) - 1, t + 2)]
         win = _window(lines, lo, hi)
         new = [s for s in win[f.voice] if f.onset <= s[0] < onsets[min(t + 1, len(onsets) - 1)]]
         new = [s for s in new if s not in base[f.voice]]
@@ -273,14 +283,16 @@ def _clashes(base, groups: list[Group], onsets, consonant: bool) -> list[tuple[i
     neighbouring slots)."""
     out = []
     for i, g in enumerate(groups):
+        if g[0].kind == "hold":
+            continue  # a held note sounds what was there: it makes no new interval or motion
         for j in range(i + 1, len(groups)):
             h = groups[j]
-            if not _near(g, h) or any((f.voice, f.slot) == (e.voice, e.slot)
-                                      for f in g for e in h):
+            if h[0].kind == "hold" or not _near(g, h) or any(
+                    (f.voice, f.slot) == (e.voice, e.slot) for f in g for e in h):
                 continue
             both = list(g) + list(h)
-            lo = onsets[max(0, min(f.slot for f in both) - 2)]
-            hi = onsets[min(len(onsets) - 1, max(f.slot for f in both) + 3)]
+            lo = onsets[max(0, min(f.slot for f in both) - 1)]
+            hi = onsets[min(len(onsets) - 1, max(f.slot for f in both) + 2)]
             win = _window(base, lo, hi)
             if faults(win, realize(win, both), both, onsets, consonant=consonant):
                 out.append((i, j))
@@ -298,7 +310,7 @@ def _attacks(base, groups: list[Group], onsets, v: int) -> dict:
                 out[onsets[f.slot + 1]][1].append((i, -1))
             if f.kind != "hold":
                 k = _at(base[v], f.onset)
-                mid = f.onset + (base[v][k][1] - f.onset) / 2
+                mid = _half(f.onset, base[v][k][1])
                 out.setdefault(mid, (0, []))[1].append((i, 1))
     return out
 
@@ -325,7 +337,8 @@ def choose_figures(base, groups: list[Group], onsets, *, consonant: bool,
         m.AddBoolOr([x[i].Not(), x[j].Not()])
     V = len(base)
     attacks = [_attacks(base, groups, onsets, v) for v in range(V)]
-    target = round(100 * settings.target)
+    lo = round(100 * (settings.target - settings.band))
+    hi = round(100 * (settings.target + settings.band))
     devs = []
     moving = {f.voice for g in groups for f in g}
     for a in range(V):
@@ -340,8 +353,8 @@ def choose_figures(base, groups: list[Group], onsets, *, consonant: bool,
                 shared.append(s_)
                 union.append(u_)
             dev = m.NewIntVar(0, 100 * len(union) + 1, f"synchrony gap {a}-{b}")
-            m.Add(dev >= 100 * sum(shared) - target * sum(union))
-            m.Add(dev >= target * sum(union) - 100 * sum(shared))
+            m.Add(dev >= 100 * sum(shared) - hi * sum(union))
+            m.Add(dev >= lo * sum(union) - 100 * sum(shared))
             devs.append(dev)
     rng = random.Random(settings.seed)
     prefer = [len(g) * WEIGHT[g[0].kind] + rng.randrange(10) for g in groups]
@@ -350,6 +363,7 @@ def choose_figures(base, groups: list[Group], onsets, *, consonant: bool,
     solver.parameters.random_seed = settings.seed
     solver.parameters.num_workers = 1
     solver.parameters.max_deterministic_time = settings.time_limit
+    solver.parameters.max_time_in_seconds = 10 * settings.time_limit + 1  # a safety net only
     code = solver.Solve(m)
     stats = {"status": solver.StatusName(code).lower(), "candidates": len(groups),
              "clashes": len(clashes)}
@@ -377,8 +391,10 @@ def _and_or(m, a, b):
     if isinstance(b, int):
         return (a, 1) if b else (0, a)
     s, u = m.NewBoolVar("both"), m.NewBoolVar("either")
-    m.AddMultiplicationEquality(s, [a, b])
-    m.AddMaxEquality(u, [a, b])
+    m.AddBoolAnd([a, b]).OnlyEnforceIf(s)
+    m.AddBoolOr([a.Not(), b.Not()]).OnlyEnforceIf(s.Not())
+    m.AddBoolOr([a, b]).OnlyEnforceIf(u)
+    m.AddBoolAnd([a.Not(), b.Not()]).OnlyEnforceIf(u.Not())
     return s, u
 
 
@@ -391,11 +407,26 @@ def free_rhythm(lines: Sequence[Sequence[Span]], onsets: Sequence[Fraction],
     where a slot's note returns, see :func:`groups_of`): the candidates of the vocabulary
     that fit alone (:func:`faults`), CP-SAT's choice (:func:`choose_figures`), then the
     whole judged again, dropping any figure (with its copies) at fault until none is."""
-    base = [list(line) for line in lines]
+    # whole ticks (two per smallest step, so every half is whole too): integers compare
+    # far faster than fractions in the many trials below
+    scale = 2 * math.lcm(*(Fraction(x).denominator for line in lines for a, e, _ in line
+                           for x in (a, e)), *(Fraction(o).denominator for o in onsets))
+    base = [[(int(a * scale), int(e * scale), p) for a, e, p in line] for line in lines]
+    ticks = [int(o * scale) for o in onsets]
+    out, figures, stats = _free_ticks(base, ticks, figurable, key, ranges, consonant, links,
+                                      settings)
+    back = tuple(tuple((Fraction(a, scale), Fraction(e, scale), p) for a, e, p in line)
+                 for line in out)
+    figures = tuple(replace(f, onset=Fraction(f.onset, scale)) for f in figures)
+    return RhythmResult(back, figures, stats)
+
+
+def _free_ticks(base, onsets, figurable, key, ranges, consonant, links, settings):
+    """:func:`free_rhythm` in whole ticks."""
     groups = []
     for g in groups_of(base, onsets, figurable, key, ranges, links):
-        lo = onsets[max(0, min(f.slot for f in g) - 2)]
-        hi = onsets[min(len(onsets) - 1, max(f.slot for f in g) + 3)]
+        lo = onsets[max(0, min(f.slot for f in g) - 1)]
+        hi = onsets[min(len(onsets) - 1, max(f.slot for f in g) + 2)]
         win = _window(base, lo, hi)
         if not faults(win, realize(win, g), g, onsets, consonant=consonant):
             groups.append(g)
@@ -414,7 +445,7 @@ def free_rhythm(lines: Sequence[Sequence[Span]], onsets: Sequence[Fraction],
     counts = {k: sum(f.kind == k for f in figures) for k in KINDS}
     stats = dict(stats, figures=counts, dropped=dropped, seed=settings.seed,
                  target=settings.target, time_limit=settings.time_limit)
-    return RhythmResult(tuple(tuple(line) for line in out), tuple(figures), stats)
+    return out, figures, stats
 
 
 def harmony_rhythm(pitches, onsets, ends, key: Key, soprano: Sequence[Span], ranges,
