@@ -195,7 +195,12 @@ def _violations(project: "Project") -> list:
         spec = project.spec
         settings = CheckSettings(allow_crossing=bool(spec.get("allow_crossing", False)),
                                  max_range=int(spec.get("max_range", 9)))
-    return check(project.piece, settings=settings)
+    from dataclasses import replace
+
+    from stretto.app.waivers import waived_among
+
+    kept, waived = waived_among(project, check(project.piece, settings=settings))
+    return kept + [replace(v, severity="waived") for v in waived]  # the composer's decision
 
 
 def build_view(project: "Project", text: str, *, undo: int = 0, redo: int = 0) -> ScoreView:

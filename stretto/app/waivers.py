@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 @dataclass(frozen=True)
-class Place:
+class RuleBreak:
     """A hard ``rule`` broken in ``bar`` among ``voices`` (0-based from the top)."""
 
     rule: str
@@ -45,7 +45,7 @@ class Place:
                f"{who})"
 
 
-def waiver_command(folder: str | Path, place: Place) -> str:
+def waiver_command(folder: str | Path, place: RuleBreak) -> str:
     """The command that waives ``place``, as the composer would type it."""
     return (f"stretto waive {folder} --rule {place.rule} --bar {place.bar} "
             f"--voices {','.join(str(v + 1) for v in place.voices)}")
@@ -144,7 +144,7 @@ def _hard_violations(piece: "Piece") -> list["Violation"]:
 
 
 def broken_places(project: "Project", edited: "Piece",
-                  changed: Iterable[tuple[int, Fraction, Fraction]]) -> tuple[Place, ...]:
+                  changed: Iterable[tuple[int, Fraction, Fraction]]) -> tuple[RuleBreak, ...]:
     """The hard rules the composer's changed notes break in ``edited`` (the score as the
     file has it, cast as the project's voices): each violation among voices of which one
     has a changed note sounding at it or ending there (the first note of a parallel), of the
@@ -152,7 +152,7 @@ def broken_places(project: "Project", edited: "Piece",
     rules = waivable(project)
     changed = list(changed)
     names = [v.name for v in edited.voices]
-    out: dict[tuple, Place] = {}
+    out: dict[tuple, RuleBreak] = {}
     for viol in _hard_violations(edited):
         if viol.rule not in rules:
             continue
@@ -165,7 +165,7 @@ def broken_places(project: "Project", edited: "Piece",
                                     (a < t and t - a <= edited.bar_length))
                    for v, a, e in changed)
         if near and voices:
-            out.setdefault((viol.rule, viol.bar, voices), Place(viol.rule, viol.bar, voices))
+            out.setdefault((viol.rule, viol.bar, voices), RuleBreak(viol.rule, viol.bar, voices))
     return tuple(out.values())
 
 
@@ -196,9 +196,21 @@ def waived_in(path: str | Path, piece: "Piece",
               violations: Sequence["Violation"]) -> tuple[list["Violation"], list["Violation"]]:
     """``violations`` split into (those that stand, those a waiver of the project at
     ``path`` covers: its rule, or one it covers, in its bar among its voices)."""
+    return _split(waivers_of(path), piece, violations)
+
+
+def waived_among(project: "Project",
+                 violations: Sequence["Violation"]) -> tuple[list["Violation"], list["Violation"]]:
+    """:func:`waived_in` for a project already read (the studio's view)."""
+    from stretto.edits import Waiver
+
+    return _split(tuple(c for c in project.constraints if isinstance(c, Waiver)),
+                  project.piece, violations)
+
+
+def _split(waivers, piece: "Piece", violations):
     from stretto.solver.cpsat.waivers import covers
 
-    waivers = waivers_of(path)
     if not waivers:
         return list(violations), []
     names = [v.name for v in piece.voices]
@@ -212,5 +224,5 @@ def waived_in(path: str | Path, piece: "Piece",
     return kept, waived
 
 
-__all__ = ["Place", "broken_places", "parse_voices", "unwaive", "waivable", "waive",
-           "waived_in", "waiver_command", "waivers_of"]
+__all__ = ["RuleBreak", "broken_places", "parse_voices", "unwaive", "waivable", "waive",
+           "waived_among", "waived_in", "waiver_command", "waivers_of"]

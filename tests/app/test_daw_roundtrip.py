@@ -451,6 +451,11 @@ def test_waive_and_unwaive_are_the_composers_decisions(species_made, tmp_path, c
     capsys.readouterr()
     assert main(["check", str(project / "score.json")]) == 0
     assert "[waived] parallel-perfect bar 6" in capsys.readouterr().out
+    from stretto.app.view import build_view  # the studio shows it as waived too
+
+    view = build_view(*load_project(project))
+    assert [(v.rule, v.severity) for v in view.violations if v.severity != "soft"] == \
+        [("parallel-perfect", "waived")]
     assert main(["waive", str(project), "--rule", "parallel-perfect", "--bar", "6",
                  "--voices", "1,2"]) == 2  # already
     assert main(["unwaive", str(project), "--rule", "parallel-perfect", "--bar", "6"]) == 3
