@@ -65,11 +65,21 @@ class Lock(_Body):
 
 class Regenerate(_Body):
     """``POST /api/regenerate``: a new passage in ``bars``, of ``voice`` or of every voice
-    the solver writes; ``seed`` picks another one."""
+    the solver writes, changing at least ``change`` (0-1) of its free notes; ``options`` K
+    ranks K alternatives (the best is written, ``/api/choose`` takes another); ``seed`` a
+    solver seed of one's own (by default the project's, advanced on every regeneration)."""
 
     bars: str = Field(pattern=_BARS)
     voice: int | None = Field(default=None, ge=1, le=MAX_VOICES)
+    change: float | None = Field(default=None, ge=0, le=1)
+    options: int = Field(default=1, ge=1, le=8)
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+
+
+class Choose(_Body):
+    """``POST /api/choose``: take alternative ``option`` of the last regeneration."""
+
+    option: int = Field(ge=1, le=8)
 
 
 class Constrain(_Body):
@@ -95,4 +105,4 @@ class Step(_Body):
     """``POST /api/undo`` and ``/api/redo``: no fields."""
 
 
-__all__ = ["Constrain", "Lock", "Pin", "Place", "Regenerate", "Step", "Unpin"]
+__all__ = ["Choose", "Constrain", "Lock", "Pin", "Place", "Regenerate", "Step", "Unpin"]

@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 from stretto.errors import BadInput, StrettoError, Unsatisfiable
 from stretto.studio.guard import LOOPBACK, TOKEN_COOKIE, BodyTooLarge, Guard
-from stretto.studio.models import Constrain, Lock, Pin, Regenerate, Step, Unpin
+from stretto.studio.models import Choose, Constrain, Lock, Pin, Regenerate, Step, Unpin
 
 MAX_BODY = 16 * 1024  # bytes: the largest edit request is a few hundred
 SOLVE_LIMIT = 20.0  # seconds: the longest solve one request may start
@@ -358,8 +358,14 @@ def create_app(project_dir: str | Path, *, token: str | None = None,
 
     @api.post("/api/regenerate")
     def regenerate(body: Regenerate):
-        return studio.answer(lambda: ops.regenerate(folder, bars=body.bars, voice=body.voice,
-                                                    time_limit=limit(), seed=body.seed),
+        return studio.answer(lambda: ops.regenerate(
+            folder, bars=body.bars, voice=body.voice, change=body.change, options=body.options,
+            time_limit=limit(), seed=body.seed), body.model_dump(exclude_none=True))
+
+    @api.post("/api/choose")
+    def choose(body: Choose):
+        return studio.answer(lambda: ops.choose(folder, option=body.option,
+                                                time_limit=limit()),
                              body.model_dump(exclude_none=True))
 
     @api.post("/api/constrain")

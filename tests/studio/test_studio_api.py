@@ -329,3 +329,21 @@ def test_conflicts_map_to_the_notes_they_name(project) -> None:
         "the cantus note at bar 3 is E4", "rule consonance: every downbeat consonant"])
     assert list(found.values()) == [
         (ids[1, 6],), (ids[1, 2], ids[1, 3]), (ids[1, 4], ids[1, 5]), (ids[2, 3],), ()]
+
+
+def test_regenerate_offers_options_and_choose_takes_another(client, project) -> None:
+    r = client.post("/api/regenerate", json={"bars": "4-7", "voice": 1, "options": 3})
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert data["action"] == "regenerate" and 2 <= len(data["choices"]) <= 3
+    assert [c["number"] for c in data["choices"]] == list(range(1, len(data["choices"]) + 1))
+    second = data["choices"][1]
+    r = client.post("/api/choose", json={"option": 2})
+    assert r.status_code == 200, r.text
+    assert r.json()["what"].startswith("chose option 2")
+    # the region's notes are the second alternative's (voice|onset|duration|pitch)
+    notes = {f"{n['voice'] - 1}|{n['onset']}|{n['duration']}|{n['pitch']}"
+             for n in r.json()["summary"]["notes"]}
+    assert set(second["notes"]) <= notes
+    assert client.post("/api/choose", json={"option": 9}).json()["field"] == "option"
+    assert client.post("/api/regenerate", json={"bars": "4-7", "change": 2}).status_code == 422

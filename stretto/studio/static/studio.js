@@ -279,6 +279,9 @@ async function runEdit(path, body, doing) {
     const ms = Math.round(performance.now() - t0);
     const changed = data.notes_changed === undefined || data.notes_changed === null ? "" :
       `, ${data.notes_changed} of ${data.notes_total} notes changed`;
+    if (path === "/api/regenerate") showChoices(data, 1);
+    else if (path === "/api/choose") showChoices(state.choices, body.option);
+    else showChoices(null);
     const what = data.what || (data.direction ? `${data.direction}: back to after \u201c${data.back_to}\u201d` : path);
     say(`${what}${data.status ? ` (${data.status})` : ""}${changed} \u00b7 ${ms} ms`);
   } else if (status === 409) {
@@ -291,6 +294,24 @@ async function runEdit(path, body, doing) {
   }
   delete document.body.dataset.busy;
   document.body.dataset.edits = String(+(document.body.dataset.edits || 0) + 1);  // one more answered
+}
+
+function showChoices(regenerated, chosen) {
+  // the alternatives of the last regeneration, best first; "take" makes one the score
+  if (!regenerated || !regenerated.choices || regenerated.choices.length < 2) {
+    state.choices = null;
+    $("choices").innerHTML = "";
+    return;
+  }
+  state.choices = regenerated;
+  state.chosen = chosen;
+  $("choices").innerHTML = "<tr><th>option</th><th>objective</th><th>changes</th><th></th></tr>" +
+    regenerated.choices.map((c) => `<tr><td>${c.number}</td><td>${c.objective === null ? "-" : c.objective}</td>` +
+      `<td>${c.free_changed} of ${regenerated.free_notes}</td><td>${c.number === state.chosen ? "<b>now</b>" :
+        `<button data-option="${c.number}">take</button>`}</td></tr>`).join("");
+  $("choices").querySelectorAll("button[data-option]").forEach((b) => {
+    b.onclick = () => edit("/api/choose", { option: +b.dataset.option }, "taking option " + b.dataset.option);
+  });
 }
 
 function pinStep(key) {
@@ -435,8 +456,11 @@ function wire() {
   $("lock-bars").onclick = () => edit("/api/lock", () => ({ voice: selectedVoice(), bars: regionBars() }), "locking");
   $("unlock").onclick = () => edit("/api/unlock", () => ({ voice: selectedVoice(), bars: regionBars() }), "unlocking");
   $("regenerate").onclick = () => edit("/api/regenerate", () => {
+    const body = { bars: regionBars(), change: Math.min(100, Math.max(0, +$("change").value)) / 100,
+                   options: Math.min(8, Math.max(1, +$("options").value || 1)) };
     const v = $("region-voice").value;
-    return v ? { bars: regionBars(), voice: +v } : { bars: regionBars() };
+    if (v) body.voice = +v;
+    return body;
   }, "regenerating");
   $("undo").onclick = () => edit("/api/undo", {}, "undoing");
   $("redo").onclick = () => edit("/api/redo", {}, "redoing");
