@@ -9,8 +9,8 @@ plan otherwise). The written score is read back and measured with
 spiral-array strain, diameter and momentum, dissonance, register, density); printed per case:
 the Pearson correlation of the measured tension with the arc, per bar (the mean of its beats;
 also over bars 1-7 alone, since the final bar holds the final tonic chord, which every plan
-closes on) and per beat, with and without the arc in the plan, the checker's verdict, and the tension's
-continuity (mean and 95th-percentile beat-to-beat jump). Bach's figures from
+closes on) and per beat, with and without the arc in the plan, the checker's verdict, and the
+tension's continuity (mean and 95th-percentile beat-to-beat jump). Bach's figures from
 ``stretto/analysis/bach_reference.json`` are printed for reference. Usage::
 
     python bench/tension_bench.py [--time-limit 10] [--keep DIR]
@@ -123,8 +123,7 @@ def main() -> int:
     print("| plan | arc | exit | s | r per bar (arc) | r per bar (no arc) | r bars 1-7 (arc) "
           "| r bars 1-7 (no arc) | r per beat (arc) | r per beat (no arc) | hard "
           "| tension-arc cost | jump mean | jump p95 |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-          "| ---: |")
+    print("| --- | --- " + "| ---: " * 12 + "|")
     for r in rows:
         print(f"| {r['plan']} | {r['arc']} | {r['exit']} | {r['seconds']:.1f} | "
               f"{_f(r.get('r_bar'))} | {_f(r.get('flat_r_bar'))} | {_f(r.get('r_body'))} | "
@@ -135,11 +134,11 @@ def main() -> int:
     if ok:
         import numpy as np
 
-        print(f"\nmedian r per bar: {np.median([r['r_bar'] for r in ok]):.3f} with the arc, "
-              f"{np.median([r['flat_r_bar'] for r in ok if r.get('flat_r_bar') is not None]):.3f}"
-              " without it; per beat: "
-              f"{np.median([r['r_beat'] for r in ok]):.3f} and "
-              f"{np.median([r['flat_r_beat'] for r in ok if r.get('flat_r_beat') is not None]):.3f}")
+        def med(k: str) -> float:
+            return float(np.median([r[k] for r in ok if r.get(k) is not None]))
+
+        print(f"\nmedian r per bar: {med('r_bar'):.3f} with the arc, {med('flat_r_bar'):.3f} "
+              f"without it; per beat: {med('r_beat'):.3f} and {med('flat_r_beat'):.3f}")
     from stretto.analysis.reference import load_reference
 
     ref = load_reference().get("tension", {})

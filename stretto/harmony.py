@@ -415,5 +415,5 @@ def detect_key(pitches: list[Pitch], durations: list[float]) -> Key:
 
 
 __all__ = ["CADENCE_TYPES", "STYLES", "Chord", "Key", "ROLE_NAMES", "cadence_kind",
-           "cadence_key", "check_style", "chord", "detect_key", "key_candidates", "key_degree", "local_vocabulary",
-           "progression_graph", "related_keys", "vocabulary"]
+           "cadence_key", "check_style", "chord", "detect_key", "key_candidates", "key_degree",
+           "local_vocabulary", "progression_graph", "related_keys", "vocabulary"]

@@ -4,11 +4,11 @@ that tension moves.
 Tonal tension follows Herremans & Chew's model (D. Herremans and E. Chew, "Tension ribbons:
 quantifying and visualising tonal tension", TENOR 2016), on Chew's spiral array (E. Chew,
 *Mathematical and Computational Modeling of Tonality*, 2014): a spelled pitch class is a point
-on a helix, one quarter turn per fifth (``P(k) = (sin k·π/2, cos k·π/2, k·h)``, ``h = sqrt(2/15)``,
-``k`` the position on the line of fifths, C = 0, G = 1, F = -1, F# = 6); a chord or key is a
-weighted centre of such points (weights 0.536, 0.274, 0.19; minor keys mix in the major
-dominant and minor subdominant with alpha = beta = 0.75). For each beat, the *cloud* is the
-notes sounding in it, weighted by how long they sound there, and
+on a helix, one quarter turn per fifth (``P(k) = (sin k·π/2, cos k·π/2, k·h)``,
+``h = sqrt(2/15)``, ``k`` the position on the line of fifths, C = 0, G = 1, F = -1, F# = 6);
+a chord or key is a weighted centre of such points (weights 0.536, 0.274, 0.19; minor keys mix
+in the major dominant and minor subdominant with alpha = beta = 0.75). For each beat, the
+*cloud* is the notes sounding in it, weighted by how long they sound there, and
 
 * ``diameter``: the largest distance between two of its pitch classes on the spiral (how
   far apart in tonal space the sounding notes are);
@@ -67,7 +67,7 @@ def spelled(midi: int, diatonic: int) -> tuple[int, int]:
     return step, alter
 
 
-def position(k) -> np.ndarray:
+def spiral_point(k) -> np.ndarray:
     """Spiral-array point(s) of line-of-fifths index ``k`` (scalar or array): shape (..., 3)."""
     k = np.asarray(k, dtype=float)
     return np.stack([np.sin(k * np.pi / 2), np.cos(k * np.pi / 2), k * H], axis=-1)
@@ -77,7 +77,7 @@ def chord_centre(k: int, mode: str) -> np.ndarray:
     """Centre of a major or minor triad on the root at ``k``."""
     w1, w2, w3 = WEIGHTS_CHORD
     third = k + 4 if mode == "major" else k - 3
-    return w1 * position(k) + w2 * position(k + 1) + w3 * position(third)
+    return w1 * spiral_point(k) + w2 * spiral_point(k + 1) + w3 * spiral_point(third)
 
 
 def key_centre(k: int, mode: str) -> np.ndarray:
@@ -131,7 +131,7 @@ def vertical_tension(fifths: np.ndarray, midis: np.ndarray, key: tuple[int, str]
     """Tension of chords given as rows of voices (``fifths``: line-of-fifths index, ``midis``:
     MIDI numbers, both (rows, voices)), equally weighted: the beat measure without momentum
     and density (what one chord decides), rescaled to 0..1 by their weights."""
-    pos = position(fifths)  # (rows, voices, 3)
+    pos = spiral_point(fifths)  # (rows, voices, 3)
     centre = pos.mean(axis=1)
     strain = np.linalg.norm(centre - key_centre(*key)[None, :], axis=1)
     diff = pos[:, :, None, :] - pos[:, None, :, :]
@@ -208,11 +208,11 @@ def tension_curve(piece: Piece, beat: Fraction | None = None) -> TensionCurve:
                 for m, dia in notes:
                     k = fifths_index(*spelled(m, dia))
                     ks.add(k)
-                    points.append(position(k))
+                    points.append(spiral_point(k))
                     weights.append(d)
             w = np.array(weights) / sum(weights)
             centre = (np.array(points) * w[:, None]).sum(axis=0)
-            kpos = position(sorted(ks))
+            kpos = spiral_point(sorted(ks))
             diameter = float(np.linalg.norm(kpos[:, None] - kpos[None, :], axis=-1).max())
             rows["strain"].append(float(np.linalg.norm(centre - home)))
             rows["diameter"].append(diameter)
@@ -282,4 +282,5 @@ def follows(curve, target) -> float | None:
 
 
 __all__ = ["PARTS", "SCALES", "WEIGHTS", "TensionCurve", "continuity", "follows", "key_centre",
-           "piece_key", "position", "tension_curve", "tension_metrics", "vertical_tension"]
+           "piece_key", "spiral_point", "tension_curve", "tension_metrics",
+           "vertical_tension"]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from stretto.analysis.tension import (H, continuity, fifths_index, follows, key_centre,
-                                      position, spelled, tension_curve, tension_metrics,
+                                      spiral_point, spelled, tension_curve, tension_metrics,
                                       vertical_tension)
 from stretto.modes import Mode
 from stretto.pitch import Pitch
@@ -27,14 +27,14 @@ def test_line_of_fifths(name, k):
 
 def test_spiral_geometry():
     """A fifth is a quarter turn and h up; a major third (four fifths) lies straight above."""
-    c, g, e = position(0), position(1), position(4)
+    c, g, e = spiral_point(0), spiral_point(1), spiral_point(4)
     assert np.linalg.norm(g - c) == pytest.approx(math.sqrt(2 + H * H))
     assert np.allclose(e[:2], c[:2]) and e[2] - c[2] == pytest.approx(4 * H)
 
 
 def _strain(names, key=(0, "major")):
     ks = [fifths_index(Pitch.parse(n).step, int(Pitch.parse(n).alter)) for n in names]
-    centre = position(ks).mean(axis=0)
+    centre = spiral_point(ks).mean(axis=0)
     return float(np.linalg.norm(centre - key_centre(*key)))
 
 
