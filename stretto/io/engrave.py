@@ -144,6 +144,8 @@ def _next_is_harmony(measure, el) -> bool:
 
 
 _STANZA = re.compile(r'\\set stanza = "[^"]*"\s*')
+# the MusicXML's <rights> (the licence line), which musicxml2ly sets as one unbroken string
+_COPYRIGHT = re.compile(r'copyright\s*=\s*"((?:[^"\\]|\\.)*)"')
 
 
 def render_pdf(xml: bytes, folder: Path) -> Path:
@@ -154,7 +156,11 @@ def render_pdf(xml: bytes, folder: Path) -> Path:
     _run([str(bin_dir / "musicxml2ly"), "--no-beaming", "-o", LY, "score.musicxml"], folder,
          "musicxml2ly")
     ly = (folder / LY).read_text(encoding="utf-8")
-    (folder / LY).write_text(_STANZA.sub("", ly), encoding="utf-8")  # no verse number "1."
+    ly = _STANZA.sub("", ly)  # no verse number "1."
+    # the licence line wrapped to the page, in small type, instead of running off both sides
+    ly = _COPYRIGHT.sub(lambda m: 'copyright = \\markup \\fontsize #-2 \\wordwrap-string #"'
+                        + m.group(1) + '"', ly)
+    (folder / LY).write_text(ly, encoding="utf-8")
     _run([str(bin_dir / "lilypond"), "-s", "-o", "score", LY], folder, "LilyPond")
     pdf = folder / PDF
     if not pdf.is_file():  # pragma: no cover
@@ -170,12 +176,17 @@ def engrave_project(project: str | Path, formats: Iterable[str] = ("pdf", "svg")
     the SVG) and ``ids`` (how many of the score's note ids the SVG carries)."""
     from stretto.io.musicxml import musicxml_bytes
     from stretto.io.journal import write_files
-    from stretto.io.project import load_piece
+    from stretto.io.project import load_piece, load_project
+    from stretto.licence import rights_line
 
     formats = tuple(formats)
     piece = load_piece(project)
+    try:  # the licence line, printed by LilyPond as the copyright line
+        rights = rights_line(load_project(project)[0])
+    except BadInput:  # a score without a project's editing data: no record of its inputs
+        rights = None
     try:
-        xml = musicxml_bytes(piece)
+        xml = musicxml_bytes(piece, rights=rights)
     except ValueError as exc:
         raise BadInput(f"cannot engrave {project}: {exc}") from None
     result: dict[str, Any] = {}

@@ -249,7 +249,7 @@ def _add_harmony(part: ET.Element, piece: Piece, shift: Fraction) -> None:
 
 def _postprocess(data: bytes, piece: Piece, ids: list[list[str]], escaped: bool,
                  encoding_text: str | None, grace_ids: list[list[str]],
-                 shift: Fraction) -> bytes:
+                 shift: Fraction, rights: str | None = None) -> bytes:
     """Add note ids, the key's mode, the numerals, the title and encoding text; mark a pickup
     measure implicit; drop music21's date and placeholder composer."""
     import stretto
@@ -287,6 +287,12 @@ def _postprocess(data: bytes, piece: Piece, ids: list[list[str]], escaped: bool,
     for creator in ident.findall("creator"):
         if (creator.text or "").strip() == "Music21":
             ident.remove(creator)
+    for el in ident.findall("rights"):
+        ident.remove(el)
+    if rights:  # the licence line (stretto.licence), after the creators as the schema orders
+        el = ET.Element("rights")
+        el.text = " ".join(rights.split())
+        ident.insert(len(ident.findall("creator")), el)
     encoding = ident.find("encoding")
     if encoding is None:
         encoding = ET.Element("encoding")
@@ -325,7 +331,8 @@ class _ChannelsAsSet(list):
         return False
 
 
-def musicxml_bytes(piece: Piece, *, encoding_text: str | None = None) -> bytes:
+def musicxml_bytes(piece: Piece, *, encoding_text: str | None = None,
+                   rights: str | None = None) -> bytes:
     """The MusicXML 4.0 partwise document :func:`write_musicxml` writes."""
     from music21 import metadata, stream
     from music21.musicxml.m21ToXml import ScoreExporter
@@ -357,7 +364,7 @@ def musicxml_bytes(piece: Piece, *, encoding_text: str | None = None) -> bytes:
     exporter.midiChannelList = _ChannelsAsSet()  # keep our channels, even when shared
     exporter.parse()
     return _postprocess(exporter.asBytes(), piece, ids, escaped, encoding_text, grace_ids,
-                        shift)
+                        shift, rights)
 
 
 def _without_numeral_lyrics(piece: Piece) -> Piece:
@@ -377,15 +384,17 @@ def _without_numeral_lyrics(piece: Piece) -> Piece:
     return replace(piece, voices=piece.voices[:-1] + (replace(low, notes=notes),))
 
 
-def write_musicxml(piece: Piece, path: str | Path, *, encoding_text: str | None = None) -> None:
+def write_musicxml(piece: Piece, path: str | Path, *, encoding_text: str | None = None,
+                   rights: str | None = None) -> None:
     """Write ``piece`` as MusicXML: one part per voice (named after it), clef from its range,
     key signature from the mode, meter, tempo, exact notes and rests, ties, lyrics, note ids.
 
     ``encoding_text`` (one line, e.g. a provenance summary) goes into
-    ``<identification><encoding><encoding-description>``. Raises :class:`ValueError` for
-    durations that cannot be notated or overlapping notes in one voice.
+    ``<identification><encoding><encoding-description>``, ``rights`` (the licence line) into
+    ``<identification><rights>``. Raises :class:`ValueError` for durations that cannot be
+    notated or overlapping notes in one voice.
     """
-    Path(path).write_bytes(musicxml_bytes(piece, encoding_text=encoding_text))
+    Path(path).write_bytes(musicxml_bytes(piece, encoding_text=encoding_text, rights=rights))
 
 
 __all__ = ["clef_for", "musicxml_bytes", "write_musicxml"]

@@ -28,7 +28,7 @@ def _stage(piece: Piece, folder: Path, provenance: str | None,
     from stretto.io.musicxml import write_musicxml
 
     write_midi(piece, folder / FILES["midi"], text=provenance, rights=rights)
-    write_musicxml(piece, folder / FILES["musicxml"], encoding_text=provenance)
+    write_musicxml(piece, folder / FILES["musicxml"], encoding_text=provenance, rights=rights)
     if json_text is None:
         save_json(piece, folder / FILES["json"])
     else:
