@@ -40,6 +40,7 @@ def _report(args: argparse.Namespace, result) -> int:
     if args.json:
         print(json.dumps({"action": result.action, "what": result.what,
                           "notes_changed": result.notes_changed, "run": result.run,
+                          "moves": list(getattr(result, "moves", ())),
                           "files": {k: str(v) for k, v in result.files.items()}}, indent=2))
     elif result.notes_changed is None:
         print(f"{result.what}: recorded, not re-solved (the next edit without --no-solve "
@@ -155,6 +156,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         solved = f"; solver {run['id']} ({run['status']}, seed {run['seed']})" if run else ""
         changed = f", {e['notes_changed']} notes changed" if "notes_changed" in e else ""
         print(f"{e['n']:3d}  {e['at']}  {e['by']}: {e['what']}{solved}{changed}")
+        for line in e.get("moves", ()):
+            print(f"     {line}")
     print("constraints in force: " + ("; ".join(f"{c.id} {c.describe().replace('your ', '')}"
                                                  for c in h.constraints) or "none"))
     print(f"{h.undo} undo, {h.redo} redo steps")

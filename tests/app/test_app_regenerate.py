@@ -106,7 +106,7 @@ def test_bad_regenerate_input_writes_nothing(species, kwargs, message):
     assert (species / "score.json").read_bytes() == before
 
 
-def test_a_pin_moves_a_neighbour_to_avoid_the_octave_leap_and_says_why(species):
+def test_a_pin_moves_a_neighbour_to_avoid_the_octave_leap_and_says_why(species, capsys):
     fewest = Path(shutil.copytree(species, species.parent / "fewest"))
     plain = app.pin(fewest, voice=1, bar=5, pitch="B4", budget=0)
     wider = app.pin(species, voice=1, bar=5, pitch="B4")
@@ -120,6 +120,10 @@ def test_a_pin_moves_a_neighbour_to_avoid_the_octave_leap_and_says_why(species):
     assert leap(fewest) >= 12 > leap(species)
     entry = app.history(species).entries[-1]
     assert entry["moves"] == list(wider.moves)
+    capsys.readouterr()
+    assert main(["history", str(species)]) == 0
+    out = capsys.readouterr().out
+    assert all(m in out for m in wider.moves), out
     with pytest.raises(BadInput, match="--budget"):
         app.pin(species, voice=1, bar=4, pitch="D5", budget=-1)
 
