@@ -218,7 +218,8 @@ def build_view(project: "Project", text: str, *, undo: int = 0, redo: int = 0) -
             notes.append(NoteView(
                 id=n.id, voice=vi + 1, bar=bar, beat=str(beat), pitch=n.name, midi=n.midi,
                 onset=str(n.onset), duration=str(n.duration), start=float(n.onset) * spq,
-                length=float(n.duration) * spq, kind=_kind(n, _held(project, vi, n)), source=n.source, tie=n.tie,
+                length=float(n.duration) * spq, kind=_kind(n, _held(project, vi, n)),
+                source=n.source, tie=n.tie,
                 **dict(zip(("up", "down", "up_chromatic", "down_chromatic"),
                            (p.name if p else None for p in steps)))))
     by_place = {}

@@ -32,7 +32,7 @@ def _beat(value):
     return text
 
 
-class Place(_Body):
+class PlaceBody(_Body):
     """A note's place: ``voice`` counted from 1 at the top, ``bar``, ``beat`` (default 1)."""
 
     voice: int = Field(ge=1, le=MAX_VOICES)
@@ -45,25 +45,25 @@ class Place(_Body):
         return None if self.beat is None else str(self.beat)
 
 
-class Pin(Place):
+class PinBody(PlaceBody):
     """``POST /api/pin``: the note at the place gets ``pitch`` (C#5, Bb3 ...)."""
 
     pitch: str = Field(min_length=2, max_length=6)
     allow_cantus_edit: bool = False
 
 
-class Unpin(Place):
+class UnpinBody(PlaceBody):
     """``POST /api/unpin``: the pins at the place (every beat of the bar without ``beat``)."""
 
 
-class Lock(_Body):
+class LockBody(_Body):
     """``POST /api/lock`` and ``/api/unlock``: ``voice`` in ``bars`` ("A-B", default all)."""
 
     voice: int = Field(ge=1, le=MAX_VOICES)
     bars: str | None = Field(default=None, pattern=_BARS)
 
 
-class Regenerate(_Body):
+class RegenerateBody(_Body):
     """``POST /api/regenerate``: a new passage in ``bars``, of ``voice`` or of every voice
     the solver writes, changing at least ``change`` (0-1) of its free notes; ``options`` K
     ranks K alternatives (the best is written, ``/api/choose`` takes another); ``seed`` a
@@ -76,13 +76,13 @@ class Regenerate(_Body):
     seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
 
 
-class Choose(_Body):
+class ChooseBody(_Body):
     """``POST /api/choose``: take alternative ``option`` of the last regeneration."""
 
     option: int = Field(ge=1, le=8)
 
 
-class Constrain(_Body):
+class ConstrainBody(_Body):
     """``POST /api/constrain``: a rule of the composer's own (``stretto constrain``)."""
 
     rule: str = Field(max_length=32)
@@ -101,8 +101,9 @@ class Constrain(_Body):
     steps: int | None = Field(default=None, ge=1, le=30)
 
 
-class Step(_Body):
+class StepBody(_Body):
     """``POST /api/undo`` and ``/api/redo``: no fields."""
 
 
-__all__ = ["Choose", "Constrain", "Lock", "Pin", "Place", "Regenerate", "Step", "Unpin"]
+__all__ = ["ChooseBody", "ConstrainBody", "LockBody", "PinBody", "PlaceBody", "RegenerateBody",
+           "StepBody", "UnpinBody"]
