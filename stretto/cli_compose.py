@@ -62,7 +62,7 @@ def cmd_harmonize(args: argparse.Namespace) -> int:
             # name a minimal set of wishes (a cadence at a phrase end, a voice's range)
             from stretto.solver.tonal.chorale_explain import explain_melody
 
-            raise explain_melody(melody, key, per, settings) from None
+            raise explain_melody(melody, key, per, settings, args.style) from None
     h = result.piece.info["harmony"] if result.piece is not None else {}
     cads = [f"{c['where']} {c['type']} ({c['key']})" for c in h.get("cadences", [])]
     from stretto.io.melody import melody_to_dict

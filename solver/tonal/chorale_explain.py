@@ -187,7 +187,7 @@ def explain_plan(kind: str, spec: dict, settings: SolveSettings) -> Unsatisfiabl
 
 
 def explain_melody(melody, key: Key | None, beats_per_chord: int,
-                   settings: SolveSettings) -> Unsatisfiable:
+                   settings: SolveSettings, style: str = "chorale") -> Unsatisfiable:
     """The conflict of a melody that cannot be harmonized (in ``key``, or the likeliest key
     of the melody, the first that ``harmonize`` tries), as a minimal set of wishes: the
     cadences at its phrase ends, the lower voices' ranges; with the melody's register named
@@ -199,6 +199,8 @@ def explain_melody(melody, key: Key | None, beats_per_chord: int,
     key = key or melody_keys(melody)[0]
     spec = {"melody": melody_to_dict(melody), "key": str(key),
             "beats_per_chord": beats_per_chord, "ornament": False}
+    if style != "chorale":  # the harmonic style's vocabulary (stretto.harmony)
+        spec["style"] = style
     words = list(explain_plan("harmonize", spec, settings).conflicts)
     if not words:
         return Unsatisfiable(f"no four-part harmonization in {key} obeys every hard rule: "
@@ -213,7 +215,8 @@ def explain_melody(melody, key: Key | None, beats_per_chord: int,
                     f"{low.name}-{high.name}: transpose it")
     return Unsatisfiable(f"No harmonization of the melody in {key} satisfies all of: "
                          + "; ".join(words) + " (under the four-part rules)" + register +
-                         "; or try --key, or --beats-per-chord 2", tuple(words))
+                         "; or try --key, or --beats-per-chord 2"
+                         + (", or --style chorale" if style == "plain" else ""), tuple(words))
 
 
 __all__ = ["RELAX", "explain", "explain_melody", "explain_plan", "unsatisfiable"]
