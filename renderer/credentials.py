@@ -97,7 +97,7 @@ def load_signing_key(cert: str | Path, key: str | Path) -> SigningKey:
     return SigningKey(chain=chain, key=pkcs8, alg=alg)
 
 
-def manifest(*, title: str, engine: str, voice: str | None, licence: dict[str, Any],
+def c2pa_manifest(*, title: str, engine: str, voice: str | None, licence: dict[str, Any],
              score_sha256: str, shares: dict[str, Any], version: str) -> dict[str, Any]:
     """The C2PA manifest of one stem (``voice``) or the mix (``voice`` None); see the
     module text. ``licence``: :func:`stretto.app.licence.licence_metadata`; ``shares``:
@@ -207,5 +207,5 @@ def read_credentials(path: str | Path, *, trust_anchors: str | None = None) -> C
     return Credentials(reader.get_validation_state(), failures, reader.get_active_manifest())
 
 
-__all__ = ["Credentials", "IPTC", "SigningKey", "load_signing_key", "manifest",
+__all__ = ["Credentials", "IPTC", "SigningKey", "c2pa_manifest", "load_signing_key",
            "read_credentials", "sign_wav"]

@@ -252,7 +252,7 @@ def combine(inputs: Iterable[Input]) -> Verdict:
                    attributions=attributions, share_alike=share)
 
 
-def check_use(verdict: Verdict, use: str) -> None:
+def require_use(verdict: Verdict, use: str) -> None:
     """BadInput (exit 2) naming the first input that forbids ``use``; nothing when allowed."""
     if use not in ALL_USES:
         raise BadInput(f"unknown use {use!r}: give --for {' | '.join(USES)}")
@@ -436,8 +436,8 @@ def inputs_from_data(data: Iterable[dict[str, Any]]) -> tuple[Input, ...]:
 
 
 __all__ = ["ALL_USES", "CHECKPOINT_DATA", "Input", "KNOWN", "Licence",
-           "NON_COMMERCIAL", "Refusal", "UNKNOWN", "USES", "Verdict", "YOURS", "check_use",
+           "NON_COMMERCIAL", "Refusal", "UNKNOWN", "USES", "Verdict", "YOURS",
            "checkpoint_inputs", "combine", "corpus_input", "engine_inputs", "inputs_from_data",
            "inputs_to_data", "licence_by_id", "manifest_items", "manifest_licence",
-           "model_card", "music21_item", "project_inputs", "recorded", "rights_line",
+           "model_card", "music21_item", "project_inputs", "recorded", "require_use", "rights_line",
            "sha256_file", "soundfont_input", "stretto_input", "user_input"]

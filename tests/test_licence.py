@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from stretto.errors import BadInput
-from stretto.licence import (ALL_USES, KNOWN, USES, Input, Licence, check_use,
+from stretto.licence import (ALL_USES, KNOWN, USES, Input, Licence,
                              checkpoint_inputs, combine, corpus_input, engine_inputs,
-                             licence_by_id, manifest_items, model_card, music21_item,
+                             licence_by_id, manifest_items, require_use, model_card, music21_item,
                              project_inputs,
                              rights_line, soundfont_input, stretto_input, user_input)
 
@@ -49,8 +49,8 @@ def test_intersection_names_the_forbidding_input():
     assert verdict.forbidding("educational") == ()
     assert "erk10#176" in verdict.reasons()[0] and "non-commercial" in verdict.reasons()[0]
     with pytest.raises(BadInput, match="melody erk10#176.*LicenseRef-EsAC-NonCommercial"):
-        check_use(verdict, "commercial")
-    check_use(verdict, "non-commercial")  # allowed: no error
+        require_use(verdict, "commercial")
+    require_use(verdict, "non-commercial")  # allowed: no error
 
 
 def test_two_restrictions_intersect():
@@ -65,7 +65,7 @@ def test_unknown_licence_clears_nothing():
     verdict = combine([sf])
     assert verdict.uses == frozenset()
     with pytest.raises(BadInput, match="no recorded licence.*--licence"):
-        check_use(verdict, "educational")
+        require_use(verdict, "educational")
 
 
 def test_recorded_soundfont_by_name():

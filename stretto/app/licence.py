@@ -21,8 +21,8 @@ from typing import Any
 
 from stretto.app.session import load, locked
 from stretto.errors import BadInput
-from stretto.licence import (USES, Input, Verdict, check_use as _check, combine,
-                             engine_inputs, project_inputs, recorded)
+from stretto.licence import (USES, Input, Verdict, combine,
+                             engine_inputs, project_inputs, recorded, require_use)
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def check_use(project: Any, *, use: str | None, engine: str | None = None,
         return None
     report = licence_of(project, engine=engine, soundfont=soundfont,
                         soundfont_licence=soundfont_licence, checkpoint=checkpoint)
-    _check(report.audio, use)
+    require_use(report.audio, use)
     return report
 
 
@@ -186,11 +186,12 @@ def audio_finisher(folder: str | Path, *, engine: str,
         tag_file(path, tags)
         if key is not None:
             from stretto.app.statement import note_shares
-            from stretto.renderer.credentials import manifest, sign_wav
+            from stretto.renderer.credentials import c2pa_manifest, sign_wav
 
-            sign_wav(path, manifest(title=title, engine=engine, voice=voice, licence=meta,
-                                    score_sha256=digest, shares=note_shares(project),
-                                    version=__version__), key)
+            made = c2pa_manifest(title=title, engine=engine, voice=voice, licence=meta,
+                                 score_sha256=digest, shares=note_shares(project),
+                                 version=__version__)
+            sign_wav(path, made, key)
 
     return finish
 

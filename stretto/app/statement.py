@@ -133,146 +133,143 @@ def _rendered(folder: Path) -> tuple[str | None, str]:
     return engine, tags.software
 
 
-def build_statement(project, *, folder: str | Path | None = None) -> Statement:
-    """The statement of ``project`` (a Project); ``folder`` is where its audio lies."""
-    from stretto.licence import engine_inputs, project_inputs, recorded, combine
-
-    piece = project.piece
-    groups = classify(project)
-    shares = note_shares(project)
-    given = _given_inputs(project)
-    title = piece.title or (Path(folder).name if folder else "untitled")
-    md: list[str] = [f"# Authorship statement: {title}", ""]
+def _preamble(project, folder, title: str) -> list[str]:
     first = project.history[0]["at"] if project.history else "?"
     last = project.history[-1]["at"] if project.history else "?"
-    md += [f"Project: `{Path(folder).name if folder else title}`, a stretto {project.kind} "
-           f"project, first solved {first}, last changed {last}.",
-           "",
-           "This document states facts that stretto recorded while the piece was made: which "
-           "notes and decisions came from the composer, which were taken from the inputs named "
-           "below, and which the software wrote. It is not a legal opinion on authorship or "
-           "copyright. Each item names its id in the project's W3C PROV-JSON document "
-           "(`stretto provenance DIR --format prov-json`) in square brackets.", ""]
+    return [f"# Authorship statement: {title}", "",
+            f"Project: `{Path(folder).name if folder else title}`, a stretto {project.kind} "
+            f"project, first solved {first}, last changed {last}.", "",
+            "This document states facts that stretto recorded while the piece was made: which "
+            "notes and decisions came from the composer, which were taken from the inputs named "
+            "below, and which the software wrote. It is not a legal opinion on authorship or "
+            "copyright. Each item names its id in the project's W3C PROV-JSON document "
+            "(`stretto provenance DIR --format prov-json`) in square brackets.", ""]
 
-    # 1. the composer's notes
-    md += ["## 1. The composer's notes", ""]
-    mine = groups["composer"]
+
+def _composer_section(project, mine: list[tuple[int, Any]]) -> list[str]:
+    md = ["## 1. The composer's notes", ""]
     if not mine:
-        md += ["None: every note was taken from an input or written by the solver.", ""]
-    else:
-        md += ["| voice | where | pitch | how | PROV |", "|---|---|---|---|---|"]
-        by_id = {c.id: c for c in project.constraints}
-        for v, n in mine:
-            how = (f"the {n.source} you gave" if n.source in GIVEN else
-                   by_id[n.source].describe().replace("your ", "") if n.source in by_id
-                   else f"yours ({n.source or 'no constraint recorded'})")
-            md.append(f"| {piece.voices[v].name} | {_where(piece, n)} | {n.pitch.name} | "
-                      f"{how} | [stretto:note-{n.id}] from [{_edit_of(project, n.source)}] |")
-        md.append("")
+        return md + ["None: every note was taken from an input or written by the solver.", ""]
+    md += ["| voice | where | pitch | how | PROV |", "|---|---|---|---|---|"]
+    by_id = {c.id: c for c in project.constraints}
+    piece = project.piece
+    for v, n in mine:
+        how = (f"the {n.source} you gave" if n.source in GIVEN else
+               by_id[n.source].describe().replace("your ", "") if n.source in by_id
+               else f"yours ({n.source or 'no constraint recorded'})")
+        md.append(f"| {piece.voices[v].name} | {_where(piece, n)} | {n.pitch.name} | "
+                  f"{how} | [stretto:note-{n.id}] from [{_edit_of(project, n.source)}] |")
+    return md + [""]
 
-    # 2. decisions
-    md += ["## 2. The composer's decisions", ""]
-    made = decisions(project)
+
+KINDS = {"note": "notes (pins)", "lock": "locks", "rule or setting": "rules or settings",
+         "choice among alternatives": "choices among alternatives",
+         "imported DAW edit": "imported DAW edits", "waiver": "waivers"}
+
+
+def _decisions_section(project, made: list[tuple[str, str, dict]]) -> list[str]:
+    md = ["## 2. The composer's decisions", ""]
     if project.history:
         e = project.history[0]
         md.append(f"- first solve: {e['what']} [stretto:edit-{e['n']}]")
-    for kind, what, e in made:
-        md.append(f"- {kind}: {what} [stretto:edit-{e['n']}]")
-    live = [c for c in project.constraints]
+    md += [f"- {kind}: {what} [stretto:edit-{e['n']}]" for kind, what, e in made]
     md += ["", "Constraints in force: " + ("; ".join(
         f"{c.id} {c.describe().replace('your ', '')} [{_edit_of(project, c.id)}]"
-        for c in live) or "none") + ".", ""]
-    kinds = ("note", "lock", "rule or setting", "choice among alternatives",
-             "imported DAW edit", "waiver")
-    counts = {k: sum(1 for d in made if d[0] == k) for k in kinds}
-    plural = {"note": "notes (pins)", "lock": "locks", "rule or setting": "rules or settings",
-              "choice among alternatives": "choices among alternatives",
-              "imported DAW edit": "imported DAW edits", "waiver": "waivers"}
-    md.append("Counts: " + ", ".join(f"{plural[k]} {counts[k]}" for k in kinds) + ".")
-    md.append("")
+        for c in project.constraints) or "none") + ".", ""]
+    counts = {k: sum(1 for d in made if d[0] == k) for k in KINDS}
+    return md + ["Counts: " + ", ".join(f"{KINDS[k]} {counts[k]}" for k in KINDS) + ".", ""]
 
-    # 3. shares
-    md += ["## 3. Share per voice", "",
-           "| voice | notes | composer | from inputs | solver | composer share |",
-           "|---|---|---|---|---|---|"]
+
+def _shares_section(project, shares: dict[str, Any], groups) -> list[str]:
+    md = ["## 3. Share per voice", "",
+          "| voice | notes | composer | from inputs | solver | composer share |",
+          "|---|---|---|---|---|---|"]
     for r in shares["voices"]:
         md.append(f"| {r['voice']} | {r['notes']} | {r['composer']} | {r['inputs']} | "
                   f"{r['solver']} | {r['composer_share']:.1%} |")
     t = shares["total"]
-    md.append(f"| all | {t['notes']} | {t['composer']} | {t['inputs']} | {t['solver']} | "
-              f"{t['composer'] / t['notes'] if t['notes'] else 0:.1%} |")
-    md.append("")
-    for role, i in given.items():
+    md += [f"| all | {t['notes']} | {t['composer']} | {t['inputs']} | {t['solver']} | "
+           f"{t['composer'] / t['notes'] if t['notes'] else 0:.1%} |", ""]
+    for role, i in _given_inputs(project).items():
         ids = [n.id for _, n in groups["inputs"] if n.source == role]
-        md.append(f"The {role} ({len(ids)} notes, [stretto:note-{ids[0]}] ...) is "
-                  f"{i.title}, taken from {i.source} [stretto:input-{i.id}]; it is not the "
-                  "composer's.")
-    md.append("")
-
-    # 4. the solver
-    md += ["## 4. What the software wrote", ""]
+        first = f", [stretto:note-{ids[0]}] ..." if ids else ""
+        md.append(f"The {role} ({len(ids)} notes{first}) is {i.title}, taken from {i.source} "
+                  f"[stretto:input-{i.id}]; it is not the composer's.")
+    md += ["", "## 4. What the software wrote", ""]
     for r in project.runs:
         md.append(f"- solver run {r['id']}: {r.get('status', '?')}, seed {r.get('seed')}, time "
                   f"limit {r.get('time_limit', '?')} s, OR-Tools "
                   f"{r.get('ortools') or 'not recorded'}, rules "
                   f"{str(r.get('rules_hash', ''))[:12]} [stretto:solve-{r['id']}]")
-    md += ["", f"The solver wrote {t['solver']} of {t['notes']} notes under the rules the "
-           "composer chose; it never changes a note the composer pinned or locked.", ""]
+    return md + ["", f"The solver wrote {t['solver']} of {t['notes']} notes under the rules the "
+                 "composer chose; it never changes a note the composer pinned or locked.", ""]
 
-    # 5. the renderer
-    md += ["## 5. The renderer and its training data", ""]
-    engine, software = _rendered(Path(folder)) if folder else (None, "")
+
+def _renderer_section(engine: str | None, software: str) -> list[str]:
+    from stretto.licence import engine_inputs
+
+    md = ["## 5. The renderer and its training data", ""]
     if engine is None:
-        md += ["No audio (mix.wav) in the project, or none rendered by this stretto.", ""]
-    else:
-        md.append(f"mix.wav and the stems were rendered by: {software}. The renderer plays "
-                  "the written notes and does not change them.")
-        for i in engine_inputs(engine):
-            md.append(f"- {i.role}: {i.title}, {i.licence.id} ({i.source})")
-        if engine != "neural":
-            md.append("- no trained model: the audio comes from stretto's own code"
-                      + (" and the SoundFont" if engine == "soundfont" else ""))
-        md.append("")
+        return md + ["No audio (mix.wav) in the project, or none rendered by this stretto.", ""]
+    md.append(f"mix.wav and the stems were rendered by: {software}. The renderer plays "
+              "the written notes and does not change them.")
+    md += [f"- {i.role}: {i.title}, {i.licence.id} ({i.source})" for i in engine_inputs(engine)]
+    if engine != "neural":
+        md.append("- no trained model: the audio comes from stretto's own code"
+                  + (" and the SoundFont" if engine == "soundfont" else ""))
+    return md + [""]
 
-    # 6. inputs
-    md += ["## 6. Inputs and their licences", "",
-           "| input | title | licence | allows | source | PROV |", "|---|---|---|---|---|---|"]
+
+def _inputs_section(project, engine: str | None) -> list[str]:
+    from stretto.licence import combine, engine_inputs, project_inputs, recorded
+
+    md = ["## 6. Inputs and their licences", "",
+          "| input | title | licence | allows | source | PROV |", "|---|---|---|---|---|---|"]
     inputs = project_inputs(project)
     for i in inputs:
         prov = f"[stretto:input-{i.id}]" if recorded(project) and i.id != "stretto" else "-"
         md.append(f"| {i.role} | {i.title} | {i.licence.id} | {i.licence.uses_words()} | "
                   f"{i.source} | {prov} |")
     verdict = combine(inputs + (engine_inputs(engine) if engine else ()))
-    md += ["", verdict.line(), ""]
-    for reason in verdict.reasons():
-        md.append(f"- {reason}")
-    md.append("")
+    return md + ["", verdict.line(), ""] + [f"- {r}" for r in verdict.reasons()] + [""]
 
-    # 7. software
-    md += ["## 7. Software", ""]
-    versions = sorted({(r.get("stretto", "?"), r.get("ortools", "?")) for r in project.runs})
-    for s, o in versions:
-        md.append(f"- solved by stretto {s}" + (f" with OR-Tools {o}" if o != "?" else ""))
+
+def _software_and_history(project) -> list[str]:
     from importlib import metadata
 
     from stretto import __version__
 
+    md = ["## 7. Software", ""]
+    versions = sorted({(r.get("stretto", "?"), r.get("ortools", "?")) for r in project.runs})
+    for s, o in versions:
+        md.append(f"- solved by stretto {s}" + (f" with OR-Tools {o}" if o != "?" else ""))
     now = []
     for package in ("ortools", "music21", "prov"):
         try:
             now.append(f"{package} {metadata.version(package)}")
         except metadata.PackageNotFoundError:
             pass
-    md += [f"- this statement: stretto {__version__} ({', '.join(now)})", ""]
-
-    # 8. history
-    md += ["## 8. History", "", "| n | when | by | action | what | PROV |",
+    md += [f"- this statement: stretto {__version__} ({', '.join(now)})", "",
+           "## 8. History", "", "| n | when | by | action | what | PROV |",
            "|---|---|---|---|---|---|"]
     for e in project.history:
         run = f", [stretto:solve-{e['run']}]" if e.get("run") else ""
         md.append(f"| {e['n']} | {e['at']} | {e['by']} | {e['action']} | {e['what']} | "
                   f"[stretto:edit-{e['n']}]{run} |")
-    md.append("")
+    return md + [""]
+
+
+def build_statement(project, *, folder: str | Path | None = None) -> Statement:
+    """The statement of ``project`` (a Project); ``folder`` is where its audio lies."""
+    groups = classify(project)
+    shares = note_shares(project)
+    made = decisions(project)
+    title = project.piece.title or (Path(folder).name if folder else "untitled")
+    engine, software = _rendered(Path(folder)) if folder else (None, "")
+    md = (_preamble(project, folder, title) + _composer_section(project, groups["composer"])
+          + _decisions_section(project, made) + _shares_section(project, shares, groups)
+          + _renderer_section(engine, software) + _inputs_section(project, engine)
+          + _software_and_history(project))
     return Statement(markdown="\n".join(md),
                      composer_notes=tuple(n.id for _, n in groups["composer"]),
                      input_notes=tuple(n.id for _, n in groups["inputs"]),

@@ -145,12 +145,12 @@ def test_bad_signing_arguments(args, message, certs, tmp_path, capsys):
                                           ("soundfont", "algorithmicMedia")],
                          ids=["neural", "synth", "soundfont"])
 def test_digital_source_type_by_engine(engine, kind):
-    from stretto.renderer.credentials import manifest
+    from stretto.renderer.credentials import c2pa_manifest
 
     shares = {"voices": [{"voice": "Alto", "notes": 10, "composer": 2, "inputs": 0,
                           "solver": 8}], "total": {"decisions": 1}}
     licence = {"inputs": [], "line": "Licence: ...", "attributions": [], "uses": []}
-    made = manifest(title="t", engine=engine, voice="Alto", licence=licence,
+    made = c2pa_manifest(title="t", engine=engine, voice="Alto", licence=licence,
                     score_sha256="0" * 64, shares=shares, version="0")
     actions = made["assertions"][0]["data"]["actions"]
     assert actions[0]["digitalSourceType"] == IPTC + kind
