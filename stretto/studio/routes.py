@@ -90,6 +90,11 @@ def add_reads(api, studio: Studio) -> None:
         data, error = studio.read(lambda: read_file(folder, "score.json"))
         return error or Response(data, media_type="application/json")
 
+    @api.get("/api/version")
+    def version():
+        current, error = studio.read(studio.version)
+        return error or json_answer(200, {"version": current})
+
     @api.get("/api/summary")
     def summary():
         view, error = studio.read(lambda: score_view(folder))

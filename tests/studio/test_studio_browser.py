@@ -177,3 +177,21 @@ def test_play_follows_the_score_and_voices_can_be_muted(tmp_path, page,
         assert page.locator("#score rect.mark.playing").count() == 0
     assert (project / "mix.wav").is_file() and len(list((project / "stems").iterdir())) == 2
     assert not page.errors, page.errors
+
+
+def test_an_edit_from_the_terminal_is_redrawn(tmp_path, page, shot_on_failure) -> None:
+    """The page notices a change made elsewhere (here the application layer, as the command
+    line calls it) and redraws it."""
+    from stretto import app as ops
+    from stretto.studio import create_app
+
+    project = species_project(tmp_path)
+    with serving(create_app(project)) as url:
+        page.goto(url + "/")
+        page.wait_for_selector("body[data-version]", timeout=WAIT_MS)
+        before = page.get_attribute("body", "data-version")
+        ops.lock(project, voice=1, bars="2-3")
+        page.wait_for_function(f"document.body.dataset.version !== '{before}'", timeout=WAIT_MS)
+        assert page.locator('#score g.note.yours[data-voice="1"]').count() == 2
+        assert "changed elsewhere" in page.inner_text("#status")
+    assert not page.errors, page.errors

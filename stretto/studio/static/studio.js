@@ -491,6 +491,20 @@ function wire() {
   });
 }
 
+async function watch() {
+  // an edit from elsewhere (a terminal, another tab): redraw when nothing of ours is running
+  if (!document.hidden && !document.body.dataset.busy && state.summary && !state.audio) {
+    const { status, data } = await api("/api/version");
+    if (status === 200 && data.version !== state.summary.version && !document.body.dataset.busy) {
+      state.queue = state.queue.then(async () => {
+        await redraw();
+        say("the score was changed elsewhere: redrawn");
+      });
+    }
+  }
+  setTimeout(watch, 2000);
+}
+
 async function start() {
   wire();
   const features = await api("/api/features");
@@ -500,6 +514,7 @@ async function start() {
     if (features.data.neural) $("engine").insertAdjacentHTML("beforeend", '<option value="neural">neural</option>');
   }
   await redraw();
+  setTimeout(watch, 2000);
   if (state.summary) say(`${state.summary.kind} \u00b7 ${state.summary.mode} \u00b7 ${state.summary.meter} \u00b7 ${state.summary.bars} bars`);
 }
 
