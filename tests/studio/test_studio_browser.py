@@ -195,3 +195,26 @@ def test_an_edit_from_the_terminal_is_redrawn(tmp_path, page, shot_on_failure) -
         assert page.locator('#score g.note.yours[data-voice="1"]').count() == 2
         assert "changed elsewhere" in page.inner_text("#status")
     assert not page.errors, page.errors
+
+
+def test_the_note_menu_locks_a_bar(tmp_path, page, shot_on_failure) -> None:
+    """Right click on a note: its menu; "Lock voice 1 bar 6" keeps that note, drawn as the
+    composer's."""
+    from stretto.studio import create_app
+
+    project = species_project(tmp_path)
+    with serving(create_app(project)) as url:
+        page.goto(url + "/")
+        page.wait_for_selector("body[data-version]", timeout=WAIT_MS)
+        note = page.get_attribute('g.note[data-voice="1"][data-bar="6"]', "data-note")
+        page.click(f'g.note[data-note="{note}"]', button="right")
+        assert "Regenerate bar 6 of voice 1" in page.inner_text("#menu")
+        answered = page.get_attribute("body", "data-edits") or "0"
+        page.click('#menu button:has-text("Lock voice 1 bar 6")')
+        page.wait_for_function(f"(document.body.dataset.edits || '0') !== '{answered}'",
+                               timeout=WAIT_MS)
+        assert page.is_hidden("#menu")
+        assert "yours" in page.get_attribute(f'g.note[data-note="{note}"]', "class")
+    assert json.loads((project / "score.json").read_text())["project"]["constraints"][0][
+        "kind"] == "lock"
+    assert not page.errors, page.errors

@@ -438,7 +438,55 @@ function neighbour(step) {
   if (i >= 0 && i < line.length) select(line[i].id);
 }
 
+function hideMenu() {
+  $("menu").hidden = true;
+}
+
+function showMenu(e, id) {
+  // the actions on one note, at the pointer (right click)
+  select(id);
+  const n = noteById(id);
+  const voice = state.summary.voices[n.voice - 1];
+  const items = [
+    [`\u2191 step to ${n.up || "-"}`, !n.up, () => pinStep("up")],
+    [`\u2193 step to ${n.down || "-"}`, !n.down, () => pinStep("down")],
+    [`\u2191 semitone to ${n.up_chromatic || "-"}`, !n.up_chromatic, () => pinStep("up_chromatic")],
+    [`\u2193 semitone to ${n.down_chromatic || "-"}`, !n.down_chromatic, () => pinStep("down_chromatic")],
+    [`Unpin bar ${n.bar}`, n.kind !== "yours", () => $("unpin").click()],
+    null,
+    [`Lock voice ${n.voice} (${voice.name})`, voice.given, () => edit("/api/lock", { voice: n.voice }, "locking")],
+    [`Lock voice ${n.voice} bar ${n.bar}`, voice.given, () => edit("/api/lock", { voice: n.voice, bars: `${n.bar}-${n.bar}` }, "locking")],
+    [`Unlock voice ${n.voice}`, !voice.locks.length, () => edit("/api/unlock", { voice: n.voice }, "unlocking")],
+    null,
+    [`Regenerate bar ${n.bar} of voice ${n.voice}`, voice.given, () => edit("/api/regenerate", { bars: `${n.bar}-${n.bar}`, voice: n.voice }, "regenerating")],
+    [`Regenerate bar ${n.bar}, every voice`, false, () => edit("/api/regenerate", { bars: `${n.bar}-${n.bar}` }, "regenerating")],
+  ];
+  const menu = $("menu");
+  menu.innerHTML = "";
+  for (const item of items) {
+    if (!item) { menu.appendChild(document.createElement("hr")); continue; }
+    const [label, disabled, run] = item;
+    const b = document.createElement("button");
+    b.textContent = label;
+    b.disabled = disabled;
+    b.setAttribute("role", "menuitem");
+    b.onclick = () => { hideMenu(); run(); };
+    menu.appendChild(b);
+  }
+  const pane = $("score-pane").getBoundingClientRect();
+  menu.hidden = false;
+  menu.style.left = `${Math.min(e.clientX - pane.left, pane.width - menu.offsetWidth - 8)}px`;
+  menu.style.top = `${e.clientY - pane.top}px`;
+}
+
 function wire() {
+  $("score").addEventListener("contextmenu", (e) => {
+    const g = e.target.closest("g.note");
+    if (!g) return;
+    e.preventDefault();
+    showMenu(e, g.dataset.note);
+  });
+  document.addEventListener("click", (e) => { if (!e.target.closest("#menu")) hideMenu(); });
   $("score").addEventListener("click", (e) => {
     const g = e.target.closest("g.note");
     if (g) select(g.dataset.note, e.shiftKey);
@@ -481,7 +529,7 @@ function wire() {
       ArrowRight: () => neighbour(1),
       Delete: () => $("unpin").click(),
       Backspace: () => $("unpin").click(),
-      Escape: () => { hideConflict(); state.selected = null; state.place = null; state.region = null; drawMarks(); showSelection(); },
+      Escape: () => { hideMenu(); hideConflict(); state.selected = null; state.place = null; state.region = null; drawMarks(); showSelection(); },
       " ": () => (state.audio ? stop() : play()),
     };
     if (keys[e.key] && (state.selected || e.key === " " || e.key === "Escape")) {
