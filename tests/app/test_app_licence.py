@@ -196,3 +196,15 @@ def test_project_without_inputs_keeps_its_files(tune, tmp_path):
     assert not [m for m in mido.MidiFile(out / "score.mid").tracks[0] if m.type == "copyright"]
     assert project_problems(out) == []
     assert not licence_of(out).recorded
+
+
+def test_tagged_render_is_byte_identical(tune, tmp_path):
+    """The licence tags depend on the score and its inputs, not the clock: rendering the same
+    project again gives the same stems and mix, byte for byte."""
+    again = tmp_path / "again"
+    shutil.copytree(tune, again)
+    for p in [again / "mix.wav", *again.glob("stems/*.wav")]:
+        p.unlink()
+    assert main(["render", str(again), "--tempo", "480"]) == 0
+    for p in [tune / "mix.wav", *sorted((tune / "stems").glob("*.wav"))]:
+        assert (again / p.relative_to(tune)).read_bytes() == p.read_bytes(), p.name
