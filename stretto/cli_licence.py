@@ -58,6 +58,8 @@ def _print(report) -> None:
     credits = report.audio.attributions
     print("credits to carry: " + ("; ".join(credits) if credits else "none required"))
     print(f"line in every file: {report.audio.line()}")
+    if report.rendered is not None and report.rendered != report.audio.line():
+        print(f"mix.wav as rendered states: {report.rendered}")
 
 
 def add_parsers(sub) -> None:

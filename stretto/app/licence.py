@@ -37,13 +37,15 @@ class LicenceReport:
     audio: Verdict
     recorded: bool
     engine: str | None = None
+    #: the line the folder's mix.wav states (as rendered: its engine and SoundFont), if any
+    rendered: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         def verdict(v: Verdict) -> dict[str, Any]:
             return {"uses": [u for u in USES if u in v.uses], "reasons": v.reasons(),
                     "attributions": list(v.attributions), "line": v.line(),
                     "share_alike": [i.id for i in v.share_alike]}
-        return {"recorded": self.recorded, "engine": self.engine,
+        return {"recorded": self.recorded, "engine": self.engine, "rendered": self.rendered,
                 "inputs": [i.to_dict() for i in self.inputs],
                 "render_inputs": [i.to_dict() for i in self.render_inputs],
                 "score": verdict(self.score), "audio": verdict(self.audio)}
@@ -70,7 +72,20 @@ def licence_of(project: Any, *, engine: str | None = None,
     extra = engine_inputs(name or "synth", soundfont=soundfont,
                           soundfont_licence=soundfont_licence, checkpoint=checkpoint)
     return LicenceReport(inputs=inputs, render_inputs=extra, score=combine(inputs),
-                         audio=combine(inputs + extra), recorded=recorded(proj), engine=name)
+                         audio=combine(inputs + extra), recorded=recorded(proj), engine=name,
+                         rendered=_mix_line(project))
+
+
+def _mix_line(project: Any) -> str | None:
+    """The licence line the folder's mix.wav carries (None: no folder, no mix, no tags)."""
+    if not isinstance(project, (str, Path)) or not (Path(project) / "mix.wav").is_file():
+        return None
+    from stretto.renderer.wavinfo import read_wav_tags
+
+    try:
+        return read_wav_tags(Path(project) / "mix.wav").copyright or None
+    except (ValueError, OSError):
+        return None
 
 
 def check_use(project: Any, *, use: str | None, engine: str | None = None,

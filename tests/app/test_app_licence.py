@@ -41,6 +41,7 @@ def test_report_intersects_and_explains(tune):
     assert report.recorded and report.score.uses == {"educational", "non-commercial"}
     assert [i.title for i in report.score.forbidding("commercial")] == [NAME]
     assert report.audio.uses == report.score.uses  # the built-in synthesis adds nothing
+    assert report.rendered == report.audio.line()  # what mix.wav states
     neural = licence_of(tune, engine="neural")
     assert {i.role for i in neural.render_inputs} == {"neural checkpoint", "training data"}
     assert neural.audio.uses == {"educational", "non-commercial"}
@@ -208,3 +209,16 @@ def test_tagged_render_is_byte_identical(tune, tmp_path):
     assert main(["render", str(again), "--tempo", "480"]) == 0
     for p in [tune / "mix.wav", *sorted((tune / "stems").glob("*.wav"))]:
         assert (again / p.relative_to(tune)).read_bytes() == p.read_bytes(), p.name
+
+
+def test_licence_reports_what_the_mix_states(tune, tmp_path, capsys):
+    from stretto.renderer.wavinfo import WavTags, read_wav_tags, tag_file
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tune, copy)
+    other = "Licence: no use cleared (the soundfont Mine.sf2 is under LicenseRef-Unknown)."
+    tags = read_wav_tags(copy / "mix.wav")
+    tag_file(copy / "mix.wav", WavTags(**{**tags.__dict__, "copyright": other}))
+    assert licence_of(copy).rendered == other
+    assert main(["licence", str(copy)]) == 0
+    assert f"mix.wav as rendered states: {other}" in capsys.readouterr().out
