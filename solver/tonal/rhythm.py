@@ -339,26 +339,34 @@ def choose_figures(base, groups: list[Group], onsets, *, consonant: bool,
     attacks = [_attacks(base, groups, onsets, v) for v in range(V)]
     lo = round(100 * (settings.target - settings.band))
     hi = round(100 * (settings.target + settings.band))
-    devs = []
     moving = {f.voice for g in groups for f in g}
+    devs, above, below, size = [], [], [], 0
     for a in range(V):
         for b in range(a + 1, V):
-            if a not in moving and b not in moving:
+            shared, union = _pair_onsets(m, base, attacks, a, b, x)
+            base_union = sum(1 for tau in set(attacks[a]) | set(attacks[b])
+                             if _both_sound(base, a, b, tau)
+                             and 1 in (attacks[a].get(tau, (0,))[0], attacks[b].get(tau, (0,))[0]))
+            if not base_union:
                 continue
-            shared, union = [], []
-            for tau in sorted(set(attacks[a]) | set(attacks[b])):
-                if sounding(base[a], tau) is None or sounding(base[b], tau) is None:
-                    continue
-                s_, u_ = _and_or(m, *(_attack_lit(m, attacks[u], tau, x) for u in (a, b)))
-                shared.append(s_)
-                union.append(u_)
-            dev = m.NewIntVar(0, 100 * len(union) + 1, f"synchrony gap {a}-{b}")
-            m.Add(dev >= 100 * sum(shared) - hi * sum(union))
-            m.Add(dev >= lo * sum(union) - 100 * sum(shared))
-            devs.append(dev)
+            # the piece's synchrony is the mean over pairs of shared / union: each pair's
+            # gap from the band, weighted by 1 / its union as it was (a linear estimate)
+            w = round(1200 / base_union)
+            above.append(w * (100 * sum(shared) - hi * sum(union)))
+            below.append(w * (lo * sum(union) - 100 * sum(shared)))
+            size += w * 100 * (len(union) + 1)
+            if a in moving or b in moving:  # and no pair far from the target on its own
+                dev = m.NewIntVar(0, 100 * len(union) + 1, f"synchrony gap {a}-{b}")
+                m.Add(dev >= 100 * sum(shared) - (hi + 12) * sum(union))
+                m.Add(dev >= (lo - 12) * sum(union) - 100 * sum(shared))
+                devs.append(dev)
+    mean = m.NewIntVar(0, size + 1, "synchrony gap of the mean")
+    if above:
+        m.Add(mean >= sum(above))
+        m.Add(mean >= sum(below))
     rng = random.Random(settings.seed)
     prefer = [len(g) * WEIGHT[g[0].kind] + rng.randrange(10) for g in groups]
-    m.Minimize(20 * sum(devs) - sum(w * xi for w, xi in zip(prefer, x)))
+    m.Minimize(10 * mean + 20 * sum(devs) - sum(w * xi for w, xi in zip(prefer, x)))
     solver = cp_model.CpSolver()
     solver.parameters.random_seed = settings.seed
     solver.parameters.num_workers = 1
@@ -370,6 +378,23 @@ def choose_figures(base, groups: list[Group], onsets, *, consonant: bool,
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return [], stats
     return [g for g, xi in zip(groups, x) if solver.Value(xi)], stats
+
+
+def _both_sound(base, a: int, b: int, tau) -> bool:
+    return sounding(base[a], tau) is not None and sounding(base[b], tau) is not None
+
+
+def _pair_onsets(m, base, attacks: list, a: int, b: int, x) -> tuple[list, list]:
+    """Per onset of voices ``a`` and ``b`` where both sound: whether both strike (shared)
+    and whether either does (union), each 0, 1 or a literal."""
+    shared, union = [], []
+    for tau in sorted(set(attacks[a]) | set(attacks[b])):
+        if not _both_sound(base, a, b, tau):
+            continue
+        s_, u_ = _and_or(m, *(_attack_lit(m, attacks[u], tau, x) for u in (a, b)))
+        shared.append(s_)
+        union.append(u_)
+    return shared, union
 
 
 def _attack_lit(m, attacks: dict, tau: Fraction, x):

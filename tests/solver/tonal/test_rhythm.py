@@ -130,3 +130,18 @@ def test_composition_synchrony_within_bach_iqr(plan):
     piece = compose(load_form(EXAMPLES / plan), SolveSettings(time_limit=5)).piece
     assert BACH_IQR[0] <= _synchrony(piece) <= BACH_IQR[1]
     assert hard(check(piece)) == [] and check_onset_motion(piece) == []
+
+
+def test_free_rhythm_and_ornament_exclude_each_other(tmp_path):
+    """Both at once is a one-line error (exit 2) and writes nothing: the passing tones are in
+    the vocabulary."""
+    music21 = pytest.importorskip("music21")
+    from stretto.cli import main
+
+    s = music21.stream.Stream([music21.note.Note(n, quarterLength=1)
+                               for n in ("C5", "D5", "E5", "C5")])
+    melody = tmp_path / "melody.musicxml"
+    s.write("musicxml", fp=str(melody))
+    out = tmp_path / "out"
+    code = main(["harmonize", str(melody), "--rhythm", "free", "--ornament", "--out", str(out)])
+    assert code == 2 and not out.exists()
