@@ -38,7 +38,8 @@ def cmd_render(args: argparse.Namespace) -> int:
                           min_accuracy=args.min_accuracy, progress=not args.json,
                           use=args.use, soundfont_licence=args.soundfont_licence,
                           sign_cert=args.sign_cert, sign_key=args.sign_key,
-                          plugins=args.plugin, presets=args.preset)
+                          plugins=args.plugin, presets=args.preset,
+                          plugin_licence=args.plugin_licence)
     render, paths, results = done.render, done.files, done.fidelity
     summary = {"sample_rate": render.sr, "tempo": str(render.tempo),
                "seconds": round(render.duration, 3), "render_time": round(render.seconds, 3),
@@ -127,6 +128,8 @@ def add_parsers(sub) -> None:
     rp.add_argument("--sign-cert", metavar="PEM", help="sign stems and mix with C2PA content "
                     "credentials: the signing certificate followed by its CA's (c2pa extra)")
     rp.add_argument("--sign-key", metavar="PEM", help="the private key of --sign-cert")
+    rp.add_argument("--plugin-licence", metavar="ID", help="the licence of the --plugin "
+                    "instruments' output (SPDX id, or 'yours'); stretto has no record of it")
     rp.add_argument("--plugin", action="append", metavar="VOICE=PATH.vst3",
                     help="render that voice (name, number from the top, or all) through a VST3 "
                     "instrument (plugin extra: pedalboard, GPL-3; repeatable)")

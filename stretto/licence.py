@@ -386,16 +386,30 @@ def soundfont_input(path: str | Path, licence: str | None = None) -> Input:
                  sha256=sha256_file(p) if p.is_file() else "")
 
 
+def plugin_inputs(plugins: Iterable[str] | None, licence: str | None = None
+                  ) -> tuple[Input, ...]:
+    """The VST3 instruments of ``render --plugin VOICE=PATH``: their licence is the one the
+    user records (``--plugin-licence``), else unknown (stretto cannot read a plugin's terms)."""
+    paths = dict.fromkeys(spec.partition("=")[2].strip() for spec in plugins or ())
+    lic = licence_by_id(licence) if licence else UNKNOWN
+    return tuple(Input(id=f"plugin-{k + 1}", role="VST3 instrument", title=Path(p).name,
+                       source=f"given by you ({p})", licence=lic)
+                 for k, p in enumerate(p for p in paths if p))
+
+
 def engine_inputs(engine: str, *, soundfont: str | Path | None = None,
                   soundfont_licence: str | None = None,
-                  checkpoint: str | Path | None = None) -> tuple[Input, ...]:
+                  checkpoint: str | Path | None = None, plugins: Iterable[str] | None = None,
+                  plugin_licence: str | None = None) -> tuple[Input, ...]:
     """What a render with ``engine`` adds to a piece's inputs: nothing for the built-in
-    synthesis (stretto's code), the SoundFont, or the checkpoint and its training data."""
+    synthesis (stretto's code), the SoundFont, or the checkpoint and its training data; and
+    the VST3 instruments of ``plugins``."""
+    found = plugin_inputs(plugins, plugin_licence)
     if engine == "soundfont" and soundfont is not None:
-        return (soundfont_input(soundfont, soundfont_licence),)
+        return (soundfont_input(soundfont, soundfont_licence),) + found
     if engine == "neural":
-        return checkpoint_inputs(checkpoint)
-    return ()
+        return checkpoint_inputs(checkpoint) + found
+    return found
 
 
 def project_inputs(project: Any) -> tuple[Input, ...]:
@@ -439,5 +453,6 @@ __all__ = ["ALL_USES", "CHECKPOINT_DATA", "Input", "KNOWN", "Licence",
            "NON_COMMERCIAL", "Refusal", "UNKNOWN", "USES", "Verdict", "YOURS",
            "checkpoint_inputs", "combine", "corpus_input", "engine_inputs", "inputs_from_data",
            "inputs_to_data", "licence_by_id", "manifest_items", "manifest_licence",
-           "model_card", "music21_item", "project_inputs", "recorded", "require_use", "rights_line",
-           "sha256_file", "soundfont_input", "stretto_input", "user_input"]
+           "model_card", "music21_item", "plugin_inputs", "project_inputs", "recorded",
+           "require_use", "rights_line", "sha256_file", "soundfont_input", "stretto_input",
+           "user_input"]

@@ -125,3 +125,14 @@ def test_old_project_keeps_its_files_and_counts_the_given_voice_as_yours():
     found = project_inputs(_Old())
     assert found[0].licence.id == "LicenseRef-Yours" and "not recorded" in found[0].source
     assert found[-1].id == "stretto"
+
+
+def test_plugins_have_no_licence_unless_recorded():
+    from stretto.licence import plugin_inputs
+
+    (tiny,) = plugin_inputs(["1=/x/Tiny.vst3", "all=/x/Tiny.vst3"])  # one plugin, once
+    assert tiny.role == "VST3 instrument" and not tiny.licence.known
+    with pytest.raises(BadInput, match="VST3 instrument Tiny.vst3 has no recorded licence"):
+        require_use(combine([tiny]), "non-commercial")
+    assert plugin_inputs(["1=/x/Tiny.vst3"], "yours")[0].licence.uses == ALL_USES
+    assert engine_inputs("neural", plugins=["Alto=/x/A.vst3"])[-1].title == "A.vst3"

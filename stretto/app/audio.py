@@ -34,7 +34,8 @@ def render(folder: str | Path, *, engine: str | None = None,
            use: str | None = None, soundfont_licence: str | None = None,
            sign_cert: str | Path | None = None,
            sign_key: str | Path | None = None, plugins: list[str] | None = None,
-           presets: list[str] | None = None) -> RenderResult:
+           presets: list[str] | None = None,
+           plugin_licence: str | None = None) -> RenderResult:
     """Render the project in ``folder`` to ``stems/`` and ``mix.wav`` with ``engine`` (synth
     by default, soundfont when ``soundfont`` is given, or neural); with ``verify``, track
     every stem's pitch against the score (``min_accuracy`` per voice). Every file carries the
@@ -65,7 +66,8 @@ def render(folder: str | Path, *, engine: str | None = None,
         finish = audio_finisher(folder, engine=name,
                                 soundfont=soundfont, soundfont_licence=soundfont_licence,
                                 checkpoint=checkpoint, use=use, sign_cert=sign_cert,
-                                sign_key=sign_key)
+                                sign_key=sign_key, plugins=plugins,
+                                plugin_licence=plugin_licence)
         cache = Path(folder) / ".stretto" / "cache" / "neural"
         chosen = make_engine(name, soundfont=soundfont, detune_cents=detune_cents,
                              checkpoint=checkpoint, seed=seed, take=take, cache_dir=cache,

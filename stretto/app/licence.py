@@ -62,15 +62,17 @@ def _project(project: Any):
 
 def licence_of(project: Any, *, engine: str | None = None,
                soundfont: str | Path | None = None, soundfont_licence: str | None = None,
-               checkpoint: str | Path | None = None) -> LicenceReport:
+               checkpoint: str | Path | None = None, plugins: list[str] | None = None,
+               plugin_licence: str | None = None) -> LicenceReport:
     """The licence report of ``project`` (a folder or a Project); ``engine`` (synth,
     soundfont, neural) adds what a render with it brings (default: the built-in synthesis,
-    which adds nothing but stretto's code)."""
+    which adds nothing but stretto's code), ``plugins`` its VST3 instruments."""
     proj = _project(project)
     inputs = project_inputs(proj)
     name = engine or ("soundfont" if soundfont else None)
     extra = engine_inputs(name or "synth", soundfont=soundfont,
-                          soundfont_licence=soundfont_licence, checkpoint=checkpoint)
+                          soundfont_licence=soundfont_licence, checkpoint=checkpoint,
+                          plugins=plugins, plugin_licence=plugin_licence)
     return LicenceReport(inputs=inputs, render_inputs=extra, score=combine(inputs),
                          audio=combine(inputs + extra), recorded=recorded(proj), engine=name,
                          rendered=_mix_line(project))
@@ -90,13 +92,15 @@ def _mix_line(project: Any) -> str | None:
 
 def check_use(project: Any, *, use: str | None, engine: str | None = None,
               soundfont: str | Path | None = None, soundfont_licence: str | None = None,
-              checkpoint: str | Path | None = None) -> LicenceReport | None:
+              checkpoint: str | Path | None = None, plugins: list[str] | None = None,
+              plugin_licence: str | None = None) -> LicenceReport | None:
     """``--for USE``: BadInput (exit 2) naming the input whose licence forbids ``use`` for
     the output (the audio's inputs when ``engine`` is given); None when ``use`` is None."""
     if use is None:
         return None
     report = licence_of(project, engine=engine, soundfont=soundfont,
-                        soundfont_licence=soundfont_licence, checkpoint=checkpoint)
+                        soundfont_licence=soundfont_licence, checkpoint=checkpoint,
+                        plugins=plugins, plugin_licence=plugin_licence)
     require_use(report.audio, use)
     return report
 
@@ -120,12 +124,14 @@ def licence_line(project: Any, *, engine: str | None = None,
 def licence_metadata(project: Any, *, engine: str | None = None,
                      soundfont: str | Path | None = None,
                      soundfont_licence: str | None = None,
-                     checkpoint: str | Path | None = None) -> dict[str, Any]:
+                     checkpoint: str | Path | None = None, plugins: list[str] | None = None,
+                     plugin_licence: str | None = None) -> dict[str, Any]:
     """The licence as fields for a file's metadata (DAWproject, WAV, C2PA): ``line``, the
     ``uses`` allowed, the ``licences`` (SPDX or LicenseRef ids, each once), the
     ``attributions``, the ``limited_by`` inputs (the ones forbidding a use) and ``inputs``."""
     report = licence_of(project, engine=engine, soundfont=soundfont,
-                        soundfont_licence=soundfont_licence, checkpoint=checkpoint)
+                        soundfont_licence=soundfont_licence, checkpoint=checkpoint,
+                        plugins=plugins, plugin_licence=plugin_licence)
     v = report.audio
     return {"line": v.line(), "uses": [u for u in USES if u in v.uses],
             "licences": list(dict.fromkeys(i.licence.id for i in v.inputs)),
@@ -138,7 +144,8 @@ def licence_metadata(project: Any, *, engine: str | None = None,
 def audio_finisher(folder: str | Path, *, engine: str,
                    soundfont: str | Path | None = None, soundfont_licence: str | None = None,
                    checkpoint: str | Path | None = None, use: str | None = None,
-                   sign_cert: str | Path | None = None, sign_key: str | Path | None = None):
+                   sign_cert: str | Path | None = None, sign_key: str | Path | None = None,
+                   plugins: list[str] | None = None, plugin_licence: str | None = None):
     """What a render does to each WAV it writes, decided before any audio is made: refuse
     ``use`` (BadInput naming the input), then a function ``finish(path, voice)`` that adds the
     licence and credits (LIST/INFO and BWF bext, :mod:`stretto.renderer.wavinfo`) and, with
@@ -170,7 +177,7 @@ def audio_finisher(folder: str | Path, *, engine: str,
 
         key = load_signing_key(sign_cert, sign_key)
     opts = dict(engine=engine, soundfont=soundfont, soundfont_licence=soundfont_licence,
-                checkpoint=checkpoint)
+                checkpoint=checkpoint, plugins=plugins, plugin_licence=plugin_licence)
     if use is not None:
         check_use(project, use=use, **opts)
     if project is None:
@@ -194,8 +201,9 @@ def audio_finisher(folder: str | Path, *, engine: str,
         tags = WavTags(title=f"{title} ({voice})" if voice else title,
                        copyright=meta["line"],
                        comment=((f"Credits: {credits}. " if credits else "") + summary).strip(),
-                       software=f"stretto {__version__}; engine={engine}; score by stretto "
-                                f"{version or '?'}",
+                       software=f"stretto {__version__}; engine={engine}"
+                                + ("; VST3 plugins" if plugins else "")
+                                + f"; score by stretto {version or '?'}",
                        date=stamp[:10], time=stamp[11:19], reference=digest[:32],
                        history=f"A=PCM,W=24,M=mono,T=stretto {__version__} {engine} engine")
         tag_file(path, tags)

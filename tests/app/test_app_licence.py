@@ -222,3 +222,16 @@ def test_licence_reports_what_the_mix_states(tune, tmp_path, capsys):
     assert licence_of(copy).rendered == other
     assert main(["licence", str(copy)]) == 0
     assert f"mix.wav as rendered states: {other}" in capsys.readouterr().out
+
+
+def test_render_through_a_plugin_needs_its_licence(tune):
+    from stretto.app.licence import audio_finisher
+
+    plugin = ["Alto=/nowhere/Tiny.vst3"]
+    with pytest.raises(BadInput, match="VST3 instrument Tiny.vst3 has no recorded licence"):
+        audio_finisher(tune, engine="synth", plugins=plugin, use="educational")
+    audio_finisher(tune, engine="synth", plugins=plugin, plugin_licence="yours",
+                   use="educational")  # recorded: cleared as far as the melody allows
+    with pytest.raises(BadInput, match=f"the melody {NAME}"):
+        audio_finisher(tune, engine="synth", plugins=plugin, plugin_licence="yours",
+                       use="commercial")
