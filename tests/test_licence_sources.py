@@ -55,3 +55,13 @@ def test_first_inputs_of_species():
     assert given.licence.id == "CC-BY-4.0" and given.source == "given by you"
     with pytest.raises(BadInput, match="fux-dorian is Fux's"):
         first_inputs("species", cantus_name="fux-dorian", licence="MIT")
+
+
+def test_first_inputs_of_compose(tmp_path):
+    plan = tmp_path / "plan.toml"
+    plan.write_text("[piece]\n")
+    (mine,) = first_inputs("compose", plan=str(plan))
+    assert (mine.role, mine.id, mine.licence.id) == ("form plan", "plan", "LicenseRef-Yours")
+    assert len(mine.sha256) == 64
+    (shared,) = first_inputs("compose", plan=str(plan), licence="CC-BY-SA-4.0")
+    assert shared.licence.share_alike
