@@ -65,8 +65,9 @@ function groupsOf(id) {
 }
 
 function mark(group, kind) {
-  // a rectangle behind the notehead: marks never change the note's own colour
-  const head = group.querySelector(".notehead") || group;
+  // a rectangle behind the notehead (the whole note, stem too, for the click target):
+  // marks never change the note's own colour
+  const head = kind === "hit" ? group : group.querySelector(".notehead") || group;
   let box;
   try { box = head.getBBox(); } catch (err) { return; }
   const pad = 60;
