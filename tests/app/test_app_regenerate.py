@@ -139,3 +139,34 @@ def test_cli_prints_the_options_and_chooses(species, capsys):
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
     data = json.loads((species / "score.json").read_text())
     assert data["project"]["history"][-1]["action"] == "choose"
+
+
+def test_a_harmonization_regenerates_with_choices_too(tmp_path):
+    pytest.importorskip("music21")
+    from music21 import meter, note, stream
+    from support import TUNE
+
+    s = stream.Stream()
+    s.append(meter.TimeSignature("4/4"))
+    for n in TUNE.split():
+        s.append(note.Rest(quarterLength=1) if n == "r" else note.Note(n, quarterLength=1))
+    tune = tmp_path / "tune.musicxml"
+    s.write("musicxml", fp=str(tune))
+    folder = tmp_path / "h"
+    assert main(["harmonize", str(tune), "--out", str(folder), "--time-limit", "3"]) == 0
+    region = Region(None, 2, 3)
+    seen = {region_notes(_piece(folder), region)}
+    for _ in range(3):
+        before = _piece(folder)
+        result = app.regenerate(folder, bars="2-3")
+        after = _piece(folder)
+        changed, free = free_changed(before, after, region, lambda v, n: n.origin == "human")
+        assert changed >= free / 2 and region_notes(after, region) not in seen
+        seen.add(region_notes(after, region))
+        assert [n.pitch for n in after.voices[0].notes] == \
+            [n.pitch for n in before.voices[0].notes]  # the melody
+    result = app.regenerate(folder, bars="2-3", options=2)
+    assert len({c.notes for c in result.choices} | seen) == len(seen) + 2
+    app.choose(folder, option=2)
+    assert region_notes(_piece(folder), region) == result.choices[1].notes
+    assert not hard(check(_piece(folder)))
