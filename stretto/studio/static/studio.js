@@ -86,7 +86,11 @@ function clearMarks(kind) {
 }
 
 function drawMarks() {
-  clearMarks("selected"); clearMarks("region"); clearMarks("conflict");
+  clearMarks("selected"); clearMarks("region"); clearMarks("conflict"); clearMarks("preference");
+  if ($("show-soft").checked) {
+    // a soft rule's notes get an orange halo: their colour still says whose they are
+    $("score").querySelectorAll("g.note.preference").forEach((g) => mark(g, "preference"));
+  }
   if (state.region && state.summary) {
     for (const n of state.summary.notes) {
       if (n.bar >= state.region.first && n.bar <= state.region.last &&
@@ -515,7 +519,7 @@ function wire() {
   $("redo").onclick = () => edit("/api/redo", {}, "redoing");
   $("play").onclick = play;
   $("stop").onclick = stop;
-  $("show-soft").onchange = () => { document.body.classList.toggle("show-soft", $("show-soft").checked); showPanels(); };
+  $("show-soft").onchange = () => { showPanels(); drawMarks(); };
   $("conflict").querySelector(".close").onclick = hideConflict;
   document.addEventListener("keydown", (e) => {
     if (e.target.closest("input, select, textarea")) return;
