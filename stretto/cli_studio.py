@@ -65,8 +65,8 @@ def cmd_studio(args: argparse.Namespace) -> int:
         raise BadInput("the studio needs its extra: pip install -e '.[studio]'") from None
     loopback = is_loopback(args.host)
     token = None if loopback else secrets.token_urlsafe(24)
-    app = create_app(args.dir, token=token, allowed_hosts=LOOPBACK if loopback else None,
-                     solve_limit=args.solve_limit)
+    hosts = tuple(dict.fromkeys((*LOOPBACK, args.host))) if loopback else None
+    app = create_app(args.dir, token=token, allowed_hosts=hosts, solve_limit=args.solve_limit)
     port = args.port or _free_port(args.host)
     shown = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")

@@ -40,15 +40,16 @@ def _get(url: str, **kwargs) -> httpx.Response:
     raise AssertionError(f"nothing answers at {url}")
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "0.0.0.0"], ids=["loopback", "any"])
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "0.0.0.0"],
+                         ids=["loopback", "loopback-other", "any"])
 def test_studio_prints_its_url_and_serves(tmp_path, host) -> None:
     project = species_project(tmp_path)
     port = free_port()
     proc, lines = _start([str(project), "--port", str(port), "--host", host])
     try:
         url = re.search(r"open (http://\S+)", lines[0]).group(1)
-        base = f"http://127.0.0.1:{port}"
-        if host == "127.0.0.1":
+        base = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"
+        if host != "0.0.0.0":
             assert url == f"{base}/"
             assert _get(base + "/api/summary").json()["bars"] == 11
         else:
