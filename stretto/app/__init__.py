@@ -10,12 +10,15 @@ from stretto.app.daw_import import ImportResult, import_edits
 from stretto.app.edit import Choice, History, RegenerateResult, StepResult, choose, history, \
     lock, pin, provenance, redo, regenerate, undo, unlock, unpin, write_provenance
 from stretto.app.kinds import ProjectKind, kind_of
+from stretto.app.licence import LicenceReport, check_use, licence_of
 from stretto.app.rules import constrain
 from stretto.app.session import EditResult
+from stretto.app.statement import Statement, write_statement
 from stretto.app.waivers import unwaive, waive
 
-__all__ = ["Choice", "EditResult", "History", "ImportResult", "NewProject", "ProjectKind",
-           "RegenerateResult", "RenderResult", "StepResult", "choose", "constrain", "engrave",
-           "history", "import_edits", "kind_of", "lock", "new_project", "pin",
-           "provenance", "redo", "regenerate", "render", "undo", "unlock", "unpin", "unwaive",
-           "waive", "write_provenance"]
+__all__ = ["Choice", "EditResult", "History", "ImportResult", "LicenceReport", "NewProject",
+           "ProjectKind", "RegenerateResult", "RenderResult", "Statement", "StepResult",
+           "check_use", "choose", "constrain", "engrave", "history", "import_edits", "kind_of",
+           "licence_of", "lock", "new_project", "pin", "provenance", "redo", "regenerate",
+           "render", "undo", "unlock", "unpin", "unwaive", "waive", "write_provenance",
+           "write_statement"]
