@@ -115,6 +115,35 @@ class Link:
     head_columns: tuple[int, ...]
 
 
+class BarChords:
+    """A chain's bars as a two-voice module enumerates them: :meth:`add` one bar's (chords,
+    unary costs, runs, columns); a bar with no chord ends the chain there
+    (:meth:`dead_end`), else :meth:`chain` joins them with the moves."""
+
+    def __init__(self) -> None:
+        self.chords: list[np.ndarray] = []
+        self.unary: list[np.ndarray] = []
+        self.runs: list[np.ndarray] = []
+        self.columns: list[tuple[tuple[int, int], ...]] = []
+
+    def add(self, chords, unary, runs, columns) -> bool:
+        """Append one bar; False when it has no chord (no score passes it)."""
+        self.chords.append(chords)
+        self.unary.append(unary)
+        self.runs.append(runs)
+        self.columns.append(columns)
+        return len(chords) > 0
+
+    def dead_end(self) -> Chain:
+        """The chain up to the bar with no chord: no path, so no bound."""
+        return Chain(tuple(self.chords), tuple(self.unary), (), tuple(self.runs), 0,
+                     tuple(self.columns))
+
+    def chain(self, moves, run_weight: int, links=()) -> Chain:
+        return Chain(tuple(self.chords), tuple(self.unary), tuple(moves), tuple(self.runs),
+                     run_weight, tuple(self.columns), tuple(links))
+
+
 def factor(chords: np.ndarray, columns: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of ``chords[:, columns]`` and each chord's index among them."""
     return unique_rows(chords[:, list(columns)])

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from stretto.solver.species.bounds.chain import PERFECT, Chain
+from stretto.solver.species.bounds.chain import PERFECT, BarChords, Chain
 from stretto.solver.species.bounds.pairs import DISSONANT, two_voices
 from stretto.solver.cpsat.model import GRID, OCT, P5, SIXTH, THIRD, UNI, ScoreModel
 from stretto.solver.species.spec import SpeciesSpec
@@ -160,14 +160,12 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
     tv = two_voices(sm, spec)
     if tv is None:
         return None
-    chords, unary, runs, columns = [], [], [], []
+    found = BarChords()
     for bar in range(bars):
-        chord, cost, run, cols = _bar(tv, bar, last)
-        chords.append(chord), unary.append(cost), runs.append(run), columns.append(cols)
-        if len(chord) == 0:
-            return Chain(tuple(chords), tuple(unary), (), tuple(runs), 0, tuple(columns))
+        if not found.add(*_bar(tv, bar, last)):
+            return found.dead_end()
+    chords = found.chords
     moves = [_move(tv, chords[bar], chords[bar + 1], bar, last) for bar in range(bars - 1)]
     if last >= 2:
         _price_the_held_note(tv, chords, moves, last)
-    return Chain(tuple(chords), tuple(unary), tuple(moves), tuple(runs),
-                 tv.weight("parallel-imperfect-run"), tuple(columns))
+    return found.chain(moves, tv.weight("parallel-imperfect-run"))

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from stretto.solver.species.bounds.chain import PERFECT, Chain, Link, factor
+from stretto.solver.species.bounds.chain import PERFECT, BarChords, Chain, Link, factor
 from stretto.solver.species.bounds.pairs import two_voices
 from stretto.solver.cpsat.model import GRID, OCT, P5, SIXTH, THIRD, UNI, ScoreModel
 from stretto.solver.species.spec import SpeciesSpec
@@ -173,15 +173,13 @@ def build_chain(sm: ScoreModel, spec: SpeciesSpec) -> Chain | None:
     tv = two_voices(sm, spec)
     if tv is None:
         return None
-    chords, unary, runs, columns = [], [], [], []
+    found = BarChords()
     for bar in range(bars):
-        found = _final_bar(tv, bar) if bar == last else _bar(tv, bar, last)
-        if found is None:
+        bar_chords = _final_bar(tv, bar) if bar == last else _bar(tv, bar, last)
+        if bar_chords is None:
             return None
-        chord, cost, run, cols = found
-        chords.append(chord), unary.append(cost), runs.append(run), columns.append(cols)
-        if bar != last and len(chord) == 0:
-            return Chain(tuple(chords), tuple(unary), (), tuple(runs), 0, tuple(columns))
-    found = [_move(tv, chords, bar, last) for bar in range(bars - 1)]
-    return Chain(tuple(chords), tuple(unary), tuple(m for m, _ in found), tuple(runs),
-                 tv.weight("parallel-imperfect-run"), tuple(columns), tuple(k for _, k in found))
+        if not found.add(*bar_chords) and bar != last:
+            return found.dead_end()
+    moves = [_move(tv, found.chords, bar, last) for bar in range(bars - 1)]
+    return found.chain([m for m, _ in moves], tv.weight("parallel-imperfect-run"),
+                       [k for _, k in moves])
