@@ -4,8 +4,8 @@ For each project (species exercises and harmonizations), ``--calls`` successive
 ``regenerate --bars A-B`` calls through the application layer (what the command runs), each
 measured from the scores alone: the share of the region's free notes (not pinned, locked or
 given) it changed - a note changed when the new score has no note of that pitch at that
-onset -, whether its region had been seen before (the original included), and the hard
-violations the independent checker (``stretto check``) finds. Then ``--options 3`` once:
+onset -, whether its region had been seen before (the original included), and whether
+``stretto check`` finds a hard violation (its exit code). Then ``--options 3`` once:
 how many distinct regions, all valid. Then the budget: a few pins on each project, each
 applied with ``--budget 0`` and with the default budget, and the largest melodic leap of the
 pinned voice after each (the octave a pin used to leave behind), with the notes moved.
@@ -83,10 +83,15 @@ def _piece(folder: Path):
     return load_project(folder)[0].piece
 
 
-def _hard(piece) -> int:
-    from stretto.check import check, hard
+def _valid(folder: Path) -> bool:
+    """``stretto check DIR/score.json`` exits 0: no hard violation."""
+    import contextlib
+    import io
 
-    return len(hard(check(piece)))
+    from stretto.cli import main as cli
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        return cli(["check", str(folder / "score.json")]) == 0
 
 
 def regenerations(folder: Path, bars: str, calls: int) -> dict:
@@ -111,7 +116,7 @@ def regenerations(folder: Path, bars: str, calls: int) -> dict:
         notes = region_notes(after, region)
         repeats += notes in seen
         seen.add(notes)
-        hard += _hard(after) > 0
+        hard += not _valid(folder)
     start = time.perf_counter()
     result = app.regenerate(folder, bars=bars, options=3)
     options_time = time.perf_counter() - start
@@ -121,7 +126,7 @@ def regenerations(folder: Path, bars: str, calls: int) -> dict:
         if k > 1:
             app.choose(folder, option=k)
         piece = _piece(folder)
-        valid += _hard(piece) == 0 and region_notes(piece, region) == choice.notes
+        valid += _valid(folder) and region_notes(piece, region) == choice.notes
     return {"free": result.free_notes, "min": min(shares), "median": statistics.median(shares),
             "below": sum(s < 0.5 for s in shares), "short": short, "repeats": repeats,
             "hard": hard, "p50": statistics.median(times), "options": len(result.choices),

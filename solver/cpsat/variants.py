@@ -170,7 +170,7 @@ def find_variants(m: cp_model.CpModel, changes: Sequence, region: Region, ask: R
     target, found = asked, []
     while len(found) < ask.options:
         copy = m.Clone()
-        copy.Add(count >= target)
+        _at_least(copy, count, target)
         solver = solve(copy)
         if solver is None and not found:
             target = _most_changes(m, count, solve)
@@ -181,8 +181,9 @@ def find_variants(m: cp_model.CpModel, changes: Sequence, region: Region, ask: R
             break
         outcome = read(solver)
         notes = region_notes(outcome.result.piece, region)
-        found.append(Alternative(outcome, notes, variant_hash(notes),
-                                 round(solver.Value(count)), outcome.result.objective))
+        changed = count if isinstance(count, int) else round(solver.Value(count))
+        found.append(Alternative(outcome, notes, variant_hash(notes), changed,
+                                 outcome.result.objective))
         _forbid(m, nogood(notes))
     found.sort(key=lambda a: (a.objective is None, a.objective or 0.0))
     return RegenerateOutcome(tuple(found), free, asked,
@@ -201,10 +202,22 @@ def shortfall(target: int, free: int, asked: int, found: int, options: int) -> s
     return None
 
 
+def _at_least(m: cp_model.CpModel, count, target: int) -> None:
+    """``count >= target`` on ``m`` (``count`` may be a plain number: every free note must
+    change)."""
+    if isinstance(count, int):
+        if count < target:
+            m.AddBoolOr([])
+        return
+    m.Add(count >= target)
+
+
 def _most_changes(m: cp_model.CpModel, count, solve) -> int:
     """The most free notes any unseen valid variant changes (0: none differs at all)."""
     copy = m.Clone()
-    copy.Add(count >= 1)
+    _at_least(copy, count, 1)
+    if isinstance(count, int):
+        return count if solve(copy) is not None else 0
     copy.ClearObjective()
     copy.Maximize(count)
     solver = solve(copy)
