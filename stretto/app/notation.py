@@ -83,12 +83,42 @@ def annotate_svg(svg: str, view: ScoreView) -> str:
     return out[:at] + _STYLE + out[at:] if at >= 0 else out
 
 
-def draw_svg(project) -> str:
-    """Verovio's SVG of ``project``'s piece (no annotations); BadInput without verovio."""
+def saved_matches(xml: bytes, piece) -> bool:
+    """Whether ``xml`` (the project's score.musicxml) holds exactly ``piece``'s notes: the
+    same ids with the same pitches. stretto writes it with score.json in one save, so it
+    does unless someone edited it by hand; drawing from it spares writing the MusicXML again
+    for every redraw."""
+    import xml.etree.ElementTree as ET
+
+    from stretto.io.musicxml_tree import unescape_id
+    from stretto.pitch import STEP_NAMES, Pitch
+
+    try:
+        root = ET.fromstring(xml)
+        found = {}
+        for n in root.iter("note"):
+            if n.get("id") and n.find("pitch") is not None:
+                found[n.get("id")] = Pitch(octave=int(n.findtext("pitch/octave")),
+                                           step=STEP_NAMES.index(n.findtext("pitch/step")),
+                                           alter=int(float(n.findtext("pitch/alter") or 0))
+                                           ).midi
+    except (ET.ParseError, TypeError, ValueError):  # not the file stretto wrote
+        return False
+    wanted = {n.id: n.midi for v in piece.voices for n in (*v.notes, *v.graces)}
+    if set(found) != set(wanted):  # ids written escaped (v0_...)
+        found = {unescape_id(k): m for k, m in found.items()}
+    return found == wanted
+
+
+def draw_svg(project, saved: bytes | None = None) -> str:
+    """Verovio's SVG of ``project``'s piece (no annotations), from ``saved`` (its
+    score.musicxml) when that holds the piece's notes; BadInput without verovio."""
     from stretto.errors import BadInput
     from stretto.io.engrave import numerals_as_text, render_svg
     from stretto.io.musicxml import musicxml_bytes
 
+    if saved is not None and saved_matches(saved, project.piece):
+        return render_svg(numerals_as_text(saved))
     try:
         xml = musicxml_bytes(project.piece)
     except ValueError as exc:
@@ -103,11 +133,14 @@ def snapshot(folder: str | Path, *, svg: bool = True) -> Snapshot:
     from stretto.app.view import build_view
     from stretto.io.project import undo_depth
 
+    saved = None
     with locked(folder, shared=True):
         project, text = load(folder, edit=False)
         undo, redo = undo_depth(folder)
+        if svg and (Path(folder) / "score.musicxml").is_file():
+            saved = (Path(folder) / "score.musicxml").read_bytes()
     view = build_view(project, text, undo=undo, redo=redo)
-    return Snapshot(view, annotate_svg(draw_svg(project), view) if svg else None)
+    return Snapshot(view, annotate_svg(draw_svg(project, saved), view) if svg else None)
 
 
 __all__ = ["COLOURS", "PREFERENCE_COLOUR", "Snapshot", "VIOLATION_COLOUR", "annotate_svg",

@@ -347,3 +347,31 @@ def test_regenerate_offers_options_and_choose_takes_another(client, project) -> 
     assert set(second["notes"]) <= notes
     assert client.post("/api/choose", json={"option": 9}).json()["field"] == "option"
     assert client.post("/api/regenerate", json={"bars": "4-7", "change": 2}).status_code == 422
+
+
+def test_the_svg_shows_score_json_even_when_score_musicxml_was_edited(project,
+                                                                      monkeypatch) -> None:
+    """The SVG is drawn from the saved score.musicxml only while it holds score.json's notes;
+    after a hand edit of it, from score.json (its MusicXML written afresh)."""
+    import stretto.io.musicxml as writer
+    from stretto.app.notation import draw_svg, saved_matches
+    from stretto.app.session import load
+
+    written = []
+    fresh = writer.musicxml_bytes
+    monkeypatch.setattr(writer, "musicxml_bytes", lambda piece: written.append(1) or
+                        fresh(piece))
+    project_data = load(project, edit=False)[0]
+    piece = project_data.piece
+    xml = (project / "score.musicxml").read_bytes()
+    assert saved_matches(xml, piece)
+    draw_svg(project_data, xml)
+    assert written == []
+    first = piece.voices[0].notes[0]
+    at = xml.index(f'<note id="{first.id}">'.encode())
+    step = f"<step>{first.name[0]}</step>".encode()
+    other = f"<step>{'C' if first.name[0] != 'C' else 'D'}</step>".encode()
+    edited = xml[:at] + xml[at:].replace(step, other, 1)
+    assert not saved_matches(edited, piece)
+    draw_svg(project_data, edited)
+    assert written == [1]
