@@ -89,7 +89,7 @@ def cmd_play(args: argparse.Namespace) -> int:
 
         try:
             report = play_project(args.dir, port, tempo=tempo, loop=args.loop,
-                                  lead_in=wait, on_ready=ready)
+                                  lead_in=wait, realtime=not args.no_realtime, on_ready=ready)
         except KeyboardInterrupt:  # before the start: nothing sounded
             print("stopped before the start", flush=True)
             return 0
@@ -99,7 +99,8 @@ def cmd_play(args: argparse.Namespace) -> int:
               f"{report.released} sounding notes and sent All Notes Off and Stop")
     else:
         print(f"played {report.notes} notes ({passes}, {report.seconds:.2f} s)")
-    print(f"timing ({report.messages} messages): median {report.late_median_ms:.3f} ms, "
+    priority = "real-time" if report.realtime else "normal"
+    print(f"timing ({report.messages} messages, {priority} priority): median {report.late_median_ms:.3f} ms, "
           f"99th percentile {report.late_p99_ms:.3f} ms, max {report.late_max_ms:.3f} ms late; "
           f"drift {report.drift_ms:+.3f} ms from the first tenth to the last")
     return 0
@@ -155,6 +156,9 @@ def add_parsers(sub) -> None:
     p.add_argument("--wait", type=_seconds("wait", 0.0, 60.0), default=None,
                    help="seconds before the start, to connect the port (default 2 for a "
                    "virtual port, 0 for an existing one)")
+    p.add_argument("--no-realtime", action="store_true",
+                   help="do not ask for real-time priority (by default the sending thread runs "
+                   "at SCHED_FIFO 20 where the system allows it, as JACK clients do)")
     p.set_defaults(func=cmd_play)
 
     o = sub.add_parser("serve-osc", help="take pin, lock, regenerate, undo and redo as OSC "

@@ -14,8 +14,10 @@ it.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Callable
@@ -32,6 +34,9 @@ ALL_NOTES_OFF = 123  # controller number
 TEMPO_RANGE = (Fraction(10), Fraction(1000))
 # at equal times: note offs, then the clock, then the rest (program changes, note ons)
 OFF, PULSE, ON = 0, 1, 2
+#: the real-time priority ``play(realtime=True)`` asks for: above every normal process, below
+#: JACK's own threads (which run at 70 and above by default)
+REALTIME_PRIORITY = 20
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,8 @@ class PlayReport:
     """What :func:`play` did: messages and notes sent, passes played (``loops``), seconds
     from Start to Stop, whether a Ctrl-C ended it (``interrupted``), the notes it had to
     release at the end, and each event's lateness (sent minus due, in milliseconds): median,
-    99th percentile and maximum, and the ``drift`` (mean lateness of the last tenth of the
+    99th percentile and maximum (``realtime``: whether it ran at real-time priority), and
+    the ``drift`` (mean lateness of the last tenth of the
     events minus that of the first tenth: 0 when nothing adds up)."""
 
     port: str
@@ -66,6 +72,7 @@ class PlayReport:
     seconds: float
     interrupted: bool
     released: int
+    realtime: bool
     late_median_ms: float
     late_p99_ms: float
     late_max_ms: float
@@ -142,14 +149,43 @@ def release(port: OutputPort, sounding: set[tuple[int, int]], channels) -> int:
     return len(sounding)
 
 
+@contextlib.contextmanager
+def realtime_priority(wanted: bool):
+    """Run the calling thread at real-time priority (SCHED_FIFO, :data:`REALTIME_PRIORITY`)
+    while inside, where the system allows it; yields whether it does. The thread's own
+    policy comes back on exit."""
+    if not wanted or not hasattr(os, "sched_setscheduler"):
+        yield False
+        return
+    try:
+        old = (os.sched_getscheduler(0), os.sched_getparam(0))
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(REALTIME_PRIORITY))
+    except (OSError, AttributeError):  # no permission (rtprio limit), or not Linux
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        os.sched_setscheduler(0, old[0], old[1])
+
+
 def play(plan: Schedule, port: OutputPort, *, clock: Clock | None = None, loop: bool = False,
-         passes: int | None = None, lead_in: float = 0.0) -> PlayReport:
-    """Send ``plan`` to ``port`` in time: its setup (program changes), Start, every event at its deadline on ``clock``
-    (measured from the start, ``lead_in`` seconds from now), Stop. With ``loop`` the score
-    repeats, the clock running on, until Ctrl-C (or for ``passes`` passes). A Ctrl-C ends it
-    cleanly (``interrupted`` in the report); whatever ends it, the sounding notes are
-    released and Stop is sent."""
-    clock = clock or MonotonicClock()
+         passes: int | None = None, lead_in: float = 0.0,
+         realtime: bool = False) -> PlayReport:
+    """Send ``plan`` to ``port`` in time: its setup (program changes), Start, every event at
+    its deadline on ``clock`` (measured from the start, ``lead_in`` seconds from now), Stop.
+    With ``loop`` the score repeats, the clock running on, until Ctrl-C (or for ``passes``
+    passes). A Ctrl-C ends it cleanly (``interrupted`` in the report); whatever ends it, the
+    sounding notes are released and Stop is sent. With ``realtime``, the sending thread asks
+    for real-time priority (:func:`realtime_priority`), so that other processes delay it less.
+    """
+    with realtime_priority(realtime) as granted:
+        report = _play(plan, port, clock or MonotonicClock(), loop, passes, lead_in)
+    return replace(report, realtime=granted)
+
+
+def _play(plan: Schedule, port: OutputPort, clock: Clock, loop: bool, passes: int | None,
+          lead_in: float) -> PlayReport:
     length = float(plan.length)
     events = [(float(t), m) for t, m in plan.events]
     want = passes if passes is not None else (None if loop else 1)
@@ -194,6 +230,7 @@ def play(plan: Schedule, port: OutputPort, *, clock: Clock | None = None, loop: 
     median, p99, worst, drift = _lateness(late)
     return PlayReport(port=port.name, messages=sent, notes=notes, loops=done,
                       seconds=max(0.0, end - start), interrupted=interrupted, released=released,
+                      realtime=False,
                       late_median_ms=median, late_p99_ms=p99, late_max_ms=worst,
                       drift_ms=drift)
 
@@ -209,16 +246,17 @@ def read_piece(folder: str | Path):
 
 def play_project(folder: str | Path, port: OutputPort, *, tempo: Fraction | None = None,
                  loop: bool = False, passes: int | None = None, lead_in: float = 0.0,
-                 clock: Clock | None = None,
+                 clock: Clock | None = None, realtime: bool = False,
                  on_ready: Callable[[Schedule], None] | None = None) -> PlayReport:
     """Play the project in ``folder`` to ``port`` (see :func:`play`); ``on_ready`` hears the
     schedule before the first message goes out. The project is not locked while it plays."""
     plan = schedule(read_piece(folder), tempo=tempo)
     if on_ready is not None:
         on_ready(plan)
-    return play(plan, port, clock=clock, loop=loop, passes=passes, lead_in=lead_in)
+    return play(plan, port, clock=clock, loop=loop, passes=passes, lead_in=lead_in,
+                realtime=realtime)
 
 
-__all__ = ["ALL_NOTES_OFF", "CLOCK", "CLOCK_PPQ", "PlayReport", "START", "STOP", "Schedule",
-           "TEMPO_RANGE", "check_tempo", "play", "play_project", "read_piece", "release",
-           "schedule"]
+__all__ = ["ALL_NOTES_OFF", "CLOCK", "CLOCK_PPQ", "PlayReport", "REALTIME_PRIORITY", "START",
+           "STOP", "Schedule", "TEMPO_RANGE", "check_tempo", "play", "play_project", "read_piece",
+           "realtime_priority", "release", "schedule"]
