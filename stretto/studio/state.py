@@ -71,7 +71,10 @@ class Studio:
         try:
             result = call()
             took = time.perf_counter() - started
-            view = score_view(self.folder)
+            try:  # the page asks for the SVG next: drawn with the summary
+                view = self.drawn()
+            except Exception:  # noqa: BLE001 - the edit is done; GET score.svg will say why
+                view = score_view(self.folder)
         except Unsatisfiable as exc:
             current = score_view(self.folder)
             return json_answer(409, {"error": "conflict", "message": str(exc),
@@ -121,15 +124,19 @@ class Studio:
 
         return version_of(read_file(self.folder, "score.json").decode("utf-8"))
 
-    def svg(self) -> tuple[str, str]:
-        """The annotated SVG of the current version, and the version (drawn once each)."""
+    def drawn(self):
+        """The current version's view, its annotated SVG drawn into the cache on the way."""
         from stretto.app.notation import snapshot
 
+        drawn = snapshot(self.folder)
+        self.svgs = {**dict(list(self.svgs.items())[-3:]), drawn.view.version: drawn.svg}
+        return drawn.view
+
+    def svg(self) -> tuple[str, str]:
+        """The annotated SVG of the current version, and the version (drawn once each)."""
         version = self.version()
         if version not in self.svgs:
-            drawn = snapshot(self.folder)  # an edit in between: the newer version
-            version = drawn.view.version
-            self.svgs = {**dict(list(self.svgs.items())[-3:]), version: drawn.svg}
+            version = self.drawn().version  # an edit in between: the newer version
         return self.svgs[version], version
 
     def render(self, engine: str) -> dict:
