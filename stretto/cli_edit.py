@@ -229,6 +229,46 @@ def _share(text: str) -> float:
     return value
 
 
+def _regenerate_parsers(sub) -> None:
+    """regenerate (with --change and --options) and choose."""
+    p = sub.add_parser("regenerate", help="a different valid passage in some bars: every "
+                       "voice the solver writes, or one voice")
+    _solve_options(p, no_solve=False)
+    p.add_argument("--voice", help="only this voice (default: every voice the solver writes; "
+                   "the cantus or melody, pins and locks stay)")
+    p.add_argument("--bars", required=True, help="A-B")
+    p.add_argument("--change", type=_share, metavar="SHARE",
+                   help="the share of the region's free notes (not pinned, locked or given) "
+                   "that must change, 0-1 (default 0.5)")
+    p.add_argument("--options", type=int, default=1, metavar="K",
+                   help="K mutually distinct alternatives ranked by the objective: the best "
+                   "is written, `stretto choose DIR K` takes another")
+    p.set_defaults(func=cmd_regenerate)
+
+    p = sub.add_parser("choose", help="take one of the alternatives the last `regenerate "
+                       "--options K` offered")
+    p.add_argument("dir", help="project folder")
+    p.add_argument("option", type=int, help="the option's number (1 = the best)")
+    p.add_argument("--time-limit", type=cli_args.time_limit,
+                   help="seconds (default: the project's)")
+    p.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    p.set_defaults(func=cmd_choose)
+
+
+def _provenance_parser(sub) -> None:
+    p = sub.add_parser("provenance", help="who wrote which notes: the composer's share, or "
+                       "a W3C PROV-JSON document")
+    p.add_argument("dir")
+    p.add_argument("--format", choices=("text", "json", "prov-json"), default="text")
+    p.add_argument("--output", help="write the PROV-JSON here instead of stdout (with "
+                   "--statement: the folder for statement.md and statement.pdf)")
+    p.add_argument("--statement", action="store_true", help="write an authorship statement "
+                   "(statement.md and statement.pdf): the composer's notes and decisions, the "
+                   "solver's share per voice, inputs and licences, each traceable to the "
+                   "PROV-JSON")
+    p.set_defaults(func=cmd_provenance)
+
+
 def add_parsers(sub) -> None:
     """Register the editing commands on the main parser's subparsers."""
     p = sub.add_parser("pin", help="fix one note's pitch (marked as yours) and re-solve")
@@ -263,28 +303,7 @@ def add_parsers(sub) -> None:
     _budget_option(p)
     p.set_defaults(func=cmd_unlock)
 
-    p = sub.add_parser("regenerate", help="a different valid passage in some bars: every "
-                       "voice the solver writes, or one voice")
-    _solve_options(p, no_solve=False)
-    p.add_argument("--voice", help="only this voice (default: every voice the solver writes; "
-                   "the cantus or melody, pins and locks stay)")
-    p.add_argument("--bars", required=True, help="A-B")
-    p.add_argument("--change", type=_share, metavar="SHARE",
-                   help="the share of the region's free notes (not pinned, locked or given) "
-                   "that must change, 0-1 (default 0.5)")
-    p.add_argument("--options", type=int, default=1, metavar="K",
-                   help="K mutually distinct alternatives ranked by the objective: the best "
-                   "is written, `stretto choose DIR K` takes another")
-    p.set_defaults(func=cmd_regenerate)
-
-    p = sub.add_parser("choose", help="take one of the alternatives the last `regenerate "
-                       "--options K` offered")
-    p.add_argument("dir", help="project folder")
-    p.add_argument("option", type=int, help="the option's number (1 = the best)")
-    p.add_argument("--time-limit", type=cli_args.time_limit,
-                   help="seconds (default: the project's)")
-    p.add_argument("--json", action="store_true", help="print the outcome as JSON")
-    p.set_defaults(func=cmd_choose)
+    _regenerate_parsers(sub)
 
     p = sub.add_parser("constrain", help="add a rule of your own and re-solve",
                        description="rules: " + ", ".join(RULES) + ". Harmonizations and "
@@ -318,17 +337,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_history)
 
-    p = sub.add_parser("provenance", help="who wrote which notes: the composer's share, or "
-                       "a W3C PROV-JSON document")
-    p.add_argument("dir")
-    p.add_argument("--format", choices=("text", "json", "prov-json"), default="text")
-    p.add_argument("--output", help="write the PROV-JSON here instead of stdout (with "
-                   "--statement: the folder for statement.md and statement.pdf)")
-    p.add_argument("--statement", action="store_true", help="write an authorship statement "
-                   "(statement.md and statement.pdf): the composer's notes and decisions, the "
-                   "solver's share per voice, inputs and licences, each traceable to the "
-                   "PROV-JSON")
-    p.set_defaults(func=cmd_provenance)
+    _provenance_parser(sub)
 
 
 def report_conflict(exc: Unsatisfiable) -> None:
