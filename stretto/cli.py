@@ -198,7 +198,26 @@ def make_parser() -> argparse.ArgumentParser:
     from stretto import __version__
     parser.add_argument("--version", action="version", version=f"stretto {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    _add_species(sub)
+    _add_check(sub)
+    # every other command module registers its own (their heavy imports wait for the command)
+    from stretto import (cli_bench, cli_compose, cli_daw, cli_edit, cli_import, cli_licence,
+                         cli_live, cli_render, cli_studio, cli_train)
+    for module in (cli_render,  # render, engrave
+                   cli_train,  # train-renderer
+                   cli_compose,  # harmonize, compose
+                   cli_bench,  # bench
+                   cli_edit,  # pin, lock, regenerate, constrain, undo, history, provenance ...
+                   cli_licence,  # licence
+                   cli_daw,  # export
+                   cli_import,  # import, waive, unwaive
+                   cli_studio,  # studio
+                   cli_live):  # play, serve-osc
+        module.add_parsers(sub)
+    return parser
 
+
+def _add_species(sub) -> None:
     sp = sub.add_parser("species", help="write species counterpoint on a cantus firmus")
     sp.add_argument("--cantus", help='the cantus firmus, e.g. "D4 F4 E4 D4 G4 F4 A4 G4 F4 E4 D4"')
     sp.add_argument("--cantus-name", help="a shipped cantus: fux-dorian, fux-phrygian, "
@@ -233,6 +252,8 @@ def make_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="print the summary as JSON")
     sp.set_defaults(func=cmd_species)
 
+
+def _add_check(sub) -> None:
     ck = sub.add_parser("check", help="check a score against the rules of counterpoint")
     ck.add_argument("file", help=".musicxml, .mxl, .mid or score.json")
     ck.add_argument("--species", help="species of the voices other than the cantus, top down")
@@ -253,28 +274,6 @@ def make_parser() -> argparse.ArgumentParser:
                     "beat only, as the literature counts; the default judges every onset")
     ck.add_argument("--json", action="store_true")
     ck.set_defaults(func=cmd_check)
-
-    from stretto.cli_render import add_parsers
-    add_parsers(sub)  # render, engrave
-    from stretto.cli_train import add_parsers as add_train
-    add_train(sub)  # train-renderer
-    from stretto.cli_compose import add_parsers as add_compose
-    add_compose(sub)  # harmonize, compose
-    from stretto.cli_bench import add_parsers as add_bench
-    add_bench(sub)  # bench
-    from stretto.cli_edit import add_parsers as add_edit_parsers
-    add_edit_parsers(sub)  # pin, lock, regenerate, constrain, undo, history, provenance ...
-    from stretto.cli_licence import add_parsers as add_licence
-    add_licence(sub)  # licence
-    from stretto.cli_daw import add_parsers as add_daw
-    add_daw(sub)  # export
-    from stretto.cli_import import add_parsers as add_import
-    add_import(sub)  # import, waive, unwaive
-    from stretto.cli_studio import add_parsers as add_studio
-    add_studio(sub)  # studio
-    from stretto.cli_live import add_parsers as add_live
-    add_live(sub)  # play, serve-osc
-    return parser
 
 
 #: Commands that change the project folder they are given (``--out``), and those that only

@@ -98,7 +98,7 @@ def dawproject_bytes(piece: "Piece", *, provenance: str = "",
     stretto's version for the Application element."""
     key = key_name(piece)
     bpm = Fraction(piece.tempo)
-    ids = _Ids()
+    ids = _Ids()  # ids are numbered in document order: the steps below keep that order
     root = ET.Element("Project", {"version": FORMAT_VERSION})
     ET.SubElement(root, "Application", {"name": APPLICATION, "version": version or "0"})
     transport = ET.SubElement(root, "Transport")
@@ -107,6 +107,35 @@ def dawproject_bytes(piece: "Piece", *, provenance: str = "",
     num, den = piece.meter.split("/")
     ET.SubElement(transport, "TimeSignature", {"denominator": den, "numerator": num,
                                                "id": ids()})
+    voice_tracks, stem_tracks = _structure(root, piece, stems, ids, key)
+    arrangement = ET.SubElement(root, "Arrangement", {"id": ids()})
+    lanes = ET.SubElement(arrangement, "Lanes", {"timeUnit": "beats", "id": ids()})
+    _note_lanes(lanes, piece, voice_tracks, ids, key)
+    files = _stem_lanes(lanes, piece, stems, stem_tracks, ids)
+    markers = score_markers(piece)
+    if markers:
+        marks = ET.SubElement(arrangement, "Markers", {"id": ids()})
+        for at, name in markers:
+            ET.SubElement(marks, "Marker", {"time": _num(at), "name": name})
+    ET.SubElement(root, "Scenes")
+    ET.indent(root)
+    project_xml = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    comment = f"key: {key}; meter {piece.meter}; tempo {_num(bpm)} quarter notes per minute"
+    if provenance:
+        comment += f". {' '.join(provenance.split())}"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, data in ((METADATA, _metadata(piece, comment, rights)), (PROJECT, project_xml)):
+            z.writestr(zipfile.ZipInfo(name, ZIP_DATE), data, zipfile.ZIP_DEFLATED)
+        for inside, path in files:  # audio does not deflate: stored
+            z.writestr(zipfile.ZipInfo(inside, ZIP_DATE), path.read_bytes(), zipfile.ZIP_STORED)
+    return buffer.getvalue()
+
+
+def _structure(root: ET.Element, piece: "Piece", stems: Sequence[StemAudio], ids,
+               key: str) -> tuple[list[str], list[str]]:
+    """The Structure: a note track per voice and an audio track per stem, all into the
+    master (written last, as Bitwig does); their ids."""
     structure = ET.SubElement(root, "Structure")
     master = ET.Element("Track", {"contentType": "audio notes", "loaded": "true", "id": ids(),
                                   "name": "Master"})
@@ -128,9 +157,12 @@ def dawproject_bytes(piece: "Piece", *, provenance: str = "",
         _channel(track, ids, role="regular", destination=master_channel)
         stem_tracks.append(track.get("id", ""))
     structure.append(master)
+    return voice_tracks, stem_tracks
 
-    arrangement = ET.SubElement(root, "Arrangement", {"id": ids()})
-    lanes = ET.SubElement(arrangement, "Lanes", {"timeUnit": "beats", "id": ids()})
+
+def _note_lanes(lanes: ET.Element, piece: "Piece", voice_tracks: list[str], ids,
+                key: str) -> None:
+    """Each voice's notes as score.mid plays them, one clip from time 0."""
     length = piece.length
     for i, (voice, events) in enumerate(zip(piece.voices, played_tracks(piece, tpq=TPQ))):
         lane = ET.SubElement(lanes, "Lanes", {"track": voice_tracks[i], "id": ids()})
@@ -145,6 +177,12 @@ def dawproject_bytes(piece: "Piece", *, provenance: str = "",
                                           "duration": _num(Fraction(n.end - n.start, TPQ)),
                                           "channel": str(n.channel), "key": str(n.key),
                                           "vel": vel, "rel": vel})
+
+
+def _stem_lanes(lanes: ET.Element, piece: "Piece", stems: Sequence[StemAudio],
+                stem_tracks: list[str], ids) -> list[tuple[str, Path]]:
+    """Each stem as an audio clip warped one to one from time 0; the files to embed."""
+    bpm = Fraction(piece.tempo)
     files: list[tuple[str, Path]] = []
     for stem, track_id in zip(stems, stem_tracks):
         inside = f"{AUDIO_DIR}/{stem.path.name}"
@@ -165,24 +203,7 @@ def dawproject_bytes(piece: "Piece", *, provenance: str = "",
         ET.SubElement(audio, "File", {"path": inside, "external": "false"})
         ET.SubElement(warps, "Warp", {"time": "0", "contentTime": "0"})
         ET.SubElement(warps, "Warp", {"time": _num(beats), "contentTime": _num(seconds)})
-    markers = score_markers(piece)
-    if markers:
-        marks = ET.SubElement(arrangement, "Markers", {"id": ids()})
-        for at, name in markers:
-            ET.SubElement(marks, "Marker", {"time": _num(at), "name": name})
-    ET.SubElement(root, "Scenes")
-    ET.indent(root)
-    project_xml = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    comment = f"key: {key}; meter {piece.meter}; tempo {_num(bpm)} quarter notes per minute"
-    if provenance:
-        comment += f". {' '.join(provenance.split())}"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        for name, data in ((METADATA, _metadata(piece, comment, rights)), (PROJECT, project_xml)):
-            z.writestr(zipfile.ZipInfo(name, ZIP_DATE), data, zipfile.ZIP_DEFLATED)
-        for inside, path in files:  # audio does not deflate: stored
-            z.writestr(zipfile.ZipInfo(inside, ZIP_DATE), path.read_bytes(), zipfile.ZIP_STORED)
-    return buffer.getvalue()
+    return files
 
 
 # ---------------------------------------------------------------------------- reading
