@@ -45,22 +45,41 @@ class PlaceBody(_Body):
         return None if self.beat is None else str(self.beat)
 
 
-class PinBody(PlaceBody):
+class _Solve(_Body):
+    """What ``stretto pin``, ``unpin`` and ``unlock`` take besides the place: ``solve``
+    false records the edit without re-solving (``--no-solve``); ``budget``: notes the
+    re-solve may change beyond the fewest where that lowers the objective (``--budget``);
+    ``seed`` (``--seed``)."""
+
+    solve: bool = True
+    budget: int | None = Field(default=None, ge=0, le=100)
+    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+
+    def solve_options(self) -> dict:
+        out = {"solve": self.solve, "seed": self.seed}
+        return out if self.budget is None else {**out, "budget": self.budget}
+
+
+class PinBody(PlaceBody, _Solve):
     """``POST /api/pin``: the note at the place gets ``pitch`` (C#5, Bb3 ...)."""
 
     pitch: str = Field(min_length=2, max_length=6)
     allow_cantus_edit: bool = False
 
 
-class UnpinBody(PlaceBody):
+class UnpinBody(PlaceBody, _Solve):
     """``POST /api/unpin``: the pins at the place (every beat of the bar without ``beat``)."""
 
 
 class LockBody(_Body):
-    """``POST /api/lock`` and ``/api/unlock``: ``voice`` in ``bars`` ("A-B", default all)."""
+    """``POST /api/lock``: ``voice`` in ``bars`` ("A-B", default all)."""
 
     voice: int = Field(ge=1, le=MAX_VOICES)
     bars: str | None = Field(default=None, pattern=_BARS)
+
+
+class UnlockBody(LockBody, _Solve):
+    """``POST /api/unlock``: the locks of ``voice`` in ``bars`` (default all) released."""
 
 
 class RegenerateBody(_Body):
@@ -106,4 +125,4 @@ class StepBody(_Body):
 
 
 __all__ = ["ChooseBody", "ConstrainBody", "LockBody", "PinBody", "PlaceBody", "RegenerateBody",
-           "StepBody", "UnpinBody"]
+           "StepBody", "UnlockBody", "UnpinBody"]

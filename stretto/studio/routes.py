@@ -10,7 +10,7 @@ from pathlib import Path
 from stretto.errors import BadInput
 from stretto.studio.guard import TOKEN_COOKIE, BodyTooLarge
 from stretto.studio.models import ChooseBody, ConstrainBody, LockBody, PinBody, \
-    RegenerateBody, StepBody, UnpinBody
+    RegenerateBody, StepBody, UnlockBody, UnpinBody
 from stretto.studio.state import ENGINES, STATIC, Studio, daw_export, dawproject_download, \
     json_answer, next_steps, plain
 
@@ -146,13 +146,15 @@ def add_edits(api, studio: Studio) -> None:
         sent = body.model_dump(exclude_none=True)
         return studio.answer(lambda: ops.pin(
             folder, voice=body.voice, bar=body.bar, beat=body.beat_text(), pitch=body.pitch,
-            allow_cantus_edit=body.allow_cantus_edit, time_limit=limit()), sent,
+            allow_cantus_edit=body.allow_cantus_edit, time_limit=limit(),
+            **body.solve_options()), sent,
             on_conflict=lambda view: {"pitch": body.pitch, "next": next_steps(view, body.pitch)})
 
     @api.post("/api/unpin")
     def unpin(body: UnpinBody):
         return studio.answer(lambda: ops.unpin(folder, voice=body.voice, bar=body.bar,
-                                               beat=body.beat_text(), time_limit=limit()),
+                                               beat=body.beat_text(), time_limit=limit(),
+                                               **body.solve_options()),
                              body.model_dump(exclude_none=True))
 
     @api.post("/api/lock")
@@ -161,9 +163,9 @@ def add_edits(api, studio: Studio) -> None:
                              body.model_dump(exclude_none=True))
 
     @api.post("/api/unlock")
-    def unlock(body: LockBody):
+    def unlock(body: UnlockBody):
         return studio.answer(lambda: ops.unlock(folder, voice=body.voice, bars=body.bars,
-                                                time_limit=limit()),
+                                                time_limit=limit(), **body.solve_options()),
                              body.model_dump(exclude_none=True))
 
     @api.post("/api/regenerate")

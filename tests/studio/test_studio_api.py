@@ -375,3 +375,12 @@ def test_the_svg_shows_score_json_even_when_score_musicxml_was_edited(project,
     assert not saved_matches(edited, piece)
     draw_svg(project_data, edited)
     assert written == [1]
+
+
+def test_pin_without_solving_and_with_a_budget(client, project) -> None:
+    before = _score(project)["voices"]
+    r = client.post("/api/pin", json={"voice": 1, "bar": 5, "pitch": "A4", "solve": False})
+    assert r.status_code == 200 and r.json()["notes_changed"] is None
+    assert _score(project)["voices"] == before  # recorded, not re-solved
+    assert client.post("/api/pin", json={"voice": 1, "bar": 5, "pitch": "A4",
+                                         "budget": -1}).json()["field"] == "budget"

@@ -168,7 +168,7 @@ function showPanels() {
 function showSelection() {
   const n = noteById(state.selected);
   const on = !!n;
-  for (const id of ["up", "down", "up-chromatic", "down-chromatic", "unpin", "lock-voice", "lock-bars", "unlock"]) {
+  for (const id of ["up", "down", "up-chromatic", "down-chromatic", "unpin", "lock-voice", "lock-bars", "unlock", "pitch", "pin-pitch"]) {
     $(id).disabled = !on;
   }
   if (!n) {
@@ -182,6 +182,7 @@ function showSelection() {
     `<div>voice ${n.voice} (${esc(voice.name)}), bar ${n.bar}, beat ${esc(n.beat)}` +
     (n.source ? `, <span class="muted">from ${esc(n.source)}</span>` : "") + "</div>" +
     (voice.locks.length ? `<div class="muted">locked: bars ${voice.locks.map((l) => l.join("-")).join(", ")}</div>` : "");
+  if (document.activeElement !== $("pitch")) $("pitch").value = n.pitch;
   $("up").disabled = !n.up; $("down").disabled = !n.down;
   $("up-chromatic").disabled = !n.up_chromatic; $("down-chromatic").disabled = !n.down_chromatic;
   $("lock-voice").disabled = $("lock-bars").disabled = voice.given;
@@ -319,15 +320,15 @@ function showChoices(regenerated, chosen) {
   });
 }
 
-function pinStep(key) {
+function pinStep(key, pitch) {
   edit("/api/pin", () => {
     const n = noteById(state.selected);
     const from = state.attempt && state.attempt.id === state.selected ? state.attempt.next : n;
-    if (!n || !from[key]) return null;
-    const body = { voice: n.voice, bar: n.bar, beat: n.beat, pitch: from[key] };
+    if (!n || !(pitch || from[key])) return null;
+    const body = { voice: n.voice, bar: n.bar, beat: n.beat, pitch: pitch || from[key] };
     if (n.kind === "given") {
       if (state.summary.kind !== "species") { say("the given melody never changes: harmonize a new melody instead", "error"); return null; }
-      if (!confirm(`Change the cantus firmus itself (bar ${n.bar} to ${n[key]})?`)) return null;
+      if (!confirm(`Change the cantus firmus itself (bar ${n.bar} to ${body.pitch})?`)) return null;
       body.allow_cantus_edit = true;
     }
     return body;
@@ -497,6 +498,8 @@ function wire() {
     if (g) select(g.dataset.note, e.shiftKey);
     else if (!e.shiftKey) { state.selected = null; state.place = null; state.region = null; drawMarks(); showSelection(); }
   });
+  $("pin-pitch").onclick = () => pinStep(null, $("pitch").value.trim());
+  $("pitch").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); $("pin-pitch").click(); } });
   $("up").onclick = () => pinStep("up");
   $("down").onclick = () => pinStep("down");
   $("up-chromatic").onclick = () => pinStep("up_chromatic");
