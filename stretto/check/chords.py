@@ -22,7 +22,7 @@ from stretto.check.model import Violation
 from stretto.pitch import Pitch
 from stretto.score import Piece
 from stretto.check.satb import STEPS, Beats, beat_grid, check_voice_leading, motions, \
-    pitch_class, sounds_fully, violation
+    pitch_class, sounds_fully, piece_violation
 
 
 @lru_cache(maxsize=4096)
@@ -119,17 +119,17 @@ def check_chord_tones(g: Beats, h: Labels) -> list[Violation]:
     names = g.names
     for i, (t, row, label) in enumerate(zip(g.onsets, g.sound, h.chords)):
         if not sounds_fully(g, i):
-            out.append(violation("chord-tones", g.piece, t, names,
+            out.append(piece_violation("chord-tones", g.piece, t, names,
                           f"a voice rests on the analysed beat {label}"))
             continue
         factors, bass, *_ = _spell(label, h.key)
         tones = set(factors.values())
         for vi, p in enumerate(row):
             if pitch_class(p) not in tones:
-                out.append(violation("chord-tones", g.piece, t, (names[vi],),
+                out.append(piece_violation("chord-tones", g.piece, t, (names[vi],),
                               f"{names[vi]} {p.name} is not in {label}"))
         if pitch_class(row[-1]) != bass:
-            out.append(violation("chord-tones", g.piece, t, (names[-1],),
+            out.append(piece_violation("chord-tones", g.piece, t, (names[-1],),
                           f"the bass {row[-1].name} does not give the inversion of {label}"))
     return out
 
@@ -147,11 +147,11 @@ def check_chord_complete(g: Beats, h: Labels) -> list[Violation]:
         factors, _, _, seventh, _ = _spell(label, h.key)
         present = {pitch_class(p) for p in row}
         if V >= 3 and (factors[0] not in present or factors[2] not in present):
-            out.append(violation("chord-complete", g.piece, t, names, f"{label} lacks its root or third"))
+            out.append(piece_violation("chord-complete", g.piece, t, names, f"{label} lacks its root or third"))
         if V >= 4 and seventh is not None and seventh not in present:
-            out.append(violation("chord-complete", g.piece, t, names, f"{label} lacks its seventh"))
+            out.append(piece_violation("chord-complete", g.piece, t, names, f"{label} lacks its seventh"))
         if V >= 4 and seventh is None and i != last and factors.get(4) not in present:
-            out.append(violation("chord-complete", g.piece, t, names, f"{label} lacks its fifth"))
+            out.append(piece_violation("chord-complete", g.piece, t, names, f"{label} lacks its fifth"))
     return out
 
 
@@ -164,10 +164,10 @@ def check_doubling(g: Beats, h: Labels) -> list[Violation]:
         _, _, lt, seventh, _ = _spell(label, h.key)
         count = [pitch_class(p) for p in row]
         if lt is not None and count.count(lt) > 1:
-            out.append(violation("doubling", g.piece, t, g.names,
+            out.append(piece_violation("doubling", g.piece, t, g.names,
                           f"the leading tone of {label} is doubled"))
         if seventh is not None and count.count(seventh) > 1:
-            out.append(violation("doubling", g.piece, t, g.names,
+            out.append(piece_violation("doubling", g.piece, t, g.names,
                           f"the seventh of {label} is doubled"))
     return out
 
@@ -184,11 +184,11 @@ def check_inversion(g: Beats, h: Labels) -> list[Violation]:
         factors, bass, _, seventh, quality = _spell(label, h.key)
         inv = bass == factors[0] and "root" or bass == factors.get(2) and "first" or "other"
         if seventh is None and (inv == "other" or (quality == "diminished" and inv != "first")):
-            out.append(violation("inversion", g.piece, t, (names[-1],),
+            out.append(piece_violation("inversion", g.piece, t, (names[-1],),
                           f"{label}: triads stand in root position or first inversion "
                           "(diminished triads in first inversion)"))
         if (i in h.cadence_slots or i == last) and inv != "root":
-            out.append(violation("inversion", g.piece, t, (names[-1],),
+            out.append(piece_violation("inversion", g.piece, t, (names[-1],),
                           f"the cadence chord {label} is not in root position"))
     return out
 
@@ -205,7 +205,7 @@ def check_seventh_resolution(g: Beats, h: Labels) -> list[Violation]:
         for vi, (p, q) in enumerate(zip(a, b)):
             dd, ds = q.diatonic - p.diatonic, q.midi - p.midi
             if pitch_class(p) == seva and not ((dd == -1 and -2 <= ds <= -1) or (ds == 0 and same)):
-                out.append(violation("seventh-resolution", g.piece, g.onsets[i + 1], (g.names[vi],),
+                out.append(piece_violation("seventh-resolution", g.piece, g.onsets[i + 1], (g.names[vi],),
                               f"the seventh {p.name} of {h.chords[i]} does not fall by step"))
     return out
 
@@ -232,7 +232,7 @@ def check_leading_tone(g: Beats, h: Labels) -> list[Violation]:
             dd, ds = q.diatonic - p.diatonic, q.midi - p.midi
             fall = dd == -2 and 0 < vi < V - 1
             if not (dd == 1 and ds == 1) and not fall:
-                out.append(violation("leading-tone", g.piece, g.onsets[i + 1], (g.names[vi],),
+                out.append(piece_violation("leading-tone", g.piece, g.onsets[i + 1], (g.names[vi],),
                               f"the leading tone {p.name} does not rise to {target.name}"))
     return out
 
@@ -249,7 +249,7 @@ def check_cadence_plan(g: Beats, h: Labels) -> list[Violation]:
         if i is None or i == 0:
             continue
         if not _is_cadence(h.chords[i - 1], h.chords[i], h.key):
-            out.append(violation("cadence-plan", g.piece, onsets[i], g.names,
+            out.append(piece_violation("cadence-plan", g.piece, onsets[i], g.names,
                           f"no cadence at the fermata: {h.chords[i - 1]} - {h.chords[i]}"))
     return out
 
@@ -300,7 +300,7 @@ def check_tendency_tones(g: Beats, h: Labels) -> list[Violation]:
             for cls, motion in tones:
                 if vi != g.melody and pitch_class(p) == cls and not _tendency_ok(
                         motion, q.diatonic - p.diatonic, q.midi - p.midi):
-                    out.append(violation("tendency-tone", g.piece, g.onsets[i + 1],
+                    out.append(piece_violation("tendency-tone", g.piece, g.onsets[i + 1],
                                          (g.names[vi],), f"{p.name} of {h.chords[i]} moves "
                                          f"to {q.name}, not as its tendency ({motion})"))
     return out
@@ -316,7 +316,7 @@ def _neapolitan_thirds(g: Beats, h: Labels) -> set[tuple]:
         root = _spell(h.chords[i], h.key)[0][0]
         for vi, (p, q) in enumerate(zip(a, b)):
             if pitch_class(p) == root and (q.diatonic - p.diatonic, q.midi - p.midi) == (-2, -2):
-                v = violation("satb-melodic", g.piece, g.onsets[i + 1], (g.names[vi],), "")
+                v = piece_violation("satb-melodic", g.piece, g.onsets[i + 1], (g.names[vi],), "")
                 out.add((v.bar, v.beat, v.voices))
     return out
 
@@ -435,11 +435,11 @@ def check_canons(piece: Piece) -> list[Violation]:
                     semis is not None and m.midi - n.midi != semis) or (
                     semis is None and not piece.mode.is_diatonic(m.pitch)
                     and m.pitch.alter != n.pitch.alter):
-                out.append(violation(rule, piece, t, (lead.name, foll.name),
+                out.append(piece_violation(rule, piece, t, (lead.name, foll.name),
                               f"{foll.name} does not answer {lead.name}'s {n.name} "
                               f"({'rest' if m is None else m.name})"))
             elif m.onset != t:
-                out.append(violation(rule, piece, t, (lead.name, foll.name),
+                out.append(piece_violation(rule, piece, t, (lead.name, foll.name),
                               f"{foll.name} does not start a note where {lead.name}'s "
                               f"{n.name} returns"))
     return out

@@ -33,7 +33,7 @@ RANGES = {"Soprano": ("C4", "G5"), "Alto": ("G3", "D5"), "Tenor": ("C3", "A4"),
 STEPS = "CDEFGAB"
 
 
-def violation(rule: str, piece: Piece, time: Fraction, voices, message: str) -> Violation:
+def piece_violation(rule: str, piece: Piece, time: Fraction, voices, message: str) -> Violation:
     bar, beat = piece.bar_beat(time)
     return Violation(rule, rulebook_rule(rule).kind, bar, beat, tuple(voices), message)
 
@@ -133,7 +133,7 @@ def check_satb_range(g: Beats) -> list[Violation]:
         lo, hi = (Pitch.parse(x).midi for x in g.ranges[v.name])
         for n in v.notes:
             if not lo <= n.midi <= hi:
-                out.append(violation("satb-range", g.piece, n.onset, (v.name,),
+                out.append(piece_violation("satb-range", g.piece, n.onset, (v.name,),
                               f"{v.name} {n.name} is outside {g.ranges[v.name][0]}-"
                               f"{g.ranges[v.name][1]}"))
     return out
@@ -149,7 +149,7 @@ def check_satb_crossing(g: Beats) -> list[Violation]:
             continue
         for vi in range(len(row) - 1):
             if row[vi].midi < row[vi + 1].midi:
-                out.append(violation("crossing", g.piece, t, (names[vi], names[vi + 1]),
+                out.append(piece_violation("crossing", g.piece, t, (names[vi], names[vi + 1]),
                               f"{names[vi]} {row[vi].name} is below {names[vi + 1]} "
                               f"{row[vi + 1].name}"))
     return out
@@ -168,7 +168,7 @@ def check_spacing(g: Beats) -> list[Violation]:
             continue
         for vi in range(min(2, V - 2)):
             if row[vi].midi - row[vi + 1].midi > 12:
-                out.append(violation("spacing", g.piece, t, (names[vi], names[vi + 1]),
+                out.append(piece_violation("spacing", g.piece, t, (names[vi], names[vi + 1]),
                               f"{names[vi]} and {names[vi + 1]} are more than an octave "
                               "apart"))
     return out
@@ -182,7 +182,7 @@ def check_beat_overlap(g: Beats) -> list[Violation]:
     for i, a, b in motions(g):
         for vi in range(len(names) - 1):
             if b[vi + 1].midi > a[vi].midi or b[vi].midi < a[vi + 1].midi:
-                out.append(violation("overlap", g.piece, g.onsets[i + 1], (names[vi], names[vi + 1]),
+                out.append(piece_violation("overlap", g.piece, g.onsets[i + 1], (names[vi], names[vi + 1]),
                               f"{names[vi]} and {names[vi + 1]} overlap"))
     return out
 
@@ -204,7 +204,7 @@ def check_beat_parallels(g: Beats) -> list[Violation]:
                     what = "fifths" if d1 == 7 else "octaves or unisons"
                     if (b[x].midi - a[x].midi) * (b[y].midi - a[y].midi) < 0:
                         what += " by contrary motion"
-                    out.append(violation("parallel-perfect", g.piece, g.onsets[i + 1],
+                    out.append(piece_violation("parallel-perfect", g.piece, g.onsets[i + 1],
                                   (names[x], names[y]),
                                   f"parallel {what} between {names[x]} and {names[y]}"))
     return out
@@ -220,7 +220,7 @@ def check_beat_direct(g: Beats) -> list[Violation]:
     for i, a, b in motions(g):
         st, sb = b[0].midi - a[0].midi, b[-1].midi - a[-1].midi
         if st * sb > 0 and abs(st) > 2 and (b[0].midi - b[-1].midi) % 12 in (0, 7):
-            out.append(violation("satb-direct", g.piece, g.onsets[i + 1], (names[0], names[-1]),
+            out.append(piece_violation("satb-direct", g.piece, g.onsets[i + 1], (names[0], names[-1]),
                           "the outer voices move in similar motion into a perfect interval "
                           "with a leap in the soprano"))
     return out
@@ -238,7 +238,7 @@ def check_melodic(g: Beats) -> list[Violation]:
             if n1.end != n2.onset:
                 continue
             if not satb_melodic_ok(n1.pitch, n2.pitch):
-                out.append(violation("satb-melodic", g.piece, n2.onset, (v.name,),
+                out.append(piece_violation("satb-melodic", g.piece, n2.onset, (v.name,),
                               f"{v.name} moves {n1.name}-{n2.name} "
                               f"({Interval.between(n1.pitch, n2.pitch).name})"))
     return out
@@ -291,4 +291,4 @@ def check_voice_leading(piece: Piece, grid: Beats | None = None, *,
 
 __all__ = ["BEAT_MOTION", "RANGES", "VOICE_LEADING", "Beats", "beat_grid", "check_voice_leading",
            "linked", "satb_melodic_ok", "metre_beats", "motions", "pitch_class", "sounds_fully",
-           "violation", "voice_ranges"]
+           "piece_violation", "voice_ranges"]

@@ -131,19 +131,19 @@ def reaper_text(piece: "Piece", *, provenance: str = "",
 
 
 @dataclass
-class Block:
+class RppBlock:
     """An .rpp block: its tag and arguments, its value lines (token lists) and sub-blocks."""
 
     tag: str
     args: list[str]
     values: list[list[str]] = field(default_factory=list)
-    blocks: list["Block"] = field(default_factory=list)
-    order: list["list[str] | Block"] = field(default_factory=list)  # both, as in the file
+    blocks: list["RppBlock"] = field(default_factory=list)
+    order: list["list[str] | RppBlock"] = field(default_factory=list)  # both, as in the file
 
     def value(self, name: str) -> list[str] | None:
         return next((v[1:] for v in self.values if v and v[0] == name), None)
 
-    def children(self, tag: str) -> list["Block"]:
+    def children(self, tag: str) -> list["RppBlock"]:
         return [b for b in self.blocks if b.tag == tag]
 
 
@@ -169,17 +169,17 @@ def tokens(line: str) -> list[str]:
     return out
 
 
-def parse_rpp(text: str) -> Block:
+def parse_rpp(text: str) -> RppBlock:
     """The root block of an .rpp text. BadInput for text that is not one."""
-    stack: list[Block] = []
-    root: Block | None = None
+    stack: list[RppBlock] = []
+    root: RppBlock | None = None
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line:
             continue
         if line.startswith("<"):
             toks = tokens(line[1:])
-            block = Block(toks[0] if toks else "", toks[1:])
+            block = RppBlock(toks[0] if toks else "", toks[1:])
             if stack:
                 stack[-1].blocks.append(block)
                 stack[-1].order.append(block)
@@ -218,7 +218,7 @@ def _number(values: list[str] | None, what: str, default: float | None = None) -
         raise BadInput(f"{what} {values[0]!r} is not a number") from None
 
 
-def _midi_notes(source: Block, start_qn: Fraction, end_qn: Fraction,
+def _midi_notes(source: RppBlock, start_qn: Fraction, end_qn: Fraction,
                 offset_qn: Fraction) -> list[DawNote]:
     """The notes of a ``<SOURCE MIDI`` block, placed at ``start_qn`` less ``offset_qn`` (the
     item's start offset into the source) and trimmed to the item's span."""
@@ -252,13 +252,13 @@ def _midi_notes(source: Block, start_qn: Fraction, end_qn: Fraction,
     return out
 
 
-def _active_take(item: Block) -> list[Block]:
+def _active_take(item: RppBlock) -> list[RppBlock]:
     """The sources of an item's active take: takes after the first start at a ``TAKE``
     line, the active one says ``TAKE SEL`` (the first take when none does)."""
-    takes: list[list[Block]] = [[]]
+    takes: list[list[RppBlock]] = [[]]
     active = 0
     for entry in item.order:
-        if isinstance(entry, Block):
+        if isinstance(entry, RppBlock):
             if entry.tag == "SOURCE":
                 takes[-1].append(entry)
         elif entry and entry[0] == "TAKE":
@@ -348,5 +348,5 @@ def made_by_stretto(path: str | Path) -> bool:
     return len(toks) > 2 and toks[0] == "REAPER_PROJECT" and f"/{WRITER}-" in toks[2]
 
 
-__all__ = ["Block", "made_by_stretto", "parse_rpp", "quote", "read_reaper",
+__all__ = ["RppBlock", "made_by_stretto", "parse_rpp", "quote", "read_reaper",
            "read_reaper_piece", "reaper_color", "reaper_text", "tokens"]
