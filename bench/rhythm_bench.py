@@ -7,6 +7,8 @@ Writes, under ``--out`` (default ``out/rhythm_bench``):
   corpus (the tunes ``bench/onset_audit.py --folk N`` picks) harmonized by ``stretto
   harmonize`` with ``--rhythm chords`` (the default: the lower voices strike with every
   chord) and ``--rhythm free`` (their own rhythms);
+- ``chorales-chords/`` and ``chorales-free/``: the same for ``--chorales N`` Bach chorale
+  melodies (those of ``stretto bench --suite stretto-chorales``);
 - ``compositions/``: every plan of ``examples/`` composed by ``stretto compose``;
 
 then runs ``stretto bench`` on the three folders with ``--suite bach`` (all of Bach's
@@ -15,7 +17,7 @@ quartiles, whether the median lies within Bach's interquartile range, the alto's
 repeated-note rate (median), the figures placed, and the checker's hard violations. Seeded
 (seed 0), in-process (``stretto.cli.main``, the function the command line calls)::
 
-    python bench/rhythm_bench.py --folk 20 --workers 2
+    python bench/rhythm_bench.py --folk 20 --chorales 8 --workers 2
 """
 
 from __future__ import annotations
@@ -44,12 +46,13 @@ def _run(argv: list[str]) -> int:
             return int(exc.code or 0)
 
 
-def write_scores(out: Path, folk: int, time_limit: float) -> dict:
-    """Harmonize the folk tunes both ways and compose the examples; exit codes by system."""
+def write_scores(out: Path, folk: int, chorales: int, time_limit: float) -> dict:
+    """Harmonize the folk tunes and the chorale melodies both ways and compose the examples;
+    exit codes by system."""
     sys.path.insert(0, str(ROOT / "bench"))
     from onset_audit import choose_folk
 
-    codes: dict = {"harmonize-chords": [], "harmonize-free": [], "compositions": []}
+    codes: dict = {"harmonize-chords": [], "harmonize-free": []}
     melodies = out / "melodies"
     melodies.mkdir(parents=True, exist_ok=True)
     for k, tune in enumerate(choose_folk(folk)):
@@ -62,10 +65,22 @@ def write_scores(out: Path, folk: int, time_limit: float) -> dict:
                          str(out / system / safe), "--time-limit", str(time_limit),
                          "--seed", "0", "--force"])
             codes[system].append(code)
+    from stretto.analysis.reference import fold_of
+    from stretto.analysis.suites import bach_paths
+
+    # the Bach melodies stretto bench's stretto-chorales suite harmonizes (fold 0, in order)
+    for path in [p for p in bach_paths() if p.stem.startswith("bwv")
+                 and fold_of(p.stem) == 0][:chorales]:
+        for rhythm in ("chords", "free"):
+            system = f"chorales-{rhythm}"
+            code = _run(["harmonize", str(path), "--rhythm", rhythm, "--out",
+                         str(out / system / path.stem), "--time-limit", str(time_limit),
+                         "--seed", "0", "--force"])
+            codes.setdefault(system, []).append(code)
     for plan in sorted((ROOT / "examples").glob("*.toml")):
         code = _run(["compose", str(plan), "--out", str(out / "compositions" / plan.stem),
                      "--time-limit", str(time_limit), "--seed", "0", "--force"])
-        codes["compositions"].append(code)
+        codes.setdefault("compositions", []).append(code)
     for system in codes:  # keep only the scores (a folder is one system in stretto bench)
         for extra in (out / system).rglob("*"):
             if extra.is_file() and extra.name != "score.json":
@@ -116,6 +131,9 @@ def count_figures(folder: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--folk", type=int, default=20, help="folk tunes to harmonize (default 20)")
+    ap.add_argument("--chorales", type=int, default=8,
+                    help="Bach chorale melodies to harmonize (those of stretto bench's "
+                    "stretto-chorales suite; default 8)")
     ap.add_argument("--out", default="out/rhythm_bench", help="where the scores and report go")
     ap.add_argument("--workers", default="2", help="stretto bench --workers (default 2)")
     ap.add_argument("--time-limit", type=float, default=10.0, help="per piece, seconds")
@@ -124,9 +142,9 @@ def main() -> None:
     args = ap.parse_args()
     start = time.perf_counter()
     out = Path(args.out)
-    codes = write_scores(out, args.folk, args.time_limit)
+    codes = write_scores(out, args.folk, args.chorales, args.time_limit)
     written = time.perf_counter() - start
-    systems = [str(out / s) for s in ("harmonize-chords", "harmonize-free", "compositions")]
+    systems = [str(out / s) for s in codes]
     limit = ["--limit", str(args.bach)] if args.bach else []
     code = _run(["bench", *systems, "--suite", "bach", *limit, "--out", str(out / "report"),
                  "--workers", args.workers, "--quiet"])
@@ -134,7 +152,7 @@ def main() -> None:
         raise SystemExit(f"rhythm_bench: stretto bench exited {code}")
     report = json.loads((out / "report" / "report.json").read_text())
     summary(report, codes)
-    for s in ("harmonize-free", "compositions"):
+    for s in ("harmonize-free", "chorales-free", "compositions"):
         print(f"figures in {s}: {count_figures(out / s)}")
     print(f"\nscores written in {written:.0f} s; {time.perf_counter() - start:.0f} s wall")
 

@@ -7,8 +7,11 @@ score with its analysis and form.
 
 Melodies are generated where nothing is given: every voice is a variable, with soft rules for
 a singable line (few repeated notes, steps over leaps) on top of the chorale model's rules.
-One note per voice per chord; the last bar is one whole chord. The canon's follower equals the
-leader transposed and delayed, note for note (checked by :func:`stretto.check.check`).
+The model writes one note per voice per chord; the last bar is one whole chord. After the
+solve the generated voices get rhythms of their own (:func:`plan_lines`,
+:mod:`stretto.solver.tonal.rhythm`), copied into a canon's follower and a recurrence's return;
+a fugue's voices rest until they enter. The canon's follower equals the leader transposed and
+delayed, note for note (checked by :func:`stretto.check.check`).
 """
 
 from __future__ import annotations
