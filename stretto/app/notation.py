@@ -3,7 +3,8 @@ notes (from the same MusicXML that :mod:`stretto.io.engrave` engraves), with eve
 ``<g class="note">`` carrying what the view knows of it: its origin as a class and a fill
 colour (``yours``, ``solver``, ``given``), its place (``data-voice``, ``data-bar``,
 ``data-beat``, ``data-pitch``), and the violations on it (class ``violation`` for a hard
-rule, ``preference`` for a soft one, with the messages as a ``<title>`` tooltip).
+rule, ``preference`` for a soft one, ``waived`` for one the composer waived, with the
+messages as a ``<title>`` tooltip).
 
 Reading only: :func:`snapshot` reads the view and draws the SVG from one version under the
 project's shared lock, and writes nothing (``stretto engrave`` writes score.svg)."""
@@ -67,8 +68,10 @@ def annotate_svg(svg: str, view: ScoreView) -> str:
         found = marks.get(nid, [])
         if any(v.severity == "hard" for v in found):
             classes.append("violation")
-        elif found:
+        elif any(v.severity == "soft" for v in found):
             classes.append("preference")
+        elif found:  # only rule breaks the composer waived
+            classes.append("waived")
         colour = VIOLATION_COLOUR if "violation" in classes else COLOURS[n.kind]
         title = "".join(f"<title>{html.escape(f'{v.rule}: {v.message}')}</title>"
                         for v in found[:1])

@@ -156,7 +156,8 @@ function showPanels() {
   showMixer();
   const shown = s.violations.filter((v) => v.severity === "hard" || $("show-soft").checked);
   $("violations").innerHTML = shown.length ? shown.map((v, i) =>
-    `<li class="${v.severity}" data-i="${i}" title="${esc(v.rule)}">bar ${v.bar} beat ${esc(v.beat)}: ${esc(v.message)}</li>`).join("")
+    `<li class="${v.severity}" data-i="${i}" title="${esc(v.rule)}">bar ${v.bar} beat ${esc(v.beat)}: ${esc(v.message)}` +
+    `${v.severity === "waived" ? " (waived)" : ""}</li>`).join("")
     : `<li class="muted">no broken rules${$("show-soft").checked ? " or preferences" : ""}</li>`;
   $("violations").querySelectorAll("li[data-i]").forEach((li) => {
     li.onclick = () => { const v = shown[+li.dataset.i]; if (v.notes.length) select(v.notes[0]); };
