@@ -180,7 +180,9 @@ def play(plan: Schedule, port: OutputPort, *, clock: Clock | None = None, loop: 
     for real-time priority (:func:`realtime_priority`), so that other processes delay it less.
     """
     with realtime_priority(realtime) as granted:
-        report = _play(plan, port, clock or MonotonicClock(), loop, passes, lead_in)
+        # at real-time priority a sleep wakes on time (no timer slack): no yield loop needed
+        clock = clock or MonotonicClock(spin=0.0 if granted else 0.001)
+        report = _play(plan, port, clock, loop, passes, lead_in)
     return replace(report, realtime=granted)
 
 
