@@ -107,6 +107,7 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 
 def cmd_serve_osc(args: argparse.Namespace) -> int:
+    from stretto.cli_studio import is_loopback
     from stretto.live.osc import OscServer, USAGE, parse_allowed
 
     allow = parse_allowed(args.allow or [])
@@ -121,6 +122,9 @@ def cmd_serve_osc(args: argparse.Namespace) -> int:
         if allow:
             print(f"answering loopback and {', '.join(map(str, allow))}: anyone there can edit "
                   "the project (OSC has no password)", flush=True)
+        elif not is_loopback(args.host):
+            print(f"listening on {args.host} but answering this machine only: add --allow "
+                  "ADDR for the senders that may edit the project", flush=True)
 
         def log(line: str) -> None:
             print(line, flush=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import statistics
+from array import array
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
@@ -127,7 +128,7 @@ def schedule(piece, *, tempo: Fraction | None = None) -> Schedule:
                     pulses=len(pulses))
 
 
-def _lateness(late: list[float]) -> tuple[float, float, float, float]:
+def _lateness(late) -> tuple[float, float, float, float]:
     """(median, p99, max, drift) of the lateness in ms."""
     if not late:
         return 0.0, 0.0, 0.0, 0.0
@@ -192,7 +193,7 @@ def _play(plan: Schedule, port: OutputPort, clock: Clock, loop: bool, passes: in
     events = [(float(t), m) for t, m in plan.events]
     want = passes if passes is not None else (None if loop else 1)
     sounding: set[tuple[int, int]] = set()
-    late: list[float] = []
+    late = array("d")  # seconds; 8 bytes a message, for a --loop left running for hours
     sent = notes = done = released = 0
     interrupted = started = False
     start = clock.now() + lead_in
