@@ -147,7 +147,11 @@ def jack_onsets(plan, passes: int, sync: bool, realtime: bool,
     due = [(float(t) + k * float(plan.length), m) for k in range(passes)
            for t, m in plan.events]
     if [m for _, m in body] != [m for _, m in due]:
-        return f"{len(due) - len(body)} of {len(due)} messages lost (or out of order)"
+        from collections import Counter
+
+        after = Counter(m for _, m in got[len(plan.setup) + 1:])
+        lost = sum((Counter(m for _, m in due) - after).values())
+        return f"{lost} of {len(due)} messages lost" if lost else "messages out of order"
     return [abs(b - t0 - d) for (b, _), (d, _) in zip(body, due)]
 
 
