@@ -178,6 +178,17 @@ class VoicingMixin:
         return (f"no chord of {self.prob.key} contains {', '.join(given)} at {where}: the "
                 "melody leaves the key there; pass --key, or change the note")
 
+    def _texture(self, t: int, pair_index) -> tuple[list, list, int, list]:
+        """The texture that sounds at slot ``t``: the voice pairs heard, the voices that
+        sound, the lowest of them, and the pairs that must invert at the octave there. A
+        resting voice (a fugue's voice before its entry) is no part of it, and a fourth is
+        dissonant against the lowest voice that sounds."""
+        resting = {v for v, s in self.prob.rests if s == t}
+        sound = [v for v in range(self.V) if v not in resting]
+        heard = [(i, j) for i, j in pair_index if i not in resting and j not in resting]
+        inverted = [(i, j) for i, j, s in self.prob.invertible if s == t]
+        return heard, sound, sound[-1] if sound else self.V - 1, inverted
+
     def _voicings(self, t: int, k: int, doms) -> list[tuple]:
         """Rows (x per voice, lt per voice, seventh per voice, bass role, root-doubling
         lacking) of every voicing of chord ``k`` at slot ``t`` that obeys the vertical rules."""
@@ -231,13 +242,7 @@ class VoicingMixin:
         heads = [self.sounded(vi, t) for vi in range(V)]
         tails = [self.last_given(vi, t) for vi in range(V)]
         consonant = prob.consonant
-        # the texture that sounds: a resting voice (a fugue's voice before its entry) is no
-        # part of it, and a fourth is dissonant against the lowest voice that sounds
-        resting = {v for v, s in prob.rests if s == t}
-        sound = [v for v in range(V) if v not in resting]
-        heard = [(i, j) for i, j in pair_index if i not in resting and j not in resting]
-        lowest = sound[-1] if sound else V - 1
-        inverted = [(i, j) for i, j, s in prob.invertible if s == t]
+        heard, sound, lowest, inverted = self._texture(t, pair_index)
 
         def leaf() -> None:
             roles = [o[2] for o in chosen]
