@@ -101,8 +101,9 @@ def cmd_play(args: argparse.Namespace) -> int:
         print(f"played {report.notes} notes ({passes}, {report.seconds:.2f} s)")
     priority = "real-time" if report.realtime else "normal"
     print(f"timing ({report.messages} messages, {priority} priority): median "
-          f"{report.late_median_ms:.3f} ms, 99th percentile {report.late_p99_ms:.3f} ms, max {report.late_max_ms:.3f} ms late; "
-          f"drift {report.drift_ms:+.3f} ms from the first tenth to the last")
+          f"{report.late_median_ms:.3f} ms, 99th percentile {report.late_p99_ms:.3f} ms, "
+          f"max {report.late_max_ms:.3f} ms late; drift {report.drift_ms:+.3f} ms from the "
+          "first tenth to the last")
     return 0
 
 
