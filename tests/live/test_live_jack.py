@@ -199,9 +199,11 @@ def project(tmp_path_factory) -> Path:
     return out
 
 
-def test_the_command_plays_and_a_ctrl_c_releases_the_notes(jack, project: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "term"])
+def test_the_command_plays_and_a_ctrl_c_releases_the_notes(jack, project: Path, sig) -> None:
     """`stretto play --loop` as a user runs it: a virtual port, found and connected while the
-    command waits; SIGINT mid-piece leaves no note sounding and ends with Stop and exit 0."""
+    command waits; SIGINT (Ctrl-C) or SIGTERM mid-piece leaves no note sounding and ends with
+    Stop and exit 0."""
     listener = Listener()
     proc = subprocess.Popen(
         _stretto("play", str(project), "--midi-port", "stretto-cli-test", "--midi-api", "jack",
@@ -214,7 +216,7 @@ def test_the_command_plays_and_a_ctrl_c_releases_the_notes(jack, project: Path) 
         while time.monotonic() < end and not any(m == START for _, m in listener.got):
             time.sleep(0.05)
         time.sleep(1.3)  # into the piece (33/2 quarters at 240: 4.1 s a pass)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         out, err = proc.communicate(timeout=20)
         time.sleep(0.2)
     finally:
@@ -234,6 +236,7 @@ def test_the_command_plays_and_a_ctrl_c_releases_the_notes(jack, project: Path) 
     assert sounding == set()
     assert bytes((0xB0, 123, 0)) in kinds and bytes((0xB1, 123, 0)) in kinds
     assert "MIDI port stretto:stretto-cli-test on JACK" in out
+    assert "priority): median" in out and "drift" in out
 
 
 def test_an_existing_port_is_connected_by_name(jack) -> None:
