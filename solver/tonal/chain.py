@@ -116,19 +116,28 @@ class VoicingChain:
 
     def link(self, t: int, ia=None):
         """(feasible, cost) matrices from slot t (rows ``ia``, default all) to slot t + 1."""
-        cm, w, V, T = self.cm, self.w, self.V, self.T
-        free, pairs = self.free, self.pairs
-        nv = len(cm.vocab)
         a, b = self.slots[t], self.slots[t + 1]
         if ia is None:
             ia = np.arange(a.n)
-        ak, amidi, adia = a.k[ia], a.midi[ia], a.dia[ia]
-        a_lt, asev, abrole = a.lt[ia], a.sev[ia], a.brole[ia]
-        ap5, ap8 = a.p5[ia], a.p8[ia]
-        at5, at8 = a.t5[ia], a.t8[ia]
         na = len(ia)
-        if not cm.prob.links[t]:
+        if not self.cm.prob.links[t]:
             return np.ones((na, b.n), dtype=bool), np.zeros((na, b.n), dtype=np.int64)
+        feas, chords = self._progression(t, ia)
+        dd = b.dia[None, :, :] - a.dia[ia][:, None, :]  # (na, nb, V)
+        ds = b.midi[None, :, :] - a.midi[ia][:, None, :]
+        feas &= self._motion(t, ia, ds)
+        feas &= self._lines(t, ia, dd, ds, chords)
+        return feas, self._transition_costs(t, ds, chords)
+
+    def _progression(self, t: int, ia):
+        """(feasible, the chord tables) of the chords of slot t (rows ``ia``) into slot t + 1:
+        the grammar's edges, a prolonged last chord, the cadence (its dominant in root
+        position). The tables: the chord indices K1, K2, ``same`` chord, the cadence's
+        ``home``, and the edges' ``retro``, ``res`` (leading tone resolves) and ``drop``
+        (an inner voice may drop to the fifth)."""
+        cm = self.cm
+        nv = len(cm.vocab)
+        a, b = self.slots[t], self.slots[t + 1]
         ok = np.zeros((nv, nv), dtype=bool)
         res = np.zeros((nv, nv), dtype=bool)
         drop = np.zeros((nv, nv), dtype=bool)
@@ -136,12 +145,12 @@ class VoicingChain:
         for k1, k2, r, d, _, rg in cm.pair_rows[t]:
             ok[k1, k2], res[k1, k2], drop[k1, k2] = True, bool(r), bool(d)
             retro[k1, k2] = bool(rg)
-        K1, K2 = ak[:, None], b.k[None, :]
+        K1, K2 = a.k[ia][:, None], b.k[None, :]
         feas = ok[K1, K2]
         same = (K1 == K2)
         if cm.prolonged is not None and t == cm.prolonged:  # the last note prolongs the chord
             feas &= same
-        home = np.zeros((na, b.n), dtype=bool)
+        home = np.zeros((len(ia), b.n), dtype=bool)
         if t + 1 in cm.cad_rows:
             cok = np.zeros((nv, nv), dtype=bool)
             chome = np.zeros((nv, nv), dtype=bool)
@@ -149,19 +158,27 @@ class VoicingChain:
             for k1, k2, h, d in cm.cad_rows[t + 1]:
                 cok[k1, k2], chome[k1, k2], cdom[k1, k2] = True, bool(h), bool(d)
             feas &= cok[K1, K2]
-            feas &= ~cdom[K1, K2] | (abrole[:, None] == ROOT)
+            feas &= ~cdom[K1, K2] | (a.brole[ia][:, None] == ROOT)
             home = chome[K1, K2]
-        dd = b.dia[None, :, :] - adia[:, None, :]  # (na, nb, V)
-        ds = b.midi[None, :, :] - amidi[:, None, :]
+        chords = {"K1": K1, "K2": K2, "same": same, "home": home, "retro": retro[K1, K2],
+                  "res": res[K1, K2], "drop": drop[K1, K2]}
+        return feas, chords
+
+    def _motion(self, t: int, ia, ds):
+        """Overlap, parallel perfects in every pair and direct perfects in the outer voices,
+        judged between the chords and also from a given voice's notes as they sound (its last
+        note before slot t + 1; the note on the beat even where the chord holds its
+        appoggiatura's resolution): at every onset."""
+        cm, V, pairs = self.cm, self.V, self.pairs
+        a, b = self.slots[t], self.slots[t + 1]
+        amidi = a.midi[ia]
         moves = ds != 0
-        # and from a given voice's notes as they sound (its last note before slot t + 1, the
-        # note on the beat even where the chord holds its appoggiatura's resolution):
-        # parallels and direct motion are judged at every onset too
-        given = [v for v in range(V) if v not in free]
+        given = [v for v in range(V) if v not in self.free]
         arrive = ds.copy()
         for v in given:
             arrive[:, :, v] = cm.sounded(v, t + 1).midi - cm.last_given(v, t).midi
         arrives = arrive != 0
+        feas = np.ones(ds.shape[:2], dtype=bool)
         for v in range(V - 1):  # overlap
             feas &= b.midi[None, :, v + 1] <= amidi[:, None, v]
             feas &= b.midi[None, :, v] >= amidi[:, None, v + 1]
@@ -172,12 +189,12 @@ class VoicingChain:
                     self._last(amidi, v + 1, t)[:, None]
         for pi, (i, j) in enumerate(pairs):
             both = moves[:, :, i] & moves[:, :, j]
-            feas &= ~(ap5[:, None, pi] & b.p5[None, :, pi] & both)
-            feas &= ~(ap8[:, None, pi] & b.p8[None, :, pi] & both)
+            feas &= ~(a.p5[ia][:, None, pi] & b.p5[None, :, pi] & both)
+            feas &= ~(a.p8[ia][:, None, pi] & b.p8[None, :, pi] & both)
             if i in given or j in given:
                 both = arrives[:, :, i] & arrives[:, :, j]
-                feas &= ~(at5[:, None, pi] & b.p5[None, :, pi] & both)
-                feas &= ~(at8[:, None, pi] & b.p8[None, :, pi] & both)
+                feas &= ~(a.t5[ia][:, None, pi] & b.p5[None, :, pi] & both)
+                feas &= ~(a.t8[ia][:, None, pi] & b.p8[None, :, pi] & both)
         if V >= 2:
             po = pairs.index((0, V - 1))
             into = b.p5[None, :, po] | b.p8[None, :, po]
@@ -185,6 +202,16 @@ class VoicingChain:
                 st, sb = motion[:, :, 0], motion[:, :, V - 1]
                 similar = ((st > 0) & (sb > 0)) | ((st < 0) & (sb < 0))
                 feas &= ~(into & similar & (np.abs(st) > 2))
+        return feas
+
+    def _lines(self, t: int, ia, dd, ds, chords):
+        """Each voice's step: melodic intervals of the free voices, held notes, the seventh
+        falling by step (or held), the leading tone rising (an inner voice may drop to the
+        fifth), and the chromatic chords' tendency tones."""
+        cm, V, free = self.cm, self.V, self.free
+        a = self.slots[t]
+        a_lt, asev = a.lt[ia], a.sev[ia]
+        feas = np.ones(ds.shape[:2], dtype=bool)
         for v in free:
             ddv, dsv = dd[:, :, v], ds[:, :, v]
             inside = (np.abs(ddv) <= 14) & (np.abs(dsv) <= 24)
@@ -193,7 +220,7 @@ class VoicingChain:
         for v, th in cm.prob.holds:
             if th == t:
                 feas &= ds[:, :, v] == 0
-        R, D = res[K1, K2], drop[K1, K2]
+        R, D, same = chords["res"], chords["drop"], chords["same"]
         for v in range(V):
             ddv, dsv = dd[:, :, v], ds[:, :, v]
             down = (ddv == -1) & (dsv >= -2)
@@ -204,26 +231,33 @@ class VoicingChain:
                 drop_ok = (D & (ddv == -2)) if 0 < v < V - 1 else np.zeros_like(up)
                 feas &= ~(a_lt[:, None, v] & R) | up | drop_ok
         feas &= cm.tendency_mask(t, ia, dd, ds, same)  # chromatic chords' tendency tones
-        trans = np.zeros((na, b.n), dtype=np.int64)
-        if self.objective:
-            for v in range(1, V - 1):
-                if v in free:
-                    trans += w["inner-voice-motion"] * np.abs(ds[:, :, v])
-            for v in (0, V - 1):
-                if v in free:  # a generated outer voice: a singable line
-                    trans += w["melodic-line"] * ((ds[:, :, v] == 0) + (np.abs(ds[:, :, v]) > 5))
-            if V - 1 in free:
-                trans += w["bass-line"] * (np.abs(ds[:, :, V - 1]) > 7)
-            st, sb = ds[:, :, 0], ds[:, :, V - 1]
-            trans += w["outer-contrary"] * (((st > 0) & (sb > 0)) | ((st < 0) & (sb < 0)))
-            trans += w["progression-retrogression"] * retro[K1, K2]
-            trans += w["chord-change"] * same
-            trans += w["modulation"] * (self.vkey[K1] != self.vkey[K2])
-            if t + 1 in cm.prob.downbeats:
-                trans += w["harmonic-rhythm"] * same
-            if t + 1 == T - 1 and t + 1 in cm.cad_rows and cm.prob.prefer_authentic_end:
-                trans += w["final-cadence"] * ~home
-        return feas, trans
+        return feas
+
+    def _transition_costs(self, t: int, ds, chords):
+        """The preferences of the move from slot t to t + 1 (zero without the objective)."""
+        cm, w, V, T, free = self.cm, self.w, self.V, self.T, self.free
+        trans = np.zeros(ds.shape[:2], dtype=np.int64)
+        if not self.objective:
+            return trans
+        K1, K2, same = chords["K1"], chords["K2"], chords["same"]
+        for v in range(1, V - 1):
+            if v in free:
+                trans += w["inner-voice-motion"] * np.abs(ds[:, :, v])
+        for v in (0, V - 1):
+            if v in free:  # a generated outer voice: a singable line
+                trans += w["melodic-line"] * ((ds[:, :, v] == 0) + (np.abs(ds[:, :, v]) > 5))
+        if V - 1 in free:
+            trans += w["bass-line"] * (np.abs(ds[:, :, V - 1]) > 7)
+        st, sb = ds[:, :, 0], ds[:, :, V - 1]
+        trans += w["outer-contrary"] * (((st > 0) & (sb > 0)) | ((st < 0) & (sb < 0)))
+        trans += w["progression-retrogression"] * chords["retro"]
+        trans += w["chord-change"] * same
+        trans += w["modulation"] * (self.vkey[K1] != self.vkey[K2])
+        if t + 1 in cm.prob.downbeats:
+            trans += w["harmonic-rhythm"] * same
+        if t + 1 == T - 1 and t + 1 in cm.cad_rows and cm.prob.prefer_authentic_end:
+            trans += w["final-cadence"] * ~chords["home"]
+        return trans
 
 
 def solve_chain(cm: ChoraleModel, objective: bool = True):

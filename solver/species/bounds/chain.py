@@ -221,66 +221,19 @@ def shortest_paths(chain: Chain) -> Paths | None:
     steps = []  # per move: (key of each state, key tails, cheapest arrival per key, edges
     # (kk, dst, cost), head states, head state of each next state)
     for b in range(bars - 1):
-        m, tail, head = chain.moves[b], chain.tail_of(b), chain.head_of(b)
-        # states -> (tail, run classes, run lengths) keys
-        t, r, ln = tail[chord[b]], runs[b][chord[b]], length[b]
-        # one integer per key, ordered as the rows (t, r..., ln...) are: classes and lengths
-        # take two bits each
-        key = t.astype(np.int64)
-        for column in [*r.T, *ln.T]:
-            key = (key << 2) | column.astype(np.int64)
-        _, one, of_state = np.unique(key, return_index=True, return_inverse=True)
-        of_state = of_state.ravel()
-        first = np.full(len(one), np.inf)
-        np.minimum.at(first, of_state, ahead[b])
-        kt, kr, kl = t[one], r[one], ln[one]
-        # keys -> heads, with the run lengths the heads continue or start
-        head_runs = np.zeros((m.shape[1], r.shape[1]), np.int64)
-        head_runs[head] = runs[b + 1]
-        kk, hh = np.nonzero(np.isfinite(m[kt]))
-        ci, cj = kr[kk], head_runs[hh]
-        same = (ci == cj) & (cj > 0)
-        lens = kl[kk]
-        new = np.where(same, np.minimum(lens + 1, RUN), (cj > 0)).astype(np.int8)
-        cost = m[kt[kk], hh] + chain.run_weight * (same & (lens >= RUN)).sum(axis=1)
-        if len(kk) == 0:
+        found = _forward(chain, runs, b, chord[b], length[b], ahead[b])
+        if found is None:
             return None  # no move leads on
-        (hs, hl), dst = _unique_states(hh, new)
-        into = np.full(len(hs), np.inf)
-        np.minimum.at(into, dst, first[kk] + cost)
-        # head states -> the chords of bar b + 1 with that head
-        order = np.argsort(head, kind="stable")
-        starts = np.searchsorted(head[order], np.arange(m.shape[1] + 1))
-        counts = starts[hs + 1] - starts[hs]
-        owner = np.repeat(np.arange(len(hs)), counts)
-        offset = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
-        nxt = order[starts[hs][owner] + offset]
+        nxt, nxt_length, nxt_ahead, step = found
         chord.append(nxt)
-        length.append(hl[owner])
-        ahead.append(into[owner] + chain.unary[b + 1][nxt])
-        steps.append((of_state, kt, first, (kk, dst, cost), hs, owner))
-    behind = [np.zeros(len(chord[-1]))]
-    after_head = [None] * (bars - 1)  # per move: cheapest completion from each head state
-    for b in range(bars - 2, -1, -1):
-        of_state, kt, _, (kk, dst, cost), hs, owner = steps[b]
-        out_of = np.full(len(hs), np.inf)  # cheapest completion from each head state
-        np.minimum.at(out_of, owner, chain.unary[b + 1][chord[b + 1]] + behind[0])
-        key_cost = np.full(len(kt), np.inf)
-        np.minimum.at(key_cost, kk, cost + out_of[dst])
-        behind.insert(0, key_cost[of_state])
-        after_head[b] = out_of
+        length.append(nxt_length)
+        ahead.append(nxt_ahead)
+        steps.append(step)
+    behind, after_head = _backward(chain, chord, steps)
     lower = float((ahead[-1]).min())
     if not np.isfinite(lower):
         return None
-    k = int(np.argmin(ahead[0] + behind[0]))
-    best = [int(chord[0][k])]
-    for b in range(bars - 1):
-        of_state, kt, _, (kk, dst, cost), hs, owner = steps[b]
-        out = np.nonzero(kk == of_state[k])[0]
-        e = out[int(np.argmin(cost[out] + after_head[b][dst[out]]))]
-        mine = np.nonzero(owner == dst[e])[0]
-        k = int(mine[np.argmin(chain.unary[b + 1][chord[b + 1][mine]] + behind[b + 1][mine])])
-        best.append(int(chord[b + 1][k]))
+    best = _best_path(chain, chord, ahead, behind, after_head, steps)
     chord_cost = []
     for b in range(bars):
         c = np.full(len(chain.chords[b]), np.inf)
@@ -293,6 +246,81 @@ def shortest_paths(chain: Chain) -> Paths | None:
         np.minimum.at(c, (kt[kk], hs[dst]), first[kk] + cost + after_head[b][dst])
         move_cost.append(c)
     return Paths(lower, tuple(best), tuple(chord_cost), tuple(move_cost))
+
+
+def _forward(chain: Chain, runs, b: int, chord: np.ndarray, length: np.ndarray,
+             ahead: np.ndarray):
+    """One move of the forward pass from bar ``b``'s states (``chord``, run ``length``, cost
+    ``ahead``): the next bar's states, their run lengths and costs, and the step's tables for
+    the backward pass. None when no move leads on."""
+    m, tail, head = chain.moves[b], chain.tail_of(b), chain.head_of(b)
+    # states -> (tail, run classes, run lengths) keys
+    t, r, ln = tail[chord], runs[b][chord], length
+    # one integer per key, ordered as the rows (t, r..., ln...) are: classes and lengths
+    # take two bits each
+    key = t.astype(np.int64)
+    for column in [*r.T, *ln.T]:
+        key = (key << 2) | column.astype(np.int64)
+    _, one, of_state = np.unique(key, return_index=True, return_inverse=True)
+    of_state = of_state.ravel()
+    first = np.full(len(one), np.inf)
+    np.minimum.at(first, of_state, ahead)
+    kt, kr, kl = t[one], r[one], ln[one]
+    # keys -> heads, with the run lengths the heads continue or start
+    head_runs = np.zeros((m.shape[1], r.shape[1]), np.int64)
+    head_runs[head] = runs[b + 1]
+    kk, hh = np.nonzero(np.isfinite(m[kt]))
+    ci, cj = kr[kk], head_runs[hh]
+    same = (ci == cj) & (cj > 0)
+    lens = kl[kk]
+    new = np.where(same, np.minimum(lens + 1, RUN), (cj > 0)).astype(np.int8)
+    cost = m[kt[kk], hh] + chain.run_weight * (same & (lens >= RUN)).sum(axis=1)
+    if len(kk) == 0:
+        return None
+    (hs, hl), dst = _unique_states(hh, new)
+    into = np.full(len(hs), np.inf)
+    np.minimum.at(into, dst, first[kk] + cost)
+    # head states -> the chords of bar b + 1 with that head
+    order = np.argsort(head, kind="stable")
+    starts = np.searchsorted(head[order], np.arange(m.shape[1] + 1))
+    counts = starts[hs + 1] - starts[hs]
+    owner = np.repeat(np.arange(len(hs)), counts)
+    offset = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
+    nxt = order[starts[hs][owner] + offset]
+    return (nxt, hl[owner], into[owner] + chain.unary[b + 1][nxt],
+            (of_state, kt, first, (kk, dst, cost), hs, owner))
+
+
+def _backward(chain: Chain, chord: list, steps: list) -> tuple[list, list]:
+    """The cheapest completion from every state of every bar, and from every head state of
+    every move."""
+    bars = len(chord)
+    behind = [np.zeros(len(chord[-1]))]
+    after_head = [None] * (bars - 1)  # per move: cheapest completion from each head state
+    for b in range(bars - 2, -1, -1):
+        of_state, kt, _, (kk, dst, cost), hs, owner = steps[b]
+        out_of = np.full(len(hs), np.inf)  # cheapest completion from each head state
+        np.minimum.at(out_of, owner, chain.unary[b + 1][chord[b + 1]] + behind[0])
+        key_cost = np.full(len(kt), np.inf)
+        np.minimum.at(key_cost, kk, cost + out_of[dst])
+        behind.insert(0, key_cost[of_state])
+        after_head[b] = out_of
+    return behind, after_head
+
+
+def _best_path(chain: Chain, chord: list, ahead: list, behind: list, after_head: list,
+               steps: list) -> list[int]:
+    """The chord of each bar on one cheapest path."""
+    k = int(np.argmin(ahead[0] + behind[0]))
+    best = [int(chord[0][k])]
+    for b in range(len(chord) - 1):
+        of_state, kt, _, (kk, dst, cost), hs, owner = steps[b]
+        out = np.nonzero(kk == of_state[k])[0]
+        e = out[int(np.argmin(cost[out] + after_head[b][dst[out]]))]
+        mine = np.nonzero(owner == dst[e])[0]
+        k = int(mine[np.argmin(chain.unary[b + 1][chord[b + 1][mine]] + behind[b + 1][mine])])
+        best.append(int(chord[b + 1][k]))
+    return best
 
 
 def _unique_states(chord: np.ndarray, length: np.ndarray):
