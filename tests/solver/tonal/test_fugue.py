@@ -184,3 +184,14 @@ def test_invertible_at_octave_names_the_fifth():
     lower = parse_pitches("C4 C4 D4")
     found = invertible_at_octave(upper, lower)
     assert len(found) == 1 and "fifth" in found[0] and "chord 2" in found[0]
+
+
+def test_analysis_of_resting_beats_is_implied(fugue):
+    """Where a voice rests the chord is only implied: those beats are listed apart
+    (``info.harmony.implied``), the four-part analysis covers the beats where all sound."""
+    h = fugue.info["harmony"]
+    last_entry = _entries(fugue)[-1]["slot"]
+    assert [a["slot"] for a in h["implied"]] == list(range(last_entry))
+    assert h["analysis"][0]["slot"] == last_entry
+    for a in h["analysis"]:
+        assert all(v.at(Fraction(a["onset"])) is not None for v in fugue.voices)
