@@ -54,13 +54,16 @@ WEIGHT = {"hold": 60, "neighbour": 45, "passing": 30, "anticipation": 15}
 @dataclass(frozen=True)
 class Figure:
     """One figure of the vocabulary at ``voice``'s slot ``slot`` (its note in ``lines``
-    starting at ``onset``); ``pitch`` the note it adds (None for a hold)."""
+    starting at ``onset``); ``pitch`` the note it adds at ``at`` (None for a hold): half way
+    through the slot, or two thirds of the way through a dotted one (a compound metre's beat:
+    a quarter and an eighth, not two dotted eighths)."""
 
     kind: str
     voice: int
     slot: int
     onset: Fraction
     pitch: Pitch | None = None
+    at: Fraction | None = None
 
 
 @dataclass(frozen=True)
@@ -120,10 +123,12 @@ def _at(line: Sequence[Span], onset: Fraction) -> int | None:
 
 def candidates(lines: Sequence[Sequence[Span]], onsets: Sequence[Fraction],
                figurable: dict[int, set[int]], key: Key,
-               ranges: dict[int, tuple[int, int]]) -> list[Figure]:
+               ranges: dict[int, tuple[int, int]], splits: Sequence | None = None
+               ) -> list[Figure]:
     """Every figure of the vocabulary the shape of the lines allows at the ``figurable``
     slots (voice -> slot indices whose note starts on the slot, fills it and is followed
-    straight on by a note on the next slot)."""
+    straight on by a note on the next slot); ``splits[t]`` where in slot ``t`` an added note
+    starts (a share of the slot: 1/2 by default)."""
     out = []
     for v in sorted(figurable):
         line = lines[v]
@@ -136,28 +141,26 @@ def candidates(lines: Sequence[Sequence[Span]], onsets: Sequence[Fraction],
                 continue
             p, q = line[k][2], line[k + 1][2]
             lo, hi = ranges[v]
+            a = onsets[t]
+            at = a + (onsets[t + 1] - a) * (splits[t] if splits else Fraction(1, 2))
+            if isinstance(a, int):  # whole ticks stay whole (free_rhythm's scale)
+                at = int(at)
             if p == q:
-                out.append(Figure("hold", v, t, onsets[t]))
-                out += [Figure("neighbour", v, t, onsets[t], n) for n in _neighbours(p, key)
+                out.append(Figure("hold", v, t, a))
+                out += [Figure("neighbour", v, t, a, n, at) for n in _neighbours(p, key)
                         if lo <= n.midi <= hi]
             elif (mid := _step_between(p, q, key)) is not None:
-                out.append(Figure("passing", v, t, onsets[t], mid))
+                out.append(Figure("passing", v, t, a, mid, at))
             elif _is_second(p, q):
-                out.append(Figure("anticipation", v, t, onsets[t], q))
+                out.append(Figure("anticipation", v, t, a, q, at))
     return out
-
-
-def _half(a, e):
-    """The middle of a note from ``a`` to ``e`` (exact for fractions, and for the even
-    integer ticks :func:`free_rhythm` works in)."""
-    return a + ((e - a) // 2 if isinstance(e - a, int) else (e - a) / 2)
 
 
 def apply(line: list[Span], f: Figure) -> list[Span]:
     """``line`` with figure ``f`` (on its note starting at ``f.onset``, and the next one)."""
     k = _at(line, f.onset)
     a, e, p = line[k]
-    mid = _half(a, e)
+    mid = f.at
     nxt = line[k + 1]
     if f.kind == "hold":
         return line[:k] + [(a, nxt[1], p)] + line[k + 2:]
@@ -236,6 +239,7 @@ def _copy(f: Figure, lines, onsets, key: Key, link: Link, ranges) -> Figure | No
     p, q = lines[u][k][2], lines[u][k + 1][2]
     if f.pitch is None:
         return Figure(f.kind, u, s, onsets[s]) if p == q else None
+    at = onsets[s] + (f.at - f.onset)
     base = Pitch.from_diatonic(f.pitch.diatonic + steps)
     if semis is None:
         new = key.church_mode.diatonic_pitch(f.pitch.diatonic + steps)
@@ -247,17 +251,17 @@ def _copy(f: Figure, lines, onsets, key: Key, link: Link, ranges) -> Figure | No
     if (f.kind == "anticipation" and new != q) or (f.kind == "passing" and not
                                                    _is_second(new, q)):
         return None
-    return Figure(f.kind, u, s, onsets[s], new)
+    return Figure(f.kind, u, s, onsets[s], new, at)
 
 
 def groups_of(lines, onsets, figurable: dict[int, set[int]], key: Key, ranges,
-              links: dict | None = None) -> list[Group]:
+              links: dict | None = None, splits: Sequence | None = None) -> list[Group]:
     """Each candidate figure (:func:`candidates`) with its copies wherever its slot and the
     next return together (``links``: (voice, slot) -> [:data:`Link`], a canon or recurrence,
     followed on); a figure whose copy cannot take it is no candidate."""
     links = links or {}
     out = []
-    for f in candidates(lines, onsets, figurable, key, ranges):
+    for f in candidates(lines, onsets, figurable, key, ranges, splits):
         here, nxt = links.get((f.voice, f.slot), []), links.get((f.voice, f.slot + 1), [])
         if {(u, s + 1, st, se) for u, s, st, se in here} != set(nxt):
             continue  # the slot and the next do not return together
@@ -309,9 +313,7 @@ def _attacks(base, groups: list[Group], onsets, v: int) -> dict:
             if f.kind in ("hold", "anticipation"):  # the next slot's note is not struck
                 out[onsets[f.slot + 1]][1].append((i, -1))
             if f.kind != "hold":
-                k = _at(base[v], f.onset)
-                mid = _half(f.onset, base[v][k][1])
-                out.setdefault(mid, (0, []))[1].append((i, 1))
+                out.setdefault(f.at, (0, []))[1].append((i, 1))
     return out
 
 
@@ -434,22 +436,27 @@ def free_rhythm(lines: Sequence[Sequence[Span]], onsets: Sequence[Fraction],
     whole judged again, dropping any figure (with its copies) at fault until none is."""
     # whole ticks (two per smallest step, so every half is whole too): integers compare
     # far faster than fractions in the many trials below
-    scale = 2 * math.lcm(*(Fraction(x).denominator for line in lines for a, e, _ in line
+    scale = 6 * math.lcm(*(Fraction(x).denominator for line in lines for a, e, _ in line
                            for x in (a, e)), *(Fraction(o).denominator for o in onsets))
     base = [[(int(a * scale), int(e * scale), p) for a, e, p in line] for line in lines]
     ticks = [int(o * scale) for o in onsets]
+    # a dotted slot (a compound metre's beat) splits as a quarter and an eighth
+    splits = [Fraction(2, 3) if (Fraction(b - a) / Fraction(3, 2)).denominator == 1
+              else Fraction(1, 2) for a, b in zip(onsets, onsets[1:])]
     out, figures, stats = _free_ticks(base, ticks, figurable, key, ranges, consonant, links,
-                                      settings)
+                                      settings, splits)
     back = tuple(tuple((Fraction(a, scale), Fraction(e, scale), p) for a, e, p in line)
                  for line in out)
-    figures = tuple(replace(f, onset=Fraction(f.onset, scale)) for f in figures)
+    figures = tuple(replace(f, onset=Fraction(f.onset, scale),
+                            at=None if f.at is None else Fraction(f.at, scale))
+                    for f in figures)
     return RhythmResult(back, figures, stats)
 
 
-def _free_ticks(base, onsets, figurable, key, ranges, consonant, links, settings):
+def _free_ticks(base, onsets, figurable, key, ranges, consonant, links, settings, splits):
     """:func:`free_rhythm` in whole ticks."""
     groups = []
-    for g in groups_of(base, onsets, figurable, key, ranges, links):
+    for g in groups_of(base, onsets, figurable, key, ranges, links, splits):
         lo = onsets[max(0, min(f.slot for f in g) - 1)]
         hi = onsets[min(len(onsets) - 1, max(f.slot for f in g) + 2)]
         win = _window(base, lo, hi)

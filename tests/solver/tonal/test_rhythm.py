@@ -19,7 +19,8 @@ from stretto.harmony import Key
 from stretto.pitch import Pitch
 from stretto.solver.cpsat.settings import SolveSettings
 from stretto.solver.tonal.onsets import sounding
-from stretto.solver.tonal.rhythm import (Figure, candidates, faults, free_rhythm, realize)
+from stretto.solver.tonal.rhythm import (Figure, RhythmSettings, candidates, faults, free_rhythm,
+    realize)
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 C = Key.parse("C major")
@@ -58,7 +59,8 @@ def test_a_figure_keeps_the_note_on_every_beat(kind, pitch, notes):
     """What sounds on each beat is the chord's note; a hold or an anticipation does not
     strike the next beat again; the others add a note on the half beat."""
     base = _line(notes)
-    f = Figure(kind, 0, 0, F(0), Pitch.parse(pitch) if pitch else None)
+    f = Figure(kind, 0, 0, F(0), Pitch.parse(pitch) if pitch else None,
+               F(1, 2) if pitch else None)
     line = realize([base], [f])[0]
     assert [sounding(line, F(t)) for t in range(3)] == [p for _, _, p in base]
     attacks = {a for a, _, _ in line}
@@ -71,8 +73,8 @@ def test_figures_that_clash_are_never_chosen_together():
     alone each is a neighbour tone, together they move in parallel fifths (E5/A4 to D5/G4)."""
     base = [_line("E5 E5 C5"), _line("A4 A4 A4"), _line("C4 C4 F3")]
     onsets = [F(0), F(1), F(2), F(3)]
-    top = Figure("neighbour", 0, 0, F(0), Pitch.parse("D5"))
-    mid = Figure("neighbour", 1, 0, F(0), Pitch.parse("G4"))
+    top = Figure("neighbour", 0, 0, F(0), Pitch.parse("D5"), F(1, 2))
+    mid = Figure("neighbour", 1, 0, F(0), Pitch.parse("G4"), F(1, 2))
     for alone in ([top], [mid]):
         assert not faults(base, realize(base, alone), alone, onsets, consonant=False)
     assert faults(base, realize(base, [top, mid]), [top, mid], onsets, consonant=False)
@@ -82,6 +84,17 @@ def test_figures_that_clash_are_never_chosen_together():
     again = free_rhythm(base, onsets, {0: {0, 1}, 1: {0, 1}, 2: {0, 1}}, C, WIDE,
                         consonant=False)
     assert again == out  # the same input and seed, the same rhythm
+
+
+def test_a_dotted_beat_splits_as_a_quarter_and_an_eighth():
+    """In a compound metre (a chord per dotted quarter) the passing tone comes after a
+    quarter, not after a dotted eighth."""
+    dotted = [(F(3 * k, 2), F(3 * k + 3, 2), Pitch.parse(n))
+              for k, n in enumerate("E4 C4 E4".split())]
+    top = [(F(3 * k, 2), F(3 * k + 3, 2), Pitch.parse(n)) for k, n in enumerate("G5 A5 G5".split())]
+    out = free_rhythm([top, dotted], [F(0), F(3, 2), F(3), F(9, 2)], {1: {0}}, C, WIDE,
+                      consonant=False, settings=RhythmSettings(target=0.5, band=0.0))
+    assert [(a, e) for a, e, _ in out.lines[1]][:2] == [(F(0), F(1)), (F(1), F(3, 2))]
 
 
 def _synchrony(piece) -> float:
