@@ -69,14 +69,26 @@ class VoicingMixin:
             self.y.append(row)
 
     def _voices(self) -> None:
-        """The voices' pitch variables and, per slot, the table of every allowed voicing."""
+        """The voices' pitch variables and, per slot, the table of every allowed voicing
+        (variables are made in a fixed order: the order is part of the deterministic answer)."""
+        doms = self._pitch_variables()
+        names = [voice.name for voice in self.prob.voices]
+        self.lt = [[self._bool(f"{names[v]} {self._where(t)} leading tone")
+                    for t in range(self.T)] for v in range(self.V)]
+        self.sev = [[self._bool(f"{names[v]} {self._where(t)} seventh") for t in range(self.T)]
+                    for v in range(self.V)]
+        self._voicing_tables(doms)
+        P, m = self.P, self.m
+        for vi, t, x, mid, dia in self._xmd:
+            m.AddAllowedAssignments([x, mid, dia], [(i, P[i].midi, P[i].diatonic)
+                                                    for i in self.sm.domain_of(x)])
+
+    def _pitch_variables(self) -> list[list[int]]:
+        """Each voice's pitch, MIDI and letter-step variables per slot (a given note is a
+        constant; an appoggiatura's slot chooses the note or its resolution); the pitch
+        indices each voice's range allows."""
         prob, m, sm = self.prob, self.m, self.sm
-        V, T = self.V, self.T
-        domains = self.domains
-        # each slot's voicing is one row of a table of every vertical
-        # arrangement that obeys the static rules (chord tones, completeness, doubling,
-        # inversion, range, spacing, crossing); enumerating them here keeps the model small
-        P = self.P
+        T, P = self.T, self.P
         self.x, self.midi, self.dia, self.lt, self.sev = [], [], [], [], []
         self._xmd: list[tuple] = []
         self.brole, self.lack = [], []
@@ -122,11 +134,19 @@ class VoicingMixin:
             self.dia.append(dias)
             sm.lines.append(LineVars(index=vi, name=v.name, species=None, domain=doms[vi],
                                  x=list(xs)))
+        return doms
+
+    def _voicing_tables(self, doms: list[list[int]]) -> None:
+        """Per slot, every allowed voicing as one row of a table over the chord, the free
+        voices' pitches, the leading-tone and seventh flags, the bass role, the undoubled
+        root and the pair flags (parallel fifths and octaves at the onset and before the
+        next beat). Each slot's voicing is one row of a table of every vertical arrangement
+        that obeys the static rules (chord tones, completeness, doubling, inversion, range,
+        spacing, crossing); enumerating them here keeps the model small."""
+        prob, m = self.prob, self.m
+        V, T = self.V, self.T
+        domains = self.domains
         names = [voice.name for voice in prob.voices]
-        self.lt = [[self._bool(f"{names[v]} {self._where(t)} leading tone") for t in range(T)]
-                   for v in range(V)]
-        self.sev = [[self._bool(f"{names[v]} {self._where(t)} seventh") for t in range(T)]
-                    for v in range(V)]
         self.rows_count = 0
         self.slot_rows: list[list[tuple]] = []
         self.perf, self.perf_tail = {}, {}
@@ -168,9 +188,6 @@ class VoicingMixin:
             m.AddAllowedAssignments(cols, sorted({tuple(r[i] for i in keep) for r in rows}))
             self.brole.append(brole)
             self.lack.append(lack)
-        for vi, t, x, mid, dia in self._xmd:
-            m.AddAllowedAssignments([x, mid, dia], [(i, P[i].midi, P[i].diatonic)
-                                                    for i in self.sm.domain_of(x)])
 
     def _no_chord_message(self, t: int) -> str:
         given = [f"{v.name} {v.fixed[t].name}" for v in self.prob.voices if v.fixed is not None]
@@ -192,22 +209,43 @@ class VoicingMixin:
     def _voicings(self, t: int, k: int, doms) -> list[tuple]:
         """Rows (x per voice, lt per voice, seventh per voice, bass role, root-doubling
         lacking) of every voicing of chord ``k`` at slot ``t`` that obeys the vertical rules."""
-        ch, P, V = self.vocab[k], self.P, self.V
-        prob = self.prob
+        ch, V = self.vocab[k], self.V
+        cands = self._candidates(t, ch, doms)
+        if cands is None:
+            return []
+        cands[-1] = [o for o in cands[-1] if o[2] in self._bass_roles(t, ch)]
+        pair_index = [(i, j) for i in range(V) for j in range(i + 1, V)]
+        heard, sound, lowest, inverted = self._texture(t, pair_index)
+        search = _VoicingSearch(
+            ch=ch, P=self.P, V=V, cands=cands, last=t == self.T - 1, pair_index=pair_index,
+            # a given voice is judged by the note it sounds at the slot's onset (an
+            # appoggiatura, not its resolution) and, into the next slot, by its last note
+            heads=[self.sounded(vi, t) for vi in range(V)],
+            tails=[self.last_given(vi, t) for vi in range(V)],
+            consonant=self.prob.consonant, heard=heard, sound=sound, lowest=lowest,
+            inverted=inverted)
+        search.descend(0)
+        return search.out
+
+    def _candidates(self, t: int, ch, doms) -> list[list[tuple]] | None:
+        """Per voice, the (pitch index, MIDI, chord role) it may sound at slot ``t`` in chord
+        ``ch``, high to low for a free voice; None when a given or pinned note is no tone of
+        the chord."""
+        P, prob = self.P, self.prob
         by_class = {tone: r for r, tone in enumerate(ch.tones) if tone is not None}
         cands = []
         for vi, v in enumerate(prob.voices):
             if v.fixed is not None:
                 p = self._given(v, vi, t, ch)
                 if p is None:
-                    return []
+                    return None
                 r = ch.role_of((p.step, p.alter))
                 cands.append([(P.index(p), p.midi, r)])
             elif (vi, t) in self.pinned:
                 p = self.pinned[vi, t]
                 r = by_class.get((p.step, p.alter))
                 if r is None:
-                    return []
+                    return None
                 cands.append([(P.index(p), p.midi, r)])
             else:
                 opts = []
@@ -219,6 +257,12 @@ class VoicingMixin:
                     if r is not None:
                         opts.append((i, P[i].midi, r))
                 cands.append(sorted(opts, key=lambda o: -o[1]))
+        return cands
+
+    def _bass_roles(self, t: int, ch) -> set[int]:
+        """The chord roles the bass may take: any of a seventh chord's, the third of a
+        diminished triad, root or third of another triad, a chromatic chord's one inversion;
+        the root at a cadence and at the end."""
         if ch.is_seventh:
             bass_ok = {ROOT, THIRD, FIFTH, SEVENTH}
         elif ch.quality == "diminished":
@@ -227,84 +271,95 @@ class VoicingMixin:
             bass_ok = {ROOT, THIRD}
         if ch.bass_roles is not None:  # N6, It6, Fr43: their one inversion
             bass_ok &= ch.bass_roles
-        if t in prob.cadences or t == self.T - 1:
+        if t in self.prob.cadences or t == self.T - 1:
             bass_ok &= {ROOT}
-        is7 = int(ch.is_seventh)
-        plain = not ch.is_seventh and ch.quality in ("major", "minor")
-        out = []
-        chosen: list[tuple] = []
+        return bass_ok
 
-        cands[-1] = [o for o in cands[-1] if o[2] in bass_ok]
-        last = t == self.T - 1
-        pair_index = [(i, j) for i in range(V) for j in range(i + 1, V)]
-        # a given voice is judged by the note it sounds at the slot's onset (an appoggiatura,
-        # not its resolution) and, into the next slot, by its last note before it
-        heads = [self.sounded(vi, t) for vi in range(V)]
-        tails = [self.last_given(vi, t) for vi in range(V)]
-        consonant = prob.consonant
-        heard, sound, lowest, inverted = self._texture(t, pair_index)
 
-        def leaf() -> None:
-            roles = [o[2] for o in chosen]
-            n = [roles.count(r) for r in range(4)]
-            if V >= 2 and n[ROOT] < 1:
-                return
-            if V >= 3 and n[THIRD] < 1:
-                return
-            if V >= 4:
-                if n[SEVENTH] != is7:
-                    return
-                if not last and n[FIFTH] + is7 < 1:
-                    return
-            if n[SEVENTH] > is7 or n[SEVENTH] > 1:
-                return
-            lts = [int(r == ch.lt_role) for r in roles]
-            if sum(lts) > 1:
-                return
-            lack = int(V >= 4 and plain and roles[-1] == ROOT and n[ROOT] < 2)
-            at = [h or P[o[0]] for h, o in zip(heads, chosen)]
-            end = [h or P[o[0]] for h, o in zip(tails, chosen)]
-            if consonant and not all(Interval.between(at[i], at[j]).is_consonant(
-                    fourth_ok=len(sound) >= 3 and j != lowest) for i, j in heard):
-                return
-            if any((at[i].midi - at[j].midi) % 12 == 7 for i, j in inverted):
-                return  # a fifth would invert at the octave into a fourth
-            pairs, tail_pairs = [], []
-            for i, j in pair_index:
-                d = at[i].midi - at[j].midi
-                pairs += [int(d % 12 == 7), int(d % 12 == 0)]
-                d = end[i].midi - end[j].midi
-                tail_pairs += [int(d % 12 == 7), int(d % 12 == 0)]
-            out.append(tuple(o[0] for o in chosen) + tuple(lts)
-                       + tuple(int(r == SEVENTH) for r in roles) + (roles[-1], lack)
-                       + tuple(pairs) + tuple(tail_pairs))
+class _VoicingSearch:
+    """Every voicing of one chord at one slot, top voice down (candidates high to low, so
+    spacing cuts a branch short): :meth:`descend` keeps crossing, spacing and the bass's need
+    for the missing root, third or seventh; :meth:`leaf` the doubling, completeness, leading
+    tone, consonance and inversion rules, and appends the row to :attr:`out`."""
 
-        def rec(v: int) -> None:
-            if v == V:
-                leaf()
-                return
-            spaced = V >= 3 and v <= min(2, V - 2)  # upper voices (not above the bass)
-            above = chosen[-1][1] if chosen else None
-            if v == V - 1 and V >= 3:
-                have = {o[2] for o in chosen}
-                need = {r for r in (ROOT, THIRD) if r not in have}
-                if V >= 4 and is7 and SEVENTH not in have:
-                    need.add(SEVENTH)
-                if len(need) > 1:
-                    return
-            else:
-                need = set()
-            for o in cands[v]:
-                if above is not None:
-                    if o[1] > above:
-                        continue  # crossing
-                    if spaced and above - o[1] > 12:
-                        break  # spacing (candidates run high to low)
-                if need and o[2] not in need:
-                    continue
-                chosen.append(o)
-                rec(v + 1)
-                chosen.pop()
+    def __init__(self, *, ch, P, V: int, cands, last: bool, pair_index, heads, tails,
+                 consonant: bool, heard, sound, lowest, inverted) -> None:
+        self.ch, self.P, self.V, self.cands, self.last = ch, P, V, cands, last
+        self.pair_index, self.heads, self.tails = pair_index, heads, tails
+        self.consonant, self.heard, self.sound = consonant, heard, sound
+        self.lowest, self.inverted = lowest, inverted
+        self.is7 = int(ch.is_seventh)
+        self.plain = not ch.is_seventh and ch.quality in ("major", "minor")
+        self.out: list[tuple] = []
+        self.chosen: list[tuple] = []
 
-        rec(0)
-        return out
+    def complete(self, roles: list[int]) -> bool:
+        """Root (and third, and the fifth or seventh in four voices) present; the seventh
+        exactly once in a seventh chord, never doubled."""
+        V, is7 = self.V, self.is7
+        n = [roles.count(r) for r in range(4)]
+        if V >= 2 and n[ROOT] < 1:
+            return False
+        if V >= 3 and n[THIRD] < 1:
+            return False
+        if V >= 4:
+            if n[SEVENTH] != is7:
+                return False
+            if not self.last and n[FIFTH] + is7 < 1:
+                return False
+        return not (n[SEVENTH] > is7 or n[SEVENTH] > 1)
+
+    def leaf(self) -> None:
+        chosen, P, V = self.chosen, self.P, self.V
+        roles = [o[2] for o in chosen]
+        if not self.complete(roles):
+            return
+        lts = [int(r == self.ch.lt_role) for r in roles]
+        if sum(lts) > 1:
+            return
+        n_root = roles.count(ROOT)
+        lack = int(V >= 4 and self.plain and roles[-1] == ROOT and n_root < 2)
+        at = [h or P[o[0]] for h, o in zip(self.heads, chosen)]
+        end = [h or P[o[0]] for h, o in zip(self.tails, chosen)]
+        if self.consonant and not all(Interval.between(at[i], at[j]).is_consonant(
+                fourth_ok=len(self.sound) >= 3 and j != self.lowest) for i, j in self.heard):
+            return
+        if any((at[i].midi - at[j].midi) % 12 == 7 for i, j in self.inverted):
+            return  # a fifth would invert at the octave into a fourth
+        pairs, tail_pairs = [], []
+        for i, j in self.pair_index:
+            d = at[i].midi - at[j].midi
+            pairs += [int(d % 12 == 7), int(d % 12 == 0)]
+            d = end[i].midi - end[j].midi
+            tail_pairs += [int(d % 12 == 7), int(d % 12 == 0)]
+        self.out.append(tuple(o[0] for o in chosen) + tuple(lts)
+                        + tuple(int(r == SEVENTH) for r in roles) + (roles[-1], lack)
+                        + tuple(pairs) + tuple(tail_pairs))
+
+    def descend(self, v: int) -> None:
+        V, chosen = self.V, self.chosen
+        if v == V:
+            self.leaf()
+            return
+        spaced = V >= 3 and v <= min(2, V - 2)  # upper voices (not above the bass)
+        above = chosen[-1][1] if chosen else None
+        if v == V - 1 and V >= 3:
+            have = {o[2] for o in chosen}
+            need = {r for r in (ROOT, THIRD) if r not in have}
+            if V >= 4 and self.is7 and SEVENTH not in have:
+                need.add(SEVENTH)
+            if len(need) > 1:
+                return
+        else:
+            need = set()
+        for o in self.cands[v]:
+            if above is not None:
+                if o[1] > above:
+                    continue  # crossing
+                if spaced and above - o[1] > 12:
+                    break  # spacing (candidates run high to low)
+            if need and o[2] not in need:
+                continue
+            chosen.append(o)
+            self.descend(v + 1)
+            chosen.pop()
