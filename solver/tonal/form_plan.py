@@ -313,7 +313,25 @@ def form_from_dict(data: dict, name: str = "form") -> FormSpec:
         bars = int(piece.get("bars", 8))
     except (TypeError, ValueError):
         raise BadInput("bars must be a whole number") from None
-    voices_d = data.get("voice") or []
+    voices = _voices_of(data.get("voice") or [])
+    spec0 = FormSpec(str(piece.get("title", name)), key, meter, bars, bpc, tuple(voices))
+    slots = spec0.slots
+    if bars < 2 or slots > MAX_SLOTS:
+        raise BadInput(f"{bars} bars of {meter} make {slots} chords: give 2 to "
+                       f"{MAX_SLOTS} chords (fewer bars, or a larger beats_per_chord)")
+    plan = _PlanReader(spec0)  # the tables in the order the errors are reported
+    cadences, canons = _cadences(data, plan), _canons(data, plan)
+    recs = _recurrences(data, plan) + _inversions(data, plan)
+    spec = FormSpec(spec0.title, key, meter, bars, bpc, tuple(voices), cadences,
+                    tuple(canons), tuple(recs), {}, {}, *_style_and_arc(piece, data, bars))
+    if "fugue" in data:
+        spec = fugue_plan(spec, data["fugue"], plan.voice)
+    return spec
+
+
+def _voices_of(voices_d: list) -> list[VoicePart]:
+    """The [[voice]] tables, top to bottom: 2 to 4, each named, with a range of a fifth or
+    more (a singer's name gives its SATB range)."""
     if not 2 <= len(voices_d) <= 4:
         raise BadInput(f"give 2 to 4 [[voice]] tables (top to bottom), not {len(voices_d)}")
     voices = []
@@ -332,30 +350,43 @@ def form_from_dict(data: dict, name: str = "form") -> FormSpec:
     names = [v.name for v in voices]
     if len(set(names)) != len(names):
         raise BadInput("voice names must differ")
+    return voices
 
-    def voice_index(n) -> int:
-        if n not in names:
-            raise BadInput(f"no voice named {n!r}; voices are {', '.join(names)}")
-        return names.index(n)
 
-    spec0 = FormSpec(str(piece.get("title", name)), key, meter, bars, bpc, tuple(voices))
-    slots = spec0.slots
-    if bars < 2 or slots > MAX_SLOTS:
-        raise BadInput(f"{bars} bars of {meter} make {slots} chords: give 2 to "
-                       f"{MAX_SLOTS} chords (fewer bars, or a larger beats_per_chord)")
+class _PlanReader:
+    """Reads a plan's bar numbers and voice names against the piece (one-line errors)."""
 
-    def bar_ok(b, what) -> int:
+    def __init__(self, spec: FormSpec) -> None:
+        self.spec = spec
+        self.names = [v.name for v in spec.voices]
+
+    def voice(self, n) -> int:
+        if n not in self.names:
+            raise BadInput(f"no voice named {n!r}; voices are {', '.join(self.names)}")
+        return self.names.index(n)
+
+    def bar(self, b, what) -> int:
         try:
             b = int(b)
         except (TypeError, ValueError):
             raise BadInput(f"{what}: bar must be a number") from None
-        if not 1 <= b <= bars:
-            raise BadInput(f"{what}: bar {b} is outside the piece's {bars} bars")
+        if not 1 <= b <= self.spec.bars:
+            raise BadInput(f"{what}: bar {b} is outside the piece's {self.spec.bars} bars")
         return b
 
+    def span(self, table: dict, what: str) -> tuple[int, int]:
+        span = table.get("bars")
+        if not span or len(span) != 2:
+            raise BadInput(f"{what} needs bars = [FIRST, LAST]")
+        return self.bar(span[0], what), self.bar(span[1], what)
+
+
+def _cadences(data: dict, plan: _PlanReader) -> dict[int, tuple]:
+    """[[cadence]] and [[section]] tables: bar -> (cadence kinds, key or None for home)."""
+    key = plan.spec.key
     cadences: dict[int, tuple] = {}
     for c in data.get("cadence", []):
-        b = bar_ok(c.get("bar"), "[[cadence]]")
+        b = plan.bar(c.get("bar"), "[[cadence]]")
         if b == 1:
             raise BadInput("[[cadence]] bar 1: a cadence needs a chord before it")
         ck = Key.parse(str(c["key"])) if "key" in c else None
@@ -367,24 +398,33 @@ def form_from_dict(data: dict, name: str = "form") -> FormSpec:
         span = s.get("bars")
         if not span or len(span) != 2:
             raise BadInput("[[section]] needs bars = [FIRST, LAST]")
-        b = bar_ok(span[1], "[[section]]")
+        b = plan.bar(span[1], "[[section]]")
         sk = Key.parse(str(s["key"])) if "key" in s else None
         if sk is not None and sk != key and sk not in _related(key):
             raise BadInput(f"section key {sk} is not closely related to {key}: use "
                            f"{', '.join(str(k) for k in _related(key))}")
         kinds = _types(s.get("cadence", "authentic"))
         cadences[b] = (kinds, sk if sk != key else None)
-    delay_re = re.compile(r"^\s*(\d+)\s*(bar|bars|beat|beats)\s*$")
+    return cadences
+
+
+_DELAY = re.compile(r"^\s*(\d+)\s*(bar|bars|beat|beats)\s*$")
+
+
+def _canons(data: dict, plan: _PlanReader) -> list[tuple]:
+    """[[canon]] tables: (leader, follower, delay in chords, steps, semitones or None for a
+    diatonic copy, first bar, last bar)."""
+    spec0, bpc = plan.spec, plan.spec.beats_per_chord
     canons = []
     for c in data.get("canon", []):
-        lead, foll = voice_index(c.get("leader")), voice_index(c.get("follower"))
+        lead, foll = plan.voice(c.get("leader")), plan.voice(c.get("follower"))
         if lead == foll:
             raise BadInput("a canon needs two different voices")
         steps, semis = parse_interval_steps(c.get("interval", "P8"))
         mode = str(c.get("transposition", "exact"))
         if mode not in ("exact", "diatonic"):
             raise BadInput(f"transposition {mode!r}: use exact or diatonic")
-        m = delay_re.match(str(c.get("delay", "1 bar")))
+        m = _DELAY.match(str(c.get("delay", "1 bar")))
         if not m:
             raise BadInput(f"cannot read delay {c.get('delay')!r}: write \"1 bar\" or "
                            "\"2 beats\"")
@@ -392,19 +432,22 @@ def form_from_dict(data: dict, name: str = "form") -> FormSpec:
         if n % bpc or n == 0:
             raise BadInput(f"canon delay of {n} beats is not a whole number of chords "
                            f"({bpc} beats each)")
-        first = bar_ok(c.get("from_bar", 1), "[[canon]] from_bar")
-        last = bar_ok(c.get("to_bar", bars), "[[canon]] to_bar")
+        first = plan.bar(c.get("from_bar", 1), "[[canon]] from_bar")
+        last = plan.bar(c.get("to_bar", spec0.bars), "[[canon]] to_bar")
         _final_chord_fits(spec0, last, n // bpc, f"[[canon]] to_bar = {last}")
         canons.append((lead, foll, n // bpc, steps, semis if mode == "exact" else None,
                        first, last))
+    return canons
+
+
+def _recurrences(data: dict, plan: _PlanReader) -> list[tuple]:
+    """[[recurrence]] tables: (voice, first, last, to voice, at bar, steps, semitones)."""
+    spec0, bars = plan.spec, plan.spec.bars
     recs = []
     for r in data.get("recurrence", []):
-        v, to = voice_index(r.get("voice")), voice_index(r.get("to_voice", r.get("voice")))
-        span = r.get("bars")
-        if not span or len(span) != 2:
-            raise BadInput("[[recurrence]] needs bars = [FIRST, LAST]")
-        a, b = bar_ok(span[0], "[[recurrence]]"), bar_ok(span[1], "[[recurrence]]")
-        at = bar_ok(r.get("at_bar"), "[[recurrence]] at_bar")
+        v, to = plan.voice(r.get("voice")), plan.voice(r.get("to_voice", r.get("voice")))
+        a, b = plan.span(r, "[[recurrence]]")
+        at = plan.bar(r.get("at_bar"), "[[recurrence]] at_bar")
         if at + (b - a) > bars:
             raise BadInput(f"the recurrence of bars {a}-{b} at bar {at} runs past bar {bars}")
         if at > a:
@@ -413,34 +456,34 @@ def form_from_dict(data: dict, name: str = "form") -> FormSpec:
         steps, semis = parse_interval_steps(r.get("interval", "P1"))
         mode = str(r.get("transposition", "exact"))
         recs.append((v, a, b, to, at, steps, semis if mode == "exact" else None))
+    return recs
+
+
+def _inversions(data: dict, plan: _PlanReader) -> list[tuple]:
+    """[[invertible]] tables as two recurrences each: the upper line returns in the lower
+    voice, down by the interval of inversion; the lower line returns in the upper voice, up
+    by octaves to its register (diatonic)."""
     inversions = {"octave": 7, "tenth": 9, "twelfth": 11}
+    voices, bars = plan.spec.voices, plan.spec.bars
+    recs = []
     for inv in data.get("invertible", []):
-        up, low = voice_index(inv.get("upper")), voice_index(inv.get("lower"))
+        up, low = plan.voice(inv.get("upper")), plan.voice(inv.get("lower"))
         if up >= low:
             raise BadInput("[[invertible]]: the upper voice must be above the lower voice")
         at = str(inv.get("at", "octave"))
         if at not in inversions:
             raise BadInput(f"[[invertible]] at = {at!r}: use octave, tenth or twelfth")
-        span = inv.get("bars")
-        if not span or len(span) != 2:
-            raise BadInput("[[invertible]] needs bars = [FIRST, LAST]")
-        a, b = bar_ok(span[0], "[[invertible]]"), bar_ok(span[1], "[[invertible]]")
-        again = bar_ok(inv.get("again_at_bar"), "[[invertible]] again_at_bar")
+        a, b = plan.span(inv, "[[invertible]]")
+        again = plan.bar(inv.get("again_at_bar"), "[[invertible]] again_at_bar")
         if again + (b - a) > bars or a <= again <= b:
             raise BadInput(f"[[invertible]]: bars {a}-{b} cannot return inverted at bar "
                            f"{again} inside {bars} bars")
         steps = inversions[at]
-        # the upper line returns in the lower voice, down by the interval of inversion; the
-        # lower line returns in the upper voice, up by octaves to its register (diatonic)
         vu, vl = voices[up], voices[low]
         octs = round(((vu.low.midi + vu.high.midi) - (vl.low.midi + vl.high.midi)) / 24)
         recs.append((up, a, b, low, again, -steps, None))
         recs.append((low, a, b, up, again, 7 * octs, None))
-    spec = FormSpec(spec0.title, key, meter, bars, bpc, tuple(voices), cadences,
-                    tuple(canons), tuple(recs), {}, {}, *_style_and_arc(piece, data, bars))
-    if "fugue" in data:
-        spec = fugue_plan(spec, data["fugue"], voice_index)
-    return spec
+    return recs
 
 
 def _final_chord_fits(spec: FormSpec, last: int, delay: int, what: str) -> None:
