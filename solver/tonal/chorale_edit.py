@@ -324,10 +324,11 @@ def score_of(task: Task, sol, stats: dict, previous: Piece | None = None) -> Pie
                            ornament=bool(task.spec.get("ornament")),
                            rhythm=task.spec.get("rhythm", "chords"),
                            title=previous.title if previous is not None else None,
-                           melody_voice=previous.voices[0] if previous is not None else None)
+                           melody_voice=previous.voices[0] if previous is not None else None,
+                           previous=previous)
     from stretto.solver.tonal.form import build_problem, form_piece
 
-    return form_piece(task.data, build_problem(task.data), sol, recorded)
+    return form_piece(task.data, build_problem(task.data), sol, recorded, previous)
 
 
 def _no_time(settings: SolveSettings) -> StrettoError:

@@ -254,13 +254,13 @@ def _rhythm(spec: FormSpec, lines, holds: dict, slot_len: Fraction, durations):
 
 
 def plan_lines(spec: FormSpec, prob: HarmonyProblem, sol, slot_len: Fraction,
-               durations: list) -> tuple[list[list], dict]:
+               durations: list, previous: Piece | None = None) -> tuple[list[list], dict]:
     """Every voice's notes as (onset, end, pitch) spans: silent until its entry (a fugue),
     held where the plan holds (a fugue subject's long notes, the generated melody's
     rhythm of :func:`melody_plan`), and the free voices with their own rhythms
     (:func:`stretto.solver.tonal.rhythm.free_rhythm`: held notes, passing and neighbour
-    eighths, anticipations); the rhythm's figures and counts, or {} when none could be
-    placed."""
+    eighths, anticipations; after an edit, ``previous``'s figures where nothing around them
+    changed); the rhythm's figures and counts, or {} when none could be placed."""
     from stretto.solver.tonal.rhythm import free_rhythm
 
     T = spec.slots
@@ -294,8 +294,10 @@ def plan_lines(spec: FormSpec, prob: HarmonyProblem, sol, slot_len: Fraction,
         figurable[vi] = {t for t in range(entry[vi], T - 1)
                          if (vi, t) not in bound and (vi, t + 1) not in bound}
     ranges = {vi: (v.low.midi, v.high.midi) for vi, v in enumerate(spec.voices)}
+    keep = None if previous is None else [[(n.onset, n.end, n.pitch) for n in v.sounding()]
+                                          for v in previous.voices]
     out = free_rhythm(lines, onsets, figurable, spec.key, ranges, consonant=prob.consonant,
-                      links=links)
+                      links=links, keep=keep)
     if not out.figures:
         return lines, {}
     return [list(line) for line in out.lines], {
@@ -337,7 +339,8 @@ def slot_names(spec: FormSpec) -> list[str]:
     return names
 
 
-def form_piece(spec: FormSpec, prob: HarmonyProblem, sol, stats: dict) -> Piece:
+def form_piece(spec: FormSpec, prob: HarmonyProblem, sol, stats: dict,
+               previous: Piece | None = None) -> Piece:
     """The score of a solved plan: the voices, and ``info`` with the analysis (the numerals
     shown under the bass), the cadences and the form (canons, recurrences, fugue)."""
     bar_len = Fraction(4 * spec.beats_per_bar, parse_meter(spec.meter)[1])
@@ -346,7 +349,7 @@ def form_piece(spec: FormSpec, prob: HarmonyProblem, sol, stats: dict) -> Piece:
     onsets = [t * slot_len for t in range(spec.slots)]
     durations = [slot_len] * (spec.slots - 1) + [bar_len]
     voices = []
-    lines, rhythm = plan_lines(spec, prob, sol, slot_len, durations)
+    lines, rhythm = plan_lines(spec, prob, sol, slot_len, durations, previous)
     for vi, (v, line) in enumerate(zip(spec.voices, lines)):
         built = make_voice(v.name, [p for _, _, p in line], [e - a for a, e, _ in line],
                            start=line[0][0], bar_length=bar_len, role="free",

@@ -255,7 +255,8 @@ TIMING_KEYS = ("solve_time", "deterministic_time")
 
 def build_piece(melody: Melody, key: Key, onsets, ends, sol, stats, names, *,
                 ornament: bool = False, title: str | None = None,
-                melody_voice: Voice | None = None, rhythm: str = "chords") -> Piece:
+                melody_voice: Voice | None = None, rhythm: str = "chords",
+                previous: Piece | None = None) -> Piece:
     bar = melody.bar_length
     soprano = melody_voice or Voice("Soprano", notes=melody.notes, role="melody")
     if melody.graces and not soprano.graces:  # grace notes stay with the melody, unjudged
@@ -273,7 +274,9 @@ def build_piece(melody: Melody, key: Key, onsets, ends, sol, stats, names, *,
             sol.pitches, onsets, ends, key, [(n.onset, n.end, n.pitch) for n in
                                              soprano.sounding()],
             [(0, 127)] + [tuple(Pitch.parse(x).midi for x in SATB_RANGES[v])
-                          for v in ("Alto", "Tenor", "Bass")])
+                          for v in ("Alto", "Tenor", "Bass")],
+            keep=None if previous is None else [[(n.onset, n.end, n.pitch) for n in
+                                                 v.sounding()] for v in previous.voices])
     elif ornament:
         lines_notes = ornament_lines(sol.pitches, onsets, ends, key, melody)
     else:

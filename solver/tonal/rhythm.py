@@ -318,9 +318,11 @@ def _attacks(base, groups: list[Group], onsets, v: int) -> dict:
 
 
 def choose_figures(base, groups: list[Group], onsets, *, consonant: bool,
-                   settings: RhythmSettings) -> tuple[list[Group], dict]:
-    """CP-SAT's choice among ``groups``: at most one figure per voice and slot, no two that
-    clash, every pair of voices' onset synchrony (both attack / either attacks, where both
+                   settings: RhythmSettings, fixed: dict | None = None
+                   ) -> tuple[list[Group], dict]:
+    """CP-SAT's choice among ``groups`` (``fixed``: group index -> chosen or not, decided
+    already): at most one figure per voice and slot, no two that clash, every pair of voices'
+    onset synchrony (both attack / either attacks, where both
     sound) as near ``settings.target`` as the figures allow, then the vocabulary's
     preferences (:data:`WEIGHT`, ties broken by the seed)."""
     from ortools.sat.python import cp_model
@@ -337,6 +339,8 @@ def choose_figures(base, groups: list[Group], onsets, *, consonant: bool,
     clashes = _clashes(base, groups, onsets, consonant)
     for i, j in clashes:
         m.AddBoolOr([x[i].Not(), x[j].Not()])
+    for i, value in (fixed or {}).items():  # kept as they were (see free_rhythm's keep)
+        m.Add(x[i] == int(value))
     V = len(base)
     attacks = [_attacks(base, groups, onsets, v) for v in range(V)]
     lo = round(100 * (settings.target - settings.band))
@@ -428,23 +432,30 @@ def _and_or(m, a, b):
 def free_rhythm(lines: Sequence[Sequence[Span]], onsets: Sequence[Fraction],
                 figurable: dict[int, set[int]], key: Key, ranges: dict[int, tuple[int, int]],
                 *, consonant: bool, links: dict | None = None,
-                settings: RhythmSettings = RhythmSettings()) -> RhythmResult:
+                settings: RhythmSettings = RhythmSettings(),
+                keep: Sequence[Sequence[Span]] | None = None) -> RhythmResult:
     """The ``figurable`` voices' own rhythms over ``lines`` (one span per note, in time
     order; ``onsets`` the chord slots' onsets, with the end of the piece last; ``links``
     where a slot's note returns, see :func:`groups_of`): the candidates of the vocabulary
     that fit alone (:func:`faults`), CP-SAT's choice (:func:`choose_figures`), then the
-    whole judged again, dropping any figure (with its copies) at fault until none is."""
+    whole judged again, dropping any figure (with its copies) at fault until none is.
+    ``keep``: the lines as they were before an edit (regenerate, pin): a figure whose
+    neighbourhood (every voice's notes on the slots around it) is unchanged is kept as it was,
+    present or absent, so an edit changes the rhythm only near what it changed."""
     # whole ticks (two per smallest step, so every half is whole too): integers compare
     # far faster than fractions in the many trials below
-    scale = 6 * math.lcm(*(Fraction(x).denominator for line in lines for a, e, _ in line
-                           for x in (a, e)), *(Fraction(o).denominator for o in onsets))
+    scale = 6 * math.lcm(*(Fraction(x).denominator for line in list(lines) + list(keep or [])
+                           for a, e, _ in line for x in (a, e)),
+                         *(Fraction(o).denominator for o in onsets))
     base = [[(int(a * scale), int(e * scale), p) for a, e, p in line] for line in lines]
+    before = [[(int(a * scale), int(e * scale), p) for a, e, p in line] for line in keep] \
+        if keep is not None and len(keep) == len(lines) else None
     ticks = [int(o * scale) for o in onsets]
     # a dotted slot (a compound metre's beat) splits as a quarter and an eighth
     splits = [Fraction(2, 3) if (Fraction(b - a) / Fraction(3, 2)).denominator == 1
               else Fraction(1, 2) for a, b in zip(onsets, onsets[1:])]
     out, figures, stats = _free_ticks(base, ticks, figurable, key, ranges, consonant, links,
-                                      settings, splits)
+                                      settings, splits, before)
     back = tuple(tuple((Fraction(a, scale), Fraction(e, scale), p) for a, e, p in line)
                  for line in out)
     figures = tuple(replace(f, onset=Fraction(f.onset, scale),
@@ -453,7 +464,8 @@ def free_rhythm(lines: Sequence[Sequence[Span]], onsets: Sequence[Fraction],
     return RhythmResult(back, figures, stats)
 
 
-def _free_ticks(base, onsets, figurable, key, ranges, consonant, links, settings, splits):
+def _free_ticks(base, onsets, figurable, key, ranges, consonant, links, settings, splits,
+                before):
     """:func:`free_rhythm` in whole ticks."""
     groups = []
     for g in groups_of(base, onsets, figurable, key, ranges, links, splits):
@@ -462,8 +474,14 @@ def _free_ticks(base, onsets, figurable, key, ranges, consonant, links, settings
         win = _window(base, lo, hi)
         if not faults(win, realize(win, g), g, onsets, consonant=consonant):
             groups.append(g)
+    fixed = _kept(base, before, groups, onsets) if before is not None else {}
     chosen, stats = choose_figures(base, groups, onsets, consonant=consonant,
-                                   settings=settings)
+                                   settings=settings, fixed=fixed)
+    if fixed and stats["status"] == "infeasible":  # cannot happen unless a rule changed
+        fixed = {}
+        chosen, stats = choose_figures(base, groups, onsets, consonant=consonant,
+                                       settings=settings)
+    stats["kept"] = len(fixed)
     dropped = 0
     while True:
         figures = [f for g in chosen for f in g]
@@ -480,8 +498,36 @@ def _free_ticks(base, onsets, figurable, key, ranges, consonant, links, settings
     return out, figures, stats
 
 
+def _kept(base, before, groups: list[Group], onsets) -> dict:
+    """Group index -> whether it was there before, for the groups whose neighbourhood (every
+    voice's note on each slot from the one before to the one after next) is as it was."""
+    def beat_notes(lines, t):
+        return tuple(sounding(line, onsets[t]) for line in lines)
+
+    same = [beat_notes(base, t) == beat_notes(before, t) for t in range(len(onsets) - 1)]
+    out = {}
+    for i, g in enumerate(groups):
+        lo = max(0, min(f.slot for f in g) - 1)
+        hi = min(len(same), max(f.slot for f in g) + 3)
+        if all(same[lo:hi]):
+            out[i] = all(_was_there(before[f.voice], f, onsets) for f in g)
+    return out
+
+
+def _was_there(line, f: Figure, onsets) -> bool:
+    """Whether ``line`` shows figure ``f``: the added note where it starts, and the next
+    slot struck again or not as the figure has it."""
+    starts = {a: p for a, _, p in line}
+    struck_next = onsets[f.slot + 1] in starts
+    if f.kind == "hold":
+        return not struck_next and not any(onsets[f.slot] < a < onsets[f.slot + 1]
+                                           for a in starts)
+    return starts.get(f.at) == f.pitch and struck_next == (f.kind != "anticipation")
+
+
 def harmony_rhythm(pitches, onsets, ends, key: Key, soprano: Sequence[Span], ranges,
-                   settings: RhythmSettings = RhythmSettings()) -> tuple[list[list], dict]:
+                   settings: RhythmSettings = RhythmSettings(),
+                   keep: Sequence[Sequence[Span]] | None = None) -> tuple[list[list], dict]:
     """``harmonize --rhythm free``: the lower voices of a harmonization (``pitches[1:]``, one
     per slot from ``onsets[t]`` to ``ends[t]``) in rhythms of their own over the given
     melody (``soprano``'s spans, kept as they are): per lower voice its ``(pitch, onset,
@@ -491,7 +537,7 @@ def harmony_rhythm(pitches, onsets, ends, key: Key, soprano: Sequence[Span], ran
     grid = list(onsets) + [ends[-1]]
     figurable = {v: set(range(len(onsets) - 1)) for v in range(1, len(lines))}
     out = free_rhythm(lines, grid, figurable, key, dict(enumerate(ranges)), consonant=False,
-                      settings=settings)
+                      settings=settings, keep=keep)
     notes = [[(p, a, e - a) for a, e, p in line] for line in out.lines[1:]]
     return notes, {"figures": out.stats["figures"], "seed": settings.seed,
                    "target_synchrony": settings.target, "solver": out.stats["status"]}

@@ -158,3 +158,25 @@ def test_free_rhythm_and_ornament_exclude_each_other(tmp_path):
     out = tmp_path / "out"
     code = main(["harmonize", str(melody), "--rhythm", "free", "--ornament", "--out", str(out)])
     assert code == 2 and not out.exists()
+
+
+def test_regenerate_keeps_the_rhythm_away_from_the_region(tmp_path):
+    """An edit of bars 2-3 of a --rhythm free harmonization changes notes (figures included)
+    only in and next to those bars: a figure whose neighbourhood is unchanged is kept."""
+    corpus = pytest.importorskip("music21").corpus
+    from stretto.cli import main
+    from stretto.score import load_json
+
+    melody = tmp_path / "bwv66.6.musicxml"
+    corpus.parse("bwv66.6").parts[0].write("musicxml", fp=str(melody))
+    out = tmp_path / "out"
+    assert main(["harmonize", str(melody), "--rhythm", "free", "--out", str(out)]) == 0
+    before = load_json(out / "score.json")
+    assert main(["regenerate", str(out), "--bars", "2-3"]) == 0
+    after = load_json(out / "score.json")
+    for u, v in zip(before.voices, after.voices):
+        a = {(n.onset, n.pitch, n.duration) for n in u.notes}
+        b = {(n.onset, n.pitch, n.duration) for n in v.notes}
+        changed = {after.bar_beat(t)[0] for t, _, _ in a ^ b}
+        assert changed <= {2, 3, 4}, (u.name, changed)
+    assert hard(check(after)) == [] and check_onset_motion(after) == []
