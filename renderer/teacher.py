@@ -165,6 +165,11 @@ def corpus_pieces(corpus: tuple[str, ...], limit: int, seed: int) -> list[tuple[
     if "chorales" in corpus:
         out += chorale_pieces(limit)
     if "sung" in corpus:
+        from stretto.renderer.singing import festival_singing_available
+
+        if not festival_singing_available():
+            raise BadInput("--corpus sung needs the singing teacher: apt-get install festival "
+                           "festvox-kallpc16k and pip install pyworld, or leave sung out")
         out += sung_pieces(limit)
     if not out:
         raise BadInput("no training pieces: check --corpus")

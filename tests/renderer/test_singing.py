@@ -165,3 +165,15 @@ def test_a_changed_word_changes_only_its_phrases_cache_key():
     assert len(pa) == 2
     assert eng.phrase_key(a, pa[0], SR) == eng.phrase_key(b, pb[0], SR)
     assert eng.phrase_key(a, pa[1], SR) != eng.phrase_key(b, pb[1], SR)
+
+
+def test_the_sung_corpus_without_festival_is_a_one_line_error(monkeypatch, tmp_path, capsys):
+    from stretto.cli import main
+    from stretto.renderer import singing
+
+    monkeypatch.setattr(singing, "festival_singing_available", lambda: False)
+    code = main(["train-renderer", "--out", str(tmp_path / "run"), "--corpus", "sung",
+                 "--minutes", "1", "--size", "tiny"])
+    err = capsys.readouterr().err
+    assert code == 2 and "apt-get install festival" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "run" / "data.npz").exists()
