@@ -343,8 +343,9 @@ def model_card():
 
 
 #: The manifest items the shipped neural checkpoint was trained on (its model card's Data).
-CHECKPOINT_DATA = ("fux-cantus", "bach-chorales", "fluidr3-gm")
-CHECKPOINT_SHA256 = "f9244970314f9f462d9df387e49f2a189390b62ef87b2c636bb7b7fcae962bf9"
+CHECKPOINT_DATA = ("fux-cantus", "bach-chorales", "fluidr3-gm", "festvox-kal",
+                   "public-domain-verse")
+CHECKPOINT_SHA256 = "389e3b8022c850062bc63e823ac3d3d76b7302056d6725afb5d177fa8d89e029"
 
 
 def checkpoint_inputs(checkpoint: str | Path | None = None) -> tuple[Input, ...]:
@@ -353,7 +354,7 @@ def checkpoint_inputs(checkpoint: str | Path | None = None) -> tuple[Input, ...]
     recorded with an unknown licence until its owner records one."""
     if checkpoint in (None, "", "shipped"):
         weights = Input(id="checkpoint", role="neural checkpoint",
-                        title="neural.safetensors (stretto checkpoint 1)",
+                        title="neural.safetensors (stretto checkpoint 2)",
                         source="renderer/weights/neural.safetensors; data card "
                                "renderer/weights/MODEL_CARD.md",
                         licence=KNOWN["mit"], sha256=CHECKPOINT_SHA256)

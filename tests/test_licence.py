@@ -94,8 +94,10 @@ def test_checkpoint_records_its_training_data_from_the_card():
     assert inputs[0].sha256 in card  # the card's sha256 is the record's
     data = [i for i in inputs if i.role == "training data"]
     assert {i.id for i in data} == {"training-fux-cantus", "training-bach-chorales",
-                                    "training-fluidr3-gm"}
+                                    "training-fluidr3-gm", "training-festvox-kal",
+                                    "training-public-domain-verse"}
     assert "fux-cantus" in card and "FluidR3_GM" in card and "Bach chorales" in card
+    assert "kal_diphone" in card and "public-domain English verse" in card
     assert combine(inputs).uses == ALL_USES
 
 
