@@ -131,16 +131,15 @@ class ChoraleModel(VoicingMixin, RulesMixin, StyleMixin, SolveMixin):
         """Variables and voicing tables, then the rules and preferences, in a fixed order
         (the order of creation is part of the deterministic answer)."""
         self.V, self.T = len(self.prob.voices), self.prob.slots
-        self._chords()
-        self._voices()
-        self._progression()
-        self._cadences()
-        self._vertical()
-        self._melodic()
-        self._holds()
-        self._resolutions()
-        self._canons()
-        self._preferences()
+        # each step's helper literals are named after it ("resolutions: and") unless a rule
+        # inside names them more closely
+        for name, step in (("chords", self._chords), ("voicings", self._voices),
+                           ("progression", self._progression), ("cadences", self._cadences),
+                           ("vertical", self._vertical), ("melodic", self._melodic),
+                           ("held notes", self._holds), ("resolutions", self._resolutions),
+                           ("canons", self._canons), ("preferences", self._preferences)):
+            with self.sm.naming(name):
+                step()
 
 
 __all__ = ["ALL_CADENCES", "Canon", "ChoraleModel", "ChoraleSolution", "HarmonyProblem",

@@ -103,9 +103,11 @@ class RulesMixin:
                                f"{self._where(t + 1)} in {self.prob.key}: pass --key, or "
                                "change the note")
             self.pair_rows[t] = rows
-            res, drop, same = (self._bool(f"res{t}"), self._bool(f"drop{t}"),
-                               self._bool(f"same{t}"))
-            retro = self._bool(f"retro{t}")
+            move = f"{self._where(t)} to {self._where(t + 1)}"
+            res, drop, same = (self._bool(f"leading tone resolves, {move}"),
+                               self._bool(f"inner leading tone may drop, {move}"),
+                               self._bool(f"same chord, {move}"))
+            retro = self._bool(f"retrogression, {move}")
             m.AddAllowedAssignments([self.c[t], self.c[t + 1], res, drop, same, retro], rows)
             self.retro[t] = retro
             self.ltres[t], self.ltdrop[t], self.same[t] = res, drop, same
@@ -136,7 +138,8 @@ class RulesMixin:
                                f"{' in ' + str(want_key) if want_key else ''} fits the melody "
                                f"at {self._where(t)} in {key}: the phrase cannot close there")
             self.cad_rows[t] = rows
-            home, dom = self._bool(f"home{t}"), self._bool(f"dom{t}")
+            home, dom = (self._bool(f"cadence at {self._where(t)} in the home key"),
+                         self._bool(f"cadence at {self._where(t)} from the dominant"))
             m.AddAllowedAssignments([self.c[t - 1], self.c[t], home, dom], rows)
             self.cadence_choice[t] = home
             # authentic and deceptive cadences: the dominant in root position
@@ -172,8 +175,9 @@ class RulesMixin:
         ma, mb = self.midi[v][t], self.midi[v][t + 1]
         if isinstance(a, int) and isinstance(b, int):
             return b - a, mb - ma
-        dd = self.m.NewIntVar(-14, 14, f"dd{v}_{t}")
-        ds = self.m.NewIntVar(-24, 24, f"ds{v}_{t}")
+        move = f"{self.prob.voices[v].name} {self._where(t)} to {self._where(t + 1)}"
+        dd = self.m.NewIntVar(-14, 14, f"{move}: letter steps")
+        ds = self.m.NewIntVar(-24, 24, f"{move}: semitones")
         self.m.Add(dd == b - a)
         self.m.Add(ds == mb - ma)
         return dd, ds
@@ -276,7 +280,7 @@ class RulesMixin:
     def _leap_lit(self, ds):
         if isinstance(ds, int):
             return abs(ds) > 2
-        a = self.m.NewIntVar(0, 24, "abs")
+        a = self.m.NewIntVar(0, 24, f"size of {ds.Name()}")
         self.m.AddAbsEquality(a, ds)
         return self.sm.compare(a, ">", 2)
 

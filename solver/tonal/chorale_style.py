@@ -103,7 +103,7 @@ class StyleMixin:
         for (v, t), ds in self.dss.items():
             if isinstance(ds, int):
                 continue
-            a = self.m.NewIntVar(0, 24, f"a{v}_{t}")
+            a = self.m.NewIntVar(0, 24, f"size of {ds.Name()}")
             self.m.AddAbsEquality(a, ds)
             if 0 < v < V - 1:
                 sm.penalize("inner-voice-motion", w["inner-voice-motion"], a)
@@ -145,12 +145,12 @@ class StyleMixin:
         if len(self.keys) > 1:  # each change of key costs (a pivot, then the new key)
             kv = []
             for t in range(self.T):
-                k = self.m.NewIntVar(0, len(self.keys) - 1, f"key{t}")
+                k = self.m.NewIntVar(0, len(self.keys) - 1, f"key at {self._where(t)}")
                 self.m.AddElement(self.c[t], list(self.vkey), k)
                 kv.append(k)
             for t in range(self.T - 1):
                 if self.prob.links[t]:
-                    change = self._bool(f"modulate{t}")
+                    change = self._bool(f"key changes after {self._where(t)}")
                     self.m.Add(kv[t] != kv[t + 1]).OnlyEnforceIf(change)
                     self.m.Add(kv[t] == kv[t + 1]).OnlyEnforceIf(change.Not())
                     sm.penalize("modulation", w["modulation"], change)
