@@ -194,7 +194,7 @@ def pronounce(words: "list[str] | tuple[str, ...]") -> dict[str, tuple[Syllable,
     return {w: found.get(w) or rule_g2p(w) for w in uniq}
 
 
-def assign(n_text: int, sylls: tuple[Syllable, ...]) -> list[Syllable | None]:
+def assign_syllables(n_text: int, sylls: tuple[Syllable, ...]) -> list[Syllable | None]:
     """Spread a word's lexicon syllables over its ``n_text`` written syllables: written syllable
     j takes lexicon syllables [ceil(j*L/T), ceil((j+1)*L/T)); several are merged (the later
     ones' phones become coda), none means the previous vowel is held (``None``), so the word
@@ -224,7 +224,7 @@ def note_syllables(line: "Line") -> list[tuple[int, int, Syllable]]:
     lex = pronounce([w.text for w in words])
     by_note: dict[int, Syllable | None] = {}
     for w in words:
-        for k, s in zip(w.notes, assign(len(w.notes), lex.get(w.text, ()))):
+        for k, s in zip(w.notes, assign_syllables(len(w.notes), lex.get(w.text, ()))):
             by_note[k] = s
     out: list[tuple[int, int, Syllable]] = []
     prev: Syllable | None = None
@@ -294,5 +294,6 @@ def reference_phones(lyrics: "tuple[str | None, ...]") -> list[str]:
 
 
 __all__ = ["CONSONANT_S", "PHONES", "Syllable", "UNVOICED", "VOICED_FRICATIVES", "VOWEL_CLASS",
-           "VOWEL_PHONES", "WORDLESS", "Word", "assign", "festival_available", "note_syllables",
-           "pronounce", "reference_phones", "rule_g2p", "sung_phones", "words_of"]
+           "VOWEL_PHONES", "WORDLESS", "Word", "assign_syllables", "festival_available",
+           "note_syllables", "pronounce", "reference_phones", "rule_g2p", "sung_phones",
+           "words_of"]

@@ -111,7 +111,7 @@ def pooled_codes(mel):
     return mel[..., :s * TOKEN_HOP, :].reshape(*lead, s, TOKEN_HOP, 16, m // 16).mean((-3, -1))
 
 
-def assign(codes, codebook):
+def nearest_code(codes, codebook):
     """Nearest codebook row for codes [..., E] -> int64 [...]."""
     import numpy as np
 
@@ -159,17 +159,13 @@ def prepare(settings: TrainSettings, progress: bool):
 
 def train(settings: TrainSettings, *, resume: bool = False, progress: bool = True) -> TrainResult:
     """Train (or resume) in ``settings.out`` until the time budget or ``max_steps``."""
-    import random
+    return _Run(settings, resume=resume, progress=progress).run(progress)
 
-    import numpy as np
+
+def _saved_state(settings: TrainSettings, resume: bool):
+    """(the state file's path, its saved state or None): refuses a resume with nothing to
+    resume, a fresh start over a run, or a resume with another seed or size."""
     import torch
-    from tqdm import tqdm
-
-    from stretto.renderer.features import TOKEN_HOP
-    from stretto.renderer.lelm import pool_tokens
-    from stretto.renderer.neural import NeuralModel
-    from stretto.renderer.teacher import TEACHER_SR
-    from stretto.renderer.vocoder import multi_stft_loss
 
     if settings.device != "cpu" and not torch.cuda.is_available():
         raise BadInput(f"--device {settings.device}: no CUDA device here (torch "
@@ -188,59 +184,105 @@ def train(settings: TrainSettings, *, resume: bool = False, progress: bool = Tru
         if saved["settings"]["seed"] != settings.seed or saved["settings"]["size"] != settings.size:
             raise BadInput("--resume with another --seed or --size than the run was started "
                            f"with ({saved['settings']['seed']}, {saved['settings']['size']})")
-    random.seed(settings.seed)
-    np.random.seed(settings.seed % 2**32)
-    torch.manual_seed(settings.seed)
-    data, card = prepare(settings, progress)
-    model = NeuralModel.random(settings.seed, sizes=SIZES[settings.size])
-    if settings.init is not None and saved is None:
-        start = NeuralModel.from_file(settings.init)
-        if start.sizes != model.sizes:
-            raise BadInput(f"--init {settings.init} is a {start.sizes or 'small'} model, not "
-                           f"--size {settings.size}")
-        model = start
-    train_idx = np.flatnonzero(~data["val"])
-    val_idx = np.flatnonzero(data["val"])[:32]
-    if len(train_idx) == 0:
-        raise BadInput("no training windows: give more --max-pieces")
-    codes = pooled_codes(data["mel"])  # [W, S, 16]
-    voiced = pooled_codes(data["feats"][..., :1].repeat(64, -1))[..., 0] > 0.5  # [W, S]
-    if saved is not None:
-        model.load_state(saved["model"])
-    elif settings.init is None:  # a fresh codebook (a starting checkpoint keeps its own tokens)
-        pick = codes[train_idx][voiced[train_idx]]
-        pick = pick if len(pick) else codes[train_idx].reshape(-1, 16)
-        model.codebook = torch.from_numpy(kmeans(pick[:20000], model.lelm.cfg.vocab, settings.seed))
-    tokens = assign(codes, model.codebook.numpy())  # [W, S]
-    model.to(settings.device)
-    params = list(model.parameters())
-    opt = torch.optim.AdamW(params, lr=settings.lr, weight_decay=0.01)
-    gen = torch.Generator().manual_seed(settings.seed)
-    order = np.random.default_rng(settings.seed)
-    perm = order.permutation(train_idx)
-    step, pos, elapsed = 0, 0, 0.0
-    if saved is not None:
-        opt.load_state_dict(saved["optimizer"])
-        gen.set_state(saved["generator"].cpu())
-        order.bit_generator.state = saved["order_state"]
-        perm, pos, step, elapsed = saved["perm"], saved["pos"], saved["step"], saved["elapsed"]
-    for m in model.modules():
-        m.train()
+    return state_path, saved
 
-    def batch(idx):
+
+class _Run:
+    """One training run's state: the data and its tokens, the model, the optimiser, the
+    generators and the position in the data - everything a checkpoint saves and a resume
+    restores, so a resumed run continues exactly where it stopped."""
+
+    def __init__(self, settings: TrainSettings, *, resume: bool, progress: bool) -> None:
+        import random
+
+        import numpy as np
+        import torch
+
+        from stretto.renderer.neural import NeuralModel
+
+        self.settings = settings
+        self.state_path, saved = _saved_state(settings, resume)
+        random.seed(settings.seed)
+        np.random.seed(settings.seed % 2**32)
+        torch.manual_seed(settings.seed)
+        self.data, self.card = prepare(settings, progress)
+        model = NeuralModel.random(settings.seed, sizes=SIZES[settings.size])
+        if settings.init is not None and saved is None:
+            start = NeuralModel.from_file(settings.init)
+            if start.sizes != model.sizes:
+                raise BadInput(f"--init {settings.init} is a {start.sizes or 'small'} model, "
+                               f"not --size {settings.size}")
+            model = start
+        self.model = model
+        data = self.data
+        self.train_idx = np.flatnonzero(~data["val"])
+        self.val_idx = np.flatnonzero(data["val"])[:32]
+        if len(self.train_idx) == 0:
+            raise BadInput("no training windows: give more --max-pieces")
+        self.tokens = self._tokens(saved)
+        model.to(settings.device)
+        self.params = list(model.parameters())
+        self.opt = torch.optim.AdamW(self.params, lr=settings.lr, weight_decay=0.01)
+        self.gen = torch.Generator().manual_seed(settings.seed)
+        self.order = np.random.default_rng(settings.seed)
+        self.perm = self.order.permutation(self.train_idx)
+        self.step, self.pos, self.elapsed = 0, 0, 0.0
+        if saved is not None:
+            self.opt.load_state_dict(saved["optimizer"])
+            self.gen.set_state(saved["generator"].cpu())
+            self.order.bit_generator.state = saved["order_state"]
+            self.perm, self.pos = saved["perm"], saved["pos"]
+            self.step, self.elapsed = saved["step"], saved["elapsed"]
+        for m in model.modules():
+            m.train()
+        self.logf = None
+
+    def _tokens(self, saved):
+        """The teacher's expression tokens [W, S]: the codebook is the saved run's, the
+        starting checkpoint's, or a fresh k-means over the voiced training frames."""
+        import torch
+
+        data, model, settings = self.data, self.model, self.settings
+        codes = pooled_codes(data["mel"])  # [W, S, 16]
+        voiced = pooled_codes(data["feats"][..., :1].repeat(64, -1))[..., 0] > 0.5  # [W, S]
+        if saved is not None:
+            model.load_state(saved["model"])
+        elif settings.init is None:  # a fresh codebook (a starting checkpoint keeps its own)
+            train_idx = self.train_idx
+            pick = codes[train_idx][voiced[train_idx]]
+            pick = pick if len(pick) else codes[train_idx].reshape(-1, 16)
+            model.codebook = torch.from_numpy(kmeans(pick[:20000], model.lelm.cfg.vocab,
+                                                     settings.seed))
+        return nearest_code(codes, model.codebook.numpy())  # [W, S]
+
+    def batch(self, idx):
+        import numpy as np
+        import torch
+
+        data, device = self.data, self.settings.device
+
         def t(k, dt=torch.float32):
-            return torch.from_numpy(np.ascontiguousarray(data[k][idx])).to(settings.device, dt)
+            return torch.from_numpy(np.ascontiguousarray(data[k][idx])).to(device, dt)
 
         return t("feats"), t("mel"), t("audio"), t("f0", torch.float64), t("gate", torch.float64), \
-            torch.from_numpy(tokens[idx]).to(settings.device)
+            torch.from_numpy(self.tokens[idx]).to(device)
 
-    def losses(idx, g):
-        feats, mel, audio, f0, gate, tok = batch(idx)
+    def losses(self, idx, g):
+        """(LeLM, flow, vocoder) losses of the windows ``idx`` with generator ``g``."""
+        import torch
+
+        from stretto.renderer.features import TOKEN_HOP
+        from stretto.renderer.lelm import pool_tokens
+        from stretto.renderer.teacher import TEACHER_SR
+        from stretto.renderer.vocoder import multi_stft_loss
+
+        model = self.model
+        feats, mel, audio, f0, gate, tok = self.batch(idx)
         l_lm = model.lelm.loss(tok, pool_tokens(feats, TOKEN_HOP)[:, :tok.shape[1]])
         cond = torch.cat([feats, model.code_vectors(tok, feats.shape[1])], dim=-1)
         l_flow = model.flow.loss(mel, cond, generator=g)
         # the vocoder learns on a 0.5 s crop of a few windows: its audio loss is the costly part
-        nv, fr = min(settings.vocoder_batch, len(idx)), VOCODER_FRAMES
+        nv, fr = min(self.settings.vocoder_batch, len(idx)), VOCODER_FRAMES
         a = int(torch.randint(0, feats.shape[1] - fr + 1, (1,), generator=g))
         f, sm = slice(a, a + fr), slice(a * TEACHER_SR // 100, (a + fr) * TEACHER_SR // 100)
         y = model.vocoder(mel[:nv, f], feats[:nv, f], f0[:nv, sm], gate[:nv, sm], TEACHER_SR,
@@ -248,75 +290,103 @@ def train(settings: TrainSettings, *, resume: bool = False, progress: bool = Tru
         l_voc = multi_stft_loss(y, audio[:nv, sm])
         return l_lm, l_flow, l_voc
 
-    def checkpoint():
-        val = {}
-        if len(val_idx):
-            for m in model.modules():
-                m.eval()
-            with torch.no_grad():
-                vg = torch.Generator().manual_seed(12345)
-                parts = [losses(val_idx[i:i + settings.batch], vg)
-                         for i in range(0, len(val_idx), settings.batch)]
-            val = {k: float(np.mean([float(p[j]) for p in parts]))
-                   for j, k in enumerate(("lelm", "flow", "vocoder"))}
-            for m in model.modules():
-                m.train()
-            log({"step": step, "elapsed_s": round(elapsed, 1), "val": val})
-        atomic_torch_save({"model": model.state(), "optimizer": opt.state_dict(),
-                           "generator": gen.get_state(), "order_state": order.bit_generator.state,
-                           "perm": perm, "pos": pos, "step": step, "elapsed": elapsed,
-                           "settings": settings.record(), "val": val}, state_path)
-        model.save(out / "model.safetensors", {"step": step, "elapsed_s": round(elapsed, 1),
-                                               "teacher": settings.teacher,
-                                               "init": str(settings.init or ""),
-                                               "data_sha256": card["sha256"]})
+    def validate(self) -> dict:
+        """Validation losses on the held-out windows (a fixed generator), logged."""
+        import numpy as np
+        import torch
+
+        if not len(self.val_idx):
+            return {}
+        for m in self.model.modules():
+            m.eval()
+        with torch.no_grad():
+            vg = torch.Generator().manual_seed(12345)
+            batch = self.settings.batch
+            parts = [self.losses(self.val_idx[i:i + batch], vg)
+                     for i in range(0, len(self.val_idx), batch)]
+        val = {k: float(np.mean([float(p[j]) for p in parts]))
+               for j, k in enumerate(("lelm", "flow", "vocoder"))}
+        for m in self.model.modules():
+            m.train()
+        self.log({"step": self.step, "elapsed_s": round(self.elapsed, 1), "val": val})
         return val
 
-    logf = (out / "loss.jsonl").open("a")
+    def checkpoint(self) -> dict:
+        """Validate, then save the whole state atomically and the weights as safetensors."""
+        settings = self.settings
+        val = self.validate()
+        atomic_torch_save({"model": self.model.state(), "optimizer": self.opt.state_dict(),
+                           "generator": self.gen.get_state(),
+                           "order_state": self.order.bit_generator.state,
+                           "perm": self.perm, "pos": self.pos, "step": self.step,
+                           "elapsed": self.elapsed, "settings": settings.record(), "val": val},
+                          self.state_path)
+        self.model.save(settings.out / "model.safetensors",
+                        {"step": self.step, "elapsed_s": round(self.elapsed, 1),
+                         "teacher": settings.teacher, "init": str(settings.init or ""),
+                         "data_sha256": self.card["sha256"]})
+        return val
 
-    def log(rec):
-        logf.write(json.dumps(rec) + "\n")
-        logf.flush()
+    def log(self, rec) -> None:
+        self.logf.write(json.dumps(rec) + "\n")
+        self.logf.flush()
 
-    budget = settings.minutes * 60
-    last_ckpt = time.perf_counter()
-    bar = tqdm(total=int(budget), initial=int(min(elapsed, budget)), unit="s", desc="train",
-               disable=None if progress else True)
-    last, val = {}, {}
-    try:
-        while elapsed < budget and not (settings.max_steps and step >= settings.max_steps):
-            t0 = time.perf_counter()
-            if pos + settings.batch > len(perm):
-                perm, pos = order.permutation(train_idx), 0
-            idx = np.sort(perm[pos:pos + settings.batch])
-            pos += settings.batch
-            l_lm, l_flow, l_voc = losses(idx, gen)
-            loss = l_lm + l_flow + l_voc
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            opt.step()
-            step += 1
-            dt = time.perf_counter() - t0
-            elapsed += dt
-            bar.update(int(elapsed) - bar.n if int(elapsed) > bar.n else 0)
-            last = {"step": step, "elapsed_s": round(elapsed, 2), "loss": round(float(loss), 5),
-                    "lelm": round(float(l_lm), 5), "flow": round(float(l_flow), 5),
-                    "vocoder": round(float(l_voc), 5), "step_s": round(dt, 3)}
-            if step % settings.log_every == 0 or step == 1:
-                log(last)
-                bar.set_postfix(loss=f"{float(loss):.3f}")
-            if time.perf_counter() - last_ckpt >= settings.checkpoint_minutes * 60:
-                val = checkpoint()
-                last_ckpt = time.perf_counter()
-        if last and last["step"] % settings.log_every and last["step"] != 1:
-            log(last)  # the final step is always in the log
-        val = checkpoint()
-    finally:
-        bar.close()
-        logf.close()
-    return TrainResult(steps=step, seconds=elapsed, last=last, val=val,
-                       checkpoint=out / "model.safetensors")
+    def one_step(self) -> dict:
+        """One optimiser step on the next batch; the step's record."""
+        import numpy as np
+        import torch
 
+        settings = self.settings
+        t0 = time.perf_counter()
+        if self.pos + settings.batch > len(self.perm):
+            self.perm, self.pos = self.order.permutation(self.train_idx), 0
+        idx = np.sort(self.perm[self.pos:self.pos + settings.batch])
+        self.pos += settings.batch
+        l_lm, l_flow, l_voc = self.losses(idx, self.gen)
+        loss = l_lm + l_flow + l_voc
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.params, 1.0)
+        self.opt.step()
+        self.step += 1
+        dt = time.perf_counter() - t0
+        self.elapsed += dt
+        return {"step": self.step, "elapsed_s": round(self.elapsed, 2),
+                "loss": round(float(loss), 5), "lelm": round(float(l_lm), 5),
+                "flow": round(float(l_flow), 5), "vocoder": round(float(l_voc), 5),
+                "step_s": round(dt, 3)}
 
-__all__ = ["SIZES", "TrainResult", "TrainSettings", "assign", "kmeans", "pooled_codes", "train"]
+    def run(self, progress: bool) -> TrainResult:
+        """Steps until the time budget (or ``max_steps``), a checkpoint every few minutes and
+        at the end; a JSONL loss log and a progress bar."""
+        from tqdm import tqdm
+
+        settings = self.settings
+        budget = settings.minutes * 60
+        last_ckpt = time.perf_counter()
+        self.logf = (settings.out / "loss.jsonl").open("a")
+        bar = tqdm(total=int(budget), initial=int(min(self.elapsed, budget)), unit="s",
+                   desc="train", disable=None if progress else True)
+        last, val = {}, {}
+        try:
+            while self.elapsed < budget and not (settings.max_steps
+                                                 and self.step >= settings.max_steps):
+                last = self.one_step()
+                bar.update(int(self.elapsed) - bar.n if int(self.elapsed) > bar.n else 0)
+                if self.step % settings.log_every == 0 or self.step == 1:
+                    self.log(last)
+                    bar.set_postfix(loss=f"{last['loss']:.3f}")
+                if time.perf_counter() - last_ckpt >= settings.checkpoint_minutes * 60:
+                    val = self.checkpoint()
+                    last_ckpt = time.perf_counter()
+            if last and last["step"] % settings.log_every and last["step"] != 1:
+                self.log(last)  # the final step is always in the log
+            val = self.checkpoint()
+        finally:
+            bar.close()
+            self.logf.close()
+        return TrainResult(steps=self.step, seconds=self.elapsed, last=last, val=val,
+                           checkpoint=settings.out / "model.safetensors")
+
+__all__ = ["SIZES", "TrainResult", "TrainSettings", "kmeans", "nearest_code", "pooled_codes",
+           "train"]

@@ -12,7 +12,7 @@ import pytest
 from stretto.renderer import lyrics
 from stretto.renderer.engine import Line
 from stretto.renderer.features import COLUMNS, UNVOICED_COLUMN, phrase_features, phrases_of
-from stretto.renderer.lyrics import (Syllable, assign, note_syllables, reference_phones,
+from stretto.renderer.lyrics import (Syllable, assign_syllables, note_syllables, reference_phones,
                                      rule_g2p, sung_phones, words_of)
 
 SR = 8000
@@ -48,8 +48,8 @@ def test_syllables_group_into_words(lyr, words):
 
 def test_fewer_lexicon_syllables_hold_the_last_vowel_more_are_merged():
     two = LEX["sister"]
-    assert assign(3, two) == [two[0], two[1], None]
-    merged = assign(1, two)[0]
+    assert assign_syllables(3, two) == [two[0], two[1], None]
+    merged = assign_syllables(1, two)[0]
     assert merged.nucleus == "ih" and merged.coda == ("s", "t", "er")
 
 
