@@ -38,6 +38,16 @@ def _species(species: str, voices: int, where: str) -> list[str]:
             "--voices", str(voices), "--cantus-voice", where, "--time-limit", "5"]
 
 
+def _stable(xml: str) -> str:
+    """music21's MusicXML without what changes from run to run (the encoding date, random
+    instrument ids), so the melody - and its sha256, recorded in the project's inputs - is
+    the same every time."""
+    xml = re.sub(r"\s*<encoding-date>[^<]*</encoding-date>", "", xml)
+    ids: dict[str, str] = {}
+    return re.sub(r'"(I[0-9a-f]{32})"',
+                  lambda m: '"' + ids.setdefault(m.group(1), f"I{len(ids) + 1}") + '"', xml)
+
+
 def cases(chorale_file: Path) -> dict[str, list[list[str]]]:
     """Case name -> the commands, in order; ``OUT`` stands for the project folder."""
     out: dict[str, list[list[str]]] = {}
@@ -120,10 +130,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         chorale = Path(tmp) / f"{CHORALE}.musicxml"
         corpus.parse(CHORALE).parts[0].write("musicxml", fp=str(chorale))
-        # music21 dates the file: without the date the melody (and its sha256, recorded in
-        # the project's inputs) is the same on every day
-        chorale.write_text(re.sub(r"\s*<encoding-date>[^<]*</encoding-date>", "",
-                                  chorale.read_text(encoding="utf-8")), encoding="utf-8")
+        chorale.write_text(_stable(chorale.read_text(encoding="utf-8")), encoding="utf-8")
         result, start = {}, time.perf_counter()
         for k, (name, commands) in enumerate(cases(chorale).items()):
             result[name] = run_case(commands, Path(tmp) / f"case{k}", tuple(args.ignore))
