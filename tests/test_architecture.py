@@ -1,7 +1,8 @@
 """The package's own shape, read from its source with ``ast``: no import cycle between modules,
 no private name (a leading underscore) used outside the module that defines it, and modules of
-one idea (at most 600 lines). Imports under ``if TYPE_CHECKING:`` are annotations, not
-dependencies, and are not counted."""
+one idea (at most 600 lines), functions of one step (about 80 lines), one public name for one
+thing, and the subsystems depending one way. Imports under ``if TYPE_CHECKING:`` are
+annotations, not dependencies, and are not counted."""
 
 from __future__ import annotations
 
@@ -152,3 +153,57 @@ def test_subsystems_depend_one_way(lower: str, upper: str) -> None:
         if below:
             edges += [f"{name} -> {i}" for i in imports if inside(i, upper)]
     assert edges == []
+
+
+MAX_FUNCTION = 80
+# Functions still over MAX_FUNCTION lines, each with the reason (the test fails if one grows
+# or another joins them).
+LONG_FUNCTIONS: dict[str, tuple[int, str]] = {
+    "stretto.kernels.flash._attention_kernel": (
+        88, "one Triton program: the online-softmax loop keeps its running max, sum and "
+            "accumulator in registers; helpers would only be inlined back"),
+}
+
+
+def _functions():
+    for name, path in MODULES.items():
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                yield f"{name}.{node.name}", node.end_lineno - node.lineno + 1
+
+
+def test_functions_stay_short() -> None:
+    """Functions of one step: at most about 80 lines (a Triton kernel or a route table may be
+    listed in LONG_FUNCTIONS with its reason)."""
+    long = {f: n for f, n in _functions() if n > LONG_FUNCTIONS.get(f, (MAX_FUNCTION, ""))[0]}
+    assert long == {}
+
+
+# One public name, one thing: the same top-level name in two modules is allowed only where the
+# modules implement one interface (each says so here).
+SHARED_NAMES = {
+    "add_parsers": "every stretto/cli_*.py registers its commands through it",
+    "build_chain": "the chain-bound interface of solver/species/bounds (one per species)",
+    "main": "an entry point (stretto.cli, the kernels' ahead-of-time compiler, the reference)",
+    "regenerate": "the app operation and the two project kinds' implementations",
+    "resolve": "the two project kinds' re-solve (species, chorale)",
+    "explain": "the two project kinds' conflict explanation (species, chorale)",
+    "check": "stretto.check is callable; stretto re-exports it",
+    "write_project": "stretto.io re-exports stretto.io.project's",
+    "made_by_stretto": "each DAW format's module says whether a file is its own output",
+}
+KERNEL_OPS = {"rms_norm", "swiglu", "rope", "attention", "decode_attention", "flow_step",
+              "modulate", "harmonic_synth"}  # kernels/__init__ dispatches to the reference
+
+
+def test_one_name_one_thing() -> None:
+    where: dict[str, list[str]] = {}
+    for name, path in MODULES.items():
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and \
+                    not node.name.startswith("_"):
+                where.setdefault(node.name, []).append(name)
+    twice = {n: m for n, m in where.items() if len(m) > 1 and n not in SHARED_NAMES
+             and n not in KERNEL_OPS}
+    assert twice == {}
