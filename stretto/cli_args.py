@@ -48,6 +48,34 @@ detune_cents = _number(float, -100.0, 100.0, "detune")
 octaves = _number(int, -3, 3, "cantus-octave")
 
 
+def port(text: str) -> int:
+    """A TCP or UDP port: 0 (a free one) to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port must be a number, e.g. 8765, not {text!r}") \
+            from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must lie in 1 to 65535 (0: a free one), "
+                                         f"not {text}")
+    return value
+
+
+def seconds(what: str, low: float, high: float) -> Callable[[str], float]:
+    """A duration in seconds within ``low``-``high`` for the option ``what``."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be seconds, not {text!r}") from None
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(f"{what} must lie in {low:g} to {high:g} "
+                                             f"seconds, not {text}")
+        return value
+    parse.__name__ = what
+    return parse
+
+
 def transpose(text: str) -> str:
     """``auto`` or a signed interval (``P4``, ``-M2``, ``P8``): checked here, used as text."""
     if text.strip().lower() == "auto":

@@ -9,33 +9,8 @@ import contextlib
 import signal
 import sys
 
+from stretto import cli_args
 from stretto.errors import BadInput
-
-
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"port must be a number, e.g. 9000, not {text!r}") \
-            from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port must lie in 1 to 65535 (0: a free one), "
-                                         f"not {text}")
-    return port
-
-
-def _seconds(what: str, low: float, high: float):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{what} must be seconds, not {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{what} must lie in {low:g} to {high:g} "
-                                             f"seconds, not {text}")
-        return value
-    parse.__name__ = what
-    return parse
 
 
 @contextlib.contextmanager
@@ -158,7 +133,7 @@ def add_parsers(sub) -> None:
                    help="quarter notes per minute (default: the score's)")
     p.add_argument("--midi-api", choices=("auto", "jack", "alsa"), default="auto",
                    help="the MIDI system (default auto: JACK when a server runs, else ALSA)")
-    p.add_argument("--wait", type=_seconds("wait", 0.0, 60.0), default=None,
+    p.add_argument("--wait", type=cli_args.seconds("wait", 0.0, 60.0), default=None,
                    help="seconds before the start, to connect the port (default 2 for a "
                    "virtual port, 0 for an existing one)")
     p.add_argument("--no-realtime", action="store_true",
@@ -169,14 +144,15 @@ def add_parsers(sub) -> None:
     o = sub.add_parser("serve-osc", help="take pin, lock, regenerate, undo and redo as OSC "
                        "messages (UDP, this machine by default)")
     o.add_argument("dir", help="project folder (with score.json)")
-    o.add_argument("--port", type=_port, default=9000, help="UDP port (default 9000; 0: a "
-                   "free one)")
+    o.add_argument("--port", type=cli_args.port, default=9000,
+                   help="UDP port (default 9000; 0: a free one)")
     o.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1, this machine only)")
     o.add_argument("--allow", action="append", metavar="ADDR",
                    help="also answer senders at this address or network (e.g. 192.168.1.0/24; "
                    "repeatable); others are ignored. Loopback is always answered")
-    o.add_argument("--solve-limit", type=_seconds("solve-limit", 0.1, 600.0), default=None,
+    o.add_argument("--solve-limit", type=cli_args.seconds("solve-limit", 0.1, 600.0),
+                   default=None,
                    help="longest solve one edit may run, in seconds (default: the project's)")
     o.add_argument("--quiet", action="store_true", help="do not print each message")
     o.set_defaults(func=cmd_serve_osc)

@@ -11,31 +11,8 @@ import ipaddress
 import secrets
 import socket
 
+from stretto import cli_args
 from stretto.errors import BadInput
-
-
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"port must be a number, e.g. 8765, not {text!r}") \
-            from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port must lie in 1 to 65535 (0: a free one), "
-                                         f"not {text}")
-    return port
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"solve-limit must be seconds, not {text!r}") \
-            from None
-    if not 0.1 <= value <= 600:
-        raise argparse.ArgumentTypeError(f"solve-limit must lie in 0.1 to 600 seconds, "
-                                         f"not {text}")
-    return value
 
 
 def is_loopback(host: str) -> bool:
@@ -86,11 +63,13 @@ def add_parsers(sub) -> None:
                        "note, pin it, hear it")
     p.add_argument("dir", help="project folder (written by stretto species, harmonize or "
                    "compose)")
-    p.add_argument("--port", type=_port, default=8765, help="default 8765 (0: a free one)")
+    p.add_argument("--port", type=cli_args.port, default=8765,
+                   help="default 8765 (0: a free one)")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1, this machine only; any "
                    "other prints a token every request must carry)")
-    p.add_argument("--solve-limit", type=_seconds, default=20.0,
+    p.add_argument("--solve-limit", type=cli_args.seconds("solve-limit", 0.1, 600.0),
+                   default=20.0,
                    help="longest solve one edit may start, in seconds (default 20, or the "
                    "project's own limit when shorter)")
     p.set_defaults(func=cmd_studio)
