@@ -21,6 +21,17 @@ name loads its module on first use)::
 
     # edit a project folder (what `stretto pin` does): a result object, typed errors
     edit = stretto.pin("out/first", voice=1, bar=5, pitch="E5")
+    options = stretto.regenerate("out/first", bars="6-8", options=3)   # three alternatives
+    stretto.choose("out/first", option=2)
+
+    # the DAW round trip: export, edit there, import back as your pins and locks
+    stretto.export("out/first", format="dawproject", output="first.dawproject")
+    stretto.import_edits("out/first", edited="first-edited.mid", dry_run=True)
+    stretto.waive("out/first", rule="parallel-perfect", bar=6, voices=(1, 2))
+
+    # who may use it, and who wrote it
+    report = stretto.licence_of("out/first")        # the uses allowed, and why
+    stretto.write_statement("out/first")            # the authorship statement (.md and .pdf)
 
 See ``stretto.pyi`` (``__init__.pyi``) for the signatures.
 """
@@ -43,8 +54,9 @@ _LAZY = {
     "Unsatisfiable": "stretto.errors",
     **{name: "stretto.app" for name in (
         "pin", "unpin", "lock", "unlock", "regenerate", "choose", "constrain", "undo", "redo",
-        "history",
-        "provenance", "write_provenance", "EditResult", "render", "engrave", "new_project")},
+        "history", "provenance", "write_provenance", "EditResult", "render", "engrave",
+        "new_project", "export", "import_edits", "waive", "unwaive", "licence_of",
+        "write_statement")},
 }
 
 __all__ = sorted([*_LAZY, "check", "__version__"])

@@ -1,9 +1,13 @@
 # Signatures of stretto's public API for editors and type checkers; the names load lazily at
 # run time (see __init__.py).
 from stretto.app import EditResult as EditResult
+from stretto.app import choose as choose
 from stretto.app import constrain as constrain
 from stretto.app import engrave as engrave
+from stretto.app import export as export
 from stretto.app import history as history
+from stretto.app import import_edits as import_edits
+from stretto.app import licence_of as licence_of
 from stretto.app import lock as lock
 from stretto.app import new_project as new_project
 from stretto.app import pin as pin
@@ -14,7 +18,10 @@ from stretto.app import render as render
 from stretto.app import undo as undo
 from stretto.app import unlock as unlock
 from stretto.app import unpin as unpin
+from stretto.app import unwaive as unwaive
+from stretto.app import waive as waive
 from stretto.app import write_provenance as write_provenance
+from stretto.app import write_statement as write_statement
 from stretto.errors import BadInput as BadInput
 from stretto.errors import Unsatisfiable as Unsatisfiable
 from stretto.io import read_score as read_score

@@ -7,6 +7,7 @@ project (species, chorale model) sit behind one protocol (:mod:`stretto.app.kind
 from stretto.app.audio import RenderResult, engrave, render
 from stretto.app.create import NewProject, new_project
 from stretto.app.daw_import import ImportResult, import_edits
+from stretto.app.export import ExportResult, export
 from stretto.app.edit import Choice, History, RegenerateResult, StepResult, choose, history, \
     lock, pin, provenance, redo, regenerate, undo, unlock, unpin, write_provenance
 from stretto.app.kinds import ProjectKind, kind_of
@@ -16,9 +17,9 @@ from stretto.app.session import EditResult
 from stretto.app.statement import Statement, write_statement
 from stretto.app.waivers import unwaive, waive
 
-__all__ = ["Choice", "EditResult", "History", "ImportResult", "LicenceReport", "NewProject",
+__all__ = ["Choice", "EditResult", "ExportResult", "History", "ImportResult", "LicenceReport", "NewProject",
            "ProjectKind", "RegenerateResult", "RenderResult", "Statement", "StepResult",
-           "check_use", "choose", "constrain", "engrave", "history", "import_edits", "kind_of",
+           "check_use", "choose", "constrain", "engrave", "export", "history", "import_edits", "kind_of",
            "licence_of", "lock", "new_project", "pin", "provenance", "redo", "regenerate",
            "render", "undo", "unlock", "unpin", "unwaive", "waive", "write_provenance",
            "write_statement"]

@@ -70,11 +70,14 @@ def test_flow_decoder_sampling_through_the_kernels(monkeypatch):
 
 def test_vocoder_oscillators_through_the_kernel(monkeypatch):
     torch.manual_seed(0)
-    n_mels, n_feats, frames, sr = 8, 3, 6, 16000
+    from stretto.renderer.features import COLUMNS, UNVOICED_COLUMN
+
+    n_mels, n_feats, frames, sr = 8, len(COLUMNS), 6, 16000  # the score features' own layout
     model = vocoder.Vocoder(vocoder.VocoderConfig(n_in=n_mels + n_feats, n_harmonics=12, hidden=16, layers=2)).eval()
     gen = torch.Generator().manual_seed(5)
     mel = torch.randn((1, frames, n_mels), generator=gen)
     feats = torch.randn((1, frames, n_feats), generator=gen)
+    feats[..., UNVOICED_COLUMN] = torch.rand((1, frames), generator=gen)  # a consonant level
     n = frames * sr // vocoder.FRAME_RATE
     f0 = torch.full((1, n), 220.0, dtype=torch.float64)
     gate = torch.ones((1, n))
