@@ -33,6 +33,7 @@ def test_species_writes_project_and_reports(tmp_path: Path, capsys) -> None:
                [(n.pitch, n.onset, n.duration, n.tie) for n in b.notes]
 
 
+@pytest.mark.slow  # seconds each: make test runs it, make test-fast leaves it out
 def test_species_three_voices_mixed_json(tmp_path: Path, capsys) -> None:
     code = main(["species", "--cantus-name", "fux-dorian", "--species", "3,1",
                  "--cantus-voice", "bottom", "--out", str(tmp_path / "p"), "--json",

@@ -80,6 +80,7 @@ def test_summary_on_stdout(tmp_path, capsys):
     assert len(out.splitlines()) <= 40
 
 
+@pytest.mark.slow  # seconds each: make test runs it, make test-fast leaves it out
 def test_ray_gives_the_local_numbers():
     ray = pytest.importorskip("ray")
     from stretto.analysis.bench import run_local, run_ray, sort_results, suite_jobs

@@ -164,6 +164,7 @@ def test_compose_conflict_says_what_to_relax(tmp_path: Path, capsys) -> None:
     assert err.count("\n") == 1 and not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow  # seconds each: make test runs it, make test-fast leaves it out
 def test_harmonize_falls_back_to_a_chord_every_two_beats(tmp_path: Path, capsys) -> None:
     """A hornpipe in sixteenths cannot take a chord on every beat; unless
     --beats-per-chord says otherwise it gets one every two beats, says so, and the project

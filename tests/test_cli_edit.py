@@ -158,6 +158,7 @@ def test_cantus_edit_with_permission(tmp_path: Path) -> None:
     assert _top(out, 1) == cantus[:2] + ["G4"] + cantus[3:]
 
 
+@pytest.mark.slow  # seconds each: make test runs it, make test-fast leaves it out
 def test_killed_solve_leaves_the_previous_files(tmp_path: Path) -> None:
     out = tmp_path / "p"
     assert main(["species", "--cantus-name", "fux-dorian", "--species", "5",

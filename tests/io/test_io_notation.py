@@ -314,6 +314,7 @@ def _exported(request, which: str) -> bytes:
     return musicxml_bytes(request.getfixturevalue("composed"))
 
 
+@pytest.mark.slow  # seconds each: make test runs it, make test-fast leaves it out
 @pytest.mark.parametrize("which", ["species", "harmonize", "compose"])
 def test_musicxml_validates_against_the_xsd(request, which):
     etree, schema = _schema()

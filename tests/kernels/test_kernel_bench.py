@@ -34,6 +34,7 @@ def test_skips_without_a_gpu_and_says_why():
     )
 
 
+@pytest.mark.slow  # seconds each: make test runs it, make test-fast leaves it out
 def test_smoke_runs_every_op_and_the_tile_sweep_through_the_interpreter():
     pytest.importorskip("triton", reason="triton is not installed (pip install 'stretto[neural]', Linux)")
     done = bench("--smoke", "--tune", TRITON_INTERPRET="1")

@@ -31,6 +31,10 @@ rtmidi = pytest.importorskip("rtmidi", reason="python-rtmidi is not installed (t
 from stretto.live.ports import open_output, quiet_stderr  # noqa: E402
 from support import token_voices  # noqa: E402
 
+# a real JACK server per test: make test runs them, make test-fast leaves them out
+pytestmark = pytest.mark.slow
+
+
 ONSET_TOLERANCE = 0.010  # seconds
 # synchronous; 48 kHz, 128 frames: JACK moves MIDI once per 2.7 ms period
 DUMMY = ["-S", "-d", "dummy", "-r", "48000", "-p", "128"]

@@ -54,6 +54,7 @@ def _first_sound(stem, start, sr, threshold=1e-3):
     return start + int(hits[0]) if len(hits) else None
 
 
+@pytest.mark.slow  # seconds each: make test runs it, make test-fast leaves it out
 @pytest.mark.parametrize("which", ["species4", "chorale"])
 def test_random_weights_keep_pitch_onsets_and_rests(which, species4, tmp_path, capsys):
     if which == "species4":
@@ -97,6 +98,7 @@ def test_rests_are_silent_and_nothing_before_an_onset():
     assert np.max(np.abs(lower[onset + 400:onset + 1200])) > 0.05
 
 
+@pytest.mark.slow  # seconds each: make test runs it, make test-fast leaves it out
 def test_same_seed_same_take_is_identical_and_another_take_differs():
     piece = duet()
     a = render_piece(piece, sr=SR, engine=NeuralEngine.load("random", seed=3), progress=False)

@@ -34,6 +34,7 @@ def one_thread():
     torch.set_num_threads(before)
 
 
+@pytest.mark.slow  # seconds each: make test runs it, make test-fast leaves it out
 def test_singing_with_words_keeps_every_note_with_random_weights():
     """--verify's check on a 4-voice chorale opening sung with words full of s, t, k, f, sh."""
     piece = with_words(chorale(12), VERSE)

@@ -14,6 +14,10 @@ import pytest
 
 from studio_fixtures import serving, species_project
 
+# a real browser per test: make test runs them, make test-fast leaves them out
+pytestmark = pytest.mark.slow
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 pytest.importorskip("playwright.sync_api", reason="the browser test needs playwright (pip)")
 if not CHROMIUM.is_file():  # pragma: no cover

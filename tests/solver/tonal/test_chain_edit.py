@@ -45,6 +45,7 @@ def test_chain_re_solve_equals_cp_sat(chorale, monkeypatch, name) -> None:
         assert (s.diatonic - b.diatonic) % 7 == 2  # a third, simple or compound
 
 
+@pytest.mark.slow  # seconds each: make test runs it, make test-fast leaves it out
 @pytest.mark.parametrize("name", list(WISHES))
 def test_a_budget_on_the_chain_is_at_least_as_good_as_cp_sat(chorale, monkeypatch,
                                                               name) -> None:
